@@ -1,0 +1,138 @@
+//! ndarray arrays as datasets.
+//!
+//! `Array`, `ArcArray` and array views are datasets whose rank comes from their
+//! dimension type (`Ix2 -> U2`, `IxDyn -> Dyn`); `Array`, `ArcArray` and mutable
+//! views are writable. Index and range selections become zero-copy ndarray
+//! slices; lists are gathered (or scattered) position by position, so any
+//! order and duplicates work.
+//!
+//! ```
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem};
+//! use ndarray::{array, ArcArray1};
+//!
+//! let shared: ArcArray1<f32> = array![1.0, 2.0, 3.0].into_shared();
+//! let key = DynSelection::from(vec![SelElem::List(vec![2, 0])]);
+//! assert_eq!(shared.read_dyn(&key).unwrap(), array![3.0, 1.0].into_dyn());
+//!
+//! let mut owned = ndarray::Array2::<u16>::zeros((2, 3));
+//! let cols = DynSelection::from(vec![SelElem::FULL, SelElem::List(vec![2, 0])]);
+//! owned.write_dyn(&cols, array![5u16].into_dyn().view()).unwrap();
+//! assert_eq!(owned, array![[5, 0, 5], [5, 0, 5]]);
+//! ```
+
+use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Axis, Data, DataMut, IxDyn, RawData, Slice};
+
+use crate::dataset::{Dataset, DatasetMut};
+use crate::element::Element;
+use crate::error::Result;
+use crate::rank::DimRank;
+use crate::region::{AxisSel, Region};
+
+impl<A, S, D> Dataset for ArrayBase<S, D>
+where
+    A: Element,
+    S: Data<Elem = A>,
+    D: DimRank,
+{
+    type Elem = A;
+    type Rank = D::Rank;
+
+    fn shape(&self) -> &[usize] {
+        ArrayBase::shape(self)
+    }
+
+    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, A>) -> Result<()> {
+        region.check_shape(ArrayBase::shape(self))?;
+        region.check_out(out.shape())?;
+        let (src, lists) = select(self.view().into_dyn(), region);
+        copy_lists(&lists, 0, true, src, out.view_mut());
+        Ok(())
+    }
+}
+
+impl<A, S, D> DatasetMut for ArrayBase<S, D>
+where
+    A: Element,
+    S: DataMut<Elem = A>,
+    D: DimRank,
+{
+    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, A>) -> Result<()> {
+        region.check_shape(ArrayBase::shape(self))?;
+        region.check_out(src.shape())?;
+        let (dst, lists) = select(self.view_mut().into_dyn(), region);
+        copy_lists(&lists, 0, false, src, dst);
+        Ok(())
+    }
+}
+
+/// Applies the region's indices and ranges to `a` (zero-copy) and returns the
+/// list selections still to do, with their axes in the result.
+fn select<'r, S: RawData>(
+    mut a: ArrayBase<S, IxDyn>,
+    region: &'r Region,
+) -> (ArrayBase<S, IxDyn>, Vec<(usize, &'r [usize])>) {
+    // The region was checked against this array's shape, so every position is
+    // in bounds.
+    let mut lists = Vec::new();
+    let mut axis = 0;
+    for sel in region.axes() {
+        match sel {
+            AxisSel::Index(i) => {
+                a = a.index_axis_move(Axis(axis), *i);
+                continue;
+            }
+            AxisSel::Range { start, step, len } => {
+                a.slice_axis_inplace(Axis(axis), range_slice(*start, *step, *len));
+            }
+            AxisSel::List(list) => lists.push((axis, list.as_slice())),
+        }
+        axis += 1;
+    }
+    (a, lists)
+}
+
+/// The ndarray slice of `len` positions `start, start + step, …`.
+///
+/// ndarray walks a negative-step slice backwards from its end, so the slice
+/// spans the lowest to the highest position.
+pub(crate) fn range_slice(start: usize, step: isize, len: usize) -> Slice {
+    if len == 0 {
+        return Slice::new(0, Some(0), 1);
+    }
+    let span = (len - 1) * step.unsigned_abs();
+    let (lo, hi) = if step > 0 {
+        (start, start + span)
+    } else {
+        (start - span, start)
+    };
+    // Positions of an array fit in isize (ndarray's invariant).
+    Slice::new(lo as isize, Some(hi as isize + 1), step)
+}
+
+/// Copies between a view with list axes applied and one without, one list
+/// position at a time: `gather` reads `src[.., list[k], ..]` into `dst[.., k, ..]`,
+/// otherwise (a write) `src[.., k, ..]` goes to `dst[.., list[k], ..]`.
+fn copy_lists<A: Clone>(
+    lists: &[(usize, &[usize])],
+    depth: usize,
+    gather: bool,
+    src: ArrayViewD<'_, A>,
+    mut dst: ArrayViewMutD<'_, A>,
+) {
+    let Some(((axis, list), rest)) = lists.split_first() else {
+        dst.assign(&src);
+        return;
+    };
+    // Each level removes one axis before the remaining list axes.
+    let axis = Axis(axis - depth);
+    for (k, &i) in list.iter().enumerate() {
+        let (s, d) = if gather { (i, k) } else { (k, i) };
+        copy_lists(
+            rest,
+            depth + 1,
+            gather,
+            src.index_axis(axis, s),
+            dst.index_axis_mut(axis, d),
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! Element types and their runtime description, [`DType`].
+//!
+//! Datasets hold `bool`, signed and unsigned integers of 8 to 64 bits, `f32` or
+//! `f64`. The set is closed ([`Element`] is sealed) so every backend can store
+//! every element type.
+//!
+//! ```
+//! use lazy_core::{DType, Element};
+//! assert_eq!(f64::DTYPE, DType::F64);
+//! assert_eq!(DType::I16.to_string(), "int16"); // NumPy's names
+//! assert!(2.5f64.is_nonzero() && !0u8.is_nonzero());
+//! ```
+
+use std::fmt;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The runtime description of an element type, named as NumPy names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DType {
+    /// `bool`
+    Bool,
+    /// `i8` (`int8`)
+    I8,
+    /// `i16` (`int16`)
+    I16,
+    /// `i32` (`int32`)
+    I32,
+    /// `i64` (`int64`)
+    I64,
+    /// `u8` (`uint8`)
+    U8,
+    /// `u16` (`uint16`)
+    U16,
+    /// `u32` (`uint32`)
+    U32,
+    /// `u64` (`uint64`)
+    U64,
+    /// `f32` (`float32`)
+    F32,
+    /// `f64` (`float64`)
+    F64,
+}
+
+impl DType {
+    /// NumPy's name of this type (`"float64"`, `"int32"`, `"bool"`).
+    pub fn numpy_name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
+    }
+
+    /// The size of one element in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            DType::Bool | DType::I8 | DType::U8 => 1,
+            DType::I16 | DType::U16 => 2,
+            DType::I32 | DType::U32 | DType::F32 => 4,
+            DType::I64 | DType::U64 | DType::F64 => 8,
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.numpy_name())
+    }
+}
+
+/// A type that datasets can hold: `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a dataset element type",
+    label = "datasets hold bool, integers or floats",
+    note = "element types are bool, i8, i16, i32, i64, u8, u16, u32, u64, f32 and f64"
+)]
+pub trait Element:
+    sealed::Sealed + Copy + Default + PartialEq + fmt::Debug + Send + Sync + 'static
+{
+    /// The runtime description of this type.
+    const DTYPE: DType;
+
+    /// Truthiness as NumPy defines it: non-zero (and NaN) is true.
+    fn is_nonzero(self) -> bool;
+}
+
+macro_rules! elements {
+    ($($t:ty => $d:ident),* $(,)?) => {$(
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            const DTYPE: DType = DType::$d;
+            #[inline]
+            fn is_nonzero(self) -> bool {
+                #[allow(clippy::float_cmp)]
+                { self != <$t>::default() }
+            }
+        }
+    )*};
+}
+
+elements! {
+    bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, f32 => F32, f64 => F64,
+}

@@ -1,0 +1,103 @@
+//! One error type for the whole library.
+//!
+//! Every fallible call returns [`Result<T>`](Result). An [`Error`] says what went
+//! wrong in a sentence and can be sorted by its [`ErrorKind`], which mirrors the
+//! Python exceptions the reference module raised (`IndexError`, `ValueError`) plus
+//! the two that Rust callers want to tell apart (`Shape`, `Backend`).
+//!
+//! ```
+//! use lazy_core::{DatasetExt, DynSelection, ErrorKind, SelElem};
+//! use ndarray::array;
+//!
+//! let a = array![1.0, 2.0, 3.0];
+//! let err = a.read_dyn(&DynSelection::from(vec![SelElem::Index(3)])).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Index);
+//! assert_eq!(err.to_string(), "index error: index 3 is out of bounds for axis 0 with size 3");
+//! ```
+
+/// The result type of every fallible operation in lazy-datasets.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The category of an [`Error`], for callers that branch on what went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An index out of bounds or a malformed key (NumPy's `IndexError`).
+    Index,
+    /// Shapes that do not match or do not broadcast.
+    Shape,
+    /// An invalid argument: a zero scale factor on write, an empty list of sources, a bad axis.
+    Value,
+    /// An I/O or storage-library error, with its source attached.
+    Backend,
+}
+
+/// What went wrong; [`Error::kind`] sorts it into an [`ErrorKind`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An index out of bounds or a malformed key.
+    #[error("index error: {0}")]
+    Index(String),
+    /// Shapes that do not match or do not broadcast.
+    #[error("shape error: {0}")]
+    Shape(String),
+    /// An invalid argument.
+    #[error("value error: {0}")]
+    Value(String),
+    /// An error reported by a storage backend.
+    #[error("backend error: {message}")]
+    Backend {
+        /// What the backend was doing and what it said.
+        message: String,
+        /// The backend's own error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
+}
+
+impl Error {
+    /// The category of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Index(_) => ErrorKind::Index,
+            Error::Shape(_) => ErrorKind::Shape,
+            Error::Value(_) => ErrorKind::Value,
+            Error::Backend { .. } => ErrorKind::Backend,
+        }
+    }
+
+    /// An [`ErrorKind::Index`] error with this message.
+    pub fn index(message: impl Into<String>) -> Self {
+        Error::Index(message.into())
+    }
+
+    /// An [`ErrorKind::Shape`] error with this message.
+    pub fn shape(message: impl Into<String>) -> Self {
+        Error::Shape(message.into())
+    }
+
+    /// An [`ErrorKind::Value`] error with this message.
+    pub fn value(message: impl Into<String>) -> Self {
+        Error::Value(message.into())
+    }
+
+    /// An [`ErrorKind::Backend`] error carrying the backend's own error as its source.
+    pub fn backend(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Error::Backend {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An [`ErrorKind::Backend`] error without a source error.
+    pub fn backend_msg(message: impl Into<String>) -> Self {
+        Error::Backend {
+            message: message.into(),
+            source: None,
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! [`BooleanOr`]: the element-wise logical OR of N same-shape datasets; read-only.
+//!
+//! ```
+//! use lazy_core::{BooleanOr, DatasetExt};
+//! use ndarray::array;
+//!
+//! let saturated = array![0u8, 1, 0, 0];
+//! let dropout = array![0u8, 0, 3, 0];
+//! let bad = BooleanOr::new(vec![&saturated, &dropout]).unwrap();
+//! assert_eq!(bad.read_all().unwrap(), array![false, true, true, false]);
+//! ```
+
+use ndarray::{ArrayD, ArrayViewMutD, Zip};
+
+use crate::dataset::Dataset;
+use crate::element::Element;
+use crate::error::Result;
+use crate::ops::common_shape;
+use crate::region::Region;
+
+/// The element-wise logical OR of N datasets of one shape: an element is
+/// `true` where any source is non-zero (NaN counts as non-zero, as in NumPy).
+/// Output `bool`; read-only: it has no `DatasetMut` impl.
+///
+/// ```
+/// use lazy_core::{BooleanOr, DatasetExt, ErrorKind};
+/// use ndarray::array;
+///
+/// let (a, b) = (array![0.0, f64::NAN], array![-0.0, 0.0]);
+/// assert_eq!(BooleanOr::new(vec![&a, &b]).unwrap().read_all().unwrap(), array![false, true]);
+/// let c = array![1.0];
+/// assert_eq!(BooleanOr::new(vec![&a, &c]).unwrap_err().kind(), ErrorKind::Shape);
+/// ```
+#[derive(Debug, Clone)]
+pub struct BooleanOr<D> {
+    sources: Vec<D>,
+    shape: Vec<usize>,
+}
+
+impl<D: Dataset> BooleanOr<D> {
+    /// ORs `sources`: an empty list is a [`Value`](crate::ErrorKind::Value)
+    /// error, different shapes a [`Shape`](crate::ErrorKind::Shape) error.
+    pub fn new(sources: Vec<D>) -> Result<Self> {
+        let shape = common_shape(&sources, "BooleanOr")?;
+        Ok(BooleanOr { sources, shape })
+    }
+
+    /// The OR'ed datasets.
+    pub fn sources(&self) -> &[D] {
+        &self.sources
+    }
+}
+
+impl<D: Dataset> Dataset for BooleanOr<D> {
+    type Elem = bool;
+    type Rank = D::Rank;
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, bool>) -> Result<()> {
+        region.check_shape(&self.shape)?;
+        region.check_out(out.shape())?;
+        out.fill(false);
+        let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
+        for source in &self.sources {
+            source.read_into(region, part.view_mut())?;
+            Zip::from(&mut out)
+                .and(&part)
+                .for_each(|o, &x| *o = *o || x.is_nonzero());
+        }
+        Ok(())
+    }
+}
+
+crate::dataset_methods!(BooleanOr<D>);

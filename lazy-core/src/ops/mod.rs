@@ -1,0 +1,38 @@
+//! Views over datasets: each one a lazy dataset that maps a region of itself
+//! to regions of its sources and reads (or writes) only those.
+//!
+//! - [`Stacked`](stacked::Stacked): N same-shape datasets along a new axis; read and write.
+//! - [`Scaled`](scaled::Scaled): `source * factor`; read, and write with the inverse.
+//! - [`Sum`](sum::Sum): element-wise sum; read-only.
+//! - [`BooleanOr`](boolean_or::BooleanOr): element-wise logical OR; read-only.
+//! - [`Sliced`](sliced::Sliced): a lazy selection of a dataset; read and write.
+
+pub mod boolean_or;
+pub mod scaled;
+pub mod sliced;
+pub mod stacked;
+pub mod sum;
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+
+/// The shape shared by all `sources`: a [`Value`](crate::ErrorKind::Value)
+/// error if there are none, a [`Shape`](crate::ErrorKind::Shape) error if
+/// any differs from the first.
+pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<usize>> {
+    let first = sources
+        .first()
+        .ok_or_else(|| Error::value(format!("{view} needs at least one dataset")))?
+        .shape();
+    if let Some((i, d)) = sources
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.shape() != first)
+    {
+        return Err(Error::shape(format!(
+            "{view} needs datasets of one shape: dataset 0 has shape {first:?}, dataset {i} has shape {:?}",
+            d.shape()
+        )));
+    }
+    Ok(first.to_vec())
+}

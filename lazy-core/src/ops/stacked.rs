@@ -1,0 +1,182 @@
+//! [`Stacked`]: N same-shape datasets joined along a new axis, like `np.stack`.
+//!
+//! ```
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem, Stacked};
+//! use ndarray::array;
+//!
+//! let (mut x, mut y, mut z) = (array![1.0, 2.0], array![3.0, 4.0], array![5.0, 6.0]);
+//! let mut xyz = Stacked::new(vec![&mut x, &mut y, &mut z], -1).unwrap();
+//! assert_eq!(xyz.shape(), &[2, 3]);
+//! assert_eq!(xyz.read_all().unwrap(), array![[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]);
+//! // Write the first row back: x[0], y[0], z[0] change.
+//! xyz.write(DynSelection::from(vec![SelElem::Index(0)]), &array![-1.0, -3.0, -5.0]).unwrap();
+//! drop(xyz);
+//! assert_eq!((x[0], y[0], z[0]), (-1.0, -3.0, -5.0));
+//! ```
+
+use std::ops::Add;
+
+use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
+use typenum::{Add1, B1};
+
+use crate::dataset::{Dataset, DatasetMut};
+use crate::error::{Error, Result};
+use crate::ops::common_shape;
+use crate::rank::Rank;
+use crate::region::{AxisSel, Region};
+
+/// N datasets of one shape and element type stacked along a new axis: rank
+/// `Add1<D::Rank>`. Reads and writes go to the selected sources only; the
+/// stacked axis takes integers, slices (any step) and lists like every other.
+///
+/// ```
+/// use lazy_core::{DatasetExt, Stacked};
+/// use ndarray::{array, Array2};
+///
+/// let a = array![1, 2, 3];
+/// let b = array![4, 5, 6];
+/// let rows: Array2<i32> = Stacked::new(vec![&a, &b], 0).unwrap().read_all().unwrap();
+/// assert_eq!(rows, array![[1, 2, 3], [4, 5, 6]]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Stacked<D> {
+    sources: Vec<D>,
+    axis: usize,
+    shape: Vec<usize>,
+}
+
+impl<D: Dataset> Stacked<D> {
+    /// Stacks `sources` along `axis`, which may be negative and lies in
+    /// `-(ndim + 1)..=ndim` (ndim of the sources).
+    ///
+    /// An empty list or an axis out of range is a [`Value`](crate::ErrorKind::Value)
+    /// error, sources of different shapes a [`Shape`](crate::ErrorKind::Shape) error.
+    ///
+    /// ```
+    /// use lazy_core::{ErrorKind, Stacked};
+    /// use ndarray::array;
+    /// let (a, b) = (array![1, 2], array![3]);
+    /// assert_eq!(Stacked::new(vec![&a, &b], 0).unwrap_err().kind(), ErrorKind::Shape);
+    /// assert_eq!(Stacked::new(vec![&a, &a], 2).unwrap_err().kind(), ErrorKind::Value);
+    /// assert_eq!(Stacked::<&ndarray::Array1<i32>>::new(vec![], 0).unwrap_err().kind(), ErrorKind::Value);
+    /// ```
+    pub fn new(sources: Vec<D>, axis: isize) -> Result<Self> {
+        let mut shape = common_shape(&sources, "Stacked")?;
+        let ndim = shape.len() as isize;
+        if axis < -(ndim + 1) || axis > ndim {
+            return Err(Error::value(format!(
+                "axis {axis} is out of bounds for stacking {ndim}-dimensional datasets (expected {}..={ndim})",
+                -(ndim + 1)
+            )));
+        }
+        let axis = if axis < 0 { axis + ndim + 1 } else { axis } as usize;
+        shape.insert(axis, sources.len());
+        Ok(Stacked {
+            sources,
+            axis,
+            shape,
+        })
+    }
+
+    /// The stacked axis, normalised to `0..=ndim`.
+    pub fn axis(&self) -> usize {
+        self.axis
+    }
+
+    /// The stacked datasets.
+    pub fn sources(&self) -> &[D] {
+        &self.sources
+    }
+
+    /// Gives the stacked datasets back.
+    pub fn into_sources(self) -> Vec<D> {
+        self.sources
+    }
+
+    /// The selection along the stacked axis and the region of each source.
+    fn split(&self, region: &Region) -> Result<(AxisSel, Region)> {
+        region.check_shape(&self.shape)?;
+        region.split_axis(self.axis)
+    }
+
+    fn source(&self, i: usize) -> Result<&D> {
+        self.sources
+            .get(i)
+            .ok_or_else(|| Error::index(format!("no dataset {i} in a stack of {}", self.sources.len())))
+    }
+}
+
+impl<D> Dataset for Stacked<D>
+where
+    D: Dataset,
+    D::Rank: Add<B1>,
+    Add1<D::Rank>: Rank,
+{
+    type Elem = D::Elem;
+    type Rank = Add1<D::Rank>;
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
+        let (sel, inner) = self.split(region)?;
+        region.check_out(out.shape())?;
+        if let AxisSel::Index(i) = sel {
+            return self.source(i)?.read_into(&inner, out);
+        }
+        let out_axis = Axis(region.out_axis(self.axis));
+        for (k, i) in sel.positions().enumerate() {
+            self.source(i)?
+                .read_into(&inner, out.index_axis_mut(out_axis, k))?;
+        }
+        Ok(())
+    }
+}
+
+impl<D> DatasetMut for Stacked<D>
+where
+    D: DatasetMut,
+    D::Rank: Add<B1>,
+    Add1<D::Rank>: Rank,
+{
+    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
+        self.validate_write(region)?;
+        region.check_out(src.shape())?;
+        let (sel, inner) = self.split(region)?;
+        if let AxisSel::Index(i) = sel {
+            return self.source_mut(i)?.write_from(&inner, src);
+        }
+        let src_axis = Axis(region.out_axis(self.axis));
+        for (k, i) in sel.positions().enumerate() {
+            let part = src.index_axis(src_axis, k);
+            self.source_mut(i)?.write_from(&inner, part)?;
+        }
+        Ok(())
+    }
+
+    fn validate_write(&self, region: &Region) -> Result<()> {
+        let (sel, inner) = self.split(region)?;
+        let mut seen = vec![false; self.sources.len()];
+        for i in sel.positions() {
+            match seen.get_mut(i) {
+                Some(true) => continue,
+                Some(s) => *s = true,
+                None => return Err(Error::index(format!("no dataset {i} in a stack of {}", self.sources.len()))),
+            }
+            self.source(i)?.validate_write(&inner)?;
+        }
+        Ok(())
+    }
+}
+
+impl<D: DatasetMut> Stacked<D> {
+    fn source_mut(&mut self, i: usize) -> Result<&mut D> {
+        let n = self.sources.len();
+        self.sources
+            .get_mut(i)
+            .ok_or_else(|| Error::index(format!("no dataset {i} in a stack of {n}")))
+    }
+}
+
+crate::dataset_methods!(Stacked<D>);

@@ -1,0 +1,121 @@
+//! [`Sum`]: the element-wise sum of N same-shape datasets; read-only.
+//!
+//! ```
+//! use lazy_core::{DatasetExt, Sum};
+//! use ndarray::array;
+//!
+//! let (a, b) = (array![1, 2, 3], array![10, 20, 30]);
+//! assert_eq!(Sum::new(vec![&a, &b]).unwrap().read_all().unwrap(), array![11, 22, 33]);
+//! ```
+
+use ndarray::{ArrayD, ArrayViewMutD, Zip};
+
+use crate::dataset::Dataset;
+use crate::element::Element;
+use crate::error::Result;
+use crate::ops::common_shape;
+use crate::region::Region;
+
+/// An element type that can be summed: integers (wrapping on overflow, as
+/// NumPy's fixed-width integers do) and floats. Not `bool`.
+#[diagnostic::on_unimplemented(
+    message = "`Sum` cannot add `{Self}` elements",
+    label = "`{Self}` is not numeric",
+    note = "`Sum` needs integers or floats; to combine flag datasets use `BooleanOr`"
+)]
+pub trait Summable: Element {
+    /// `self + rhs`, wrapping for integers.
+    fn add_elem(self, rhs: Self) -> Self;
+}
+
+macro_rules! summable_ints {
+    ($($t:ty),*) => {$(
+        impl Summable for $t {
+            #[inline]
+            fn add_elem(self, rhs: Self) -> Self {
+                self.wrapping_add(rhs)
+            }
+        }
+    )*};
+}
+
+summable_ints!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl Summable for f32 {
+    #[inline]
+    fn add_elem(self, rhs: Self) -> Self {
+        self + rhs
+    }
+}
+
+impl Summable for f64 {
+    #[inline]
+    fn add_elem(self, rhs: Self) -> Self {
+        self + rhs
+    }
+}
+
+/// The element-wise sum of N datasets of one shape, in the sources' element
+/// type (NumPy's `np.sum` would widen small integers to `int64`; here integer
+/// sums wrap in their own type). Read-only: it has no `DatasetMut` impl.
+///
+/// ```
+/// use lazy_core::{DatasetExt, ErrorKind, Sum};
+/// use ndarray::array;
+///
+/// let (a, b) = (array![250u8, 1], array![10u8, 1]);
+/// assert_eq!(Sum::new(vec![&a, &b]).unwrap().read_all().unwrap(), array![4u8, 2]);
+/// let empty: Vec<&ndarray::Array1<u8>> = vec![];
+/// assert_eq!(Sum::new(empty).unwrap_err().kind(), ErrorKind::Value);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sum<D> {
+    sources: Vec<D>,
+    shape: Vec<usize>,
+}
+
+impl<D: Dataset> Sum<D> {
+    /// Sums `sources`: an empty list is a [`Value`](crate::ErrorKind::Value)
+    /// error, different shapes a [`Shape`](crate::ErrorKind::Shape) error.
+    pub fn new(sources: Vec<D>) -> Result<Self> {
+        let shape = common_shape(&sources, "Sum")?;
+        Ok(Sum { sources, shape })
+    }
+
+    /// The summed datasets.
+    pub fn sources(&self) -> &[D] {
+        &self.sources
+    }
+}
+
+impl<D> Dataset for Sum<D>
+where
+    D: Dataset,
+    D::Elem: Summable,
+{
+    type Elem = D::Elem;
+    type Rank = D::Rank;
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
+        region.check_shape(&self.shape)?;
+        region.check_out(out.shape())?;
+        let mut sources = self.sources.iter();
+        if let Some(first) = sources.next() {
+            first.read_into(region, out.view_mut())?;
+        }
+        let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
+        for source in sources {
+            source.read_into(region, part.view_mut())?;
+            Zip::from(&mut out)
+                .and(&part)
+                .for_each(|o, &x| *o = o.add_elem(x));
+        }
+        Ok(())
+    }
+}
+
+crate::dataset_methods!(Sum<D>);

@@ -1,0 +1,182 @@
+//! Selections: what the caller wrote, before it meets a shape.
+//!
+//! A selection is a list of [`SelElem`]s in NumPy's vocabulary: integers,
+//! slices, lists (orthogonal indexing), one ellipsis and newaxis. It is resolved
+//! against a concrete shape into a [`Region`](crate::Region) by
+//! [`resolve`](crate::resolve), which applies NumPy's rules.
+//!
+//! [`DynSelection`] is the runtime form, for keys built while the program runs.
+//! The `sel!` macro builds typed selections whose type carries the rank they
+//! need and produce; both implement [`Selection`].
+//!
+//! ```
+//! use lazy_core::{DatasetExt, DynSelection, SelElem};
+//! use ndarray::{array, Array2};
+//!
+//! let a: Array2<i32> = array![[0, 1, 2], [3, 4, 5]];
+//! // NumPy: a[-1, ::-1]
+//! let key = DynSelection::from(vec![SelElem::Index(-1), SelElem::slice(None, None, Some(-1))]);
+//! assert_eq!(a.read_dyn(&key).unwrap(), array![5, 4, 3].into_dyn());
+//! ```
+
+use crate::rank::{Dyn, Rank};
+
+/// One element of an index expression, as NumPy understands it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SelElem {
+    /// An integer index: selects one position and drops the axis. Negative
+    /// values count from the end (`-1` is the last).
+    Index(isize),
+    /// A slice `start:stop:step` with NumPy's meaning: bounds are clamped to the
+    /// axis, a negative step walks backwards from `start` (default: the end), and
+    /// `None` takes the default for the direction of `step`. A step of zero is an
+    /// index error.
+    Slice {
+        /// First position (`None`: 0, or the last position when stepping backwards).
+        start: Option<isize>,
+        /// Position to stop before (`None`: past the end in the direction of `step`).
+        stop: Option<isize>,
+        /// Step, non-zero (`None`: 1).
+        step: Option<isize>,
+    },
+    /// A list of positions along one axis, in any order, duplicates and negative
+    /// entries allowed. Lists on several axes index orthogonally (like h5py and
+    /// `np.ix_`), not pointwise as NumPy's advanced indexing does.
+    List(Vec<isize>),
+    /// `...`: as many full slices as needed to index every axis. At most one.
+    Ellipsis,
+    /// `np.newaxis`: inserts an axis of length 1 into the output.
+    NewAxis,
+}
+
+impl SelElem {
+    /// The full slice `:`.
+    pub const FULL: SelElem = SelElem::Slice {
+        start: None,
+        stop: None,
+        step: None,
+    };
+
+    /// A slice `start:stop:step`.
+    ///
+    /// ```
+    /// use lazy_core::SelElem;
+    /// // NumPy's `::-1`
+    /// let rev = SelElem::slice(None, None, Some(-1));
+    /// # let _ = rev;
+    /// ```
+    pub fn slice(start: Option<isize>, stop: Option<isize>, step: Option<isize>) -> Self {
+        SelElem::Slice { start, stop, step }
+    }
+
+    /// Whether this element consumes an axis of the dataset (integers, slices
+    /// and lists do; ellipsis and newaxis do not).
+    pub fn consumes_axis(&self) -> bool {
+        matches!(
+            self,
+            SelElem::Index(_) | SelElem::Slice { .. } | SelElem::List(_)
+        )
+    }
+}
+
+impl From<isize> for SelElem {
+    fn from(i: isize) -> Self {
+        SelElem::Index(i)
+    }
+}
+
+impl From<std::ops::Range<isize>> for SelElem {
+    fn from(r: std::ops::Range<isize>) -> Self {
+        SelElem::slice(Some(r.start), Some(r.end), None)
+    }
+}
+
+impl From<std::ops::RangeFull> for SelElem {
+    fn from(_: std::ops::RangeFull) -> Self {
+        SelElem::FULL
+    }
+}
+
+impl From<Vec<isize>> for SelElem {
+    fn from(v: Vec<isize>) -> Self {
+        SelElem::List(v)
+    }
+}
+
+/// A selection built at run time: a list of [`SelElem`]s.
+///
+/// It fits datasets of any rank and reads into `ArrayD`; mistakes (too many
+/// indices, two ellipses, a zero step, out-of-range positions) are
+/// [`ErrorKind::Index`](crate::ErrorKind::Index) errors when it is applied.
+///
+/// ```
+/// use lazy_core::{DatasetExt, DynSelection, SelElem};
+/// use ndarray::Array;
+///
+/// let a = Array::from_iter(0..24).into_shape_with_order((2, 3, 4)).unwrap();
+/// let key = DynSelection::from(vec![SelElem::Ellipsis, SelElem::List(vec![3, 0])]);
+/// assert_eq!(a.read_dyn(&key).unwrap().shape(), &[2, 3, 2]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct DynSelection {
+    elems: Vec<SelElem>,
+}
+
+impl DynSelection {
+    /// The selection of everything (`[...]`).
+    pub fn all() -> Self {
+        DynSelection { elems: Vec::new() }
+    }
+
+    /// The elements of this selection.
+    pub fn elems(&self) -> &[SelElem] {
+        &self.elems
+    }
+}
+
+impl From<Vec<SelElem>> for DynSelection {
+    fn from(elems: Vec<SelElem>) -> Self {
+        DynSelection { elems }
+    }
+}
+
+impl FromIterator<SelElem> for DynSelection {
+    fn from_iter<I: IntoIterator<Item = SelElem>>(iter: I) -> Self {
+        DynSelection {
+            elems: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// A selection that can be applied to a dataset of rank `R`, producing rank
+/// [`Out`](Selection::Out).
+///
+/// [`DynSelection`] fits every rank and produces [`Dyn`]; the typed selections
+/// of `sel!` fit only ranks with enough axes, so indexing too many axes is a
+/// compile error.
+#[diagnostic::on_unimplemented(
+    message = "this selection indexes more axes than the dataset has",
+    label = "too many indices for a dataset of rank `{R}`",
+    note = "count the integers, ranges and lists in the `sel!`: each consumes one axis; `...` and `NewAxis` consume none"
+)]
+pub trait Selection<R: Rank> {
+    /// The rank of what this selection produces.
+    type Out: Rank;
+
+    /// The elements of the selection, in order.
+    fn elems(&self) -> &[SelElem];
+}
+
+impl<R: Rank> Selection<R> for DynSelection {
+    type Out = Dyn;
+    fn elems(&self) -> &[SelElem] {
+        &self.elems
+    }
+}
+
+impl<R: Rank> Selection<R> for &DynSelection {
+    type Out = Dyn;
+    fn elems(&self) -> &[SelElem] {
+        &self.elems
+    }
+}

@@ -1,0 +1,1 @@
+//! Procedural macros of lazy-datasets (`sel!` lands here).
