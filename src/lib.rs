@@ -42,3 +42,8 @@ pub mod prelude {
     };
     pub use typenum::{U0, U1, U2, U3, U4, U5, U6};
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
