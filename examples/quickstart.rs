@@ -80,7 +80,10 @@ fn main() -> Result<()> {
     {
         let mut writable = Scaled::new(Stacked::new(vec![&mut cx, &mut cy, &mut cz], -1)?, 0.25);
         writable.write_dyn(
-            &key(vec![SelElem::Index(0), SelElem::slice(None, None, Some(-1))]),
+            &key(vec![
+                SelElem::Index(0),
+                SelElem::slice(None, None, Some(-1)),
+            ]),
             ndarray::arr1(&[30.0, 20.0, 10.0]).into_dyn().view(),
         )?;
     }

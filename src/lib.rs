@@ -37,7 +37,7 @@ pub use typenum;
 /// ```
 pub mod prelude {
     pub use lazy_core::{
-        BooleanOr, Dataset, DatasetExt, DatasetMut, DatasetMutExt, DynSelection, Dyn, Error,
+        BooleanOr, Dataset, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, Error,
         ErrorKind, Rank, Result, Scaled, SelElem, Sliced, Stacked, Sum,
     };
     pub use typenum::{U0, U1, U2, U3, U4, U5, U6};

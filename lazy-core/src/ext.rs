@@ -214,7 +214,10 @@ fn into_rank<T, R: Rank>(a: ArrayD<T>) -> Result<Array<T, R::Dim>> {
 }
 
 /// Removes the length-1 axes that newaxis put into the output.
-fn drop_unit_axes<S: RawData>(a: ArrayBase<S, IxDyn>, axes: &[usize]) -> Result<ArrayBase<S, IxDyn>> {
+fn drop_unit_axes<S: RawData>(
+    a: ArrayBase<S, IxDyn>,
+    axes: &[usize],
+) -> Result<ArrayBase<S, IxDyn>> {
     let picks: Vec<_> = axes.iter().map(|&a| (a, 0)).collect();
     pick_axes(a, &picks)
 }

@@ -120,7 +120,14 @@ impl AxisSel {
                 return Err(Error::index("cannot select within a dropped axis"))
             }
             (_, AxisSel::Index(k)) => AxisSel::Index(at(*k)?),
-            (AxisSel::Range { step, .. }, AxisSel::Range { start, step: s2, len }) => {
+            (
+                AxisSel::Range { step, .. },
+                AxisSel::Range {
+                    start,
+                    step: s2,
+                    len,
+                },
+            ) => {
                 if *len == 0 {
                     AxisSel::range(0, 1, 0)
                 } else {
@@ -287,7 +294,11 @@ pub fn checked_size(shape: &[usize]) -> Result<usize> {
     shape
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-        .ok_or_else(|| Error::shape(format!("shape {shape:?} has more elements than fit in memory")))
+        .ok_or_else(|| {
+            Error::shape(format!(
+                "shape {shape:?} has more elements than fit in memory"
+            ))
+        })
 }
 
 /// A selection resolved against a shape: the [`Region`] to read, and where
@@ -326,8 +337,15 @@ impl Resolved {
 pub fn resolve(shape: &[usize], key: &[SelElem]) -> Result<Resolved> {
     let ndim = shape.len();
     let consumed = key.iter().filter(|e| e.consumes_axis()).count();
-    if key.iter().filter(|e| matches!(e, SelElem::Ellipsis)).count() > 1 {
-        return Err(Error::index("an index can only have a single ellipsis ('...')"));
+    if key
+        .iter()
+        .filter(|e| matches!(e, SelElem::Ellipsis))
+        .count()
+        > 1
+    {
+        return Err(Error::index(
+            "an index can only have a single ellipsis ('...')",
+        ));
     }
     if consumed > ndim {
         return Err(Error::index(format!(

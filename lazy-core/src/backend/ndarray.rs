@@ -65,12 +65,15 @@ where
     }
 }
 
+/// List selections still to apply: (axis, positions).
+type ListAxes<'r> = Vec<(usize, &'r [usize])>;
+
 /// Applies the region's indices and ranges to `a` (zero-copy) and returns the
 /// list selections still to do, with their axes in the result.
-fn select<'r, S: RawData>(
+fn select<S: RawData>(
     mut a: ArrayBase<S, IxDyn>,
-    region: &'r Region,
-) -> (ArrayBase<S, IxDyn>, Vec<(usize, &'r [usize])>) {
+    region: &Region,
+) -> (ArrayBase<S, IxDyn>, ListAxes<'_>) {
     // The region was checked against this array's shape, so every position is
     // in bounds.
     let mut lists = Vec::new();

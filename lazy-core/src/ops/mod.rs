@@ -24,11 +24,7 @@ pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<
         .first()
         .ok_or_else(|| Error::value(format!("{view} needs at least one dataset")))?
         .shape();
-    if let Some((i, d)) = sources
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.shape() != first)
-    {
+    if let Some((i, d)) = sources.iter().enumerate().find(|(_, d)| d.shape() != first) {
         return Err(Error::shape(format!(
             "{view} needs datasets of one shape: dataset 0 has shape {first:?}, dataset {i} has shape {:?}",
             d.shape()

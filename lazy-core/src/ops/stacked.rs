@@ -102,7 +102,7 @@ impl<D: Dataset> Stacked<D> {
     fn source(&self, i: usize) -> Result<&D> {
         self.sources
             .get(i)
-            .ok_or_else(|| Error::index(format!("no dataset {i} in a stack of {}", self.sources.len())))
+            .ok_or_else(|| no_source(i, self.sources.len()))
     }
 }
 
@@ -162,7 +162,7 @@ where
             match seen.get_mut(i) {
                 Some(true) => continue,
                 Some(s) => *s = true,
-                None => return Err(Error::index(format!("no dataset {i} in a stack of {}", self.sources.len()))),
+                None => return Err(no_source(i, self.sources.len())),
             }
             self.source(i)?.validate_write(&inner)?;
         }
@@ -173,10 +173,12 @@ where
 impl<D: DatasetMut> Stacked<D> {
     fn source_mut(&mut self, i: usize) -> Result<&mut D> {
         let n = self.sources.len();
-        self.sources
-            .get_mut(i)
-            .ok_or_else(|| Error::index(format!("no dataset {i} in a stack of {n}")))
+        self.sources.get_mut(i).ok_or_else(|| no_source(i, n))
     }
+}
+
+fn no_source(i: usize, n: usize) -> Error {
+    Error::index(format!("no dataset {i} in a stack of {n}"))
 }
 
 crate::dataset_methods!(Stacked<D>);
