@@ -6,13 +6,14 @@
 use lazy_datasets::prelude::*;
 use lazy_datasets::Region;
 use ndarray::{Array1, ArrayViewMutD};
-use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// An in-memory channel that counts the elements read from it, to show that
-/// views load only what a slice needs.
+/// views load only what a slice needs (atomically: datasets are read from
+/// several threads).
 struct Counted {
     data: Array1<i32>,
-    loaded: Cell<usize>,
+    loaded: AtomicUsize,
 }
 
 impl Dataset for Counted {
@@ -24,7 +25,7 @@ impl Dataset for Counted {
     }
 
     fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, i32>) -> Result<()> {
-        self.loaded.set(self.loaded.get() + region.out_size()?);
+        self.loaded.fetch_add(region.out_size()?, Ordering::Relaxed);
         self.data.read_into(region, out)
     }
 }
@@ -32,8 +33,15 @@ impl Dataset for Counted {
 fn channel(n: usize, offset: i32) -> Counted {
     Counted {
         data: Array1::from_iter((0..n as i32).map(|i| offset + i)),
-        loaded: Cell::new(0),
+        loaded: AtomicUsize::new(0),
     }
+}
+
+fn loaded(channels: &[&Counted]) -> usize {
+    channels
+        .iter()
+        .map(|c| c.loaded.load(Ordering::Relaxed))
+        .sum()
 }
 
 fn key(elems: Vec<SelElem>) -> DynSelection {
@@ -55,12 +63,12 @@ fn main() -> Result<()> {
     println!("first two rows in mm:\n{rows}");
 
     // A slice reads only its elements: rows 100..105 of the y channel.
-    let before = x.loaded.get() + y.loaded.get() + z.loaded.get();
+    let before = loaded(&[&x, &y, &z]);
     let y_slice = mm.read_dyn(&key(vec![
         SelElem::slice(Some(100), Some(105), None),
         SelElem::Index(1),
     ]))?;
-    let loaded = x.loaded.get() + y.loaded.get() + z.loaded.get() - before;
+    let loaded = loaded(&[&x, &y, &z]) - before;
     println!("mm[100:105, 1] = {y_slice} (loaded {loaded} elements)");
 
     // Sum two signals and OR two flag masks, lazily.

@@ -28,7 +28,11 @@ use crate::rank::Rank;
 use crate::region::Region;
 
 /// A dataset: a shape, an element type, and reads of any [`Region`] on demand.
-pub trait Dataset {
+///
+/// Datasets are `Sync`: reads take `&self`, and views read their sources from
+/// several threads at once (feature `parallel`). A dataset with interior
+/// mutability uses a lock or atomics.
+pub trait Dataset: Sync {
     /// The element type.
     type Elem: Element;
     /// The rank, as a type (`U2`, or `Dyn` when known only at run time).
@@ -43,6 +47,16 @@ pub trait Dataset {
     /// shape ([`Region::check_shape`]) and that `out` has its output shape
     /// ([`Region::check_out`]), and return an error otherwise.
     fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()>;
+
+    /// How many elements this dataset would like to be asked for at once.
+    ///
+    /// Views that work in cache-sized blocks use blocks at least this large:
+    /// in-memory data says 0 (any size is cheap), while storage where each
+    /// read has a fixed cost keeps the default, `usize::MAX` (read each region
+    /// whole).
+    fn block_hint(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// A dataset that can be written through.
@@ -73,8 +87,8 @@ pub trait DatasetMut: Dataset {
 }
 
 macro_rules! forward_dataset {
-    ($($ty:ty),*) => {$(
-        impl<D: Dataset + ?Sized> Dataset for $ty {
+    ($($ty:ty $(: $bound:ident)?),*) => {$(
+        impl<D: Dataset + ?Sized $(+ $bound)?> Dataset for $ty {
             type Elem = D::Elem;
             type Rank = D::Rank;
             fn shape(&self) -> &[usize] {
@@ -83,11 +97,15 @@ macro_rules! forward_dataset {
             fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()> {
                 (**self).read_into(region, out)
             }
+            fn block_hint(&self) -> usize {
+                (**self).block_hint()
+            }
         }
     )*};
 }
 
-forward_dataset!(&D, &mut D, Box<D>, Arc<D>);
+// `Arc<D>` is `Sync` only when `D` is also `Send`.
+forward_dataset!(&D, &mut D, Box<D>, Arc<D>: Send);
 
 macro_rules! forward_dataset_mut {
     ($($ty:ty),*) => {$(

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod blocks;
 pub mod dataset;
 pub mod element;
 pub mod error;

@@ -268,6 +268,43 @@ impl Region {
         }
     }
 
+    /// Splits the region in two along output axis `out_axis`: the first part
+    /// keeps output positions `..at`, the second `at..`.
+    ///
+    /// ```
+    /// use lazy_core::{AxisSel, Region};
+    /// let r = Region::new(vec![2, 10], vec![AxisSel::Index(1), AxisSel::Range { start: 9, step: -2, len: 5 }]).unwrap();
+    /// let (a, b) = r.split_out(0, 2).unwrap();
+    /// assert_eq!(a.axes()[1], AxisSel::Range { start: 9, step: -2, len: 2 });
+    /// assert_eq!(b.axes()[1], AxisSel::Range { start: 5, step: -2, len: 3 });
+    /// ```
+    pub fn split_out(&self, out_axis: usize, at: usize) -> Result<(Region, Region)> {
+        let axis = self
+            .axes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.out_len().is_some())
+            .nth(out_axis)
+            .map(|(i, _)| i)
+            .ok_or_else(|| Error::index(format!("the region has no output axis {out_axis}")))?;
+        let sel = &self.axes[axis];
+        let len = sel.count();
+        if at > len {
+            return Err(Error::index(format!(
+                "cannot split an axis of length {len} at {at}"
+            )));
+        }
+        let part = |start: usize, n: usize| -> Result<Region> {
+            let mut axes = self.axes.clone();
+            axes[axis] = sel.compose(&AxisSel::range(start, 1, n))?;
+            Ok(Region {
+                shape: self.shape.clone(),
+                axes,
+            })
+        };
+        Ok((part(0, at)?, part(at, len - at)?))
+    }
+
     /// Composes `inner`, a region of this region's output, into a region of
     /// the dataset this region selects from.
     pub fn compose(&self, inner: &Region) -> Result<Region> {

@@ -31,7 +31,7 @@ use crate::region::{AxisSel, Region};
 impl<A, S, D> Dataset for ArrayBase<S, D>
 where
     A: Element,
-    S: Data<Elem = A>,
+    S: Data<Elem = A> + Sync,
     D: DimRank,
 {
     type Elem = A;
@@ -48,12 +48,16 @@ where
         copy_lists(&lists, 0, true, src, out.view_mut());
         Ok(())
     }
+
+    fn block_hint(&self) -> usize {
+        0
+    }
 }
 
 impl<A, S, D> DatasetMut for ArrayBase<S, D>
 where
     A: Element,
-    S: DataMut<Elem = A>,
+    S: DataMut<Elem = A> + Sync,
     D: DimRank,
 {
     fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, A>) -> Result<()> {

@@ -12,10 +12,11 @@
 
 use ndarray::{ArrayD, ArrayViewMutD, Zip};
 
+use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::Dataset;
 use crate::element::Element;
 use crate::error::Result;
-use crate::ops::common_shape;
+use crate::ops::{common_shape, max_hint};
 use crate::region::Region;
 
 /// The element-wise logical OR of N datasets of one shape: an element is
@@ -59,18 +60,24 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, bool>) -> Result<()> {
+    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, bool>) -> Result<()> {
         region.check_shape(&self.shape)?;
-        region.check_out(out.shape())?;
-        out.fill(false);
-        let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
-        for source in &self.sources {
-            source.read_into(region, part.view_mut())?;
-            Zip::from(&mut out)
-                .and(&part)
-                .for_each(|o, &x| *o = *o || x.is_nonzero());
-        }
-        Ok(())
+        let block = max_hint(&self.sources).max(BLOCK_ELEMS);
+        for_each_block(region, out, block, &|region, mut out| {
+            out.fill(false);
+            let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
+            for source in &self.sources {
+                source.read_into(region, part.view_mut())?;
+                Zip::from(&mut out)
+                    .and(&part)
+                    .for_each(|o, &x| *o = *o || x.is_nonzero());
+            }
+            Ok(())
+        })
+    }
+
+    fn block_hint(&self) -> usize {
+        max_hint(&self.sources)
     }
 }
 

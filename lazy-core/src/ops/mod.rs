@@ -32,3 +32,8 @@ pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<
     }
     Ok(first.to_vec())
 }
+
+/// The largest [`block_hint`](Dataset::block_hint) of `sources`.
+pub(crate) fn max_hint<D: Dataset>(sources: &[D]) -> usize {
+    sources.iter().map(Dataset::block_hint).max().unwrap_or(0)
+}

@@ -15,6 +15,7 @@
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Zip};
 use num_traits::{AsPrimitive, Float};
 
+use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{Dataset, DatasetMut};
 use crate::element::Element;
 use crate::error::{Error, Result};
@@ -80,15 +81,21 @@ where
         self.source.shape()
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, F>) -> Result<()> {
-        region.check_out(out.shape())?;
-        let mut raw = ArrayD::<D::Elem>::default(out.raw_dim());
-        self.source.read_into(region, raw.view_mut())?;
+    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, F>) -> Result<()> {
         let factor = self.factor;
-        Zip::from(&mut out)
-            .and(&raw)
-            .for_each(|o, &x| *o = x.as_() * factor);
-        Ok(())
+        let block = self.source.block_hint().max(BLOCK_ELEMS);
+        for_each_block(region, out, block, &|region, mut out| {
+            let mut raw = ArrayD::<D::Elem>::default(out.raw_dim());
+            self.source.read_into(region, raw.view_mut())?;
+            Zip::from(&mut out)
+                .and(&raw)
+                .for_each(|o, &x| *o = x.as_() * factor);
+            Ok(())
+        })
+    }
+
+    fn block_hint(&self) -> usize {
+        self.source.block_hint()
     }
 }
 

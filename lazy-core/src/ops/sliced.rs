@@ -159,6 +159,10 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
         out.assign(&expanded);
         Ok(())
     }
+
+    fn block_hint(&self) -> usize {
+        self.source.block_hint()
+    }
 }
 
 impl<D: DatasetMut, R: Rank> DatasetMut for Sliced<D, R> {

@@ -19,9 +19,10 @@ use std::ops::Add;
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
 use typenum::{Add1, B1};
 
+use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{Dataset, DatasetMut};
 use crate::error::{Error, Result};
-use crate::ops::common_shape;
+use crate::ops::{common_shape, max_hint};
 use crate::rank::Rank;
 use crate::region::{AxisSel, Region};
 
@@ -119,18 +120,27 @@ where
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
-        let (sel, inner) = self.split(region)?;
-        region.check_out(out.shape())?;
-        if let AxisSel::Index(i) = sel {
-            return self.source(i)?.read_into(&inner, out);
-        }
-        let out_axis = Axis(region.out_axis(self.axis));
-        for (k, i) in sel.positions().enumerate() {
-            self.source(i)?
-                .read_into(&inner, out.index_axis_mut(out_axis, k))?;
-        }
-        Ok(())
+    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
+        region.check_shape(&self.shape)?;
+        // Blocks keep each piece of the output in cache while every source
+        // writes its part of it.
+        let block = max_hint(&self.sources).max(BLOCK_ELEMS);
+        for_each_block(region, out, block, &|region, mut out| {
+            let (sel, inner) = region.split_axis(self.axis)?;
+            if let AxisSel::Index(i) = sel {
+                return self.source(i)?.read_into(&inner, out);
+            }
+            let out_axis = Axis(region.out_axis(self.axis));
+            for (k, i) in sel.positions().enumerate() {
+                self.source(i)?
+                    .read_into(&inner, out.index_axis_mut(out_axis, k))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn block_hint(&self) -> usize {
+        max_hint(&self.sources)
     }
 }
 

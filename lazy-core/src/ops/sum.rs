@@ -10,10 +10,11 @@
 
 use ndarray::{ArrayD, ArrayViewMutD, Zip};
 
+use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::Dataset;
 use crate::element::Element;
 use crate::error::Result;
-use crate::ops::common_shape;
+use crate::ops::{common_shape, max_hint};
 use crate::region::Region;
 
 /// An element type that can be summed: integers (wrapping on overflow, as
@@ -100,21 +101,27 @@ where
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
+    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
         region.check_shape(&self.shape)?;
-        region.check_out(out.shape())?;
-        let mut sources = self.sources.iter();
-        if let Some(first) = sources.next() {
-            first.read_into(region, out.view_mut())?;
-        }
-        let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
-        for source in sources {
-            source.read_into(region, part.view_mut())?;
-            Zip::from(&mut out)
-                .and(&part)
-                .for_each(|o, &x| *o = o.add_elem(x));
-        }
-        Ok(())
+        let block = max_hint(&self.sources).max(BLOCK_ELEMS);
+        for_each_block(region, out, block, &|region, mut out| {
+            let mut sources = self.sources.iter();
+            if let Some(first) = sources.next() {
+                first.read_into(region, out.view_mut())?;
+            }
+            let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
+            for source in sources {
+                source.read_into(region, part.view_mut())?;
+                Zip::from(&mut out)
+                    .and(&part)
+                    .for_each(|o, &x| *o = o.add_elem(x));
+            }
+            Ok(())
+        })
+    }
+
+    fn block_hint(&self) -> usize {
+        max_hint(&self.sources)
     }
 }
 

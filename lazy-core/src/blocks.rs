@@ -1,0 +1,112 @@
+//! Blocks: splitting a read into cache-sized pieces, run in parallel.
+//!
+//! Element-wise views (`Scaled`, `Sum`, `BooleanOr`) and stacks of in-memory
+//! sources work block by block, so each block's temporaries stay in cache and
+//! each piece of the output is written once, by one thread. A block is found
+//! by halving the region along its outermost output axis longer than 1 until
+//! it holds at most the block size; with the `parallel` feature the halves are
+//! processed by rayon.
+//!
+//! ```
+//! use lazy_core::blocks::for_each_block;
+//! use lazy_core::Region;
+//! use ndarray::ArrayD;
+//!
+//! let region = Region::full(&[4, 6]);
+//! let mut out = ArrayD::<usize>::zeros(vec![4, 6]);
+//! // Fill each element with the size of the block that wrote it.
+//! for_each_block(&region, out.view_mut(), 8, &|_, mut block| {
+//!     let n = block.len();
+//!     block.fill(n);
+//!     Ok(())
+//! })
+//! .unwrap();
+//! assert!(out.iter().all(|&n| n > 0 && n <= 8));
+//! ```
+
+use ndarray::{ArrayViewMutD, Axis};
+
+use crate::error::Result;
+use crate::region::Region;
+
+/// The default block size in elements: 32 Ki elements, 256 KiB of `f64`,
+/// which leaves room in a typical L2 cache for a source block and its output.
+pub const BLOCK_ELEMS: usize = 1 << 15;
+
+/// Where to halve `region` (with output shape `shape`) to get under `max`
+/// elements: the outermost output axis longer than 1 and its middle.
+fn halving_point(shape: &[usize], max: usize) -> Option<(usize, usize)> {
+    let n: usize = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b))?;
+    if n <= max.max(1) {
+        return None;
+    }
+    let axis = shape.iter().position(|&l| l > 1)?;
+    Some((axis, shape.get(axis)? / 2))
+}
+
+/// Calls `f` on disjoint blocks of `region` of at most `max` elements each,
+/// with the matching parts of `out` (which has the region's output shape).
+/// Blocks run in parallel with the `parallel` feature.
+pub fn for_each_block<T, F>(
+    region: &Region,
+    out: ArrayViewMutD<'_, T>,
+    max: usize,
+    f: &F,
+) -> Result<()>
+where
+    T: Send,
+    F: Fn(&Region, ArrayViewMutD<'_, T>) -> Result<()> + Sync,
+{
+    region.check_out(out.shape())?;
+    split_blocks(region, out, max, f)
+}
+
+fn split_blocks<T, F>(region: &Region, out: ArrayViewMutD<'_, T>, max: usize, f: &F) -> Result<()>
+where
+    T: Send,
+    F: Fn(&Region, ArrayViewMutD<'_, T>) -> Result<()> + Sync,
+{
+    let Some((axis, mid)) = halving_point(out.shape(), max) else {
+        return f(region, out);
+    };
+    let (first, second) = region.split_out(axis, mid)?;
+    let (out1, out2) = out.split_at(Axis(axis), mid);
+    let (a, b) = join(
+        || split_blocks(&first, out1, max, f),
+        || split_blocks(&second, out2, max, f),
+    );
+    a.and(b)
+}
+
+/// Calls `f` on disjoint blocks of `region` of at most `max` elements each, in
+/// order, one at a time: for work whose memory must stay within a budget.
+pub fn for_each_block_seq<F>(region: &Region, max: usize, f: &mut F) -> Result<()>
+where
+    F: FnMut(&Region) -> Result<()>,
+{
+    let shape = region.out_shape();
+    let Some((axis, mid)) = halving_point(&shape, max) else {
+        return f(region);
+    };
+    let (first, second) = region.split_out(axis, mid)?;
+    for_each_block_seq(&first, max, f)?;
+    for_each_block_seq(&second, max, f)
+}
+
+/// Runs both closures, in parallel with the `parallel` feature.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}
