@@ -16,6 +16,7 @@
 
 use ndarray::{Array, ArrayBase, ArrayD, ArrayViewD, IxDyn, RawData};
 
+use crate::chunks::Chunks;
 use crate::dataset::{Dataset, DatasetMut};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
@@ -109,6 +110,20 @@ pub trait DatasetExt: Dataset {
         Self: Sized,
     {
         Sliced::new(self, sel.elems())
+    }
+
+    /// Iterates the dataset in chunks of `len` positions along `axis`, each
+    /// item the region read and its data (see [`Chunks`]).
+    ///
+    /// ```
+    /// use lazy_core::DatasetExt;
+    /// use ndarray::Array2;
+    /// let a = Array2::<f32>::ones((5, 3));
+    /// let rows: Vec<usize> = a.chunks(0, 2).unwrap().map(|c| c.unwrap().1.shape()[0]).collect();
+    /// assert_eq!(rows, vec![2, 2, 1]);
+    /// ```
+    fn chunks(&self, axis: usize, len: usize) -> Result<Chunks<'_, Self>> {
+        Chunks::new(self, axis, len)
     }
 
     /// A view that reads `self * factor` (see [`Scaled`]).

@@ -19,6 +19,7 @@
 
 pub mod backend;
 pub mod blocks;
+pub mod chunks;
 pub mod dataset;
 pub mod element;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod region;
 pub mod selection;
 pub mod value;
 
+pub use chunks::{copy_into, copy_into_with, Chunks, CopyOptions};
 pub use dataset::{Dataset, DatasetMut};
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};

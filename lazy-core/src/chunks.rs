@@ -1,0 +1,223 @@
+//! Out-of-core work: iterating a dataset in chunks, and copying any view into
+//! any writable dataset within a memory budget.
+//!
+//! ```
+//! use lazy_core::{copy_into, DatasetExt, Scaled};
+//! use ndarray::{Array1, Array2};
+//!
+//! let raw = Array1::from_iter(0..10i32);
+//! // Iterate in chunks of 4 along axis 0: 4 + 4 + 2 elements.
+//! let lens: Vec<usize> = raw.chunks(0, 4).unwrap().map(|c| c.unwrap().1.len()).collect();
+//! assert_eq!(lens, vec![4, 4, 2]);
+//!
+//! // Copy a scaled view into a new array, a bounded piece at a time.
+//! let mut out = Array1::<f64>::zeros(10);
+//! copy_into(&Scaled::new(&raw, 0.5), &mut out).unwrap();
+//! assert_eq!(out[9], 4.5);
+//! # let _ = Array2::<f64>::zeros((1, 1));
+//! ```
+
+use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
+
+use crate::blocks::for_each_block_seq;
+use crate::dataset::{Dataset, DatasetMut};
+use crate::error::{Error, Result};
+use crate::region::{AxisSel, Region};
+
+/// An iterator over a dataset in chunks along one axis: each item is the
+/// region read and its data. Made by [`DatasetExt::chunks`](crate::DatasetExt::chunks).
+#[derive(Debug)]
+pub struct Chunks<'a, D: ?Sized> {
+    dataset: &'a D,
+    axis: usize,
+    len: usize,
+    next: usize,
+}
+
+impl<'a, D: Dataset + ?Sized> Chunks<'a, D> {
+    /// Chunks of `len` positions along `axis` (the last may be shorter).
+    /// An axis out of range is an [`Index`](crate::ErrorKind::Index) error, a
+    /// zero length a [`Value`](crate::ErrorKind::Value) error.
+    pub fn new(dataset: &'a D, axis: usize, len: usize) -> Result<Self> {
+        let ndim = dataset.shape().len();
+        if axis >= ndim {
+            return Err(Error::index(format!(
+                "axis {axis} is out of bounds for a dataset of {ndim} axes"
+            )));
+        }
+        if len == 0 {
+            return Err(Error::value("chunk length must be at least 1"));
+        }
+        Ok(Chunks {
+            dataset,
+            axis,
+            len,
+            next: 0,
+        })
+    }
+}
+
+impl<D: Dataset + ?Sized> Iterator for Chunks<'_, D> {
+    type Item = Result<(Region, ArrayD<D::Elem>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let shape = self.dataset.shape();
+        let total = *shape.get(self.axis)?;
+        if self.next >= total {
+            return None;
+        }
+        let start = self.next;
+        let n = self.len.min(total - start);
+        self.next = start + n;
+        Some(read_chunk(self.dataset, self.axis, start, n))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let total = self.dataset.shape().get(self.axis).copied().unwrap_or(0);
+        let left = total.saturating_sub(self.next).div_ceil(self.len);
+        (left, Some(left))
+    }
+}
+
+fn read_chunk<D: Dataset + ?Sized>(
+    dataset: &D,
+    axis: usize,
+    start: usize,
+    n: usize,
+) -> Result<(Region, ArrayD<D::Elem>)> {
+    let shape = dataset.shape();
+    let mut axes = Region::full(shape).axes().to_vec();
+    if let Some(sel) = axes.get_mut(axis) {
+        *sel = AxisSel::range(start, 1, n);
+    }
+    let region = Region::new(shape.to_vec(), axes)?;
+    crate::region::checked_size(&region.out_shape())?;
+    let mut data = ArrayD::default(region.out_shape());
+    dataset.read_into(&region, data.view_mut())?;
+    Ok((region, data))
+}
+
+/// How [`copy_into_with`] copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyOptions {
+    /// The most bytes of data held in memory at once (the copy buffer), at
+    /// least one element. Default: 64 MiB.
+    pub budget: usize,
+    /// Show a progress bar on standard error (feature `progress`; ignored
+    /// without it).
+    pub progress: bool,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions {
+            budget: 64 << 20,
+            progress: false,
+        }
+    }
+}
+
+/// Copies all of `src` into `dst` (same shape), a piece of at most the default
+/// budget (64 MiB) at a time. See [`copy_into_with`].
+pub fn copy_into<S, D>(src: &S, dst: &mut D) -> Result<()>
+where
+    S: Dataset + ?Sized,
+    D: DatasetMut<Elem = S::Elem> + ?Sized,
+{
+    copy_into_with(src, dst, &CopyOptions::default())
+}
+
+/// Copies all of `src` into `dst`, which must have the same shape, reading and
+/// writing pieces of at most `options.budget` bytes, one buffer reused for
+/// all of them.
+///
+/// The target is validated before anything is written; a failure while
+/// copying leaves the pieces before it written.
+///
+/// ```
+/// use lazy_core::{copy_into_with, CopyOptions, ErrorKind, Stacked};
+/// use ndarray::{Array1, Array2};
+///
+/// let (a, b) = (Array1::from_elem(1000, 1u8), Array1::from_elem(1000, 2u8));
+/// let mut out = Array2::<u8>::zeros((1000, 2));
+/// let options = CopyOptions { budget: 100, ..CopyOptions::default() };
+/// copy_into_with(&Stacked::new(vec![&a, &b], -1).unwrap(), &mut out, &options).unwrap();
+/// assert!(out.column(1).iter().all(|&v| v == 2));
+///
+/// let mut wrong = Array2::<u8>::zeros((2, 1000));
+/// let err = copy_into_with(&Stacked::new(vec![&a, &b], -1).unwrap(), &mut wrong, &options).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Shape);
+/// ```
+pub fn copy_into_with<S, D>(src: &S, dst: &mut D, options: &CopyOptions) -> Result<()>
+where
+    S: Dataset + ?Sized,
+    D: DatasetMut<Elem = S::Elem> + ?Sized,
+{
+    if src.shape() != dst.shape() {
+        return Err(Error::shape(format!(
+            "cannot copy a dataset of shape {:?} into one of shape {:?}",
+            src.shape(),
+            dst.shape()
+        )));
+    }
+    let full = Region::full(src.shape());
+    dst.validate_write(&full)?;
+    let total = full.out_size()?;
+    let max = (options.budget / std::mem::size_of::<S::Elem>().max(1)).max(1);
+    let mut buffer = vec![S::Elem::default(); max.min(total)];
+    let progress = Progress::new(options.progress, total);
+    for_each_block_seq(&full, max, &mut |region| {
+        let shape = IxDyn(&region.out_shape());
+        let n = region.out_size()?;
+        let piece = buffer
+            .get_mut(..n)
+            .ok_or_else(|| Error::shape("copy piece larger than its buffer"))?;
+        let mut view =
+            ArrayViewMutD::from_shape(shape, piece).map_err(|e| Error::shape(e.to_string()))?;
+        src.read_into(region, view.view_mut())?;
+        dst.write_from(region, view.view())?;
+        progress.advance(n);
+        Ok(())
+    })?;
+    progress.finish();
+    Ok(())
+}
+
+/// A progress bar when the `progress` feature is on and one was asked for.
+struct Progress {
+    #[cfg(feature = "progress")]
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    #[cfg_attr(not(feature = "progress"), allow(unused_variables))]
+    fn new(show: bool, total: usize) -> Self {
+        Progress {
+            #[cfg(feature = "progress")]
+            bar: show.then(|| {
+                let bar = indicatif::ProgressBar::new(total as u64);
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{bar:40} {percent:>3}% {human_pos}/{human_len} elements, {eta} left",
+                ) {
+                    bar.set_style(style);
+                }
+                bar
+            }),
+        }
+    }
+
+    #[cfg_attr(not(feature = "progress"), allow(unused_variables))]
+    fn advance(&self, n: usize) {
+        #[cfg(feature = "progress")]
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+    }
+
+    fn finish(&self) {
+        #[cfg(feature = "progress")]
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}
