@@ -29,6 +29,10 @@ pub use lazy_core::*;
 pub use ndarray;
 pub use typenum;
 
+/// The HDF5 backend ([`lazy_hdf5`]), with the `hdf5` feature.
+#[cfg(feature = "hdf5")]
+pub use lazy_hdf5 as hdf5;
+
 /// The names most programs need: the traits, the views, selections, ranks.
 ///
 /// ```

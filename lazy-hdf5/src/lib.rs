@@ -1,0 +1,1 @@
+//! HDF5 backend of lazy-datasets (work in progress).
