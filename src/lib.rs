@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub use lazy_core::*;
+pub use lazy_macros::sel;
 pub use ndarray;
 pub use typenum;
 
@@ -44,6 +45,7 @@ pub mod prelude {
         BooleanOr, Dataset, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, Error,
         ErrorKind, Rank, Result, Scaled, SelElem, Sliced, Stacked, Sum,
     };
+    pub use lazy_macros::sel;
     pub use typenum::{U0, U1, U2, U3, U4, U5, U6};
 }
 

@@ -28,6 +28,7 @@ pub mod ops;
 pub mod rank;
 pub mod region;
 pub mod selection;
+pub mod typed;
 pub mod value;
 
 pub use chunks::{copy_into, copy_into_with, Chunks, CopyOptions};
@@ -43,4 +44,5 @@ pub use ops::sum::{Sum, Summable};
 pub use rank::{DimRank, Dyn, Rank};
 pub use region::{checked_size, resolve, AxisSel, Region, Resolved};
 pub use selection::{DynSelection, SelElem, Selection};
+pub use typed::{AxisCount, Axes, Ellipsis, FitsRank, NewAxis, Sel, SelArg, SelInt, Slice};
 pub use value::{with_broadcast, IntoValue};
