@@ -21,6 +21,7 @@ use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 
 use crate::blocks::for_each_block_seq;
 use crate::dataset::{Dataset, DatasetMut};
+use crate::element::zeroed;
 use crate::error::{Error, Result};
 use crate::region::{AxisSel, Region};
 
@@ -91,8 +92,7 @@ fn read_chunk<D: Dataset + ?Sized>(
         *sel = AxisSel::range(start, 1, n);
     }
     let region = Region::new(shape.to_vec(), axes)?;
-    crate::region::checked_size(&region.out_shape())?;
-    let mut data = ArrayD::default(region.out_shape());
+    let mut data = zeroed(region.out_shape())?;
     dataset.read_into(&region, data.view_mut())?;
     Ok((region, data))
 }

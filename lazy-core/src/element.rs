@@ -114,3 +114,14 @@ elements! {
     bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64,
     u8 => U8, u16 => U16, u32 => U32, u64 => U64, f32 => F32, f64 => F64,
 }
+
+/// An array of `T::default()` (zeros, `false`) of this shape, or a
+/// [`Shape`](crate::ErrorKind::Shape) error when its size overflows.
+///
+/// It is allocated zeroed (`calloc`), so large outputs cost no separate pass
+/// to clear them: the pages are first touched when the data is written.
+pub(crate) fn zeroed<T: Element>(shape: Vec<usize>) -> crate::Result<ndarray::ArrayD<T>> {
+    let n = crate::region::checked_size(&shape)?;
+    ndarray::ArrayD::from_shape_vec(shape, vec![T::default(); n])
+        .map_err(|e| crate::Error::shape(e.to_string()))
+}

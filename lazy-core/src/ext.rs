@@ -18,12 +18,12 @@ use ndarray::{Array, ArrayBase, ArrayD, ArrayViewD, IxDyn, RawData};
 
 use crate::chunks::Chunks;
 use crate::dataset::{Dataset, DatasetMut};
-use crate::element::{DType, Element};
+use crate::element::{zeroed, DType, Element};
 use crate::error::{Error, Result};
 use crate::ops::scaled::Scaled;
 use crate::ops::sliced::{pick_axes, Sliced};
 use crate::rank::Rank;
-use crate::region::{checked_size, resolve};
+use crate::region::resolve;
 use crate::selection::{DynSelection, SelElem, Selection};
 use crate::value::{with_broadcast, IntoValue};
 
@@ -196,9 +196,7 @@ impl<D: DatasetMut + ?Sized> DatasetMutExt for D {}
 
 fn read_elems<D: Dataset + ?Sized>(ds: &D, key: &[SelElem]) -> Result<ArrayD<D::Elem>> {
     let resolved = resolve(ds.shape(), key)?;
-    let shape = resolved.out_shape();
-    checked_size(&shape)?;
-    let mut out = ArrayD::default(shape);
+    let mut out = zeroed(resolved.out_shape())?;
     ds.read_into(
         &resolved.region,
         drop_unit_axes(out.view_mut(), &resolved.new_axes)?,

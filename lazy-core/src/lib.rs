@@ -44,5 +44,5 @@ pub use ops::sum::{Sum, Summable};
 pub use rank::{DimRank, Dyn, Rank};
 pub use region::{checked_size, resolve, AxisSel, Region, Resolved};
 pub use selection::{DynSelection, SelElem, Selection};
-pub use typed::{AxisCount, Axes, Ellipsis, FitsRank, NewAxis, Sel, SelArg, SelInt, Slice};
+pub use typed::{Axes, AxisCount, Ellipsis, FitsRank, NewAxis, Sel, SelArg, SelInt, Slice};
 pub use value::{with_broadcast, IntoValue};

@@ -10,11 +10,11 @@
 //! assert_eq!(bad.read_all().unwrap(), array![false, true, true, false]);
 //! ```
 
-use ndarray::{ArrayD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewMutD, Zip};
 
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::Dataset;
-use crate::element::Element;
+use crate::element::{zeroed, Element};
 use crate::error::Result;
 use crate::ops::{common_shape, max_hint};
 use crate::region::Region;
@@ -65,7 +65,7 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
         let block = max_hint(&self.sources).max(BLOCK_ELEMS);
         for_each_block(region, out, block, &|region, mut out| {
             out.fill(false);
-            let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
+            let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
             for source in &self.sources {
                 source.read_into(region, part.view_mut())?;
                 Zip::from(&mut out)

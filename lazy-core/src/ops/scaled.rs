@@ -12,12 +12,12 @@
 //! assert_eq!(raw, array![2, 4, 7]);
 //! ```
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
 use num_traits::{AsPrimitive, Float};
 
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{Dataset, DatasetMut};
-use crate::element::Element;
+use crate::element::{zeroed, Element};
 use crate::error::{Error, Result};
 use crate::region::Region;
 
@@ -85,7 +85,7 @@ where
         let factor = self.factor;
         let block = self.source.block_hint().max(BLOCK_ELEMS);
         for_each_block(region, out, block, &|region, mut out| {
-            let mut raw = ArrayD::<D::Elem>::default(out.raw_dim());
+            let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
             self.source.read_into(region, raw.view_mut())?;
             Zip::from(&mut out)
                 .and(&raw)

@@ -17,9 +17,10 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{ArrayBase, ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn, RawData};
+use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Axis, IxDyn, RawData};
 
 use crate::dataset::{Dataset, DatasetMut};
+use crate::element::zeroed;
 use crate::error::{Error, Result};
 use crate::rank::Rank;
 use crate::region::{resolve, AxisSel, Region};
@@ -150,7 +151,7 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
                 .read_into(&mapped.region, pick_axes(out, &picks)?);
         }
         // A newaxis selected more than once: read once, then repeat.
-        let mut once = ArrayD::default(mapped.region.out_shape());
+        let mut once = zeroed(mapped.region.out_shape())?;
         self.source.read_into(&mapped.region, once.view_mut())?;
         let mut expanded = once.view();
         for &(axis, _) in &mapped.repeats {

@@ -8,11 +8,11 @@
 //! assert_eq!(Sum::new(vec![&a, &b]).unwrap().read_all().unwrap(), array![11, 22, 33]);
 //! ```
 
-use ndarray::{ArrayD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewMutD, Zip};
 
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::Dataset;
-use crate::element::Element;
+use crate::element::{zeroed, Element};
 use crate::error::Result;
 use crate::ops::{common_shape, max_hint};
 use crate::region::Region;
@@ -109,7 +109,7 @@ where
             if let Some(first) = sources.next() {
                 first.read_into(region, out.view_mut())?;
             }
-            let mut part = ArrayD::<D::Elem>::default(out.raw_dim());
+            let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
             for source in sources {
                 source.read_into(region, part.view_mut())?;
                 Zip::from(&mut out)
