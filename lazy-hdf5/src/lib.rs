@@ -1,1 +1,122 @@
-//! HDF5 backend of lazy-datasets (work in progress).
+//! The HDF5 backend of lazy-datasets, on [hdf5-metno](https://docs.rs/hdf5-metno)
+//! and the system's libhdf5 (1.10 or later).
+//!
+//! [`H5Dataset<T, R>`](H5Dataset) opens a dataset typed, checking its element
+//! type `T` and rank `R` against the file (or with rank [`Dyn`](lazy_core::Dyn)
+//! for any rank), and is a lazy-core `Dataset` and `DatasetMut`: it can be
+//! read and written with every selection that works on an ndarray, with the
+//! same results, and stacked, scaled, summed or OR'ed with other datasets.
+//! With the facade's feature `hdf5` this crate is `lazy_datasets::hdf5`.
+//!
+//! ```
+//! use lazy_hdf5::{create_file, open_file, H5Dataset};
+//! use lazy_core::{DatasetExt, DynSelection, Scaled, SelElem, Stacked};
+//! use ndarray::array;
+//! use typenum::U1;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("channels.h5");
+//! {
+//!     let file = create_file(&path)?;
+//!     file.new_dataset_builder().with_data(&array![1, 2, 3]).create("x").unwrap();
+//!     file.new_dataset_builder().with_data(&array![4, 5, 6]).create("y").unwrap();
+//! }
+//! let file = open_file(&path)?; // read-only
+//! let x = H5Dataset::<i32, U1>::open(&file, "x")?;
+//! let y = H5Dataset::<i32, U1>::open(&file, "y")?;
+//! let xy = Scaled::new(Stacked::new(vec![x, y], -1)?, 0.5);
+//! // NumPy: xy[::-2] — only rows 2 and 0 are read from the file.
+//! let rows = xy.read_dyn(&DynSelection::from(vec![SelElem::slice(None, None, Some(-2))]))?;
+//! assert_eq!(rows, array![[1.5, 3.0], [0.5, 2.0]].into_dyn());
+//! # Ok::<(), lazy_core::Error>(())
+//! ```
+//!
+//! # How selections reach the file
+//!
+//! A read turns its region into HDF5 selections of a *grid*: per axis the
+//! selected positions sorted and without duplicates. Integers and slices with
+//! a positive step are hyperslabs as they are; a negative step reads the
+//! same positions ascending and reverses them in memory; a list is read as
+//! its sorted distinct positions (one hyperslab when they are regular, else
+//! the covering hyperslab when it is at most about twice as large, else one
+//! hyperslab per regular run, else a point selection) and gathered into the
+//! requested order, duplicates included. When the grid is the output in its
+//! order and the output buffer is contiguous, HDF5 reads straight into it.
+//! Contiguous, chunked and compressed datasets all work: HDF5 decompresses
+//! the chunks a selection touches.
+//!
+//! A write builds the grid of final values in memory (for a list with
+//! duplicates the last value wins, as in NumPy), then writes it with the
+//! same selections (never the covering hyperslab, which would touch elements
+//! outside the region).
+//!
+//! # Errors
+//!
+//! Every error is a [`lazy_core::Error`]: HDF5's own errors are
+//! [`Backend`](lazy_core::ErrorKind::Backend) errors with the HDF5 error as
+//! their source (a missing file or dataset among them), a rank mismatch at
+//! open is a [`Shape`](lazy_core::ErrorKind::Shape) error, an element-type
+//! mismatch a [`Value`](lazy_core::ErrorKind::Value) error, and writing to a
+//! file opened read-only a `Backend` error raised before anything is written
+//! (so a write through a `Stacked` view checks every file first).
+//!
+//! hdf5-metno serialises all calls into libhdf5, which is not thread-safe
+//! unless built so: reads of several HDF5 datasets from several threads are
+//! correct but take turns.
+#![warn(missing_docs)]
+
+mod dataset;
+mod element;
+mod io;
+mod plan;
+
+pub use dataset::{inspect, DatasetInfo, H5Dataset};
+pub use element::{dtype_of, H5Element};
+
+/// hdf5-metno, the HDF5 bindings this crate is built on: file and dataset
+/// creation, groups, attributes, filters.
+pub use hdf5_metno as h5;
+/// An HDF5 file (hdf5-metno's [`File`](hdf5_metno::File)); it is a group, so
+/// datasets open from it directly.
+pub use hdf5_metno::File;
+
+use std::path::Path;
+
+use lazy_core::{Error, Result};
+
+fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Error) -> Error + 'a {
+    move |e| {
+        Error::backend(
+            format!("cannot {action} HDF5 file {}: {e}", path.display()),
+            e,
+        )
+    }
+}
+
+/// Opens an existing HDF5 file read-only; datasets opened from it refuse writes.
+///
+/// A missing or unreadable file is a [`Backend`](lazy_core::ErrorKind::Backend)
+/// error naming the path, with HDF5's error as the source.
+///
+/// ```
+/// use lazy_core::ErrorKind;
+/// let err = lazy_hdf5::open_file("/no/such/file.h5").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Backend);
+/// assert!(err.to_string().contains("/no/such/file.h5"));
+/// ```
+pub fn open_file(path: impl AsRef<Path>) -> Result<File> {
+    let path = path.as_ref();
+    File::open(path).map_err(file_error("open", path))
+}
+
+/// Opens an existing HDF5 file for reading and writing.
+pub fn open_file_rw(path: impl AsRef<Path>) -> Result<File> {
+    let path = path.as_ref();
+    File::open_rw(path).map_err(file_error("open for writing", path))
+}
+
+/// Creates an HDF5 file, truncating an existing one, open for reading and writing.
+pub fn create_file(path: impl AsRef<Path>) -> Result<File> {
+    let path = path.as_ref();
+    File::create(path).map_err(file_error("create", path))
+}

@@ -1,0 +1,82 @@
+//! [`H5Element`]: the element types HDF5 datasets hold, and how their HDF5
+//! types map to [`DType`].
+//!
+//! Every lazy-core [`Element`] is one: `bool` is stored as h5py stores it, an
+//! HDF5 enum over `int8` with members `FALSE = 0` and `TRUE = 1`; integers and
+//! floats are HDF5's integer and IEEE float classes of the same size and
+//! signedness, in either byte order.
+//!
+//! ```
+//! use lazy_hdf5::{dtype_of, h5::types::{IntSize, TypeDescriptor}};
+//! use lazy_core::DType;
+//!
+//! assert_eq!(dtype_of(&TypeDescriptor::Unsigned(IntSize::U2)), Some(DType::U16));
+//! assert_eq!(dtype_of(&TypeDescriptor::Boolean), Some(DType::Bool));
+//! assert_eq!(dtype_of(&TypeDescriptor::VarLenUnicode), None);
+//! ```
+
+use hdf5_metno::types::{FloatSize, IntSize, TypeDescriptor};
+use hdf5_metno::H5Type;
+use lazy_core::{DType, Element};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An element type of HDF5 datasets: every lazy-core [`Element`] (`bool`,
+/// `i8`..`i64`, `u8`..`u64`, `f32`, `f64`). Sealed.
+pub trait H5Element: Element + H5Type + sealed::Sealed {
+    /// The value of a boolean as this type (`true` is one).
+    #[doc(hidden)]
+    fn from_bool(b: bool) -> Self;
+}
+
+macro_rules! numeric {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl H5Element for $t {
+            fn from_bool(b: bool) -> Self {
+                <$t>::from(u8::from(b))
+            }
+        }
+    )*};
+}
+
+numeric!(i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+impl sealed::Sealed for i8 {}
+impl H5Element for i8 {
+    fn from_bool(b: bool) -> Self {
+        i8::from(b)
+    }
+}
+
+impl sealed::Sealed for bool {}
+impl H5Element for bool {
+    fn from_bool(b: bool) -> Self {
+        b
+    }
+}
+
+/// The element type of an HDF5 type, or `None` when lazy-datasets has none
+/// for it (strings, compounds, other enums, `float16`, …).
+pub fn dtype_of(td: &TypeDescriptor) -> Option<DType> {
+    Some(match td {
+        TypeDescriptor::Boolean => DType::Bool,
+        TypeDescriptor::Integer(size) => match size {
+            IntSize::U1 => DType::I8,
+            IntSize::U2 => DType::I16,
+            IntSize::U4 => DType::I32,
+            IntSize::U8 => DType::I64,
+        },
+        TypeDescriptor::Unsigned(size) => match size {
+            IntSize::U1 => DType::U8,
+            IntSize::U2 => DType::U16,
+            IntSize::U4 => DType::U32,
+            IntSize::U8 => DType::U64,
+        },
+        TypeDescriptor::Float(FloatSize::U4) => DType::F32,
+        TypeDescriptor::Float(FloatSize::U8) => DType::F64,
+        _ => return None,
+    })
+}
