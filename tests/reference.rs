@@ -1,0 +1,1347 @@
+//! Every view, read and written with random keys, against a naive reference.
+//!
+//! The reference in this file is written from NumPy's documented rules and
+//! shares no code with lazy-core's `resolve`/`Region`: an N-d array is a shape
+//! and a row-major `Vec`; a key is resolved to one list of positions per axis
+//! by enumerating Python's `slice.indices()`; a read gathers element by element;
+//! a write broadcasts the value with NumPy's assignment rules and scatters it
+//! in C order, so the last write to a repeated position wins.
+//!
+//! Views are modelled by *location maps*: a reference array whose elements say
+//! where each element of the view is stored (source number, flat index into
+//! that source). `np.stack` of maps is a map, a key applied to a map is a map
+//! (a sliced view, or a view of a view), and reading or writing any view is
+//! gathering from or scattering into the stored sources through its map.
+//!
+//! Lists index orthogonally (like h5py and `np.ix_`), as the library documents;
+//! a zero slice step is an `ErrorKind::Index` error here (NumPy raises
+//! `ValueError`), like every other malformed key.
+//!
+//! The random generator has a fixed seed per test, so a failure reproduces; its
+//! message names the case, shape and key.
+
+use std::fmt::Debug;
+
+use lazy_datasets::prelude::*;
+use ndarray::{ArrayD, IxDyn};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+/// Random cases per view kind; each case reads with one random key and (for
+/// writable views) writes with another.
+const CASES: usize = 3000;
+
+// ---------------------------------------------------------------------------
+// The naive reference
+// ---------------------------------------------------------------------------
+
+/// An N-d array: a shape and its elements in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+struct Naive<T> {
+    shape: Vec<usize>,
+    data: Vec<T>,
+}
+
+/// Where an element is stored: (source number, flat row-major index).
+type Loc = (usize, usize);
+
+fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// The row-major multi-index of `flat` in `shape` (which holds `flat`).
+fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut idx = vec![0; shape.len()];
+    for ax in (0..shape.len()).rev() {
+        idx[ax] = flat % shape[ax];
+        flat /= shape[ax];
+    }
+    idx
+}
+
+/// The row-major flat index of `idx` in `shape`.
+fn ravel(idx: &[usize], shape: &[usize]) -> usize {
+    idx.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
+impl<T: Clone> Naive<T> {
+    fn new(shape: &[usize], data: Vec<T>) -> Self {
+        assert_eq!(numel(shape), data.len());
+        Naive {
+            shape: shape.to_vec(),
+            data,
+        }
+    }
+
+    fn to_array(&self) -> ArrayD<T> {
+        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.clone()).unwrap()
+    }
+}
+
+/// The map of a plain array stored as source `src`.
+fn identity_map(shape: &[usize], src: usize) -> Naive<Loc> {
+    Naive::new(shape, (0..numel(shape)).map(|f| (src, f)).collect())
+}
+
+/// `np.stack(maps, axis)` with `axis` already in `0..=ndim`.
+fn stack_maps(maps: &[Naive<Loc>], axis: usize) -> Naive<Loc> {
+    let mut shape = maps[0].shape.clone();
+    shape.insert(axis, maps.len());
+    let data = (0..numel(&shape))
+        .map(|flat| {
+            let mut idx = unravel(flat, &shape);
+            let k = idx.remove(axis);
+            maps[k].data[ravel(&idx, &maps[k].shape)]
+        })
+        .collect();
+    Naive { shape, data }
+}
+
+/// The elements a map points at.
+fn gather<T: Clone>(map: &Naive<Loc>, storage: &[Vec<T>]) -> Naive<T> {
+    Naive {
+        shape: map.shape.clone(),
+        data: map
+            .data
+            .iter()
+            .map(|&(s, f)| storage[s][f].clone())
+            .collect(),
+    }
+}
+
+/// What one key element selects along the output.
+#[derive(Debug, Clone)]
+enum Pick {
+    /// An integer: one position, the axis is dropped.
+    Fixed(usize),
+    /// A slice or list: these positions, in this order.
+    Along(Vec<usize>),
+    /// A newaxis: an output axis of length 1 with no source axis.
+    Unit,
+}
+
+/// A possibly negative index into an axis of length `n`.
+fn wrap_index(i: isize, n: usize) -> Result<usize, ErrorKind> {
+    let (i, n) = (i as i128, n as i128);
+    let j = if i < 0 { i + n } else { i };
+    if 0 <= j && j < n {
+        Ok(j as usize)
+    } else {
+        Err(ErrorKind::Index)
+    }
+}
+
+/// The positions of `range(n)[start:stop:step]`, from CPython's
+/// `PySlice_AdjustIndices`, enumerated one by one.
+fn slice_positions(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: Option<isize>,
+    n: usize,
+) -> Result<Vec<usize>, ErrorKind> {
+    let step = step.unwrap_or(1) as i128;
+    if step == 0 {
+        return Err(ErrorKind::Index);
+    }
+    let n = n as i128;
+    let (lower, upper) = if step < 0 { (-1, n - 1) } else { (0, n) };
+    let adjust = |b: isize| {
+        let mut b = b as i128;
+        if b < 0 {
+            b += n;
+            if b < 0 {
+                b = lower;
+            }
+        } else if b >= upper {
+            b = upper;
+        }
+        b
+    };
+    let start = start.map_or(if step < 0 { upper } else { lower }, adjust);
+    let stop = stop.map_or(if step < 0 { lower } else { upper }, adjust);
+    let mut out = Vec::new();
+    let mut p = start;
+    while (step > 0 && p < stop) || (step < 0 && p > stop) {
+        out.push(p as usize);
+        p += step;
+    }
+    Ok(out)
+}
+
+/// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
+/// element after the ellipsis is expanded and missing trailing axes are added.
+fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, ErrorKind> {
+    let ellipses = key.iter().filter(|e| **e == SelElem::Ellipsis).count();
+    if ellipses > 1 {
+        return Err(ErrorKind::Index);
+    }
+    let consuming = |e: &SelElem| {
+        matches!(
+            e,
+            SelElem::Index(_) | SelElem::Slice { .. } | SelElem::List(_)
+        )
+    };
+    let consumed = key.iter().filter(|e| consuming(e)).count();
+    if consumed > shape.len() {
+        return Err(ErrorKind::Index);
+    }
+    let full = SelElem::slice(None, None, None);
+    let mut expanded = Vec::new();
+    for e in key {
+        if *e == SelElem::Ellipsis {
+            expanded.extend(std::iter::repeat_n(full.clone(), shape.len() - consumed));
+        } else {
+            expanded.push(e.clone());
+        }
+    }
+    if ellipses == 0 {
+        expanded.extend(std::iter::repeat_n(full, shape.len() - consumed));
+    }
+    let mut axes = shape.iter().copied();
+    let mut picks = Vec::new();
+    for e in &expanded {
+        picks.push(match e {
+            SelElem::NewAxis => Pick::Unit,
+            SelElem::Ellipsis => unreachable!("expanded above"),
+            SelElem::Index(i) => Pick::Fixed(wrap_index(*i, axes.next().unwrap())?),
+            SelElem::Slice { start, stop, step } => {
+                Pick::Along(slice_positions(*start, *stop, *step, axes.next().unwrap())?)
+            }
+            SelElem::List(l) => {
+                let n = axes.next().unwrap();
+                Pick::Along(
+                    l.iter()
+                        .map(|&i| wrap_index(i, n))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+        });
+    }
+    assert!(axes.next().is_none());
+    Ok(picks)
+}
+
+/// `a[key]` by enumerating every output position.
+fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelElem]) -> Result<Naive<T>, ErrorKind> {
+    let picks = naive_resolve(&a.shape, key)?;
+    let shape: Vec<usize> = picks
+        .iter()
+        .filter_map(|p| match p {
+            Pick::Fixed(_) => None,
+            Pick::Along(v) => Some(v.len()),
+            Pick::Unit => Some(1),
+        })
+        .collect();
+    let mut data = Vec::with_capacity(numel(&shape));
+    for flat in 0..numel(&shape) {
+        let out = unravel(flat, &shape);
+        let mut out_axes = out.iter();
+        let mut src = Vec::new();
+        for p in &picks {
+            match p {
+                Pick::Fixed(i) => src.push(*i),
+                Pick::Along(v) => src.push(v[*out_axes.next().unwrap()]),
+                Pick::Unit => assert_eq!(out_axes.next(), Some(&0)),
+            }
+        }
+        data.push(a.data[ravel(&src, &a.shape)].clone());
+    }
+    Ok(Naive { shape, data })
+}
+
+/// `value` broadcast to `target` by NumPy's assignment rules: leading length-1
+/// axes beyond the target's rank are dropped, then the shapes are aligned on
+/// the right and length-1 axes stretch.
+fn naive_broadcast<V: Clone>(value: &Naive<V>, target: &[usize]) -> Result<Naive<V>, ErrorKind> {
+    let mut vshape = value.shape.clone();
+    while vshape.len() > target.len() && vshape[0] == 1 {
+        vshape.remove(0);
+    }
+    if vshape.len() > target.len() {
+        return Err(ErrorKind::Shape);
+    }
+    let mut padded = vec![1; target.len() - vshape.len()];
+    padded.extend(vshape);
+    if padded.iter().zip(target).any(|(&v, &t)| v != t && v != 1) {
+        return Err(ErrorKind::Shape);
+    }
+    let data = (0..numel(target))
+        .map(|flat| {
+            let idx: Vec<usize> = unravel(flat, target)
+                .iter()
+                .zip(&padded)
+                .map(|(&i, &n)| if n == 1 { 0 } else { i })
+                .collect();
+            value.data[ravel(&idx, &padded)].clone()
+        })
+        .collect();
+    Ok(Naive::new(target, data))
+}
+
+/// `view[key] = value` on a view with location map `map`: the stores to do,
+/// in C order (later ones win).
+fn naive_assignments<V: Clone>(
+    map: &Naive<Loc>,
+    key: &[SelElem],
+    value: &Naive<V>,
+) -> Result<Vec<(Loc, V)>, ErrorKind> {
+    let targets = naive_read(map, key)?;
+    let values = naive_broadcast(value, &targets.shape)?;
+    Ok(targets.data.into_iter().zip(values.data).collect())
+}
+
+/// The normalised axis of `np.stack` for sources of rank `ndim`.
+fn naive_stack_axis(axis: isize, ndim: usize) -> Result<usize, ErrorKind> {
+    let ndim = ndim as isize;
+    if (-(ndim + 1)..=ndim).contains(&axis) {
+        Ok(if axis < 0 { axis + ndim + 1 } else { axis } as usize)
+    } else {
+        Err(ErrorKind::Value)
+    }
+}
+
+#[test]
+fn reference_self_check() {
+    // Python: list(range(5)[::-2]), range(7)[-100:100:3], range(3)[5::-1]
+    assert_eq!(slice_positions(None, None, Some(-2), 5), Ok(vec![4, 2, 0]));
+    assert_eq!(
+        slice_positions(Some(-100), Some(100), Some(3), 7),
+        Ok(vec![0, 3, 6])
+    );
+    assert_eq!(
+        slice_positions(Some(5), None, Some(-1), 3),
+        Ok(vec![2, 1, 0])
+    );
+    assert_eq!(
+        slice_positions(Some(-1), Some(-4), Some(-1), 5),
+        Ok(vec![4, 3, 2])
+    );
+    assert_eq!(slice_positions(Some(2), Some(2), None, 5), Ok(vec![]));
+    assert_eq!(
+        slice_positions(Some(isize::MIN), Some(isize::MAX), Some(isize::MIN), 4),
+        Ok(vec![])
+    );
+    assert_eq!(
+        slice_positions(Some(isize::MAX), None, Some(isize::MIN), 4),
+        Ok(vec![3])
+    );
+    assert_eq!(
+        slice_positions(None, None, Some(0), 4),
+        Err(ErrorKind::Index)
+    );
+    assert_eq!(wrap_index(-3, 3), Ok(0));
+    assert_eq!(wrap_index(3, 3), Err(ErrorKind::Index));
+    assert_eq!(wrap_index(isize::MIN, 3), Err(ErrorKind::Index));
+
+    // x = np.arange(24).reshape(2, 3, 4); x[1, None, ::-1, [3, 0, 3]]
+    let x = Naive::new(&[2, 3, 4], (0..24).collect());
+    let key = [
+        SelElem::Index(1),
+        SelElem::NewAxis,
+        SelElem::slice(None, None, Some(-1)),
+        SelElem::List(vec![3, 0, -1]),
+    ];
+    let r = naive_read(&x, &key).unwrap();
+    assert_eq!(r.shape, vec![1, 3, 3]);
+    assert_eq!(r.data, vec![23, 20, 23, 19, 16, 19, 15, 12, 15]);
+    // x[..., 0] and too many indices
+    let r = naive_read(&x, &[SelElem::Ellipsis, SelElem::Index(0)]).unwrap();
+    assert_eq!((r.shape, r.data), (vec![2, 3], vec![0, 4, 8, 12, 16, 20]));
+    let four = vec![SelElem::Index(0); 4];
+    assert_eq!(naive_read(&x, &four), Err(ErrorKind::Index));
+
+    // Broadcasting: (1, 1, 3) -> (2, 3) works; (2,) -> (2, 3) does not.
+    let v = Naive::new(&[1, 1, 3], vec![7, 8, 9]);
+    assert_eq!(
+        naive_broadcast(&v, &[2, 3]).unwrap().data,
+        vec![7, 8, 9, 7, 8, 9]
+    );
+    let v = Naive::new(&[2], vec![1, 2]);
+    assert_eq!(naive_broadcast(&v, &[2, 3]), Err(ErrorKind::Shape));
+    assert_eq!(
+        naive_broadcast(&Naive::new(&[2, 1], vec![1, 2]), &[2, 3])
+            .unwrap()
+            .data,
+        vec![1, 1, 1, 2, 2, 2]
+    );
+
+    // np.stack([a, b], axis=1) of two (2,) arrays: [[a0, b0], [a1, b1]]
+    let m = stack_maps(&[identity_map(&[2], 0), identity_map(&[2], 1)], 1);
+    assert_eq!(m.shape, vec![2, 2]);
+    assert_eq!(m.data, vec![(0, 0), (1, 0), (0, 1), (1, 1)]);
+
+    // Duplicate targets: the last write wins. a[[0, 0]] = [1, 2] -> a[0] == 2
+    let s = naive_assignments(
+        &identity_map(&[3], 0),
+        &[SelElem::List(vec![0, -3])],
+        &Naive::new(&[2], vec![1, 2]),
+    )
+    .unwrap();
+    assert_eq!(s, vec![((0, 0), 1), ((0, 0), 2)]);
+}
+
+// ---------------------------------------------------------------------------
+// Random shapes, keys and values
+// ---------------------------------------------------------------------------
+
+const EXTREMES: [isize; 6] = [
+    isize::MIN,
+    isize::MIN + 1,
+    isize::MAX,
+    isize::MAX - 1,
+    -(1 << 40),
+    1 << 40,
+];
+
+/// A uniform `isize` in `lo..=hi` (rand samples `i64`, not `isize`).
+fn irange(rng: &mut SmallRng, lo: isize, hi: isize) -> isize {
+    rng.random_range(lo as i64..=hi as i64) as isize
+}
+
+fn extreme(rng: &mut SmallRng) -> isize {
+    EXTREMES[rng.random_range(0..EXTREMES.len())]
+}
+
+/// A shape of rank `0..=max_rank` with zero-length and length-1 axes, at most
+/// 150 elements.
+fn gen_shape(rng: &mut SmallRng, max_rank: usize) -> Vec<usize> {
+    loop {
+        let rank = rng.random_range(0..=max_rank);
+        let shape: Vec<usize> = (0..rank)
+            .map(|_| match rng.random_range(0..12) {
+                0 => 0,
+                1..=3 => 1,
+                _ => rng.random_range(2..=5),
+            })
+            .collect();
+        if numel(&shape) <= 150 {
+            return shape;
+        }
+    }
+}
+
+/// An integer index for an axis of length `n`: mostly in range.
+fn gen_index(rng: &mut SmallRng, n: isize) -> isize {
+    match rng.random_range(0..20) {
+        0 => extreme(rng),
+        1..=3 => irange(rng, -n - 3, n + 3),
+        _ if n > 0 => irange(rng, -n, n - 1),
+        _ => irange(rng, -2, 2),
+    }
+}
+
+fn gen_bound(rng: &mut SmallRng, n: isize) -> Option<isize> {
+    match rng.random_range(0..20) {
+        0..=5 => None,
+        6 => Some(extreme(rng)),
+        _ => Some(irange(rng, -n - 3, n + 3)),
+    }
+}
+
+fn gen_step(rng: &mut SmallRng) -> Option<isize> {
+    match rng.random_range(0..40) {
+        0..=11 => None,
+        12 => Some(0),
+        13 => Some(extreme(rng)),
+        _ => Some(
+            *[-3, -2, -1, -1, 1, 2, 3]
+                .get(rng.random_range(0..7))
+                .unwrap(),
+        ),
+    }
+}
+
+fn gen_list(rng: &mut SmallRng, n: isize) -> Vec<isize> {
+    let len = match rng.random_range(0..10) {
+        0 => 0,
+        _ => rng.random_range(1..=4),
+    };
+    (0..len)
+        .map(|_| {
+            if n > 0 && rng.random_range(0..12) != 0 {
+                irange(rng, -n, n - 1)
+            } else {
+                gen_index(rng, n)
+            }
+        })
+        .collect()
+}
+
+fn gen_elem(rng: &mut SmallRng, n: isize) -> SelElem {
+    match rng.random_range(0..10) {
+        0..=2 => SelElem::Index(gen_index(rng, n)),
+        3..=6 => SelElem::slice(gen_bound(rng, n), gen_bound(rng, n), gen_step(rng)),
+        _ => SelElem::List(gen_list(rng, n)),
+    }
+}
+
+/// A random key for `shape`: up to one index per axis (sometimes too many),
+/// sometimes an ellipsis (rarely two), sometimes newaxis.
+fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
+    let ndim = shape.len();
+    let n_consume = if rng.random_range(0..12) == 0 {
+        ndim + rng.random_range(1..=2)
+    } else {
+        rng.random_range(0..=ndim)
+    };
+    let ellipsis_at = rng
+        .random_bool(0.35)
+        .then(|| rng.random_range(0..=n_consume));
+    let mut key = Vec::new();
+    for j in 0..n_consume {
+        if ellipsis_at == Some(j) {
+            key.push(SelElem::Ellipsis);
+        }
+        // The axis entry j will index, for plausible values only.
+        let axis = match ellipsis_at {
+            Some(e) if j >= e => (ndim + j).checked_sub(n_consume),
+            _ => Some(j),
+        };
+        let n = axis.and_then(|a| shape.get(a)).copied().unwrap_or(3) as isize;
+        key.push(gen_elem(rng, n));
+    }
+    if ellipsis_at == Some(n_consume) {
+        key.push(SelElem::Ellipsis);
+    }
+    let n_new = match rng.random_range(0..10) {
+        0..=6 => 0,
+        7 | 8 => 1,
+        _ => 2,
+    };
+    for _ in 0..n_new {
+        let at = rng.random_range(0..=key.len());
+        key.insert(at, SelElem::NewAxis);
+    }
+    if rng.random_range(0..40) == 0 {
+        let at = rng.random_range(0..=key.len());
+        key.insert(at, SelElem::Ellipsis);
+    }
+    key
+}
+
+/// The shape of a value to write to a selection of shape `out` (unknown when
+/// the key is invalid): mostly broadcastable, sometimes not.
+fn gen_value_shape(rng: &mut SmallRng, out: Option<Vec<usize>>) -> Vec<usize> {
+    let random = |rng: &mut SmallRng| {
+        let rank = rng.random_range(0..=3);
+        (0..rank).map(|_| rng.random_range(0..=4)).collect()
+    };
+    let Some(out) = out else {
+        return random(rng);
+    };
+    match rng.random_range(0..20) {
+        0..=6 => out,
+        7..=9 => vec![],
+        10..=12 => out
+            .iter()
+            .map(|&n| if rng.random_bool(0.4) { 1 } else { n })
+            .collect(),
+        13 | 14 => out[rng.random_range(0..=out.len())..].to_vec(),
+        15 | 16 => {
+            let mut s = vec![1; rng.random_range(1..=2)];
+            s.extend(out);
+            s
+        }
+        _ => random(rng),
+    }
+}
+
+/// A value for `view[key] = value` on a view with map `map`.
+fn gen_value<V: Clone>(
+    rng: &mut SmallRng,
+    map: &Naive<Loc>,
+    key: &[SelElem],
+    mut elem: impl FnMut(&mut SmallRng) -> V,
+) -> Naive<V> {
+    let out = naive_read(map, key).ok().map(|t| t.shape);
+    let shape = gen_value_shape(rng, out);
+    let data = (0..numel(&shape)).map(|_| elem(rng)).collect();
+    Naive::new(&shape, data)
+}
+
+fn small_i32(rng: &mut SmallRng) -> i32 {
+    rng.random_range(-99..100)
+}
+
+fn gen_data<T>(
+    rng: &mut SmallRng,
+    shape: &[usize],
+    mut elem: impl FnMut(&mut SmallRng) -> T,
+) -> Vec<T> {
+    (0..numel(shape)).map(|_| elem(rng)).collect()
+}
+
+fn to_array<T: Clone>(shape: &[usize], data: &[T]) -> ArrayD<T> {
+    ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).unwrap()
+}
+
+fn contents<T: Clone>(a: &ArrayD<T>) -> Vec<T> {
+    a.iter().cloned().collect()
+}
+
+fn sel(key: &[SelElem]) -> DynSelection {
+    DynSelection::from(key.to_vec())
+}
+
+// ---------------------------------------------------------------------------
+// Comparison and bookkeeping
+// ---------------------------------------------------------------------------
+
+/// Successful and failed cases of one operation on one view kind.
+struct Stats {
+    name: &'static str,
+    ok: usize,
+    err: usize,
+    /// Errors by kind: Index, Shape, Value.
+    kinds: [usize; 3],
+}
+
+impl Stats {
+    fn new(name: &'static str) -> Self {
+        Stats {
+            name,
+            ok: 0,
+            err: 0,
+            kinds: [0; 3],
+        }
+    }
+
+    fn record_err(&mut self, kind: ErrorKind) {
+        self.err += 1;
+        match kind {
+            ErrorKind::Index => self.kinds[0] += 1,
+            ErrorKind::Shape => self.kinds[1] += 1,
+            ErrorKind::Value => self.kinds[2] += 1,
+            other => panic!("{}: unexpected error kind {other:?}", self.name),
+        }
+    }
+
+    /// Prints the counts and checks that both outcomes are a substantial
+    /// share, so that the comparison cannot pass vacuously.
+    fn finish(&self) {
+        let total = self.ok + self.err;
+        println!(
+            "{:>24}: {total:5} cases, {:5} ok, {:5} errors (index {}, shape {}, value {})",
+            self.name, self.ok, self.err, self.kinds[0], self.kinds[1], self.kinds[2]
+        );
+        assert!(total >= 1000, "{}: only {total} cases", self.name);
+        assert!(
+            self.ok * 100 >= total * 40,
+            "{}: only {} of {total} cases succeeded",
+            self.name,
+            self.ok
+        );
+        assert!(
+            self.err * 100 >= total * 10,
+            "{}: only {} of {total} cases failed",
+            self.name,
+            self.err
+        );
+    }
+}
+
+/// Compares a read with the reference: equal shapes and elements, or errors of
+/// the same kind.
+fn check_read<T: PartialEq + Debug>(
+    ctx: impl Fn() -> String,
+    got: lazy_datasets::Result<ArrayD<T>>,
+    want: Result<Naive<T>, ErrorKind>,
+    stats: &mut Stats,
+) {
+    match (got, want) {
+        (Ok(a), Ok(n)) => {
+            assert_eq!(a.shape(), &n.shape[..], "{}: shape", ctx());
+            let got: Vec<&T> = a.iter().collect();
+            let want: Vec<&T> = n.data.iter().collect();
+            assert_eq!(got, want, "{}: elements", ctx());
+            stats.ok += 1;
+        }
+        (Err(e), Err(k)) => {
+            assert_eq!(e.kind(), k, "{}: error kind ({e})", ctx());
+            stats.record_err(k);
+        }
+        (got, want) => panic!("{}: library read {got:?}, reference {want:?}", ctx()),
+    }
+}
+
+/// Compares a write with the reference: both succeed and every source holds
+/// what the reference stored, or both fail with the same kind and no source
+/// changed.
+fn check_write<T: Clone + PartialEq + Debug>(
+    ctx: impl Fn() -> String,
+    got: lazy_datasets::Result<()>,
+    want: Result<Vec<(Loc, T)>, ErrorKind>,
+    before: &[Vec<T>],
+    after: &[Vec<T>],
+    stats: &mut Stats,
+) {
+    let mut expected = before.to_vec();
+    match (&got, &want) {
+        (Ok(()), Ok(stores)) => {
+            for ((s, f), v) in stores {
+                expected[*s][*f] = v.clone();
+            }
+            stats.ok += 1;
+        }
+        (Err(e), Err(k)) => {
+            assert_eq!(e.kind(), *k, "{}: error kind ({e})", ctx());
+            stats.record_err(*k);
+        }
+        _ => panic!("{}: library wrote {got:?}, reference {want:?}", ctx()),
+    }
+    assert_eq!(after, &expected[..], "{}: sources after the write", ctx());
+}
+
+/// Compares the construction of a view; `Some` when both succeeded.
+fn check_build<A, B: Debug>(
+    ctx: impl Fn() -> String,
+    got: lazy_datasets::Result<A>,
+    want: Result<B, ErrorKind>,
+    stats: &mut Stats,
+) -> Option<(A, B)> {
+    match (got, want) {
+        (Ok(a), Ok(b)) => {
+            stats.ok += 1;
+            Some((a, b))
+        }
+        (Err(e), Err(k)) => {
+            assert_eq!(e.kind(), k, "{}: error kind ({e})", ctx());
+            stats.record_err(k);
+            None
+        }
+        (Err(e), Ok(b)) => panic!("{}: library failed ({e}), reference built {b:?}", ctx()),
+        (Ok(_), Err(k)) => panic!("{}: library built, reference failed ({k:?})", ctx()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The views
+// ---------------------------------------------------------------------------
+
+#[test]
+fn plain_array() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0001);
+    let (mut reads, mut writes) = (Stats::new("ArrayD read"), Stats::new("ArrayD write"));
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 4);
+        let data = gen_data(&mut rng, &shape, small_i32);
+        let map = identity_map(&shape, 0);
+        let storage = vec![data.clone()];
+        let mut a = to_array(&shape, &data);
+
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: shape {shape:?}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, a.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &shape);
+        let value = gen_value(&mut rng, &map, &key, small_i32);
+        let ctx = || format!("case {case}: shape {shape:?}, write {key:?} = {value:?}");
+        let got = a.write_dyn(&sel(&key), value.to_array().view());
+        let want = naive_assignments(&map, &key, &value);
+        check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
+    }
+    reads.finish();
+    writes.finish_write();
+}
+
+/// A random stack axis for sources of rank `ndim`, sometimes out of range.
+fn gen_axis(rng: &mut SmallRng, ndim: usize) -> isize {
+    let ndim = ndim as isize;
+    match rng.random_range(0..25) {
+        0 => ndim + irange(rng, 1, 2),
+        1 => -ndim - irange(rng, 2, 3),
+        _ => irange(rng, -ndim - 1, ndim),
+    }
+}
+
+#[test]
+fn stacked() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0002);
+    let mut builds = Stats::new("Stacked::new");
+    let (mut reads, mut writes) = (Stats::new("Stacked read"), Stats::new("Stacked write"));
+    for case in 0..CASES {
+        let src_shape = gen_shape(&mut rng, 3);
+        let n_src = rng.random_range(1..=4);
+        let storage: Vec<Vec<i32>> = (0..n_src)
+            .map(|_| gen_data(&mut rng, &src_shape, small_i32))
+            .collect();
+        let arrays = storage.iter().map(|d| to_array(&src_shape, d)).collect();
+        let axis = gen_axis(&mut rng, src_shape.len());
+        let ctx = || format!("case {case}: {n_src} sources of shape {src_shape:?}, axis {axis}");
+        let Some((mut st, axis_n)) = check_build(
+            ctx,
+            Stacked::new(arrays, axis),
+            naive_stack_axis(axis, src_shape.len()),
+            &mut builds,
+        ) else {
+            continue;
+        };
+        let maps: Vec<_> = (0..n_src).map(|s| identity_map(&src_shape, s)).collect();
+        let map = stack_maps(&maps, axis_n);
+        assert_eq!(st.shape(), &map.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &map.shape);
+        let ctx = || format!("{}: read {key:?}", ctx());
+        let want = naive_read(&map, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, st.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &map.shape);
+        let value = gen_value(&mut rng, &map, &key, small_i32);
+        let ctx = || format!("{}: write {key:?} = {value:?}", ctx());
+        let got = st.write_dyn(&sel(&key), value.to_array().view());
+        let after: Vec<_> = st.sources().iter().map(contents).collect();
+        let want = naive_assignments(&map, &key, &value);
+        check_write(ctx, got, want, &storage, &after, &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}
+
+impl Stats {
+    /// As [`Stats::finish`], and both bad keys and values that do not
+    /// broadcast must have occurred.
+    fn finish_write(&self) {
+        self.finish();
+        let total = self.ok + self.err;
+        assert!(
+            self.kinds[0] * 100 >= total * 3 && self.kinds[1] * 100 >= total * 3,
+            "{}: too few index ({}) or shape ({}) errors",
+            self.name,
+            self.kinds[0],
+            self.kinds[1]
+        );
+    }
+
+    /// Construction counts: printed, and both outcomes must occur.
+    fn finish_builds(&self) {
+        println!(
+            "{:>24}: {:5} cases, {:5} ok, {:5} errors (index {}, shape {}, value {})",
+            self.name,
+            self.ok + self.err,
+            self.ok,
+            self.err,
+            self.kinds[0],
+            self.kinds[1],
+            self.kinds[2]
+        );
+        assert!(self.ok > 0 && self.err > 0, "{}: one-sided", self.name);
+    }
+}
+
+const FACTORS: [f64; 8] = [2.0, 0.5, -3.0, 0.1, 1.0, -0.25, 7.5, 1e-3];
+
+/// A value to write through a scale: mostly moderate, sometimes far beyond
+/// `i32` (the conversion back saturates).
+fn scaled_value(rng: &mut SmallRng) -> f64 {
+    match rng.random_range(0..20) {
+        0 => *[1e12, -1e12, 3e9].get(rng.random_range(0..3)).unwrap(),
+        _ => rng.random_range(-16000..16000) as f64 / 4.0,
+    }
+}
+
+#[test]
+fn scaled_i32() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0003);
+    let (mut reads, mut writes) = (
+        Stats::new("Scaled<i32> read"),
+        Stats::new("Scaled<i32> write"),
+    );
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 4);
+        let data = gen_data(&mut rng, &shape, |r| r.random_range(-1000..1000));
+        let f = FACTORS[rng.random_range(0..FACTORS.len())];
+        let map = identity_map(&shape, 0);
+        let storage = vec![data.clone()];
+        let mut a = to_array(&shape, &data);
+        let mut scaled: Scaled<&mut ArrayD<i32>, f64> = Scaled::new(&mut a, f);
+        assert_eq!(scaled.shape(), &shape[..]);
+
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: shape {shape:?}, factor {f}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| gather(&m, &storage));
+        let want = want.map(|n| Naive {
+            shape: n.shape,
+            data: n.data.iter().map(|&x| x as f64 * f).collect(),
+        });
+        check_read(ctx, scaled.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &shape);
+        let value = gen_value(&mut rng, &map, &key, scaled_value);
+        let ctx = || format!("case {case}: shape {shape:?}, factor {f}, write {key:?} = {value:?}");
+        let got = scaled.write_dyn(&sel(&key), value.to_array().view());
+        let want = naive_assignments(&map, &key, &value).map(|stores| {
+            stores
+                .into_iter()
+                .map(|(loc, v)| (loc, (v / f) as i32))
+                .collect()
+        });
+        check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
+    }
+    reads.finish();
+    writes.finish_write();
+}
+
+#[test]
+fn scaled_f64() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0004);
+    let (mut reads, mut writes) = (
+        Stats::new("Scaled<f64> read"),
+        Stats::new("Scaled<f64> write"),
+    );
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 4);
+        let data = gen_data(&mut rng, &shape, |r| {
+            r.random_range(-2000..2000) as f64 / 2.0
+        });
+        let f = FACTORS[rng.random_range(0..FACTORS.len())];
+        let map = identity_map(&shape, 0);
+        let storage = vec![data.clone()];
+        let a = to_array(&shape, &data);
+        let mut scaled = Scaled::new(a, f);
+
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: shape {shape:?}, factor {f}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| gather(&m, &storage));
+        let want = want.map(|n| Naive {
+            shape: n.shape,
+            data: n.data.iter().map(|&x| x * f).collect(),
+        });
+        check_read(ctx, scaled.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &shape);
+        let value = gen_value(&mut rng, &map, &key, scaled_value);
+        let ctx = || format!("case {case}: shape {shape:?}, factor {f}, write {key:?} = {value:?}");
+        let got = scaled.write_dyn(&sel(&key), value.to_array().view());
+        let want = naive_assignments(&map, &key, &value)
+            .map(|stores| stores.into_iter().map(|(loc, v)| (loc, v / f)).collect());
+        let after = contents(scaled.source());
+        check_write(ctx, got, want, &storage, &[after], &mut writes);
+    }
+    reads.finish();
+    writes.finish_write();
+}
+
+/// Reads an element-wise combination of `n` same-shape sources with random
+/// keys: `view` builds the library view, `combine` is the reference for one
+/// element given the sources' elements at that position.
+fn elementwise<T, O, V>(
+    name: &'static str,
+    seed: u64,
+    mut elem: impl FnMut(&mut SmallRng) -> T,
+    view: impl Fn(Vec<ArrayD<T>>) -> lazy_datasets::Result<V>,
+    combine: impl Fn(&[T]) -> O,
+) where
+    T: Clone,
+    O: PartialEq + Debug,
+    V: Dataset<Elem = O>,
+{
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut reads = Stats::new(name);
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 4);
+        let n_src = rng.random_range(1..=4);
+        let storage: Vec<Vec<T>> = (0..n_src)
+            .map(|_| gen_data(&mut rng, &shape, &mut elem))
+            .collect();
+        let ds = view(storage.iter().map(|d| to_array(&shape, d)).collect()).unwrap();
+        assert_eq!(ds.shape(), &shape[..]);
+        let map = identity_map(&shape, 0);
+
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: {n_src} sources of shape {shape:?}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| Naive {
+            shape: m.shape,
+            data: m
+                .data
+                .iter()
+                .map(|&(_, f)| {
+                    let at: Vec<T> = storage.iter().map(|s| s[f].clone()).collect();
+                    combine(&at)
+                })
+                .collect(),
+        });
+        check_read(ctx, ds.read_dyn(&sel(&key)), want, &mut reads);
+    }
+    reads.finish();
+}
+
+#[test]
+fn sum_i32_wraps() {
+    elementwise(
+        "Sum<i32> read",
+        0x5eed_0005,
+        |r| r.random::<i32>(),
+        Sum::new,
+        |xs| xs.iter().fold(0i32, |acc, &x| acc.wrapping_add(x)),
+    );
+}
+
+#[test]
+fn sum_f64() {
+    // Integer values: the sum is exact in any order.
+    elementwise(
+        "Sum<f64> read",
+        0x5eed_0006,
+        |r| r.random_range(-1000..1000) as f64,
+        Sum::new,
+        |xs| xs.iter().sum::<f64>(),
+    );
+}
+
+#[test]
+fn boolean_or_i32() {
+    elementwise(
+        "BooleanOr<i32> read",
+        0x5eed_0007,
+        |r| if r.random_bool(0.6) { 0 } else { r.random() },
+        BooleanOr::new,
+        |xs: &[i32]| xs.iter().any(|&x| x != 0),
+    );
+}
+
+#[test]
+fn boolean_or_f64() {
+    // -0.0 is false; NaN and infinities are true, as in NumPy.
+    elementwise(
+        "BooleanOr<f64> read",
+        0x5eed_0008,
+        |r| match r.random_range(0..10) {
+            0..=3 => 0.0,
+            4 | 5 => -0.0,
+            6 => f64::NAN,
+            7 => f64::NEG_INFINITY,
+            _ => r.random_range(-5.0..5.0),
+        },
+        BooleanOr::new,
+        |xs: &[f64]| xs.iter().any(|&x| x != 0.0 || x.is_nan()),
+    );
+}
+
+#[test]
+fn sliced_array() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0009);
+    let mut builds = Stats::new("view of ArrayD");
+    let (mut reads, mut writes) = (Stats::new("view read"), Stats::new("view write"));
+    while reads.ok + reads.err < CASES {
+        let case = builds.ok + builds.err;
+        let shape = gen_shape(&mut rng, 4);
+        let data = gen_data(&mut rng, &shape, small_i32);
+        let map = identity_map(&shape, 0);
+        let storage = vec![data.clone()];
+        let mut a = to_array(&shape, &data);
+
+        let k1 = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: shape {shape:?}, view {k1:?}");
+        let Some((v, vmap)) = check_build(
+            ctx,
+            (&a).sliced(sel(&k1)),
+            naive_read(&map, &k1),
+            &mut builds,
+        ) else {
+            continue;
+        };
+        assert_eq!(v.shape(), &vmap.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &vmap.shape);
+        let ctx = || format!("{}: read {key:?}", ctx());
+        let want = naive_read(&vmap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, v.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &vmap.shape);
+        let value = gen_value(&mut rng, &vmap, &key, small_i32);
+        let ctx = || format!("{}: write {key:?} = {value:?}", ctx());
+        let mut v = (&mut a).sliced(sel(&k1)).unwrap();
+        let got = v.write_dyn(&sel(&key), value.to_array().view());
+        drop(v);
+        let want = naive_assignments(&vmap, &key, &value);
+        check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}
+
+#[test]
+fn sliced_sliced_array() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_000a);
+    let mut builds = Stats::new("view of view of ArrayD");
+    let (mut reads, mut writes) = (
+        Stats::new("view of view read"),
+        Stats::new("view of view write"),
+    );
+    while reads.ok + reads.err < CASES {
+        let case = builds.ok + builds.err;
+        let shape = gen_shape(&mut rng, 4);
+        let data = gen_data(&mut rng, &shape, small_i32);
+        let map = identity_map(&shape, 0);
+        let storage = vec![data.clone()];
+        let mut a = to_array(&shape, &data);
+
+        let k1 = gen_key(&mut rng, &shape);
+        let Ok(m1) = naive_read(&map, &k1) else {
+            continue; // the first view's construction is covered by `sliced_array`
+        };
+        let k2 = gen_key(&mut rng, &m1.shape);
+        let ctx = || format!("case {case}: shape {shape:?}, view {k1:?} then {k2:?}");
+        let got = (&a).sliced(sel(&k1)).and_then(|v| v.view(sel(&k2)));
+        let Some((v, vmap)) = check_build(ctx, got, naive_read(&m1, &k2), &mut builds) else {
+            continue;
+        };
+        assert_eq!(v.shape(), &vmap.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &vmap.shape);
+        let ctx = || format!("{}: read {key:?}", ctx());
+        let want = naive_read(&vmap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, v.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &vmap.shape);
+        let value = gen_value(&mut rng, &vmap, &key, small_i32);
+        let ctx = || format!("{}: write {key:?} = {value:?}", ctx());
+        let mut v = (&mut a)
+            .sliced(sel(&k1))
+            .and_then(|v| v.view(sel(&k2)))
+            .unwrap();
+        let got = v.write_dyn(&sel(&key), value.to_array().view());
+        drop(v);
+        let want = naive_assignments(&vmap, &key, &value);
+        check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}
+
+#[test]
+fn sliced_stacked() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_000b);
+    let mut builds = Stats::new("view of Stacked");
+    let (mut reads, mut writes) = (
+        Stats::new("view of Stacked read"),
+        Stats::new("view of Stacked write"),
+    );
+    while reads.ok + reads.err < CASES {
+        let case = builds.ok + builds.err;
+        let src_shape = gen_shape(&mut rng, 3);
+        let n_src = rng.random_range(1..=4);
+        let storage: Vec<Vec<i32>> = (0..n_src)
+            .map(|_| gen_data(&mut rng, &src_shape, small_i32))
+            .collect();
+        let arrays = storage.iter().map(|d| to_array(&src_shape, d)).collect();
+        let axis = rng.random_range(0..=src_shape.len());
+        let mut st = Stacked::new(arrays, axis as isize).unwrap();
+        let maps: Vec<_> = (0..n_src).map(|s| identity_map(&src_shape, s)).collect();
+        let map = stack_maps(&maps, axis);
+
+        let k1 = gen_key(&mut rng, &map.shape);
+        let ctx = || {
+            format!("case {case}: {n_src} sources of shape {src_shape:?}, axis {axis}, view {k1:?}")
+        };
+        let Some((v, vmap)) = check_build(
+            ctx,
+            (&st).sliced(sel(&k1)),
+            naive_read(&map, &k1),
+            &mut builds,
+        ) else {
+            continue;
+        };
+        assert_eq!(v.shape(), &vmap.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &vmap.shape);
+        let ctx = || format!("{}: read {key:?}", ctx());
+        let want = naive_read(&vmap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, v.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &vmap.shape);
+        let value = gen_value(&mut rng, &vmap, &key, small_i32);
+        let ctx = || format!("{}: write {key:?} = {value:?}", ctx());
+        let mut v = (&mut st).sliced(sel(&k1)).unwrap();
+        let got = v.write_dyn(&sel(&key), value.to_array().view());
+        drop(v);
+        let after: Vec<_> = st.sources().iter().map(contents).collect();
+        let want = naive_assignments(&vmap, &key, &value);
+        check_write(ctx, got, want, &storage, &after, &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}
+
+#[test]
+fn scaled_stack_of_views() {
+    // Scaled over Stacked over sliced views of separate arrays: one chain of
+    // region compositions per source, written back through all three layers.
+    let mut rng = SmallRng::seed_from_u64(0x5eed_000c);
+    let mut builds = Stats::new("Scaled(Stacked(views))");
+    let (mut reads, mut writes) = (Stats::new("chain read"), Stats::new("chain write"));
+    while reads.ok + reads.err < CASES {
+        let case = builds.ok + builds.err;
+        let shape = gen_shape(&mut rng, 3);
+        let n_src = rng.random_range(1..=3);
+        let storage: Vec<Vec<i32>> = (0..n_src)
+            .map(|_| gen_data(&mut rng, &shape, |r| r.random_range(-1000..1000)))
+            .collect();
+        let mut arrays: Vec<ArrayD<i32>> = storage.iter().map(|d| to_array(&shape, d)).collect();
+        let k1 = gen_key(&mut rng, &shape);
+        let f = FACTORS[rng.random_range(0..FACTORS.len())];
+        let ctx =
+            || format!("case {case}: {n_src} sources of shape {shape:?}, views {k1:?}, factor {f}");
+        let views: lazy_datasets::Result<Vec<_>> =
+            arrays.iter_mut().map(|a| a.sliced(sel(&k1))).collect();
+        let vmaps: Result<Vec<_>, _> = (0..n_src)
+            .map(|s| naive_read(&identity_map(&shape, s), &k1))
+            .collect();
+        let Some((views, vmaps)) = check_build(ctx, views, vmaps, &mut builds) else {
+            continue;
+        };
+        let axis = rng.random_range(0..=vmaps[0].shape.len());
+        let map = stack_maps(&vmaps, axis);
+        let mut chain = Scaled::new(Stacked::new(views, axis as isize).unwrap(), f);
+        assert_eq!(chain.shape(), &map.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &map.shape);
+        let ctx = || format!("{}: axis {axis}, read {key:?}", ctx());
+        let want = naive_read(&map, &key).map(|m| {
+            let n = gather(&m, &storage);
+            Naive {
+                shape: n.shape,
+                data: n.data.iter().map(|&x| x as f64 * f).collect(),
+            }
+        });
+        check_read(ctx, chain.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &map.shape);
+        let value = gen_value(&mut rng, &map, &key, scaled_value);
+        let ctx = || format!("{}: axis {axis}, write {key:?} = {value:?}", ctx());
+        let got = chain.write_dyn(&sel(&key), value.to_array().view());
+        drop(chain);
+        let after: Vec<_> = arrays.iter().map(contents).collect();
+        let want = naive_assignments(&map, &key, &value).map(|stores| {
+            stores
+                .into_iter()
+                .map(|(loc, v)| (loc, (v / f) as i32))
+                .collect()
+        });
+        check_write(ctx, got, want, &storage, &after, &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}
+
+/// Shapes of 32 Ki to 80 Ki elements, so that views which work in blocks
+/// (or in parallel) split their regions.
+fn gen_large_shape(rng: &mut SmallRng) -> Vec<usize> {
+    let shapes: [&[usize]; 5] = [
+        &[70, 600],
+        &[3, 120, 100],
+        &[40_000],
+        &[2, 2, 9_000],
+        &[5, 4, 40, 50],
+    ];
+    shapes[rng.random_range(0..shapes.len())].to_vec()
+}
+
+#[test]
+fn large_regions() {
+    const LARGE: usize = 12;
+    let mut rng = SmallRng::seed_from_u64(0x5eed_000d);
+    let mut stats = Stats::new("large regions");
+    for case in 0..LARGE {
+        let shape = gen_large_shape(&mut rng);
+        let storage: Vec<Vec<i32>> = (0..2)
+            .map(|_| gen_data(&mut rng, &shape, |r| r.random_range(-1000..1000)))
+            .collect();
+        let arrays: Vec<ArrayD<i32>> = storage.iter().map(|d| to_array(&shape, d)).collect();
+        let map = identity_map(&shape, 0);
+        let both = |m: &Naive<Loc>, f: &dyn Fn(i32, i32) -> i32| Naive {
+            shape: m.shape.clone(),
+            data: m
+                .data
+                .iter()
+                .map(|&(_, i)| f(storage[0][i], storage[1][i]))
+                .collect(),
+        };
+
+        // Sum and BooleanOr of the two sources.
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: Sum, shape {shape:?}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| both(&m, &|a, b| a + b));
+        let sum = Sum::new(arrays.iter().collect()).unwrap();
+        check_read(ctx, sum.read_dyn(&sel(&key)), want, &mut stats);
+        // Whole, and reversed along the first axis: always split into blocks.
+        for key in [vec![], vec![SelElem::slice(None, None, Some(-1))]] {
+            let ctx = || format!("case {case}: Sum, shape {shape:?}, read {key:?}");
+            let want = naive_read(&map, &key).map(|m| both(&m, &|a, b| a + b));
+            check_read(ctx, sum.read_dyn(&sel(&key)), want, &mut stats);
+        }
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: BooleanOr, shape {shape:?}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| {
+            let n = both(&m, &|a, b| i32::from(a > 500 || b < -500));
+            Naive {
+                shape: n.shape,
+                data: n.data.iter().map(|&x| x != 0).collect(),
+            }
+        });
+        let flags: Vec<ArrayD<bool>> =
+            vec![arrays[0].mapv(|a| a > 500), arrays[1].mapv(|b| b < -500)];
+        let or = BooleanOr::new(flags.iter().collect()).unwrap();
+        check_read(ctx, or.read_dyn(&sel(&key)), want, &mut stats);
+
+        // Scaled, read and write.
+        let f = FACTORS[rng.random_range(0..FACTORS.len())];
+        let mut a = arrays[0].clone();
+        let mut scaled = Scaled::new(&mut a, f);
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: Scaled {f}, shape {shape:?}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| {
+            let n = gather(&m, &storage);
+            Naive {
+                shape: n.shape,
+                data: n.data.iter().map(|&x| x as f64 * f).collect(),
+            }
+        });
+        check_read(ctx, scaled.read_dyn(&sel(&key)), want, &mut stats);
+        let key = gen_key(&mut rng, &shape);
+        let value = gen_value(&mut rng, &map, &key, scaled_value);
+        let ctx = || format!("case {case}: Scaled {f}, shape {shape:?}, write {key:?}");
+        let got = scaled.write_dyn(&sel(&key), value.to_array().view());
+        let want = naive_assignments(&map, &key, &value).map(|stores| {
+            stores
+                .into_iter()
+                .map(|(loc, v)| (loc, (v / f) as i32))
+                .collect()
+        });
+        check_write(ctx, got, want, &storage[..1], &[contents(&a)], &mut stats);
+
+        // Stacked, read and write.
+        let axis = rng.random_range(0..=shape.len());
+        let mut st = Stacked::new(arrays, axis as isize).unwrap();
+        let smap = stack_maps(&[identity_map(&shape, 0), identity_map(&shape, 1)], axis);
+        let key = gen_key(&mut rng, &smap.shape);
+        let ctx = || format!("case {case}: Stacked {axis}, shape {shape:?}, read {key:?}");
+        let want = naive_read(&smap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, st.read_dyn(&sel(&key)), want, &mut stats);
+        let key = vec![SelElem::Ellipsis, SelElem::slice(None, None, Some(-2))];
+        let ctx = || format!("case {case}: Stacked {axis}, shape {shape:?}, read {key:?}");
+        let want = naive_read(&smap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, st.read_dyn(&sel(&key)), want, &mut stats);
+        let key = gen_key(&mut rng, &smap.shape);
+        let value = gen_value(&mut rng, &smap, &key, small_i32);
+        let ctx = || format!("case {case}: Stacked {axis}, shape {shape:?}, write {key:?}");
+        let got = st.write_dyn(&sel(&key), value.to_array().view());
+        let after: Vec<_> = st.sources().iter().map(contents).collect();
+        let want = naive_assignments(&smap, &key, &value);
+        check_write(ctx, got, want, &storage, &after, &mut stats);
+    }
+    println!(
+        "{:>24}: {:5} cases, {:5} ok, {:5} errors",
+        stats.name,
+        stats.ok + stats.err,
+        stats.ok,
+        stats.err
+    );
+    assert!(stats.ok >= stats.err && stats.err > 0);
+}
