@@ -119,11 +119,8 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
                 )));
             }
         }
-        let td = inner
-            .dtype()
-            .and_then(|t| t.to_descriptor())
-            .map_err(what)?;
-        match dtype_of(&td) {
+        let (found, described) = element_type(&inner).map_err(what)?;
+        match found {
             Some(found) if found == T::DTYPE => {}
             Some(found) => {
                 return Err(Error::value(format!(
@@ -133,7 +130,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
             }
             None => {
                 return Err(Error::value(format!(
-                    "dataset {path:?} in {file:?} holds the HDF5 type {td}, which has no \
+                    "dataset {path:?} in {file:?} holds the HDF5 type {described}, which has no \
                      lazy-datasets element type; expected {}",
                     T::DTYPE
                 )))
@@ -356,9 +353,23 @@ pub fn inspect(group: &Group, path: &str) -> Result<DatasetInfo> {
     };
     let ds = group.dataset(path).map_err(what)?;
     let shape = ds.space().map_err(what)?.shape();
-    let td = ds.dtype().and_then(|t| t.to_descriptor()).map_err(what)?;
-    Ok(DatasetInfo {
-        shape,
-        dtype: dtype_of(&td),
+    let (dtype, _) = element_type(&ds).map_err(what)?;
+    Ok(DatasetInfo { shape, dtype })
+}
+
+/// The element type of a dataset (`None` when it has none) and a description
+/// of its HDF5 type; a type hdf5-metno cannot describe (`float16`, …) has no
+/// element type.
+fn element_type(ds: &hdf5_metno::Dataset) -> hdf5_metno::Result<(Option<DType>, String)> {
+    let dtype = ds.dtype()?;
+    Ok(match dtype.to_descriptor() {
+        Ok(td) => (dtype_of(&td), td.to_string()),
+        Err(e) => (
+            None,
+            format!(
+                "of size {} that hdf5-metno cannot describe ({e})",
+                dtype.size()
+            ),
+        ),
     })
 }
