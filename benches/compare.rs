@@ -62,16 +62,34 @@ fn main() -> Result<()> {
     let st = Stacked::new(vec![&a, &b, &c], -1)?;
     let st0 = Stacked::new(vec![&a, &b, &c], 0)?;
     let mut t = |name: &str, secs: f64| out.push((name.to_string(), secs));
-    t("mem stacked full read, axis -1", median_time(reps, || drop(black_box(st.read_all()))));
-    t("mem stacked full read, axis 0", median_time(reps, || drop(black_box(st0.read_all()))));
+    t(
+        "mem stacked full read, axis -1",
+        median_time(reps, || drop(black_box(st.read_all()))),
+    );
+    t(
+        "mem stacked full read, axis 0",
+        median_time(reps, || drop(black_box(st0.read_all()))),
+    );
     let sum = Sum::new(vec![&a, &b, &c])?;
-    t("mem sum full read", median_time(reps, || drop(black_box(sum.read_all()))));
+    t(
+        "mem sum full read",
+        median_time(reps, || drop(black_box(sum.read_all()))),
+    );
     let scaled = Scaled::new(&a, 2.5);
-    t("mem scaled full read", median_time(reps, || drop(black_box(scaled.read_all()))));
+    t(
+        "mem scaled full read",
+        median_time(reps, || drop(black_box(scaled.read_all()))),
+    );
     let or = BooleanOr::new(vec![&f1, &f2, &f3])?;
-    t("mem boolean or full read", median_time(reps, || drop(black_box(or.read_all()))));
+    t(
+        "mem boolean or full read",
+        median_time(reps, || drop(black_box(or.read_all()))),
+    );
     let mid = (n / 2) as isize;
-    t("mem stacked 1M-row slice", median_time(reps, || drop(black_box(st.read_dyn(&rows(mid, 1_000_000))))));
+    t(
+        "mem stacked 1M-row slice",
+        median_time(reps, || drop(black_box(st.read_dyn(&rows(mid, 1_000_000))))),
+    );
     let ss = starts(n, 10_000);
     let each = median_time(3, || {
         for &i in &ss {
@@ -82,7 +100,10 @@ fn main() -> Result<()> {
     let value = Array2::<f64>::from_elem((n, 3), 1.5);
     let (mut wa, mut wb, mut wc) = (a.clone(), b.clone(), c.clone());
     let mut wst = Stacked::new(vec![&mut wa, &mut wb, &mut wc], -1)?;
-    t("mem stacked full write", median_time(reps, || wst.write_all(&value).unwrap_or(())));
+    t(
+        "mem stacked full write",
+        median_time(reps, || wst.write_all(&value).unwrap_or(())),
+    );
 
     #[cfg(feature = "hdf5")]
     if let Some(dir) = arg("--data") {
@@ -104,7 +125,10 @@ fn main() -> Result<()> {
                 }),
             );
             let hst = Stacked::new(ds.iter().collect(), -1)?;
-            t(&format!("h5 {layout} stacked full read"), median_time(reps, || drop(black_box(hst.read_all()))));
+            t(
+                &format!("h5 {layout} stacked full read"),
+                median_time(reps, || drop(black_box(hst.read_all()))),
+            );
             let small = &ss[..1000];
             let each = median_time(3, || {
                 for &i in small {

@@ -80,6 +80,8 @@ impl<D: Dataset + ?Sized> Iterator for Chunks<'_, D> {
     }
 }
 
+impl<D: Dataset + ?Sized> ExactSizeIterator for Chunks<'_, D> {}
+
 fn read_chunk<D: Dataset + ?Sized>(
     dataset: &D,
     axis: usize,
