@@ -34,6 +34,10 @@ pub use typenum;
 #[cfg(feature = "hdf5")]
 pub use lazy_hdf5 as hdf5;
 
+/// The Zarr backend ([`lazy_zarr`]), with the `zarr` feature.
+#[cfg(feature = "zarr")]
+pub use lazy_zarr as zarr;
+
 /// The names most programs need: the traits, the views, selections, ranks.
 ///
 /// ```
