@@ -211,6 +211,8 @@ impl AxisCount for Dyn {
 ///
 /// There is deliberately no impl at all when the selection is too long, so
 /// the compiler reports this trait's message rather than a typenum mismatch.
+/// The impls for concrete ranks are `do_not_recommend`: the error then
+/// mentions only the `Dyn` impl, which says how to defer the check.
 ///
 /// ```
 /// use lazy_core::typed::{Axes, FitsRank};
@@ -224,7 +226,7 @@ impl AxisCount for Dyn {
 /// ```
 #[diagnostic::on_unimplemented(
     message = "this selection indexes more axes than the dataset has",
-    label = "this selection indexes `{Self}` but the dataset has `{R}`",
+    label = "the selection indexes `{Self}`, the dataset has `{R}`",
     note = "each integer, range and list in `sel!` consumes one axis of the dataset; `...` and `NewAxis` consume none",
     note = "a dataset of rank `Dyn` takes any selection and checks it at run time"
 )]

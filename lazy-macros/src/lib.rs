@@ -165,6 +165,12 @@ pub fn sel(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as parse::Input);
     match validate::validate(input) {
         Ok(items) => expand::expand(&items).into(),
-        Err(e) => e.to_compile_error().into(),
+        // One `compile_error!` per error, the last as the value of a block: the
+        // block is then a valid expression whose type is an error, so the
+        // compiler reports nothing more about the code around the macro.
+        Err(e) => {
+            let errors = e.into_iter().map(|e| e.to_compile_error());
+            quote::quote!({ #(#errors);* }).into()
+        }
     }
 }
