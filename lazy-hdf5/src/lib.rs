@@ -76,13 +76,32 @@ pub use element::{dtype_of, H5Element};
 /// hdf5-metno, the HDF5 bindings this crate is built on: file and dataset
 /// creation, groups, attributes, filters.
 pub use hdf5_metno as h5;
-/// An HDF5 file (hdf5-metno's [`File`](hdf5_metno::File)); it is a group, so
+/// An HDF5 file (hdf5-metno's `File`); it is a group, so
 /// datasets open from it directly.
 pub use hdf5_metno::File;
 
 use std::path::Path;
 
-use lazy_core::{Error, Result};
+use lazy_core::{Error, Rank, Result};
+
+/// Opens the dataset at `path` typed: [`H5Dataset::<T, R>::open`](H5Dataset::open)
+/// as a function, for `open::<f64, U2>(&file, "x")`.
+///
+/// ```
+/// use lazy_hdf5::{create_file, open};
+/// use lazy_core::DatasetExt;
+/// use typenum::U1;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = create_file(dir.path().join("open.h5"))?;
+/// file.new_dataset_builder().with_data(&[0.5f32, 1.5]).create("x").unwrap();
+/// let x = open::<f32, U1>(&file, "x")?;
+/// assert_eq!(x.read_all()?, ndarray::array![0.5, 1.5]);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn open<T: H5Element, R: Rank>(group: &h5::Group, path: &str) -> Result<H5Dataset<T, R>> {
+    H5Dataset::open(group, path)
+}
 
 fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Error) -> Error + 'a {
     move |e| {

@@ -324,3 +324,10 @@ fn read_only_files_refuse_writes_before_writing_anything() {
         array![[false, true, true], [false, true, true]]
     );
 }
+
+#[test]
+fn datasets_outlive_their_file_handle() {
+    // HDF5 keeps the file open while a dataset of it is open.
+    let ds = lazy_hdf5::open::<i8, U1>(&fixture(), "int8/r1").unwrap();
+    assert_eq!(ds.read_all().unwrap(), array![-128, 0, 127]);
+}
