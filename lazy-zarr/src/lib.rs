@@ -1,2 +1,83 @@
-//! The Zarr backend of lazy-datasets, on [zarrs](https://docs.rs/zarrs) (work in progress).
+//! The Zarr backend of lazy-datasets, on [zarrs](https://docs.rs/zarrs): pure
+//! Rust, no system library.
+//!
+//! [`ZarrDataset<T, R>`](ZarrDataset) opens a Zarr array (v3, or v2 written
+//! by zarr-python 2 or 3) typed, checking its element type `T` and rank `R`
+//! against the metadata (or with rank [`Dyn`](lazy_core::Dyn) for any rank),
+//! and is a lazy-core `Dataset` and `DatasetMut`: it can be read and written
+//! with every selection that works on an ndarray, with the same results, and
+//! stacked, scaled, summed or OR'ed with other datasets. New arrays (Zarr
+//! v3) are made with [`ZarrDataset::create`] and [`ZarrCreate`]. With the
+//! facade's feature `zarr` this crate is `lazy_datasets::zarr`.
+//!
+//! ```
+//! use lazy_zarr::{ZarrCreate, ZarrDataset};
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, Scaled, SelElem, Stacked};
+//! use ndarray::array;
+//! use typenum::U1;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = dir.path().join("channels.zarr");
+//! ZarrDataset::<i32, U1>::create(&store, "x", &[3], &ZarrCreate::default())?.write_all(array![1, 2, 3])?;
+//! ZarrDataset::<i32, U1>::create(&store, "y", &[3], &ZarrCreate::default())?.write_all(array![4, 5, 6])?;
+//!
+//! let x = ZarrDataset::<i32, U1>::open(&store, "x")?; // read-only
+//! let y = ZarrDataset::<i32, U1>::open(&store, "y")?;
+//! let xy = Scaled::new(Stacked::new(vec![x, y], -1)?, 0.5);
+//! // NumPy: xy[::-2] — only rows 2 and 0 are read from the store.
+//! let rows = xy.read_dyn(&DynSelection::from(vec![SelElem::slice(None, None, Some(-2))]))?;
+//! assert_eq!(rows, array![[1.5, 3.0], [0.5, 2.0]].into_dyn());
+//! # Ok::<(), lazy_core::Error>(())
+//! ```
+//!
+//! # How selections reach the store
+//!
+//! zarrs reads and writes boxes of an array (contiguous along every axis),
+//! decoding or encoding the chunks a box touches in parallel. A read turns
+//! its region into a few boxes: per axis, an index or a range whose step is
+//! at most the chunk length is one span from its lowest to its highest
+//! position; longer steps and lists are sorted, deduplicated and split
+//! wherever neighbours are more than a chunk length apart, so that no chunk
+//! without a selected element is decoded. The boxes (one per combination of
+//! spans, at most 1024) are decoded side by side into one buffer, and the
+//! region (negative steps, any list order, duplicates) is gathered from it
+//! in memory. When that buffer is the requested output in its order and the
+//! output is contiguous, zarrs decodes straight into the caller's buffer.
+//!
+//! A write computes the final values of the same boxes in memory: what is
+//! stored now (read first, unless the region covers every element of the
+//! boxes) with the region's values scattered in (for a list with duplicates
+//! the last value wins, as in NumPy), then stores each box. Zarr stores
+//! whole chunks, so zarrs rewrites each touched chunk in any case.
+//!
+//! # Formats and codecs
+//!
+//! Reads: Zarr v3 and v2 arrays of `bool`, integers or floats, either byte
+//! order, C or F order, uncompressed, gzip, sharded (v3) or with crc32c
+//! checksums; zstd with this crate's feature `zstd`, blosc with `blosc`
+//! (both build a bundled C library, so they are off by default). Elements of
+//! chunks never written read as the fill value. Writes: any array opened
+//! with [`ZarrDataset::open_rw`] or made by [`ZarrDataset::create`].
+//!
+//! # Errors
+//!
+//! Every error is a [`lazy_core::Error`]: zarrs' own errors are
+//! [`Backend`](lazy_core::ErrorKind::Backend) errors with the zarrs error as
+//! their source (a missing store or array, an unsupported codec among them),
+//! a rank mismatch at open is a [`Shape`](lazy_core::ErrorKind::Shape)
+//! error, an element-type mismatch a [`Value`](lazy_core::ErrorKind::Value)
+//! error, and writing to an array opened read-only a `Backend` error raised
+//! before anything is written (so a write through a `Stacked` view checks
+//! every array first).
 #![warn(missing_docs)]
+
+mod dataset;
+mod element;
+mod plan;
+
+pub use dataset::{inspect, ArrayInfo, Compression, Storage, ZarrCreate, ZarrDataset};
+pub use element::{dtype_of, ZarrElement};
+
+/// zarrs, the Zarr library this crate is built on: stores, array and group
+/// creation, attributes, codecs.
+pub use zarrs;
