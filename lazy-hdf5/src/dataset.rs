@@ -197,7 +197,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
         plan: &Plan,
         cover: bool,
         file: Selection,
-        mut out: ArrayViewMutD<'_, T>,
+        out: ArrayViewMutD<'_, T>,
     ) -> Result<()> {
         let shape = if cover {
             plan.cover_shape()
@@ -205,10 +205,8 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
             plan.grid_shape()
         };
         let n = checked_size(&shape)?;
-        if plan.is_identity(cover) {
-            if let Some(buf) = out.as_slice_mut() {
-                return io::read(&self.inner, file, &[n], Selection::All, buf);
-            }
+        if plan.is_identity(cover) && io::can_read_view(&out) {
+            return io::read_view(&self.inner, file, out);
         }
         let mut grid = ArrayD::<T>::default(shape);
         let buf = grid
@@ -276,8 +274,31 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R> {
         let plan = Plan::new(region)?;
         let shape = plan.grid_shape();
         let n = checked_size(&shape)?;
-        // The grid of final values, in the file's order.
-        let grid = if plan.is_identity(false) && src.is_standard_layout() {
+        let strategy = plan.write_strategy();
+        let file = match strategy {
+            Strategy::Single => Some(plan.single()),
+            Strategy::Points => Some(plan.points()?),
+            Strategy::Pieces => None,
+            Strategy::Cover => {
+                return Err(Error::backend_msg(
+                    "internal error: a covering hyperslab cannot be written",
+                ))
+            }
+        };
+        let identity = plan.is_identity(false);
+        if let Some(file) = file {
+            if identity && io::can_write_view(&src) {
+                return io::write_view(&self.inner, file, src);
+            }
+            let mut grid = ArrayD::<T>::default(shape);
+            grid.write_from(&plan.inner_region(false)?, src)?;
+            let buf = grid
+                .as_slice()
+                .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
+            return io::write(&self.inner, file, &[n], Selection::All, buf);
+        }
+        // One hyperslab per piece, from the grid of final values.
+        let grid = if identity && src.is_standard_layout() {
             CowArray::from(src)
         } else {
             let mut grid = ArrayD::<T>::default(shape.clone());
@@ -287,17 +308,9 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R> {
         let buf = grid
             .as_slice()
             .ok_or_else(|| Error::backend_msg("the grid to write is not contiguous"))?;
-        match plan.write_strategy() {
-            Strategy::Single => io::write(&self.inner, plan.single(), &[n], Selection::All, buf),
-            Strategy::Points => io::write(&self.inner, plan.points()?, &[n], Selection::All, buf),
-            Strategy::Pieces => plan
-                .pieces()
-                .into_iter()
-                .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf)),
-            Strategy::Cover => Err(Error::backend_msg(
-                "internal error: a covering hyperslab cannot be written",
-            )),
-        }
+        plan.pieces()
+            .into_iter()
+            .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf))
     }
 
     /// Checks the region and that the file is open for writing: a file opened

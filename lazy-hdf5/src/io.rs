@@ -7,10 +7,11 @@
 
 use std::ffi::c_void;
 
-use hdf5_metno::{Dataset, Dataspace, Datatype, Selection};
+use hdf5_metno::{Dataset, Dataspace, Datatype, Hyperslab, Selection, SliceOrIndex};
 use hdf5_sys::h5d::{H5Dread, H5Dwrite};
 use hdf5_sys::h5p::H5P_DEFAULT;
 use lazy_core::{checked_size, DType, Error, Result};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 
 use crate::element::H5Element;
 
@@ -151,4 +152,179 @@ pub(crate) fn write<T: H5Element>(
     // SAFETY: `buf` has as many elements as the memory dataspace (checked
     // above) and H5Dwrite only reads from it.
     unsafe { transfer::<T>(ds, &sp, buf.as_ptr().cast_mut().cast(), true) }
+}
+
+/// A memory dataspace (its dims) and the hyperslab of it that addresses the
+/// elements of a strided view, starting at the view's first element, in the
+/// view's row-major order.
+///
+/// Axes of length 1 are left out. With the remaining axes' lengths `n` and
+/// strides `s` (in elements, all positive): one axis is a 1-D space of
+/// `(n0 - 1) * s0 + 1` elements with stride `s0`; more axes are a space with
+/// dims `[n0, s0 / s1, …, s(d-3) / s(d-2), s(d-2)]`, contiguous counts on
+/// all axes but the last, which has stride `s(d-1)`. That needs each stride
+/// but the last to divide the one before, and every count to fit its dim,
+/// so that element `i` of the view is element `sum(i_k * s_k)` of memory.
+/// Other layouts (negative strides, transposed views) give `None`.
+fn strided_layout(shape: &[usize], strides: &[isize]) -> Option<(Vec<usize>, Selection)> {
+    let axes: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|(&n, _)| n != 1)
+        .map(|(&n, &s)| Some((n, usize::try_from(s).ok().filter(|&s| s > 0)?)))
+        .collect::<Option<_>>()?;
+    if axes.iter().any(|&(n, _)| n == 0) {
+        return None;
+    }
+    let slab = |start: usize, step: usize, count: usize| SliceOrIndex::SliceCount {
+        start,
+        step,
+        count,
+        block: 1,
+    };
+    let (dims, slices): (Vec<usize>, Vec<SliceOrIndex>) = match axes.as_slice() {
+        [] => (vec![1], vec![slab(0, 1, 1)]),
+        [(n, s)] => (
+            vec![(n - 1).checked_mul(*s)?.checked_add(1)?],
+            vec![slab(0, *s, *n)],
+        ),
+        [.., (_, s_prev), (n_last, s_last)] => {
+            let mut dims = Vec::with_capacity(axes.len());
+            let mut slices = Vec::with_capacity(axes.len());
+            for (k, &(n, s)) in axes.iter().enumerate() {
+                if k + 1 == axes.len() {
+                    break;
+                }
+                let dim = match k.checked_sub(1).and_then(|j| axes.get(j)) {
+                    None => n,
+                    Some(&(_, s_before)) => {
+                        if s_before % s != 0 || n > s_before / s {
+                            return None;
+                        }
+                        s_before / s
+                    }
+                };
+                dims.push(dim);
+                slices.push(slab(0, 1, n));
+            }
+            if (n_last - 1).checked_mul(*s_last)?.checked_add(1)? > *s_prev {
+                return None;
+            }
+            dims.push(*s_prev);
+            slices.push(slab(0, *s_last, *n_last));
+            (dims, slices)
+        }
+    };
+    Some((dims, Hyperslab::from(slices).into()))
+}
+
+/// Whether [`read_view`] can read straight into a view of this layout.
+pub(crate) fn can_read_view<T: H5Element>(out: &ArrayViewMutD<'_, T>) -> bool {
+    // Bools are read as bytes and converted unless the view is contiguous.
+    out.is_standard_layout()
+        || (T::DTYPE != DType::Bool && strided_layout(out.shape(), out.strides()).is_some())
+}
+
+/// Reads the `file` selection of `ds` straight into `out`, whose layout
+/// [`can_read_view`] accepts.
+pub(crate) fn read_view<T: H5Element>(
+    ds: &Dataset,
+    file: Selection,
+    mut out: ArrayViewMutD<'_, T>,
+) -> Result<()> {
+    let n = out.len();
+    if let Some(buf) = out.as_slice_mut() {
+        return read(ds, file, &[n], Selection::All, buf);
+    }
+    let layout = strided_layout(out.shape(), out.strides()).filter(|_| T::DTYPE != DType::Bool);
+    let Some((dims, mem)) = layout else {
+        return Err(Error::backend_msg(
+            "internal error: no HDF5 memory layout for this output view",
+        ));
+    };
+    let sp = spaces(ds, file, &dims, mem)?;
+    // SAFETY: the memory selection addresses, from the view's first element,
+    // exactly the view's elements (see `strided_layout`), which `out`
+    // borrows mutably; HDF5 writes only selected elements. `T` is not `bool`,
+    // so every bit pattern is valid.
+    unsafe { transfer::<T>(ds, &sp, out.as_mut_ptr().cast(), false) }
+}
+
+/// Whether [`write_view`] can write straight from a view of this layout.
+pub(crate) fn can_write_view<T: H5Element>(src: &ArrayViewD<'_, T>) -> bool {
+    src.is_standard_layout() || strided_layout(src.shape(), src.strides()).is_some()
+}
+
+/// Writes `src`, whose layout [`can_write_view`] accepts, to the `file`
+/// selection of `ds`.
+pub(crate) fn write_view<T: H5Element>(
+    ds: &Dataset,
+    file: Selection,
+    src: ArrayViewD<'_, T>,
+) -> Result<()> {
+    if let Some(buf) = src.as_slice() {
+        return write(ds, file, &[buf.len()], Selection::All, buf);
+    }
+    let Some((dims, mem)) = strided_layout(src.shape(), src.strides()) else {
+        return Err(Error::backend_msg(
+            "internal error: no HDF5 memory layout for this source view",
+        ));
+    };
+    let sp = spaces(ds, file, &dims, mem)?;
+    // SAFETY: the memory selection addresses, from the view's first element,
+    // exactly the view's elements (see `strided_layout`), which `src`
+    // borrows; H5Dwrite only reads selected elements.
+    unsafe { transfer::<T>(ds, &sp, src.as_ptr().cast_mut().cast(), true) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(shape: &[usize], strides: &[isize]) -> Option<(Vec<usize>, Vec<SliceOrIndex>)> {
+        strided_layout(shape, strides).map(|(dims, sel)| match sel {
+            Selection::Hyperslab(h) => (dims, h.to_vec()),
+            _ => panic!("expected a hyperslab"),
+        })
+    }
+
+    fn offsets(dims: &[usize], slices: &[SliceOrIndex]) -> Vec<usize> {
+        // Row-major offsets of the selected elements.
+        let mut out = vec![0usize];
+        for (axis, s) in slices.iter().enumerate() {
+            let SliceOrIndex::SliceCount {
+                start, step, count, ..
+            } = *s
+            else {
+                panic!()
+            };
+            let inner: usize = dims[axis + 1..].iter().product();
+            out = out
+                .iter()
+                .flat_map(|&o| (0..count).map(move |i| o + (start + i * step) * inner))
+                .collect();
+        }
+        out
+    }
+
+    #[test]
+    fn strided_views_map_to_memory_hyperslabs() {
+        // A column of an n x 3 array (a stacked channel).
+        let (dims, sl) = layout(&[4], &[3]).unwrap();
+        assert_eq!(offsets(&dims, &sl), vec![0, 3, 6, 9]);
+        // The [:, :, k] part of an m x n x 3 array.
+        let (dims, sl) = layout(&[2, 4], &[12, 3]).unwrap();
+        assert_eq!(offsets(&dims, &sl), vec![0, 3, 6, 9, 12, 15, 18, 21]);
+        // Three axes with padding, and a length-1 axis with any stride.
+        let (dims, sl) = layout(&[2, 1, 3, 2], &[40, 7, 10, 2]).unwrap();
+        assert_eq!(
+            offsets(&dims, &sl),
+            vec![0, 2, 10, 12, 20, 22, 40, 42, 50, 52, 60, 62]
+        );
+        // Transposed, negative or non-dividing strides are refused.
+        assert!(layout(&[3, 4], &[1, 3]).is_none());
+        assert!(layout(&[3], &[-1]).is_none());
+        assert!(layout(&[2, 2, 2], &[7, 3, 1]).is_none());
+        assert!(layout(&[2, 3], &[4, 2]).is_none()); // rows would overlap
+    }
 }

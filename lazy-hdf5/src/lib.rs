@@ -41,14 +41,17 @@
 //! the covering hyperslab when it is at most about twice as large, else one
 //! hyperslab per regular run, else a point selection) and gathered into the
 //! requested order, duplicates included. When the grid is the output in its
-//! order and the output buffer is contiguous, HDF5 reads straight into it.
+//! order, HDF5 reads straight into the output buffer, contiguous or strided
+//! (a column of a stack, say: a memory hyperslab then addresses its
+//! elements); otherwise it reads into a temporary grid that is gathered from.
 //! Contiguous, chunked and compressed datasets all work: HDF5 decompresses
 //! the chunks a selection touches.
 //!
 //! A write builds the grid of final values in memory (for a list with
 //! duplicates the last value wins, as in NumPy), then writes it with the
 //! same selections (never the covering hyperslab, which would touch elements
-//! outside the region).
+//! outside the region); a source already in the grid's order is written
+//! straight from its buffer, strided or not.
 //!
 //! # Errors
 //!

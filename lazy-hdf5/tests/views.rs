@@ -129,3 +129,36 @@ fn sum_and_or_of_hdf5_datasets() {
         array![22.0, 22.0, 11.0].into_dyn()
     );
 }
+
+/// Bools stacked as columns: each source reads into (and writes from) a
+/// strided column of the output.
+#[test]
+fn stacked_bool_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = create_file(dir.path().join("bools.h5")).unwrap();
+    let mut rng = SmallRng::seed_from_u64(5);
+    let mut refs: Vec<ArrayD<bool>> = (0..3)
+        .map(|_| ArrayD::from_shape_simple_fn(IxDyn(&[4, 5]), || rng.random_bool(0.5)))
+        .collect();
+    let mut h5s: Vec<_> = refs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| create(&file, &format!("b{i}"), r, Layout::Chunked, &mut rng))
+        .collect();
+    let mut hs = Stacked::new(h5s.iter_mut().collect(), -1).unwrap();
+    let mut rs = Stacked::new(refs.iter_mut().collect(), -1).unwrap();
+    let all = DynSelection::all();
+    assert_eq!(hs.read_dyn(&all).unwrap(), rs.read_dyn(&all).unwrap());
+    for _ in 0..30 {
+        let k = key(&mut rng, &[4, 5, 3]);
+        check_read(&hs, &rs, &k, "bool stack");
+        check_write(
+            &mut hs,
+            &mut rs,
+            &k,
+            &mut rng,
+            &|r| r.random_bool(0.5),
+            "bool stack",
+        );
+    }
+}
