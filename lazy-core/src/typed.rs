@@ -55,8 +55,20 @@ use crate::selection::{DynSelection, SelElem, Selection};
 /// ```
 pub struct Sel<C = U0, Dr = U0, A = U0> {
     elems: Vec<SelElem>,
-    counts: PhantomData<fn() -> (C, Dr, A)>,
+    counts: PhantomData<Counts<C, Dr, A>>,
 }
+
+/// The counts as a phantom type; a function type, so that `Sel` is `Send`
+/// and `Sync` whatever the counts are.
+type Counts<C, Dr, A> = fn() -> (C, Dr, A);
+
+/// What [`Sel::push`] gives for an element of type `T`: each count plus the
+/// element's [`SelArg`] count.
+pub type Pushed<C, Dr, A, T> = Sel<
+    Sum<C, <T as SelArg>::Consumes>,
+    Sum<Dr, <T as SelArg>::Drops>,
+    Sum<A, <T as SelArg>::Adds>,
+>;
 
 impl Sel {
     /// The empty selection (`[...]`): everything, consuming no axis.
@@ -92,7 +104,7 @@ impl<C, Dr, A> Sel<C, Dr, A> {
     /// let _: ArrayD<u8> = d.read(key).unwrap();
     /// # let _ = Dyn;
     /// ```
-    pub fn push<T>(mut self, arg: T) -> Sel<Sum<C, T::Consumes>, Sum<Dr, T::Drops>, Sum<A, T::Adds>>
+    pub fn push<T>(mut self, arg: T) -> Pushed<C, Dr, A, T>
     where
         T: SelArg,
         C: Add<T::Consumes>,

@@ -22,7 +22,7 @@ pub(crate) enum Item {
     /// An integer literal, possibly negative.
     Index(Int),
     /// A range written in the macro, with its optional step.
-    Slice(Slice),
+    Slice(Box<Slice>),
     /// A list written in the macro, `[i, j, k]`.
     List(Vec<Int>),
     /// Any other expression; its type says what it selects.
@@ -86,7 +86,7 @@ pub(crate) fn validate(input: Input) -> Result<Vec<Item>> {
 fn classify(expr: Expr, step: Option<Step>) -> Result<Item> {
     let expr = strip(expr);
     match expr {
-        Expr::Range(range) => slice(range, step).map(Item::Slice),
+        Expr::Range(range) => slice(range, step).map(|s| Item::Slice(Box::new(s))),
         Expr::Array(array) => {
             no_step(step.as_ref(), "a list")?;
             let mut errors = Errors::default();
