@@ -1,0 +1,390 @@
+//! Every selection that works on an ndarray works on a Zarr array, with
+//! identical results: random keys (negative steps, unsorted and duplicated
+//! lists, lists on several axes, newaxis, ellipsis, out-of-range entries) are
+//! read from and written to uncompressed, gzip-compressed and sharded arrays
+//! with random chunk shapes, with an in-memory `ArrayD` as the reference.
+
+use std::fmt::Debug;
+use std::path::Path;
+use std::sync::Arc;
+
+use lazy_core::{
+    AxisSel, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, Region, SelElem,
+};
+use lazy_zarr::zarrs::array::codec::GzipCodec;
+use lazy_zarr::zarrs::array::{ArrayBuilder, ArraySubset};
+use lazy_zarr::zarrs::filesystem::FilesystemStore;
+use lazy_zarr::{ZarrDataset, ZarrElement};
+use ndarray::{ArrayD, IxDyn};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    Raw,
+    Gzip,
+    Sharded,
+}
+
+/// Creates array `name` in the store at `root` holding `data`, written by
+/// zarrs itself (not by the code under test); with `fill_only` nothing is
+/// written and every element is the fill value `data[0]`.
+fn create<T: ZarrElement>(
+    root: &Path,
+    name: &str,
+    data: &ArrayD<T>,
+    layout: Layout,
+    fill_only: bool,
+    rng: &mut SmallRng,
+) -> ZarrDataset<T, Dyn> {
+    let store = Arc::new(FilesystemStore::new(root).unwrap());
+    let shape: Vec<u64> = data.shape().iter().map(|&n| n as u64).collect();
+    let chunk: Vec<u64> = data
+        .shape()
+        .iter()
+        .map(|&n| rng.random_range(1..=n.max(1)) as u64)
+        .collect();
+    let fill = data.iter().next().copied().unwrap_or_default();
+    let mut builder = ArrayBuilder::new(
+        shape.clone(),
+        chunk.clone(),
+        T::data_type(),
+        fill.fill_value(),
+    );
+    match layout {
+        Layout::Raw => {}
+        Layout::Gzip => {
+            builder.bytes_to_bytes_codecs(vec![Arc::new(GzipCodec::new(5).unwrap())]);
+        }
+        Layout::Sharded => {
+            // Shards of 1 to 3 chunks per axis, holding the chunks.
+            let shard: Vec<u64> = chunk.iter().map(|&c| c * rng.random_range(1..=3)).collect();
+            builder = ArrayBuilder::new(shape.clone(), shard, T::data_type(), fill.fill_value());
+            builder.subchunk_shape(chunk.clone());
+        }
+    }
+    let array = builder.build(store, &format!("/{name}")).unwrap();
+    array.store_metadata().unwrap();
+    if !data.is_empty() && !fill_only {
+        let std = data.as_standard_layout();
+        array
+            .store_array_subset(&ArraySubset::new_with_shape(shape), std.as_slice().unwrap())
+            .unwrap();
+    }
+    let opened = ZarrDataset::<T, Dyn>::open_rw(root, name).unwrap();
+    assert_eq!(opened.shape(), data.shape());
+    opened
+}
+
+/// A random `isize` in `lo..hi` (rand samples no `isize`).
+fn irange(rng: &mut SmallRng, lo: isize, hi: isize) -> isize {
+    rng.random_range(lo as i64..hi as i64) as isize
+}
+
+/// A random index into an axis of length `n`, sometimes out of range.
+fn index(rng: &mut SmallRng, n: usize) -> isize {
+    let n = n as isize;
+    if rng.random_bool(0.03) {
+        if rng.random_bool(0.5) {
+            n
+        } else {
+            -n - 1
+        }
+    } else {
+        irange(rng, -n, n.max(1)).max(-n)
+    }
+}
+
+/// A random key for a dataset of shape `shape`.
+fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
+    let ndim = shape.len();
+    let consumed = rng.random_range(0..=ndim);
+    let mut elems = Vec::new();
+    let ellipsis_at = rng.random_bool(0.3).then(|| rng.random_range(0..=consumed));
+    // Axes consumed before the ellipsis are the first ones; after it, the last ones.
+    let axis_of = |k: usize| match ellipsis_at {
+        Some(e) if k >= e => ndim - consumed + k,
+        _ => k,
+    };
+    for k in 0..=consumed {
+        if ellipsis_at == Some(k) {
+            elems.push(SelElem::Ellipsis);
+        }
+        while rng.random_bool(0.12) {
+            elems.push(SelElem::NewAxis);
+        }
+        if k == consumed {
+            break;
+        }
+        let n = shape[axis_of(k)];
+        let elem = match rng.random_range(0..10) {
+            0..=1 if n > 0 => SelElem::Index(index(rng, n)),
+            2..=5 => {
+                let bound = |rng: &mut SmallRng| {
+                    rng.random_bool(0.7)
+                        .then(|| irange(rng, -(n as isize) - 2, n as isize + 3))
+                };
+                let step = if rng.random_bool(0.1) {
+                    None
+                } else {
+                    let s = irange(rng, 1, 4);
+                    Some(if rng.random_bool(0.5) { -s } else { s })
+                };
+                SelElem::slice(bound(rng), bound(rng), step)
+            }
+            6..=8 if n > 0 => {
+                let len = rng.random_range(1..=6);
+                SelElem::List((0..len).map(|_| index(rng, n)).collect())
+            }
+            _ => SelElem::FULL,
+        };
+        elems.push(elem);
+    }
+    elems
+}
+
+/// Reads `key` from both and compares results or error kinds; returns whether
+/// the key was valid.
+fn check_read<T: ZarrElement>(
+    zarr: &ZarrDataset<T, Dyn>,
+    reference: &ArrayD<T>,
+    key: &[SelElem],
+) -> bool {
+    let sel = DynSelection::from(key.to_vec());
+    match (reference.read_dyn(&sel), zarr.read_dyn(&sel)) {
+        (Ok(want), Ok(got)) => {
+            assert_eq!(got, want, "read of {key:?} from {zarr:?}");
+            true
+        }
+        (Err(want), Err(got)) => {
+            assert_eq!(
+                got.kind(),
+                want.kind(),
+                "error of {key:?} on {zarr:?}: {got}"
+            );
+            false
+        }
+        (want, got) => panic!("key {key:?} on {zarr:?}: reference {want:?}, Zarr {got:?}"),
+    }
+}
+
+/// Writes random values through `key` to both and compares the whole arrays.
+fn check_write<T: ZarrElement>(
+    zarr: &mut ZarrDataset<T, Dyn>,
+    reference: &mut ArrayD<T>,
+    key: &[SelElem],
+    rng: &mut SmallRng,
+    value: &impl Fn(&mut SmallRng) -> T,
+) -> bool {
+    let sel = DynSelection::from(key.to_vec());
+    let Ok(shape) = reference.read_dyn(&sel).map(|a| a.shape().to_vec()) else {
+        return false;
+    };
+    let src = ArrayD::from_shape_simple_fn(IxDyn(&shape), || value(rng));
+    // Sometimes a non-contiguous source: the same values through a reversed view.
+    let flipped = rng.random_bool(0.3);
+    let src_store;
+    let view = if flipped && src.ndim() > 0 {
+        let mut rev = src.clone();
+        rev.invert_axis(ndarray::Axis(0));
+        src_store = rev;
+        let mut v = src_store.view();
+        v.invert_axis(ndarray::Axis(0));
+        v
+    } else {
+        src.view()
+    };
+    assert_eq!(view, src.view());
+    reference.write_dyn(&sel, view.clone()).unwrap();
+    zarr.write_dyn(&sel, view)
+        .unwrap_or_else(|e| panic!("write of {key:?} to {zarr:?}: {e}"));
+    assert_eq!(
+        &zarr.read_dyn(&DynSelection::all()).unwrap(),
+        reference,
+        "after writing {key:?} to {zarr:?}"
+    );
+    true
+}
+
+fn random_shape(rng: &mut SmallRng) -> Vec<usize> {
+    let ndim = rng.random_range(0..=4);
+    (0..ndim)
+        .map(|_| {
+            if rng.random_bool(0.05) {
+                0
+            } else {
+                rng.random_range(1..=7)
+            }
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Counts {
+    arrays: usize,
+    reads: usize,
+    valid_reads: usize,
+    writes: usize,
+    valid_writes: usize,
+}
+
+fn run<T: ZarrElement + Debug>(
+    rng: &mut SmallRng,
+    root: &Path,
+    counts: &mut Counts,
+    arrays: usize,
+    value: impl Fn(&mut SmallRng) -> T,
+) {
+    for i in 0..arrays {
+        let shape = random_shape(rng);
+        let layout = [Layout::Raw, Layout::Gzip, Layout::Sharded][i % 3];
+        let fill_only = rng.random_bool(0.15);
+        let mut reference = ArrayD::from_shape_simple_fn(IxDyn(&shape), || value(rng));
+        if fill_only {
+            if let Some(&first) = reference.iter().next() {
+                reference.fill(first);
+            }
+        }
+        let name = format!("{}_{i}", T::DTYPE);
+        let mut zarr = create(root, &name, &reference, layout, fill_only, rng);
+        counts.arrays += 1;
+        for _ in 0..60 {
+            let k = key(rng, &shape);
+            counts.reads += 1;
+            counts.valid_reads += usize::from(check_read(&zarr, &reference, &k));
+        }
+        for _ in 0..25 {
+            let k = key(rng, &shape);
+            counts.writes += 1;
+            counts.valid_writes +=
+                usize::from(check_write(&mut zarr, &mut reference, &k, rng, &value));
+        }
+        // A fresh handle sees what was written.
+        let reopened = ZarrDataset::<T, Dyn>::open(root, &name).unwrap();
+        assert_eq!(reopened.read_dyn(&DynSelection::all()).unwrap(), reference);
+    }
+}
+
+#[test]
+fn random_selections_match_ndarray() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("random.zarr");
+    let mut rng = SmallRng::seed_from_u64(0x5eed_2a77);
+    let mut counts = Counts::default();
+    run(&mut rng, &root, &mut counts, 45, |r| {
+        r.random_range(-1e3..1e3f64)
+    });
+    run(&mut rng, &root, &mut counts, 12, |r| r.random::<i16>());
+    run(&mut rng, &root, &mut counts, 12, |r| r.random::<u8>());
+    run(&mut rng, &root, &mut counts, 12, |r| r.random::<bool>());
+    run(&mut rng, &root, &mut counts, 6, |r| r.random::<u64>());
+    run(&mut rng, &root, &mut counts, 6, |r| r.random::<i8>());
+    run(&mut rng, &root, &mut counts, 6, |r| {
+        r.random_range(-1e3..1e3f32)
+    });
+    println!(
+        "{} arrays, {} random reads ({} valid keys), {} random writes ({} valid keys)",
+        counts.arrays, counts.reads, counts.valid_reads, counts.writes, counts.valid_writes
+    );
+    assert!(counts.valid_reads > counts.reads / 2);
+    assert!(counts.valid_writes > counts.writes / 2);
+}
+
+/// Long axes with small chunks and sparse lists: boxes split at gaps wider
+/// than a chunk, and merged again when there would be too many.
+#[test]
+fn sparse_lists_on_long_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sparse.zarr");
+    let mut rng = SmallRng::seed_from_u64(7);
+    for (i, shape) in [
+        vec![20_000],
+        vec![3000, 40],
+        vec![40, 3000],
+        vec![300, 20, 30],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for (j, layout) in [Layout::Raw, Layout::Gzip, Layout::Sharded]
+            .into_iter()
+            .enumerate()
+        {
+            let mut reference =
+                ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(0..1_000_000i64));
+            let mut zarr = create(
+                &root,
+                &format!("s{i}_{j}"),
+                &reference,
+                layout,
+                false,
+                &mut rng,
+            );
+            for round in 0..30 {
+                // Sparse lists (a few positions anywhere on the axis), unsorted,
+                // with duplicates, on one or several axes; long steps.
+                let key: Vec<SelElem> = shape
+                    .iter()
+                    .map(|&n| match rng.random_range(0..5) {
+                        0 | 1 => SelElem::List(
+                            (0..rng.random_range(1..40))
+                                .map(|_| irange(&mut rng, -(n as isize), n as isize))
+                                .collect(),
+                        ),
+                        2 => SelElem::slice(None, None, Some(-irange(&mut rng, 1, 4))),
+                        3 => SelElem::slice(None, None, Some(irange(&mut rng, 50, 900))),
+                        _ => SelElem::FULL,
+                    })
+                    .collect();
+                check_read(&zarr, &reference, &key);
+                if round % 3 == 0 {
+                    check_write(&mut zarr, &mut reference, &key, &mut rng, &|r| {
+                        r.random_range(0..1_000_000i64)
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A read into a buffer that is not contiguous goes through a temporary cover.
+#[test]
+fn reads_into_strided_buffers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = SmallRng::seed_from_u64(11);
+    let reference = ArrayD::from_shape_simple_fn(IxDyn(&[6, 5]), || rng.random::<i32>());
+    let zarr = create(dir.path(), "x", &reference, Layout::Gzip, false, &mut rng);
+    let region = Region::new(vec![6, 5], vec![AxisSel::range(1, 1, 3), AxisSel::full(5)]).unwrap();
+    let mut want = ArrayD::<i32>::zeros(IxDyn(&[5, 3]));
+    let mut got = want.clone();
+    lazy_core::Dataset::read_into(&reference, &region, want.view_mut().reversed_axes()).unwrap();
+    lazy_core::Dataset::read_into(&zarr, &region, got.view_mut().reversed_axes()).unwrap();
+    assert_eq!(got, want);
+    // A region resolved against another shape is refused.
+    let other = Region::full(&[5, 6]);
+    assert!(lazy_core::Dataset::read_into(&zarr, &other, got.view_mut()).is_err());
+    assert!(zarr.validate_write(&Region::full(&[6, 5])).is_ok());
+}
+
+/// An array opened read-only refuses writes before anything is written,
+/// also through a stack with a writable array.
+#[test]
+fn read_only_arrays_refuse_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = SmallRng::seed_from_u64(3);
+    let data = ArrayD::from_shape_simple_fn(IxDyn(&[4]), || rng.random_range(0..100u32));
+    create(dir.path(), "a", &data, Layout::Raw, false, &mut rng);
+    create(dir.path(), "b", &data, Layout::Raw, false, &mut rng);
+    let a = ZarrDataset::<u32, Dyn>::open(dir.path(), "a").unwrap();
+    let b = ZarrDataset::<u32, Dyn>::open_rw(dir.path(), "b").unwrap();
+    assert!(!a.is_writable() && b.is_writable());
+    let mut both = lazy_core::Stacked::new(vec![b, a], 0).unwrap();
+    let err = both
+        .write_dyn(&DynSelection::all(), ndarray::arr0(0u32).into_dyn().view())
+        .unwrap_err();
+    assert_eq!(err.kind(), lazy_core::ErrorKind::Backend);
+    assert!(err.to_string().contains("read-only"), "{err}");
+    // Neither array changed.
+    let b = ZarrDataset::<u32, Dyn>::open(dir.path(), "b").unwrap();
+    assert_eq!(b.read_dyn(&DynSelection::all()).unwrap(), data);
+}
