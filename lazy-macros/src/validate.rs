@@ -46,11 +46,13 @@ pub(crate) enum Int {
 }
 
 impl Int {
-    /// The value, when the tokens say it: zero is all `validate` needs to know.
+    /// Whether the tokens say it is zero (`0`, `-0`, `0isize`).
     fn is_literal_zero(&self) -> bool {
         match self {
-            Int::Literal { lit, .. } => lit.base10_parse::<u128>().is_ok_and(|v| v == 0),
-            Int::Expr(expr) => suffixed_zero(expr),
+            Int::Literal { lit, .. } => is_zero(lit),
+            Int::Expr(expr) => {
+                matches!(signed_literal(expr), Some((_, Lit::Int(lit))) if is_zero(lit))
+            }
         }
     }
 }
@@ -59,19 +61,19 @@ impl Int {
 pub(crate) fn validate(input: Input) -> Result<Vec<Item>> {
     let mut items = Vec::with_capacity(input.args.len());
     let mut errors = Errors::default();
-    let mut ellipsis: Option<Span> = None;
+    let mut seen_ellipsis = false;
     for arg in input.args {
         let Arg { kind, step } = arg;
         let result = match kind {
             ArgKind::Ellipsis(dots) => {
-                if ellipsis.is_some() {
+                if seen_ellipsis {
                     errors.push(Error::new_spanned(
                         dots,
                         "an index can only have a single ellipsis (`...`); remove one, or write `..` for one full axis",
                     ));
                 }
-                ellipsis = Some(dots.spans[0]);
-                no_step(step.as_ref(), "`...`").map(|()| Item::Ellipsis(dots.spans[0]))
+                seen_ellipsis = true;
+                no_step(step.as_ref(), "`...`").map(|()| Item::Ellipsis(dots.span()))
             }
             ArgKind::Expr(expr) => classify(expr, step),
         };
@@ -100,22 +102,25 @@ fn classify(expr: Expr, step: Option<Step>) -> Result<Item> {
             errors.finish().map(|()| Item::List(entries))
         }
         Expr::Path(ref path)
-            if path.qself.is_none()
-                && path.path.leading_colon.is_none()
-                && path.path.segments.len() == 1
-                && path.path.segments[0].ident == "NewAxis"
-                && path.path.segments[0].arguments.is_none() =>
+            if path.qself.is_none() && path.path.get_ident().is_some_and(|i| i == "NewAxis") =>
         {
             no_step(step.as_ref(), "`NewAxis`")?;
             Ok(Item::NewAxis(expr.span()))
         }
-        expr => {
-            no_step(step.as_ref(), "an integer index")?;
-            match int(expr, "an index")? {
-                Int::Expr(expr) => Ok(Item::Typed(expr)),
-                literal => Ok(Item::Index(literal)),
+        expr => match int(expr, "an index")? {
+            Int::Expr(expr) => {
+                // A range held in a variable has no room for a step.
+                no_step(
+                    step.as_ref(),
+                    "a value: write the range itself in `sel!`, as `start..stop;step`",
+                )?;
+                Ok(Item::Typed(expr))
             }
-        }
+            literal => {
+                no_step(step.as_ref(), "an integer index")?;
+                Ok(Item::Index(literal))
+            }
+        },
     }
 }
 
@@ -134,10 +139,10 @@ fn slice(range: ExprRange, step: Option<Step>) -> Result<Slice> {
     let end = bound(range.end, "a range bound");
     let step = match step {
         None => None,
-        Some(Step { expr, .. }) => match int(expr, "a step") {
+        Some(Step { expr, .. }) => match int(expr.clone(), "a step") {
             Ok(step) if step.is_literal_zero() => {
                 errors.push(Error::new_spanned(
-                    step_tokens(&step),
+                    expr,
                     "slice step cannot be zero; use a positive step to walk forwards or a negative one (`..;-1`) to walk backwards",
                 ));
                 None
@@ -177,13 +182,8 @@ fn list_entry(expr: Expr) -> Result<Int> {
 /// of other kinds are rejected here.
 fn int(expr: Expr, what: &str) -> Result<Int> {
     let expr = strip(expr);
-    let (negative, lit) = match &expr {
-        Expr::Lit(ExprLit { lit, .. }) => (false, lit),
-        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => match &*unary.expr {
-            Expr::Lit(ExprLit { lit, .. }) => (true, lit),
-            _ => return Ok(Int::Expr(expr)),
-        },
-        _ => return Ok(Int::Expr(expr)),
+    let Some((negative, lit)) = signed_literal(&expr) else {
+        return Ok(Int::Expr(expr));
     };
     let problem = match lit {
         Lit::Int(lit) if lit.suffix().is_empty() => {
@@ -200,11 +200,12 @@ fn int(expr: Expr, what: &str) -> Result<Int> {
         Lit::Char(_) => "is a character",
         _ => "is not an integer",
     };
+    let sign = if negative { "-" } else { "" };
     Err(Error::new_spanned(
         &expr,
         format!(
-            "`sel!` expected an integer for {what}, but `{}` {problem}",
-            expr.to_token_stream()
+            "`sel!` expected an integer for {what}, but `{sign}{}` {problem}",
+            lit.to_token_stream()
         ),
     ))
 }
@@ -218,31 +219,20 @@ fn strip(expr: Expr) -> Expr {
     }
 }
 
-/// A suffixed literal zero such as `0isize` or `-0i32`.
-fn suffixed_zero(expr: &Expr) -> bool {
-    let lit = match expr {
-        Expr::Lit(ExprLit { lit, .. }) => lit,
-        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match &*u.expr {
-            Expr::Lit(ExprLit { lit, .. }) => lit,
-            _ => return false,
+/// The literal of `lit` or `-lit`, and whether it is negated.
+fn signed_literal(expr: &Expr) -> Option<(bool, &Lit)> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => Some((false, lit)),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => match &*unary.expr {
+            Expr::Lit(ExprLit { lit, .. }) => Some((true, lit)),
+            _ => None,
         },
-        _ => return false,
-    };
-    matches!(lit, Lit::Int(i) if i.base10_parse::<u128>().is_ok_and(|v| v == 0))
+        _ => None,
+    }
 }
 
-fn step_tokens(step: &Int) -> proc_macro2::TokenStream {
-    match step {
-        Int::Literal { negative, lit } => {
-            let mut tokens = proc_macro2::TokenStream::new();
-            if *negative {
-                tokens.extend(quote::quote_spanned!(lit.span()=> -));
-            }
-            lit.to_tokens(&mut tokens);
-            tokens
-        }
-        Int::Expr(expr) => expr.to_token_stream(),
-    }
+fn is_zero(lit: &LitInt) -> bool {
+    lit.base10_parse::<u128>().is_ok_and(|v| v == 0)
 }
 
 fn no_step(step: Option<&Step>, what: &str) -> Result<()> {
@@ -271,5 +261,98 @@ impl Errors {
 
     fn finish(self) -> Result<()> {
         self.0.map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(src: &str) -> Result<Vec<Item>> {
+        validate(syn::parse_str::<Input>(src)?)
+    }
+
+    fn error(src: &str) -> String {
+        match items(src) {
+            Ok(_) => panic!("`{src}` was accepted"),
+            Err(e) => e
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
+
+    fn kinds(src: &str) -> Vec<&'static str> {
+        let items = items(src).unwrap_or_else(|e| panic!("`{src}`: {e}"));
+        items
+            .iter()
+            .map(|item| match item {
+                Item::Ellipsis(_) => "ellipsis",
+                Item::NewAxis(_) => "newaxis",
+                Item::Index(_) => "index",
+                Item::Slice(s) if s.inclusive => "inclusive",
+                Item::Slice(_) => "slice",
+                Item::List(_) => "list",
+                Item::Typed(_) => "typed",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_form_is_classified() {
+        assert_eq!(
+            kinds(".., 3, -1, 1..10;2, ..;-1, a..=b, [4, 0, 2], ..., NewAxis, i, v, f(x) + 1,"),
+            [
+                "slice",
+                "index",
+                "index",
+                "slice",
+                "slice",
+                "inclusive",
+                "list",
+                "ellipsis",
+                "newaxis",
+                "typed",
+                "typed",
+                "typed"
+            ]
+        );
+        assert!(kinds("").is_empty());
+        // Parentheses do not hide a range; a qualified `NewAxis` is a value.
+        assert_eq!(kinds("(1..3), lazy_datasets::NewAxis"), ["slice", "typed"]);
+    }
+
+    #[test]
+    fn literals_keep_their_sign_and_suffix() {
+        let items = items("-7, 7u8").unwrap_or_default();
+        assert!(
+            matches!(&items[0], Item::Index(Int::Literal { negative: true, lit }) if lit.base10_digits() == "7")
+        );
+        assert!(matches!(&items[1], Item::Typed(_)));
+    }
+
+    #[test]
+    fn mistakes_in_the_tokens_are_errors() {
+        assert!(error("..., 0, ...").contains("single ellipsis"));
+        assert!(error("1..10;0").contains("step cannot be zero"));
+        assert!(error("..;-0").contains("step cannot be zero"));
+        assert!(error("..;0i64").contains("step cannot be zero"));
+        assert!(error("1.5").contains("`1.5` is a float"));
+        assert!(error("-2.0..").contains("`-2.0` is a float"));
+        assert!(error("..;0.5").contains("for a step, but `0.5` is a float"));
+        assert!(error("\"x\"").contains("is a string"));
+        assert!(error("true").contains("is a boolean"));
+        assert!(error("'a'").contains("is a character"));
+        assert!(error("[0, 1.0]").contains("for a list entry"));
+        assert!(error("[[0], 1]").contains("nested lists"));
+        assert!(error("[0..2]").contains("not ranges"));
+        assert!(error("3;2").contains("not to an integer index"));
+        assert!(error("r;2").contains("write the range itself"));
+        assert!(error("[1];2").contains("not to a list"));
+        assert!(error("NewAxis;2").contains("not to `NewAxis`"));
+        assert!(error("...;2").contains("not to `...`"));
+        // Every mistake is reported, not only the first.
+        assert_eq!(error("1.5, ..;0, ..., ...").matches(" | ").count(), 2);
     }
 }
