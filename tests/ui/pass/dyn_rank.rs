@@ -4,7 +4,10 @@ use lazy_datasets::prelude::*;
 use ndarray::{array, Array, ArrayD};
 
 fn main() -> Result<()> {
-    let x: ArrayD<i32> = Array::from_iter(0..6).into_shape_with_order((2, 3)).unwrap().into_dyn();
+    let x: ArrayD<i32> = Array::from_iter(0..6)
+        .into_shape_with_order((2, 3))
+        .unwrap()
+        .into_dyn();
     let row: ArrayD<i32> = x.read(sel![1, ..;-1])?;
     assert_eq!(row, array![5, 4, 3].into_dyn());
     let lifted: ArrayD<i32> = x.read(sel![NewAxis, ..., [0]])?;

@@ -3,7 +3,9 @@ use lazy_datasets::prelude::*;
 use ndarray::{array, Array, Array1, Array2, Array3, Array4};
 
 fn main() -> Result<()> {
-    let x = Array::from_iter(0..24).into_shape_with_order((2, 3, 4)).unwrap();
+    let x = Array::from_iter(0..24)
+        .into_shape_with_order((2, 3, 4))
+        .unwrap();
 
     let all: Array3<i32> = x.read(sel![])?; // x[()]
     assert_eq!(all, x);

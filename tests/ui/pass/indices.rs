@@ -1,10 +1,12 @@
 // Integer indices: literals, negative literals, variables and expressions of
 // any integer type. Each drops its axis.
 use lazy_datasets::prelude::*;
-use ndarray::{array, arr0, Array, Array0, Array1};
+use ndarray::{arr0, array, Array, Array0, Array1};
 
 fn main() -> Result<()> {
-    let x = Array::from_iter(0..12).into_shape_with_order((3, 4)).unwrap();
+    let x = Array::from_iter(0..12)
+        .into_shape_with_order((3, 4))
+        .unwrap();
 
     let row: Array1<i32> = x.read(sel![1])?; // x[1]
     assert_eq!(row, array![4, 5, 6, 7]);
@@ -29,6 +31,9 @@ fn main() -> Result<()> {
     // Out of bounds is an error at run time, not a panic.
     assert_eq!(x.read(sel![3]).unwrap_err().kind(), ErrorKind::Index);
     assert_eq!(x.read(sel![0, -5]).unwrap_err().kind(), ErrorKind::Index);
-    assert_eq!(x.read(sel![usize::MAX]).unwrap_err().kind(), ErrorKind::Index);
+    assert_eq!(
+        x.read(sel![usize::MAX]).unwrap_err().kind(),
+        ErrorKind::Index
+    );
     Ok(())
 }

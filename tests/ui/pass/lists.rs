@@ -4,7 +4,9 @@ use lazy_datasets::prelude::*;
 use ndarray::{array, Array, Array1, Array2};
 
 fn main() -> Result<()> {
-    let x = Array::from_iter(0..12).into_shape_with_order((3, 4)).unwrap();
+    let x = Array::from_iter(0..12)
+        .into_shape_with_order((3, 4))
+        .unwrap();
 
     let rows: Array2<i32> = x.read(sel![[2, 0, 2]])?; // x[[2, 0, 2]]
     assert_eq!(rows, array![[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]);

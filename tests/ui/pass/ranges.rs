@@ -50,7 +50,9 @@ fn main() -> Result<()> {
     assert_eq!(x.read(sel![..;zero]).unwrap_err().kind(), ErrorKind::Index);
 
     // Ranges keep their axis.
-    let y = Array::from_iter(0..12).into_shape_with_order((3, 4)).unwrap();
+    let y = Array::from_iter(0..12)
+        .into_shape_with_order((3, 4))
+        .unwrap();
     let corner: Array2<i32> = y.read(sel![1.., ..;-3])?; // y[1:, ::-3]
     assert_eq!(corner, array![[7, 4], [11, 8]]);
     Ok(())
