@@ -21,7 +21,7 @@ use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 
 use crate::blocks::for_each_block_seq;
 use crate::dataset::{Dataset, DatasetMut};
-use crate::element::zeroed;
+use crate::element::{zeroed, zeroed_vec};
 use crate::error::{Error, Result};
 use crate::region::{AxisSel, Region};
 
@@ -166,7 +166,7 @@ where
     dst.validate_write(&full)?;
     let total = full.out_size()?;
     let max = (options.budget / std::mem::size_of::<S::Elem>().max(1)).max(1);
-    let mut buffer = vec![S::Elem::default(); max.min(total)];
+    let mut buffer = zeroed_vec::<S::Elem>(max.min(total))?;
     let progress = Progress::new(options.progress, total);
     for_each_block_seq(&full, max, &mut |region| {
         let shape = IxDyn(&region.out_shape());

@@ -116,12 +116,97 @@ elements! {
 }
 
 /// An array of `T::default()` (zeros, `false`) of this shape, or a
-/// [`Shape`](crate::ErrorKind::Shape) error when its size overflows.
+/// [`Shape`](crate::ErrorKind::Shape) error when its size overflows or the
+/// memory cannot be allocated (see [`zeroed_vec`]).
 ///
 /// It is allocated zeroed (`calloc`), so large outputs cost no separate pass
 /// to clear them: the pages are first touched when the data is written.
 pub(crate) fn zeroed<T: Element>(shape: Vec<usize>) -> crate::Result<ndarray::ArrayD<T>> {
     let n = crate::region::checked_size(&shape)?;
-    ndarray::ArrayD::from_shape_vec(shape, vec![T::default(); n])
-        .map_err(|e| crate::Error::shape(e.to_string()))
+    // ndarray also needs the product of the non-zero lengths to fit `isize`,
+    // even when another axis is empty.
+    let nonzero = shape
+        .iter()
+        .filter(|&&l| l != 0)
+        .try_fold(1usize, |acc, &l| acc.checked_mul(l));
+    if nonzero.is_none_or(|p| p > isize::MAX as usize) {
+        return Err(crate::Error::shape(format!(
+            "an array of shape {shape:?} cannot be represented: its axis lengths multiply past isize::MAX"
+        )));
+    }
+    let data = zeroed_vec(n).map_err(|e| {
+        crate::Error::shape(format!("cannot hold an array of shape {shape:?}: {e}"))
+    })?;
+    ndarray::ArrayD::from_shape_vec(shape, data).map_err(|e| crate::Error::shape(e.to_string()))
+}
+
+/// `n` elements `T::default()`, allocated zeroed and fallibly: more than
+/// `isize::MAX` bytes is a [`Shape`](crate::ErrorKind::Shape) error without
+/// trying, and an allocation the system refuses is one too, where `vec!`
+/// would abort the process.
+pub(crate) fn zeroed_vec<T: Element>(n: usize) -> crate::Result<Vec<T>> {
+    let too_large = |what: &str| {
+        crate::Error::shape(format!(
+            "{n} elements of {} ({} bytes) {what}",
+            T::DTYPE,
+            (n as u128) * (std::mem::size_of::<T>() as u128)
+        ))
+    };
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    // `Layout::array` fails when the size exceeds `isize::MAX` bytes, which
+    // no allocation can hold (ndarray and `Vec` panic there).
+    let layout = std::alloc::Layout::array::<T>(n)
+        .map_err(|_| too_large("are more than any allocation can hold"))?;
+    // SAFETY: the layout has a non-zero size: `n > 0` and every element type
+    // is at least one byte.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(too_large("could not be allocated"));
+    }
+    // SAFETY: `ptr` comes from the global allocator with the layout of `n`
+    // values of `T`, so it is a valid `Vec<T>` buffer of capacity `n`; its
+    // `n` elements are initialised, because all-zero bytes are a valid value
+    // of every element type, equal to `T::default()` (`false`, integer 0,
+    // float +0.0): `Element` is sealed to exactly these types.
+    Ok(unsafe { Vec::from_raw_parts(ptr.cast::<T>(), n, n) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zeroed_is_default<T: Element>() {
+        let v = zeroed_vec::<T>(1000).unwrap();
+        assert_eq!(v.len(), 1000);
+        assert!(v.iter().all(|&x| x == T::default()));
+    }
+
+    #[test]
+    fn zeroed_vec_holds_defaults() {
+        zeroed_is_default::<bool>();
+        zeroed_is_default::<i8>();
+        zeroed_is_default::<i16>();
+        zeroed_is_default::<i32>();
+        zeroed_is_default::<i64>();
+        zeroed_is_default::<u8>();
+        zeroed_is_default::<u16>();
+        zeroed_is_default::<u32>();
+        zeroed_is_default::<u64>();
+        zeroed_is_default::<f32>();
+        zeroed_is_default::<f64>();
+        assert!(zeroed_vec::<f64>(0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn oversized_allocations_are_errors() {
+        // More than isize::MAX bytes: refused without trying.
+        let err = zeroed_vec::<f64>(usize::MAX / 4).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Shape);
+        // 2^53 bytes: more than the address space; the allocator refuses.
+        let err = zeroed_vec::<f64>(1 << 50).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Shape);
+        assert!(err.to_string().contains("could not be allocated"), "{err}");
+    }
 }

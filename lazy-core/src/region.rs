@@ -161,7 +161,9 @@ pub struct Region {
 
 impl Region {
     /// A region of a dataset of this shape; an error unless there is one
-    /// [`AxisSel`] per axis and every position is in bounds.
+    /// [`AxisSel`] per axis, every position is in bounds and no range of
+    /// more than one position has step 0. Ranges are normalised as
+    /// [`AxisSel::range`] does.
     ///
     /// ```
     /// use lazy_core::{AxisSel, ErrorKind, Region};
@@ -178,6 +180,15 @@ impl Region {
                 axes.len()
             )));
         }
+        if let Some((axis, sel)) = axes
+            .iter()
+            .enumerate()
+            .find(|(_, sel)| matches!(sel, AxisSel::Range { step: 0, len, .. } if *len > 1))
+        {
+            return Err(Error::index(format!(
+                "selection {sel:?} of axis {axis} has step 0"
+            )));
+        }
         if let Some((axis, (sel, n))) = axes
             .iter()
             .zip(&shape)
@@ -188,6 +199,14 @@ impl Region {
                 "selection {sel:?} is out of bounds for axis {axis} with size {n}"
             )));
         }
+        // Normalise ranges built by hand, as `AxisSel::range` does.
+        let axes = axes
+            .into_iter()
+            .map(|sel| match sel {
+                AxisSel::Range { start, step, len } => AxisSel::range(start, step, len),
+                other => other,
+            })
+            .collect();
         Ok(Region { shape, axes })
     }
 

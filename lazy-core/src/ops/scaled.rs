@@ -109,7 +109,11 @@ where
         self.validate_write(region)?;
         region.check_out(src.shape())?;
         let factor = self.factor;
-        let raw = src.mapv(|v| (v / factor).as_());
+        // `src` may be a broadcast scalar: allocate its full size fallibly.
+        let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
+        Zip::from(&mut raw)
+            .and(&src)
+            .for_each(|r, &v| *r = (v / factor).as_());
         self.source.write_from(region, raw.view())
     }
 
