@@ -1,0 +1,292 @@
+//! The naive NumPy reference shared by the randomized tests
+//! (`tests/reference.rs`), the reliability tests and the fuzz target.
+//!
+//! It is written from NumPy's documented rules and shares no code with
+//! lazy-core's `resolve`/`Region`: an N-d array is a shape and a row-major
+//! `Vec`; a key is resolved to one list of positions per axis by enumerating
+//! Python's `slice.indices()`; a read gathers element by element; a write
+//! broadcasts the value with NumPy's assignment rules and scatters it in C
+//! order, so the last write to a repeated position wins.
+//!
+//! Views are modelled by *location maps*: a reference array whose elements say
+//! where each element of the view is stored (source number, flat index into
+//! that source). `np.stack` of maps is a map, a key applied to a map is a map
+//! (a sliced view, or a view of a view), and reading or writing any view is
+//! gathering from or scattering into the stored sources through its map.
+//!
+//! Lists index orthogonally (like h5py and `np.ix_`), as the library documents;
+//! a zero slice step is an `ErrorKind::Index` error here (NumPy raises
+//! `ValueError`), like every other malformed key.
+//!
+//! Include it with `#[path = "support/naive.rs"] mod naive;`.
+
+use lazy_datasets::{ErrorKind, SelElem};
+use ndarray::{ArrayD, IxDyn};
+
+/// An N-d array: a shape and its elements in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Naive<T> {
+    pub shape: Vec<usize>,
+    pub data: Vec<T>,
+}
+
+/// Where an element is stored: (source number, flat row-major index).
+pub type Loc = (usize, usize);
+
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// The row-major multi-index of `flat` in `shape` (which holds `flat`).
+pub fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut idx = vec![0; shape.len()];
+    for ax in (0..shape.len()).rev() {
+        idx[ax] = flat % shape[ax];
+        flat /= shape[ax];
+    }
+    idx
+}
+
+/// The row-major flat index of `idx` in `shape`.
+pub fn ravel(idx: &[usize], shape: &[usize]) -> usize {
+    idx.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
+impl<T: Clone> Naive<T> {
+    pub fn new(shape: &[usize], data: Vec<T>) -> Self {
+        assert_eq!(numel(shape), data.len());
+        Naive {
+            shape: shape.to_vec(),
+            data,
+        }
+    }
+
+    pub fn to_array(&self) -> ArrayD<T> {
+        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.clone()).unwrap()
+    }
+}
+
+/// The map of a plain array stored as source `src`.
+pub fn identity_map(shape: &[usize], src: usize) -> Naive<Loc> {
+    Naive::new(shape, (0..numel(shape)).map(|f| (src, f)).collect())
+}
+
+/// `np.stack(maps, axis)` with `axis` already in `0..=ndim`.
+pub fn stack_maps(maps: &[Naive<Loc>], axis: usize) -> Naive<Loc> {
+    let mut shape = maps[0].shape.clone();
+    shape.insert(axis, maps.len());
+    let data = (0..numel(&shape))
+        .map(|flat| {
+            let mut idx = unravel(flat, &shape);
+            let k = idx.remove(axis);
+            maps[k].data[ravel(&idx, &maps[k].shape)]
+        })
+        .collect();
+    Naive { shape, data }
+}
+
+/// The elements a map points at.
+pub fn gather<T: Clone>(map: &Naive<Loc>, storage: &[Vec<T>]) -> Naive<T> {
+    Naive {
+        shape: map.shape.clone(),
+        data: map
+            .data
+            .iter()
+            .map(|&(s, f)| storage[s][f].clone())
+            .collect(),
+    }
+}
+
+/// What one key element selects along the output.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    /// An integer: one position, the axis is dropped.
+    Fixed(usize),
+    /// A slice or list: these positions, in this order.
+    Along(Vec<usize>),
+    /// A newaxis: an output axis of length 1 with no source axis.
+    Unit,
+}
+
+/// A possibly negative index into an axis of length `n`.
+pub fn wrap_index(i: isize, n: usize) -> Result<usize, ErrorKind> {
+    let (i, n) = (i as i128, n as i128);
+    let j = if i < 0 { i + n } else { i };
+    if 0 <= j && j < n {
+        Ok(j as usize)
+    } else {
+        Err(ErrorKind::Index)
+    }
+}
+
+/// The positions of `range(n)[start:stop:step]`, from CPython's
+/// `PySlice_AdjustIndices`, enumerated one by one.
+pub fn slice_positions(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: Option<isize>,
+    n: usize,
+) -> Result<Vec<usize>, ErrorKind> {
+    let step = step.unwrap_or(1) as i128;
+    if step == 0 {
+        return Err(ErrorKind::Index);
+    }
+    let n = n as i128;
+    let (lower, upper) = if step < 0 { (-1, n - 1) } else { (0, n) };
+    let adjust = |b: isize| {
+        let mut b = b as i128;
+        if b < 0 {
+            b += n;
+            if b < 0 {
+                b = lower;
+            }
+        } else if b >= upper {
+            b = upper;
+        }
+        b
+    };
+    let start = start.map_or(if step < 0 { upper } else { lower }, adjust);
+    let stop = stop.map_or(if step < 0 { lower } else { upper }, adjust);
+    let mut out = Vec::new();
+    let mut p = start;
+    while (step > 0 && p < stop) || (step < 0 && p > stop) {
+        out.push(p as usize);
+        p += step;
+    }
+    Ok(out)
+}
+
+/// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
+/// element after the ellipsis is expanded and missing trailing axes are added.
+pub fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, ErrorKind> {
+    let ellipses = key.iter().filter(|e| **e == SelElem::Ellipsis).count();
+    if ellipses > 1 {
+        return Err(ErrorKind::Index);
+    }
+    let consuming = |e: &SelElem| {
+        matches!(
+            e,
+            SelElem::Index(_) | SelElem::Slice { .. } | SelElem::List(_)
+        )
+    };
+    let consumed = key.iter().filter(|e| consuming(e)).count();
+    if consumed > shape.len() {
+        return Err(ErrorKind::Index);
+    }
+    let full = SelElem::slice(None, None, None);
+    let mut expanded = Vec::new();
+    for e in key {
+        if *e == SelElem::Ellipsis {
+            expanded.extend(std::iter::repeat_n(full.clone(), shape.len() - consumed));
+        } else {
+            expanded.push(e.clone());
+        }
+    }
+    if ellipses == 0 {
+        expanded.extend(std::iter::repeat_n(full, shape.len() - consumed));
+    }
+    let mut axes = shape.iter().copied();
+    let mut picks = Vec::new();
+    for e in &expanded {
+        picks.push(match e {
+            SelElem::NewAxis => Pick::Unit,
+            SelElem::Ellipsis => unreachable!("expanded above"),
+            SelElem::Index(i) => Pick::Fixed(wrap_index(*i, axes.next().unwrap())?),
+            SelElem::Slice { start, stop, step } => {
+                Pick::Along(slice_positions(*start, *stop, *step, axes.next().unwrap())?)
+            }
+            SelElem::List(l) => {
+                let n = axes.next().unwrap();
+                Pick::Along(
+                    l.iter()
+                        .map(|&i| wrap_index(i, n))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+        });
+    }
+    assert!(axes.next().is_none());
+    Ok(picks)
+}
+
+/// `a[key]` by enumerating every output position.
+pub fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelElem]) -> Result<Naive<T>, ErrorKind> {
+    let picks = naive_resolve(&a.shape, key)?;
+    let shape: Vec<usize> = picks
+        .iter()
+        .filter_map(|p| match p {
+            Pick::Fixed(_) => None,
+            Pick::Along(v) => Some(v.len()),
+            Pick::Unit => Some(1),
+        })
+        .collect();
+    let mut data = Vec::with_capacity(numel(&shape));
+    for flat in 0..numel(&shape) {
+        let out = unravel(flat, &shape);
+        let mut out_axes = out.iter();
+        let mut src = Vec::new();
+        for p in &picks {
+            match p {
+                Pick::Fixed(i) => src.push(*i),
+                Pick::Along(v) => src.push(v[*out_axes.next().unwrap()]),
+                Pick::Unit => assert_eq!(out_axes.next(), Some(&0)),
+            }
+        }
+        data.push(a.data[ravel(&src, &a.shape)].clone());
+    }
+    Ok(Naive { shape, data })
+}
+
+/// `value` broadcast to `target` by NumPy's assignment rules: leading length-1
+/// axes beyond the target's rank are dropped, then the shapes are aligned on
+/// the right and length-1 axes stretch.
+pub fn naive_broadcast<V: Clone>(
+    value: &Naive<V>,
+    target: &[usize],
+) -> Result<Naive<V>, ErrorKind> {
+    let mut vshape = value.shape.clone();
+    while vshape.len() > target.len() && vshape[0] == 1 {
+        vshape.remove(0);
+    }
+    if vshape.len() > target.len() {
+        return Err(ErrorKind::Shape);
+    }
+    let mut padded = vec![1; target.len() - vshape.len()];
+    padded.extend(vshape);
+    if padded.iter().zip(target).any(|(&v, &t)| v != t && v != 1) {
+        return Err(ErrorKind::Shape);
+    }
+    let data = (0..numel(target))
+        .map(|flat| {
+            let idx: Vec<usize> = unravel(flat, target)
+                .iter()
+                .zip(&padded)
+                .map(|(&i, &n)| if n == 1 { 0 } else { i })
+                .collect();
+            value.data[ravel(&idx, &padded)].clone()
+        })
+        .collect();
+    Ok(Naive::new(target, data))
+}
+
+/// `view[key] = value` on a view with location map `map`: the stores to do,
+/// in C order (later ones win).
+pub fn naive_assignments<V: Clone>(
+    map: &Naive<Loc>,
+    key: &[SelElem],
+    value: &Naive<V>,
+) -> Result<Vec<(Loc, V)>, ErrorKind> {
+    let targets = naive_read(map, key)?;
+    let values = naive_broadcast(value, &targets.shape)?;
+    Ok(targets.data.into_iter().zip(values.data).collect())
+}
+
+/// The normalised axis of `np.stack` for sources of rank `ndim`.
+pub fn naive_stack_axis(axis: isize, ndim: usize) -> Result<usize, ErrorKind> {
+    let ndim = ndim as isize;
+    if (-(ndim + 1)..=ndim).contains(&axis) {
+        Ok(if axis < 0 { axis + ndim + 1 } else { axis } as usize)
+    } else {
+        Err(ErrorKind::Value)
+    }
+}
