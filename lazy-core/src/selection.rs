@@ -155,9 +155,9 @@ impl FromIterator<SelElem> for DynSelection {
 /// of `sel!` fit only ranks with enough axes, so indexing too many axes is a
 /// compile error.
 #[diagnostic::on_unimplemented(
-    message = "this selection indexes more axes than the dataset has",
-    label = "too many indices for a dataset of rank `{R}`",
-    note = "count the integers, ranges and lists in the `sel!`: each consumes one axis; `...` and `NewAxis` consume none"
+    message = "`{Self}` is not a selection for a dataset of rank `{R}`",
+    label = "expected a selection",
+    note = "build selections with `sel![...]` (checked at compile time) or `DynSelection` (checked at run time)"
 )]
 pub trait Selection<R: Rank> {
     /// The rank of what this selection produces.

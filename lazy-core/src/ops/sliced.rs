@@ -30,7 +30,8 @@ use crate::selection::SelElem;
 /// Nothing is read until the view is; reads and writes through it are mapped
 /// onto one region of the source. Writable when the source is.
 ///
-/// Made by [`DatasetExt::view`](crate::DatasetExt::view).
+/// Made by [`DatasetExt::sliced`](crate::DatasetExt::sliced), or the
+/// inherent `view(sel)` of the views of this crate.
 ///
 /// ```
 /// use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem};

@@ -75,9 +75,14 @@ pub struct Sum<D> {
     shape: Vec<usize>,
 }
 
-impl<D: Dataset> Sum<D> {
+impl<D> Sum<D>
+where
+    D: Dataset,
+    D::Elem: Summable,
+{
     /// Sums `sources`: an empty list is a [`Value`](crate::ErrorKind::Value)
     /// error, different shapes a [`Shape`](crate::ErrorKind::Shape) error.
+    /// Summing `bool` datasets does not compile (use [`BooleanOr`](crate::BooleanOr)).
     pub fn new(sources: Vec<D>) -> Result<Self> {
         let shape = common_shape(&sources, "Sum")?;
         Ok(Sum { sources, shape })
