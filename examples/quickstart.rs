@@ -5,7 +5,7 @@
 
 use lazy_datasets::prelude::*;
 use lazy_datasets::Region;
-use ndarray::{Array1, ArrayViewMutD};
+use ndarray::{Array1, Array2, ArrayViewMutD};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// An in-memory channel that counts the elements read from it, to show that
@@ -44,10 +44,6 @@ fn loaded(channels: &[&Counted]) -> usize {
         .sum()
 }
 
-fn key(elems: Vec<SelElem>) -> DynSelection {
-    DynSelection::from(elems)
-}
-
 fn main() -> Result<()> {
     let n = 1_000_000;
     let (x, y, z) = (channel(n, 0), channel(n, 1_000), channel(n, 2_000));
@@ -59,27 +55,30 @@ fn main() -> Result<()> {
 
     // Scale counts into millimetres: i32 counts read as f64.
     let mm = Scaled::new(&xyz, 0.25);
-    let rows = mm.read_dyn(&key(vec![SelElem::slice(None, Some(2), None)]))?;
+    let rows: Array2<f64> = mm.read(sel![..2])?;
     println!("first two rows in mm:\n{rows}");
 
     // A slice reads only its elements: rows 100..105 of the y channel.
     let before = loaded(&[&x, &y, &z]);
-    let y_slice = mm.read_dyn(&key(vec![
-        SelElem::slice(Some(100), Some(105), None),
-        SelElem::Index(1),
-    ]))?;
+    // The integer index drops an axis, in the type: a rank-1 result.
+    let y_slice: Array1<f64> = mm.read(sel![100..105, 1])?;
     let loaded = loaded(&[&x, &y, &z]) - before;
     println!("mm[100:105, 1] = {y_slice} (loaded {loaded} elements)");
 
     // Sum two signals and OR two flag masks, lazily.
     let signal = Sum::new(vec![&x.data, &y.data])?;
-    let last = signal.read_dyn(&key(vec![SelElem::slice(Some(-3), None, None)]))?;
+    let last = signal.read(sel![-3..])?;
     println!("(x + y)[-3:] = {last}");
     let saturated = Array1::from_iter((0..n).map(|i| u8::from(i % 400_000 == 7)));
     let dropout = Array1::from_iter((0..n).map(|i| u8::from(i == 9)));
     let flags = BooleanOr::new(vec![&saturated, &dropout])?;
-    let bad = flags.read_dyn(&key(vec![SelElem::slice(Some(5), Some(11), None)]))?;
+    let bad = flags.read(sel![5..11])?;
     println!("flags[5:11] = {bad}");
+
+    // A lazy view of a view: rows 10..20 of the scaled stack, then its last column.
+    let window = Scaled::new(&xyz, 0.25).view(sel![10..20, ..])?;
+    let z_tail: Array1<f64> = window.read(sel![-2.., -1])?;
+    println!("mm[10:20][-2:, -1] = {z_tail}");
 
     // Write back through the views: mm[0, ::-1] = [30, 20, 10] (in mm, reversed).
     let mut cx = x.data.clone();
@@ -87,13 +86,7 @@ fn main() -> Result<()> {
     let mut cz = z.data.clone();
     {
         let mut writable = Scaled::new(Stacked::new(vec![&mut cx, &mut cy, &mut cz], -1)?, 0.25);
-        writable.write_dyn(
-            &key(vec![
-                SelElem::Index(0),
-                SelElem::slice(None, None, Some(-1)),
-            ]),
-            ndarray::arr1(&[30.0, 20.0, 10.0]).into_dyn().view(),
-        )?;
+        writable.write(sel![0, ..;-1], &ndarray::arr1(&[30.0, 20.0, 10.0]))?;
     }
     println!(
         "after writing mm[0, ::-1] = [30, 20, 10]: raw x[0], y[0], z[0] = {}, {}, {}",
