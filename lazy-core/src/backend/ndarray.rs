@@ -127,7 +127,7 @@ fn copy_lists<A: Clone>(
     mut dst: ArrayViewMutD<'_, A>,
 ) {
     let Some(((axis, list), rest)) = lists.split_first() else {
-        dst.assign(&src);
+        assign(dst, src);
         return;
     };
     // Each level removes one axis before the remaining list axes.
@@ -142,4 +142,35 @@ fn copy_lists<A: Clone>(
             dst.index_axis_mut(axis, d),
         );
     }
+}
+
+/// `dst.assign(&src)` for arrays of one shape, with ndarray's fast paths:
+/// its inner loops are much faster on fixed-rank arrays than on `IxDyn` ones,
+/// and a contiguous copy is a `memcpy`.
+pub(crate) fn assign<A: Clone>(mut dst: ArrayViewMutD<'_, A>, src: ArrayViewD<'_, A>) {
+    if let (Some(d), Some(s)) = (dst.as_slice_mut(), src.as_slice()) {
+        // Both in standard (row-major) layout and of one shape.
+        if d.len() == s.len() {
+            d.clone_from_slice(s);
+            return;
+        }
+    }
+    macro_rules! fixed {
+        ($($n:literal => $ix:ty),*) => {
+            match dst.ndim() {
+                $($n => {
+                    if let (Ok(mut d), Ok(s)) = (
+                        dst.view_mut().into_dimensionality::<$ix>(),
+                        src.view().into_dimensionality::<$ix>(),
+                    ) {
+                        d.assign(&s);
+                        return;
+                    }
+                })*
+                _ => {}
+            }
+        };
+    }
+    fixed!(1 => ndarray::Ix1, 2 => ndarray::Ix2, 3 => ndarray::Ix3);
+    dst.assign(&src);
 }
