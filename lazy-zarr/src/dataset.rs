@@ -364,7 +364,7 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R> {
     /// let dir = tempfile::tempdir().unwrap();
     /// let options = ZarrCreate::default().chunks([100, 10]).compression(Compression::Gzip(1)).fill_value(-1i16);
     /// let a = ZarrDataset::<i16, U2>::create(dir.path(), "/raw/counts", &[1000, 10], &options)?;
-    /// assert_eq!(a.chunks(), &[100, 10]);
+    /// assert_eq!(a.chunk_shape(), &[100, 10]);
     /// assert_eq!(a.read_all()?[[999, 9]], -1);
     /// let again = ZarrDataset::<i16, U2>::create(dir.path(), "/raw/counts", &[1000, 10], &options);
     /// assert_eq!(again.unwrap_err().kind(), ErrorKind::Value);
@@ -485,7 +485,7 @@ impl<T, R> ZarrDataset<T, R> {
 
     /// The chunk shape reads are planned with: the chunk shape, or for a
     /// sharded array the shape of the chunks inside a shard.
-    pub fn chunks(&self) -> &[usize] {
+    pub fn chunk_shape(&self) -> &[usize] {
         &self.grain
     }
 

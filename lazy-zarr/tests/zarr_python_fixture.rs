@@ -211,7 +211,7 @@ fn layouts_read_back() {
     assert_eq!(
         ZarrDataset::<f64, U2>::open(&v3, "sharded")
             .unwrap()
-            .chunks(),
+            .chunk_shape(),
         &[2, 3]
     );
     let mut partial = Array::from_elem((5, 4), -1.5f32);
