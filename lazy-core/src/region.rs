@@ -347,6 +347,10 @@ impl Region {
 /// The number of elements of `shape`, or a [`Shape`](crate::ErrorKind::Shape)
 /// error when it overflows `usize`.
 pub fn checked_size(shape: &[usize]) -> Result<usize> {
+    // An empty axis empties the array, whatever the others multiply to.
+    if shape.contains(&0) {
+        return Ok(0);
+    }
     shape
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
