@@ -71,8 +71,8 @@ pub struct ZarrDataset<T, R = Dyn> {
 
 /// The compression of a new Zarr array's chunks.
 ///
-/// Every choice is pure Rust unless noted; zstd needs this crate's `zstd`
-/// feature (it builds the bundled C library).
+/// Gzip is pure Rust; zstd needs this crate's `zstd` feature (on by
+/// default; it builds the bundled C library).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Compression {

@@ -53,11 +53,14 @@
 //! # Formats and codecs
 //!
 //! Reads: Zarr v3 and v2 arrays of `bool`, integers or floats, either byte
-//! order, C or F order, uncompressed, gzip, sharded (v3) or with crc32c
-//! checksums; zstd with this crate's feature `zstd`, blosc with `blosc`
-//! (both build a bundled C library, so they are off by default). Elements of
-//! chunks never written read as the fill value. Writes: any array opened
-//! with [`ZarrDataset::open_rw`] or made by [`ZarrDataset::create`].
+//! order, C or F order, uncompressed, gzip, zstd, sharded (v3) or with
+//! crc32c checksums: zarr-python 3's default codecs included. Blosc (the
+//! default of zarr-python 2, and of zarr-python 3's `Group.create_array` for
+//! v2 arrays) needs this crate's feature `blosc`, off by default because it
+//! builds a bundled C/C++ library (about 40 s); `zstd` (on by default)
+//! builds the bundled C zstd, no system library either. Elements of chunks
+//! never written read as the fill value. Writes: any array opened with
+//! [`ZarrDataset::open_rw`] or made by [`ZarrDataset::create`] (Zarr v3).
 //!
 //! # Errors
 //!

@@ -388,3 +388,37 @@ fn read_only_arrays_refuse_writes() {
     let b = ZarrDataset::<u32, Dyn>::open(dir.path(), "b").unwrap();
     assert_eq!(b.read_dyn(&DynSelection::all()).unwrap(), data);
 }
+
+/// Arrays made by `ZarrDataset::create` with every compression, automatic or
+/// explicit chunks, replaced with `overwrite`.
+#[test]
+fn created_arrays_with_every_compression() {
+    use lazy_zarr::{Compression, ZarrCreate};
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = SmallRng::seed_from_u64(5);
+    let mut compressions = vec![Compression::None, Compression::Gzip(6)];
+    #[cfg(feature = "zstd")]
+    compressions.push(Compression::Zstd(3));
+    for (i, compression) in compressions.into_iter().enumerate() {
+        for chunks in [None, Some(vec![3, 4, 5])] {
+            let mut options = ZarrCreate::default()
+                .compression(compression)
+                .fill_value(-7i32)
+                .overwrite(true);
+            if let Some(c) = &chunks {
+                options = options.chunks(c.clone());
+            }
+            let name = format!("c{i}");
+            let mut zarr =
+                ZarrDataset::<i32, Dyn>::create(dir.path(), &name, &[9, 10, 11], &options).unwrap();
+            assert_eq!(zarr.fill_value(), -7);
+            let mut reference = ArrayD::from_elem(IxDyn(&[9, 10, 11]), -7i32);
+            assert_eq!(zarr.read_dyn(&DynSelection::all()).unwrap(), reference);
+            for _ in 0..20 {
+                let k = key(&mut rng, &[9, 10, 11]);
+                check_write(&mut zarr, &mut reference, &k, &mut rng, &|r| r.random());
+                check_read(&zarr, &reference, &key(&mut rng, &[9, 10, 11]));
+            }
+        }
+    }
+}

@@ -346,3 +346,24 @@ fn open_errors_name_what_went_wrong() {
     assert_eq!(err.kind(), ErrorKind::Backend);
     assert!(err.to_string().contains("read-only"), "{err}");
 }
+
+/// zarr-python's default codecs: zstd (feature `zstd`, on by default) and,
+/// for v2 arrays made through a group, blosc (feature `blosc`).
+#[test]
+fn default_codecs_read_back() {
+    let want = Array::from_iter((0..10).map(|k| k as f64 / 8.0));
+    #[cfg(feature = "zstd")]
+    {
+        check::<f64, U1>(&fixture("v3.zarr"), "zstd", want.clone());
+        check::<f64, U1>(&fixture("v2.zarr"), "zstd", want.clone());
+    }
+    #[cfg(feature = "blosc")]
+    check::<f64, U1>(&fixture("v2.zarr"), "blosc", want);
+    #[cfg(not(feature = "blosc"))]
+    {
+        let _ = want;
+        let err = ZarrDataset::<f64, U1>::open(fixture("v2.zarr"), "blosc").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend);
+        assert!(err.to_string().contains("blosc"), "{err}");
+    }
+}
