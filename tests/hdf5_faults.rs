@@ -1,0 +1,380 @@
+//! Faults in HDF5 files: a truncated file, a corrupted compressed chunk, a
+//! file deleted while open, a full disk, and a write through a stack that a
+//! read-only target refuses. Each is an `ErrorKind::Backend` error carrying
+//! HDF5's message (or, where the operating system makes the fault harmless,
+//! the right data), never a panic.
+#![cfg(feature = "hdf5")]
+
+use std::fs::OpenOptions;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use lazy_datasets::hdf5::{create_file, open_file, open_file_rw, H5Dataset};
+use lazy_datasets::prelude::*;
+use ndarray::{Array1, ArrayD};
+
+/// Serialises the tests of this file. The full-disk test starts processes
+/// (`mount`, `prlimit`), which inherit every file descriptor open at that
+/// moment, and libhdf5 opens files without `O_CLOEXEC` and locks them with
+/// `flock`: a child holding a copy of another test's descriptor would keep
+/// that file locked ("unable to lock file, errno = 11") after the test
+/// closed it.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A fresh directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "lazy-datasets-faults-{}-{what}-{n}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn ramp(n: usize) -> Array1<f64> {
+    Array1::from_iter((0..n).map(|i| i as f64))
+}
+
+/// Writes `data` as dataset `x` of a new file: contiguous, or in chunks of
+/// `chunk` elements compressed with deflate.
+fn write_file(path: &Path, data: &Array1<f64>, chunk: Option<usize>) {
+    let file = create_file(path).unwrap();
+    let builder = file.new_dataset_builder();
+    match chunk {
+        Some(c) => builder.chunk(c).deflate(6).with_data(data).create("x"),
+        None => builder.with_data(data).create("x"),
+    }
+    .unwrap();
+}
+
+fn assert_backend(err: &Error, hdf5_says: &[&str]) {
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    let message = err.to_string();
+    assert!(
+        hdf5_says.iter().any(|s| message.contains(s)),
+        "the error should carry HDF5's message (one of {hdf5_says:?}): {message}"
+    );
+    assert!(
+        std::error::Error::source(err).is_some(),
+        "the HDF5 error is attached as the source: {err:?}"
+    );
+}
+
+#[test]
+fn truncated_file() {
+    let _serial = serial();
+    let dir = TempDir::new("truncated");
+    let path = dir.path("data.h5");
+    write_file(&path, &ramp(100_000), None);
+    let full = std::fs::metadata(&path).unwrap().len();
+    for keep in [full / 2, full - 1, 100, 0] {
+        let cut = dir.path(&format!("cut-{keep}.h5"));
+        std::fs::copy(&path, &cut).unwrap();
+        OpenOptions::new()
+            .write(true)
+            .open(&cut)
+            .unwrap()
+            .set_len(keep)
+            .unwrap();
+        let err = open_file(&cut).unwrap_err();
+        assert_backend(
+            &err,
+            &[
+                "truncated file",
+                "file signature not found",
+                "unable to open file",
+            ],
+        );
+        assert!(err.to_string().contains(&*cut.to_string_lossy()), "{err}");
+    }
+    // Bytes that are not HDF5 at all.
+    let junk = dir.path("junk.h5");
+    std::fs::write(&junk, vec![0x5a; 4096]).unwrap();
+    assert_backend(
+        &open_file(&junk).unwrap_err(),
+        &["file signature not found", "unable to open file"],
+    );
+}
+
+#[test]
+fn corrupted_compressed_chunk() {
+    let _serial = serial();
+    let dir = TempDir::new("corrupt");
+    let path = dir.path("data.h5");
+    let data = ramp(10_000);
+    write_file(&path, &data, Some(1000));
+    let (addr, size) = {
+        let file = open_file(&path).unwrap();
+        let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+        let info = x.h5().chunk_info(0).expect("chunk 0 is allocated");
+        assert_eq!(info.offset, vec![0]);
+        (info.addr, info.size)
+    };
+    // Overwrite the first compressed chunk (positions 0..1000) with junk.
+    let mut f = OpenOptions::new().write(true).open(&path).unwrap();
+    f.seek(SeekFrom::Start(addr)).unwrap();
+    f.write_all(&vec![0xa5; size as usize]).unwrap();
+    drop(f);
+
+    let file = open_file(&path).unwrap();
+    let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+    let inflate_failed = ["inflate() failed", "filter", "can't read", "unable to read"];
+    // Any read touching chunk 0 fails...
+    assert_backend(&x.read_all().unwrap_err(), &inflate_failed);
+    assert_backend(&x.read(sel![999]).unwrap_err(), &inflate_failed);
+    assert_backend(&x.read(sel![[5000, 3]]).unwrap_err(), &inflate_failed);
+    // ...through views as well...
+    let other = ramp(10_000);
+    let sources: Vec<Box<dyn Dataset<Elem = f64, Rank = U1> + '_>> =
+        vec![Box::new(&other), Box::new(&x)];
+    let stack = Stacked::new(sources, 0).unwrap();
+    assert_backend(&stack.read(sel![.., ..10]).unwrap_err(), &inflate_failed);
+    assert_backend(
+        &Scaled::new(&x, 2.0).read_all().unwrap_err(),
+        &inflate_failed,
+    );
+    // ...and reads of other chunks still work.
+    assert_eq!(
+        x.read(sel![1000..1010]).unwrap(),
+        data.slice(ndarray::s![1000..1010])
+    );
+    assert_eq!(stack.read(sel![1, 9999]).unwrap().into_scalar(), 9999.0);
+}
+
+#[test]
+fn file_deleted_while_open() {
+    let _serial = serial();
+    let dir = TempDir::new("deleted");
+    let path = dir.path("data.h5");
+    let data = ramp(5000);
+    write_file(&path, &data, Some(500));
+    let file = open_file_rw(&path).unwrap();
+    let mut x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+    std::fs::remove_file(&path).unwrap();
+    // POSIX keeps an open file alive after it is unlinked: reads and writes
+    // of the open dataset work and see the data...
+    assert_eq!(x.read_all().unwrap(), data);
+    x.write(sel![10..20], 0.0).unwrap();
+    let mut expected = data.clone();
+    expected.slice_mut(ndarray::s![10..20]).fill(0.0);
+    assert_eq!(x.read_all().unwrap(), expected);
+    // ...while the path is gone: opening it again is a Backend error.
+    let err = open_file(&path).unwrap_err();
+    assert_backend(&err, &["unable to open file", "No such file"]);
+    assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+}
+
+/// A 1 MiB tmpfs mounted for the test, unmounted on drop.
+struct SmallDisk(TempDir);
+
+impl SmallDisk {
+    fn mount() -> Option<Self> {
+        let dir = TempDir::new("tmpfs");
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1M", "tmpfs"])
+            .arg(&dir.0)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0 .0).status();
+    }
+}
+
+/// Where the full-disk test writes: a small tmpfs, or (when it cannot be
+/// mounted) a directory in which this process may write at most 1 MiB per
+/// file (`RLIMIT_FSIZE`, set by `prlimit` on a child process that ignores
+/// `SIGXFSZ`).
+enum Disk {
+    Tmpfs(SmallDisk),
+    Limited(TempDir),
+}
+
+const CHILD: &str = "LAZY_DATASETS_FULL_DISK_DIR";
+
+#[test]
+fn full_disk_on_write() {
+    let _serial = serial();
+    let disk = if let Ok(dir) = std::env::var(CHILD) {
+        // The child of the fallback below: the file size limit is in force.
+        full_disk_checks(Path::new(&dir));
+        return;
+    } else if let Some(tmpfs) = SmallDisk::mount() {
+        Disk::Tmpfs(tmpfs)
+    } else {
+        Disk::Limited(TempDir::new("fsize"))
+    };
+    match &disk {
+        Disk::Tmpfs(tmpfs) => full_disk_checks(&tmpfs.0 .0),
+        Disk::Limited(dir) => {
+            let exe = std::env::current_exe().unwrap();
+            let status = Command::new("sh")
+                .arg("-c")
+                .arg("trap '' XFSZ; exec prlimit --fsize=1048576 \"$@\"")
+                .arg("sh")
+                .arg(&exe)
+                .args(["--exact", "full_disk_on_write", "--test-threads=1"])
+                .env(CHILD, &dir.0)
+                .status();
+            match status {
+                Ok(s) if s.success() => {}
+                Ok(s) => panic!("the full-disk checks failed in the size-limited child: {s}"),
+                Err(e) => eprintln!(
+                    "SKIPPED full_disk_on_write: cannot mount a tmpfs and cannot run prlimit ({e})"
+                ),
+            }
+        }
+    }
+}
+
+fn full_disk_checks(dir: &Path) {
+    let path = dir.join("full.h5");
+    let n = 1 << 18; // 2 MiB of f64, twice what fits
+    {
+        let file = create_file(&path).unwrap();
+        file.new_dataset::<f64>().shape([n]).create("x").unwrap();
+    }
+    let file = open_file_rw(&path).unwrap();
+    let mut x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+    // A write that fits succeeds.
+    x.write(sel![..1000], 1.0).unwrap();
+    assert_eq!(x.read(sel![..1000]).unwrap(), Array1::from_elem(1000, 1.0));
+    // One that does not is a Backend error with HDF5's (and the system's) message.
+    let err = x.write_all(2.0).unwrap_err();
+    assert_backend(&err, &["No space left", "File too large", "write failed"]);
+    // Through a stack with an in-memory source the error is the same.
+    let mut mem = ArrayD::<f64>::zeros(vec![n]);
+    let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + '_>> = vec![
+        Box::new(&mut mem),
+        Box::new(H5Dataset::<f64, Dyn>::open(&file, "x").unwrap()),
+    ];
+    let mut stack = Stacked::new(sources, 0).unwrap();
+    let err = stack.write_all(3.0).unwrap_err();
+    assert_backend(&err, &["No space left", "File too large", "write failed"]);
+    drop(stack);
+    // The failure was found while writing, after the in-memory source
+    // (stacked first) had taken its part: a failure the backend reports only
+    // during the transfer cannot be undone.
+    assert!(mem.iter().all(|&v| v == 3.0));
+}
+
+/// Chunked data is written into HDF5's chunk cache and reaches the file when
+/// the cache is flushed, at the latest when the dataset is closed, where a
+/// full disk can no longer be reported: the write must flush and report it
+/// (or the data must be in the file).
+#[test]
+#[ignore = "lazy-hdf5 bug: write_from returns Ok for chunked data still in HDF5's chunk cache; \
+            on a full disk the flush at close fails silently and the data is lost"]
+fn full_disk_under_the_chunk_cache() {
+    let _serial = serial();
+    let Some(disk) = SmallDisk::mount() else {
+        eprintln!("SKIPPED full_disk_under_the_chunk_cache: cannot mount a tmpfs");
+        return;
+    };
+    let path = disk.0.path("chunked.h5");
+    {
+        let file = create_file(&path).unwrap();
+        file.new_dataset::<f64>()
+            .chunk(1024)
+            .shape([25_000])
+            .create("x")
+            .unwrap();
+    }
+    // Leave about 28 KiB free: much less than the 200 KB to write.
+    std::fs::write(disk.0.path("filler"), vec![1u8; 1_020_000]).unwrap();
+    let result = {
+        let file = open_file_rw(&path).unwrap();
+        let mut x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+        x.write_all(2.0)
+    };
+    match result {
+        Err(err) => assert_backend(&err, &["No space left", "write failed", "flush"]),
+        Ok(()) => {
+            let file = open_file(&path).unwrap();
+            let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+            let got = x.read_all().unwrap();
+            let lost = got.iter().filter(|&&v| v != 2.0).count();
+            assert_eq!(
+                lost, 0,
+                "the write succeeded but {lost} of 25000 elements are not in the file"
+            );
+        }
+    }
+}
+
+#[test]
+fn stacked_write_refused_by_a_read_only_file_changes_nothing() {
+    let _serial = serial();
+    let dir = TempDir::new("readonly");
+    let (rw_path, ro_path) = (dir.path("rw.h5"), dir.path("ro.h5"));
+    write_file(&rw_path, &ramp(100), None);
+    write_file(&ro_path, &ramp(100), Some(10));
+    let rw_file = open_file_rw(&rw_path).unwrap();
+    let ro_file = open_file(&ro_path).unwrap();
+    let open = |f: &lazy_datasets::hdf5::File| H5Dataset::<f64, U1>::open(f, "x").unwrap();
+
+    for writable_first in [true, false] {
+        let pair = if writable_first {
+            vec![open(&rw_file), open(&ro_file)]
+        } else {
+            vec![open(&ro_file), open(&rw_file)]
+        };
+        let w = usize::from(!writable_first);
+        let mut stack = Stacked::new(pair, 0).unwrap();
+        // Every target is checked before any is written: refused, and the
+        // writable file is unchanged.
+        for err in [
+            stack.write_all(-1.0).unwrap_err(),
+            stack.write(sel![.., 5..8], -1.0).unwrap_err(),
+            stack.write(sel![[w, 1 - w, w], 0], -1.0).unwrap_err(),
+            Scaled::new(&mut stack, 2.0).write_all(-1.0).unwrap_err(),
+        ] {
+            assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+            assert!(err.to_string().contains("read-only"), "{err}");
+        }
+        assert_eq!(open(&rw_file).read_all().unwrap(), ramp(100));
+        // A write that selects only the writable file goes through.
+        stack.write(sel![w, 0], -7.0).unwrap();
+        assert_eq!(open(&rw_file).read(sel![0]).unwrap().into_scalar(), -7.0);
+        stack.write(sel![w, 0], 0.0).unwrap();
+    }
+
+    // An in-memory source stacked with a read-only file is unchanged too.
+    let mut mem = ramp(100);
+    let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = U1> + '_>> =
+        vec![Box::new(&mut mem), Box::new(open(&ro_file))];
+    let mut stack = Stacked::new(sources, -1).unwrap();
+    let err = stack.write_all(&ndarray::array![5.0, 6.0]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    drop(stack);
+    assert_eq!(mem, ramp(100));
+}
