@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Compares lazy-datasets with the Python reference module (shared/seed/lazy_datasets.py)
-# on identical data: builds the data once, times the reference with numpy and
-# h5py in a venv and the Rust equivalents (benches/compare.rs), and prints one
+# on identical data: builds the data once, times the reference with numpy,
+# h5py and zarr-python in a venv and the Rust equivalents (benches/compare.rs), and prints one
 # table of ratios (Python time / Rust time: above 1 means Rust is faster).
 #
 #   bash bench/compare_python.sh            # 3 x 20M f64, in memory and HDF5
 #   N=1000000 FEATURES= bash bench/compare_python.sh   # small, without HDF5 rows in Rust
 #
 # Needs python3 with venv and pip, and for the HDF5 rows libhdf5-dev (see README).
+# "zarr raw reads" are zarr-python's own reads of the three arrays in Python and
+# ZarrDataset::read_all in Rust; the raw HDF5 rows are h5py and hdf5-metno reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000000}
-FEATURES=${FEATURES-hdf5}
+FEATURES=${FEATURES-hdf5,zarr}
 SEED=${SEED:-../shared/seed}
 OUT=${OUT:-target/bench-compare}
 VENV=${VENV:-$OUT/venv}
@@ -20,7 +22,7 @@ mkdir -p "$OUT"
 
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q numpy h5py
+    "$VENV/bin/pip" install -q numpy h5py zarr
 fi
 PY="$VENV/bin/python bench/reference_bench.py --n $N --data $DATA --seed-dir $SEED"
 [ -f "$DATA/ch2.h5" ] || $PY --make-data

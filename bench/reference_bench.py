@@ -48,6 +48,7 @@ def main():
     args = p.parse_args()
     sys.path.insert(0, args.seed_dir)
     import h5py
+    import zarr
     from lazy_datasets import (
         LazyBooleanOrDataset,
         LazyScaledDataset,
@@ -63,6 +64,9 @@ def main():
                 x = channel(n, k)
                 f.create_dataset("contiguous", data=x)
                 f.create_dataset("chunked", data=x, chunks=(65536,))
+            # zarr-python's defaults (Zarr v3, zstd), chunks as the HDF5 ones.
+            z = zarr.create_array(store=os.path.join(args.data, f"ch{k}.zarr"), shape=(n,), chunks=(65536,), dtype="f8")
+            z[:] = channel(n, k)
         return
 
     out = []
@@ -95,7 +99,15 @@ def main():
         out.append((f"h5 {layout} raw reads of 3 datasets", median_time(lambda: [d[:] for d in ds], reps)))
         out.append((f"h5 {layout} stacked full read", median_time(lambda: hst[:], reps)))
         small = ss[:1000]
+        out.append((f"h5 {layout} raw 1000-element reads of 3 datasets (each)", median_time(lambda: [[d[i : i + 1000] for d in ds] for i in small], 3) / len(small)))
         out.append((f"h5 {layout} stacked 1000-row read (each)", median_time(lambda: [hst[i : i + 1000] for i in small], 3) / len(small)))
+
+    zs = [zarr.open_array(os.path.join(args.data, f"ch{k}.zarr"), mode="r") for k in range(3)]
+    zst = LazyStackedDataset(zs, axis=-1)
+    out.append(("zarr raw reads of 3 arrays", median_time(lambda: [z[:] for z in zs], reps)))
+    out.append(("zarr stacked full read", median_time(lambda: zst[:], reps)))
+    small = ss[:1000]
+    out.append(("zarr stacked 1000-row read (each)", median_time(lambda: [zst[i : i + 1000] for i in small], 3) / len(small)))
 
     for name, secs in out:
         print(f"{name}\t{secs:.9f}")

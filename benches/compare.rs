@@ -132,11 +132,51 @@ fn main() -> Result<()> {
             let small = &ss[..1000];
             let each = median_time(3, || {
                 for &i in small {
+                    for d in &ds {
+                        let i = i as usize;
+                        drop(black_box(d.h5().read_slice_1d::<f64, _>(i..i + 1000)));
+                    }
+                }
+            }) / small.len() as f64;
+            t(
+                &format!("h5 {layout} raw 1000-element reads of 3 datasets (each)"),
+                each,
+            );
+            let each = median_time(3, || {
+                for &i in small {
                     drop(black_box(hst.read_dyn(&rows(i, 1000))));
                 }
             }) / small.len() as f64;
             t(&format!("h5 {layout} stacked 1000-row read (each)"), each);
         }
+    }
+
+    #[cfg(feature = "zarr")]
+    if let Some(dir) = arg("--data") {
+        use lazy_datasets::zarr::ZarrDataset;
+        let zs: Vec<ZarrDataset<f64, U1>> = (0..3)
+            .map(|k| ZarrDataset::open(format!("{dir}/ch{k}.zarr"), "/"))
+            .collect::<Result<_>>()?;
+        t(
+            "zarr raw reads of 3 arrays",
+            median_time(reps, || {
+                for z in &zs {
+                    drop(black_box(z.read_all()));
+                }
+            }),
+        );
+        let zst = Stacked::new(zs.iter().collect(), -1)?;
+        t(
+            "zarr stacked full read",
+            median_time(reps, || drop(black_box(zst.read_all()))),
+        );
+        let small = &ss[..1000];
+        let each = median_time(3, || {
+            for &i in small {
+                drop(black_box(zst.read_dyn(&rows(i, 1000))));
+            }
+        }) / small.len() as f64;
+        t("zarr stacked 1000-row read (each)", each);
     }
 
     for (name, secs) in out {

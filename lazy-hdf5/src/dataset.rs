@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use hdf5_metno::{Group, Selection};
+use lazy_core::blocks::for_each_block;
 use lazy_core::{
     checked_size, DType, Dataset, DatasetMut, Dyn, Element, Error, Rank, Region, Result,
 };
@@ -12,6 +13,11 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, CowArray};
 use crate::element::{dtype_of, H5Element};
 use crate::io;
 use crate::plan::{Plan, Strategy};
+
+/// The largest piece of a strided output read through one contiguous buffer:
+/// 128 Ki elements (1 MiB of `f64`), so that it stays in cache between the
+/// read and the copy.
+const STRIDED_PIECE: usize = 1 << 17;
 
 /// An HDF5 dataset with element type `T` and rank `R` (`Dyn` when the rank is
 /// known only at run time). Opening checks both against the file; reads and
@@ -251,6 +257,15 @@ impl<T: H5Element, R: Rank> Dataset for H5Dataset<T, R> {
         region.check_out(out.shape())?;
         if out.is_empty() {
             return Ok(());
+        }
+        if !out.is_standard_layout() && out.len() > STRIDED_PIECE {
+            // A strided output (a column of a stack, say) is read through a
+            // contiguous buffer: in pieces, so the buffer stays small, and in
+            // parallel with the `parallel` feature, so copying one piece
+            // overlaps reading the next (HDF5 itself takes one call at a time).
+            return for_each_block(region, out, STRIDED_PIECE, &|region, out| {
+                self.read_into(region, out)
+            });
         }
         let plan = Plan::new(region)?;
         match plan.read_strategy() {
