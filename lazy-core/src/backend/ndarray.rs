@@ -44,6 +44,10 @@ where
     fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, A>) -> Result<()> {
         region.check_shape(ArrayBase::shape(self))?;
         region.check_out(out.shape())?;
+        if out.is_empty() {
+            // Nothing to copy, however long the lists on other axes.
+            return Ok(());
+        }
         let (src, lists) = select(self.view().into_dyn(), region);
         copy_lists(&lists, 0, true, src, out.view_mut());
         Ok(())
@@ -63,6 +67,9 @@ where
     fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, A>) -> Result<()> {
         region.check_shape(ArrayBase::shape(self))?;
         region.check_out(src.shape())?;
+        if src.is_empty() {
+            return Ok(());
+        }
         let (dst, lists) = select(self.view_mut().into_dyn(), region);
         copy_lists(&lists, 0, false, src, dst);
         Ok(())
