@@ -6,6 +6,12 @@
 //! After an intentional change to a message, regenerate with
 //! `TRYBUILD=overwrite cargo test --test trybuild` and review the diff.
 
+// The expected messages are those of a build with the default features:
+// rustc shortens type paths only where they are unambiguous, so with the
+// backends' dependencies in the graph it prints `std::string::String` where
+// the default build prints `String`. `cargo test` (default features) runs
+// this suite; builds with a backend feature skip it.
+#[cfg(not(any(feature = "hdf5", feature = "zarr")))]
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
