@@ -292,8 +292,6 @@ fn full_disk_checks(dir: &Path) {
 /// full disk can no longer be reported: the write must flush and report it
 /// (or the data must be in the file).
 #[test]
-#[ignore = "lazy-hdf5 bug: write_from returns Ok for chunked data still in HDF5's chunk cache; \
-            on a full disk the flush at close fails silently and the data is lost"]
 fn full_disk_under_the_chunk_cache() {
     let _serial = serial();
     let Some(disk) = SmallDisk::mount() else {

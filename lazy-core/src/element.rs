@@ -121,7 +121,17 @@ elements! {
 ///
 /// It is allocated zeroed (`calloc`), so large outputs cost no separate pass
 /// to clear them: the pages are first touched when the data is written.
-pub(crate) fn zeroed<T: Element>(shape: Vec<usize>) -> crate::Result<ndarray::ArrayD<T>> {
+///
+/// Backends use it for their buffers, so that an impossible size is an error,
+/// never an abort.
+///
+/// ```
+/// use lazy_core::{zeroed, ErrorKind};
+/// let a = zeroed::<f64>(vec![2, 3]).unwrap();
+/// assert!(a.iter().all(|&x| x == 0.0));
+/// assert_eq!(zeroed::<f64>(vec![1 << 40, 1 << 40]).unwrap_err().kind(), ErrorKind::Shape);
+/// ```
+pub fn zeroed<T: Element>(shape: Vec<usize>) -> crate::Result<ndarray::ArrayD<T>> {
     let n = crate::region::checked_size(&shape)?;
     // ndarray also needs the product of the non-zero lengths to fit `isize`,
     // even when another axis is empty.

@@ -33,7 +33,7 @@ pub mod value;
 
 pub use chunks::{copy_into, copy_into_with, Chunks, CopyOptions};
 pub use dataset::{Dataset, DatasetMut};
-pub use element::{DType, Element};
+pub use element::{zeroed, DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
 pub use ops::boolean_or::BooleanOr;

@@ -6,9 +6,9 @@ use std::marker::PhantomData;
 use hdf5_metno::{Group, Selection};
 use lazy_core::blocks::for_each_block;
 use lazy_core::{
-    checked_size, DType, Dataset, DatasetMut, Dyn, Element, Error, Rank, Region, Result,
+    checked_size, zeroed, DType, Dataset, DatasetMut, Dyn, Element, Error, Rank, Region, Result,
 };
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, CowArray};
+use ndarray::{ArrayViewD, ArrayViewMutD, CowArray};
 
 use crate::element::{dtype_of, H5Element};
 use crate::io;
@@ -214,7 +214,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
         if plan.is_identity(cover) && io::can_read_view(&out) {
             return io::read_view(&self.inner, file, out);
         }
-        let mut grid = ArrayD::<T>::default(shape);
+        let mut grid = zeroed::<T>(shape)?;
         let buf = grid
             .as_slice_mut()
             .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
@@ -235,7 +235,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
                 return read_all(buf);
             }
         }
-        let mut grid = ArrayD::<T>::default(shape.clone());
+        let mut grid = zeroed::<T>(shape.clone())?;
         let buf = grid
             .as_slice_mut()
             .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
@@ -279,53 +279,24 @@ impl<T: H5Element, R: Rank> Dataset for H5Dataset<T, R> {
 
 impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R> {
     /// Writes `src` into `region`. Duplicate list entries take the last of
-    /// their values, as NumPy's assignment does.
+    /// their values, as NumPy's assignment does. The file is flushed before
+    /// this returns, so an error writing the data out (a full disk) is this
+    /// call's error, not lost when HDF5's chunk cache is flushed at close.
     fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, T>) -> Result<()> {
-        self.validate_write(region)?;
-        region.check_out(src.shape())?;
-        if src.is_empty() {
-            return Ok(());
-        }
-        let plan = Plan::new(region)?;
-        let shape = plan.grid_shape();
-        let n = checked_size(&shape)?;
-        let strategy = plan.write_strategy();
-        let file = match strategy {
-            Strategy::Single => Some(plan.single()),
-            Strategy::Points => Some(plan.points()?),
-            Strategy::Pieces => None,
-            Strategy::Cover => {
-                return Err(Error::backend_msg(
-                    "internal error: a covering hyperslab cannot be written",
-                ))
-            }
-        };
-        let identity = plan.is_identity(false);
-        if let Some(file) = file {
-            if identity && io::can_write_view(&src) {
-                return io::write_view(&self.inner, file, src);
-            }
-            let mut grid = ArrayD::<T>::default(shape);
-            grid.write_from(&plan.inner_region(false)?, src)?;
-            let buf = grid
-                .as_slice()
-                .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-            return io::write(&self.inner, file, &[n], Selection::All, buf);
-        }
-        // One hyperslab per piece, from the grid of final values.
-        let grid = if identity && src.is_standard_layout() {
-            CowArray::from(src)
-        } else {
-            let mut grid = ArrayD::<T>::default(shape.clone());
-            grid.write_from(&plan.inner_region(false)?, src)?;
-            CowArray::from(grid)
-        };
-        let buf = grid
-            .as_slice()
-            .ok_or_else(|| Error::backend_msg("the grid to write is not contiguous"))?;
-        plan.pieces()
-            .into_iter()
-            .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf))
+        self.write_region(region, src)?;
+        self.inner
+            .file()
+            .and_then(|file| file.flush())
+            .map_err(|e| {
+                Error::backend(
+                    format!(
+                        "cannot flush {} after writing {}",
+                        self.file_name(),
+                        self.path()
+                    ),
+                    e,
+                )
+            })
     }
 
     /// Checks the region and that the file is open for writing: a file opened
@@ -400,4 +371,56 @@ fn element_type(ds: &hdf5_metno::Dataset) -> hdf5_metno::Result<(Option<DType>, 
             ),
         ),
     })
+}
+
+impl<T: H5Element, R: Rank> H5Dataset<T, R> {
+    /// Writes `src` into `region` without flushing. Duplicate list entries take the last of
+    /// their values, as NumPy's assignment does.
+    fn write_region(&mut self, region: &Region, src: ArrayViewD<'_, T>) -> Result<()> {
+        self.validate_write(region)?;
+        region.check_out(src.shape())?;
+        if src.is_empty() {
+            return Ok(());
+        }
+        let plan = Plan::new(region)?;
+        let shape = plan.grid_shape();
+        let n = checked_size(&shape)?;
+        let strategy = plan.write_strategy();
+        let file = match strategy {
+            Strategy::Single => Some(plan.single()),
+            Strategy::Points => Some(plan.points()?),
+            Strategy::Pieces => None,
+            Strategy::Cover => {
+                return Err(Error::backend_msg(
+                    "internal error: a covering hyperslab cannot be written",
+                ))
+            }
+        };
+        let identity = plan.is_identity(false);
+        if let Some(file) = file {
+            if identity && io::can_write_view(&src) {
+                return io::write_view(&self.inner, file, src);
+            }
+            let mut grid = zeroed::<T>(shape)?;
+            grid.write_from(&plan.inner_region(false)?, src)?;
+            let buf = grid
+                .as_slice()
+                .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
+            return io::write(&self.inner, file, &[n], Selection::All, buf);
+        }
+        // One hyperslab per piece, from the grid of final values.
+        let grid = if identity && src.is_standard_layout() {
+            CowArray::from(src)
+        } else {
+            let mut grid = zeroed::<T>(shape.clone())?;
+            grid.write_from(&plan.inner_region(false)?, src)?;
+            CowArray::from(grid)
+        };
+        let buf = grid
+            .as_slice()
+            .ok_or_else(|| Error::backend_msg("the grid to write is not contiguous"))?;
+        plan.pieces()
+            .into_iter()
+            .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf))
+    }
 }

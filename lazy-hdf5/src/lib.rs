@@ -63,6 +63,15 @@
 //! file opened read-only a `Backend` error raised before anything is written
 //! (so a write through a `Stacked` view checks every file first).
 //!
+//! Writes flush the file before they return, so an error writing the data
+//! out (a full disk) is the write's error rather than lost when HDF5's chunk
+//! cache is flushed at close.
+//!
+//! libhdf5 opens files without close-on-exec and locks them: a child process
+//! started while a file is open inherits the lock, and opening that file
+//! again fails (`unable to lock file`) until the child exits. Close files
+//! before spawning processes, or set `HDF5_USE_FILE_LOCKING=FALSE`.
+//!
 //! hdf5-metno serialises all calls into libhdf5, which is not thread-safe
 //! unless built so: reads of several HDF5 datasets from several threads are
 //! correct but take turns.

@@ -338,7 +338,12 @@ impl Plan {
         let ndim = self.axes.len();
         let n = lazy_core::checked_size(&self.grid_shape())?;
         let per_axis: Vec<Vec<usize>> = self.axes.iter().map(|a| a.positions().collect()).collect();
-        let mut coords = Vec::with_capacity(n.saturating_mul(ndim));
+        let mut coords = Vec::new();
+        n.checked_mul(ndim)
+            .and_then(|len| coords.try_reserve_exact(len).ok())
+            .ok_or_else(|| {
+                lazy_core::Error::shape(format!("cannot hold the coordinates of {n} points"))
+            })?;
         let mut idx = vec![0usize; ndim];
         for _ in 0..n {
             for (axis, &k) in idx.iter().enumerate() {

@@ -6,7 +6,9 @@ use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
 
-use lazy_core::{checked_size, DType, Dataset, DatasetMut, Dyn, Error, Rank, Region, Result};
+use lazy_core::{
+    checked_size, zeroed, DType, Dataset, DatasetMut, Dyn, Error, Rank, Region, Result,
+};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::codec::GzipCodec;
@@ -592,12 +594,13 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R> {
         let shape = plan.cover_shape();
         let n = checked_size(&shape)?;
         let pieces = plan.pieces();
-        let mut data = vec![T::default(); n];
+        // A fresh array in standard layout: its vector starts at offset 0.
+        let mut data = zeroed::<T>(shape.clone())?.into_raw_vec_and_offset().0;
         match T::bytes_mut(&mut data) {
             Some(bytes) => self.read_pieces(&pieces, &shape, bytes)?,
             None => {
                 // `bool`: decode the stored bytes, then map them.
-                let mut bytes = vec![0u8; n];
+                let mut bytes = zeroed::<u8>(vec![n])?.into_raw_vec_and_offset().0;
                 self.read_pieces(&pieces, &shape, &mut bytes)?;
                 for (d, &b) in data.iter_mut().zip(&bytes) {
                     *d = T::from_byte(b);
@@ -667,7 +670,7 @@ impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R> {
         // The final values of the cover: what is there now (unless every
         // element is overwritten), with the region's values scattered in.
         let mut cover = if plan.is_complete() {
-            ArrayD::<T>::default(IxDyn(&plan.cover_shape()))
+            zeroed::<T>(plan.cover_shape())?
         } else {
             self.read_cover(&plan)?
         };
