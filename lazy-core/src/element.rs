@@ -175,6 +175,7 @@ pub(crate) fn zeroed_vec<T: Element>(n: usize) -> crate::Result<Vec<T>> {
     if ptr.is_null() {
         return Err(too_large("could not be allocated"));
     }
+    advise_huge_pages(ptr, layout.size());
     // SAFETY: `ptr` comes from the global allocator with the layout of `n`
     // values of `T`, so it is a valid `Vec<T>` buffer of capacity `n`; its
     // `n` elements are initialised, because all-zero bytes are a valid value
@@ -182,6 +183,30 @@ pub(crate) fn zeroed_vec<T: Element>(n: usize) -> crate::Result<Vec<T>> {
     // float +0.0): `Element` is sealed to exactly these types.
     Ok(unsafe { Vec::from_raw_parts(ptr.cast::<T>(), n, n) })
 }
+
+/// Asks Linux to back a large fresh allocation with transparent huge pages,
+/// as NumPy does for its arrays: the first write then faults in 2 MiB at a
+/// time instead of 4 KiB, which measured 3x faster for a 480 MB output.
+/// Advice only: the contents are unchanged, and a refusal is ignored.
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(ptr: *mut u8, len: usize) {
+    const HUGE: usize = 2 << 20;
+    if len < 2 * HUGE {
+        return;
+    }
+    let start = (ptr as usize).next_multiple_of(HUGE);
+    let end = (ptr as usize + len) / HUGE * HUGE;
+    if end > start {
+        // SAFETY: [start, end) lies inside the allocation just made, page
+        // aligned; MADV_HUGEPAGE changes how it is backed, not its contents.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
 
 #[cfg(test)]
 mod tests {
