@@ -19,6 +19,10 @@ use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+#[path = "../../tests/support/random_keys.rs"]
+mod random_keys;
+use random_keys::{check_read, check_write, irange, key};
+
 #[derive(Debug, Clone, Copy)]
 enum Layout {
     Raw,
@@ -76,136 +80,6 @@ fn create<T: ZarrElement>(
     opened
 }
 
-/// A random `isize` in `lo..hi` (rand samples no `isize`).
-fn irange(rng: &mut SmallRng, lo: isize, hi: isize) -> isize {
-    rng.random_range(lo as i64..hi as i64) as isize
-}
-
-/// A random index into an axis of length `n`, sometimes out of range.
-fn index(rng: &mut SmallRng, n: usize) -> isize {
-    let n = n as isize;
-    if rng.random_bool(0.03) {
-        if rng.random_bool(0.5) {
-            n
-        } else {
-            -n - 1
-        }
-    } else {
-        irange(rng, -n, n.max(1)).max(-n)
-    }
-}
-
-/// A random key for a dataset of shape `shape`.
-fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
-    let ndim = shape.len();
-    let consumed = rng.random_range(0..=ndim);
-    let mut elems = Vec::new();
-    let ellipsis_at = rng.random_bool(0.3).then(|| rng.random_range(0..=consumed));
-    // Axes consumed before the ellipsis are the first ones; after it, the last ones.
-    let axis_of = |k: usize| match ellipsis_at {
-        Some(e) if k >= e => ndim - consumed + k,
-        _ => k,
-    };
-    for k in 0..=consumed {
-        if ellipsis_at == Some(k) {
-            elems.push(SelElem::Ellipsis);
-        }
-        while rng.random_bool(0.12) {
-            elems.push(SelElem::NewAxis);
-        }
-        if k == consumed {
-            break;
-        }
-        let n = shape[axis_of(k)];
-        let elem = match rng.random_range(0..10) {
-            0..=1 if n > 0 => SelElem::Index(index(rng, n)),
-            2..=5 => {
-                let bound = |rng: &mut SmallRng| {
-                    rng.random_bool(0.7)
-                        .then(|| irange(rng, -(n as isize) - 2, n as isize + 3))
-                };
-                let step = if rng.random_bool(0.1) {
-                    None
-                } else {
-                    let s = irange(rng, 1, 4);
-                    Some(if rng.random_bool(0.5) { -s } else { s })
-                };
-                SelElem::slice(bound(rng), bound(rng), step)
-            }
-            6..=8 if n > 0 => {
-                let len = rng.random_range(1..=6);
-                SelElem::List((0..len).map(|_| index(rng, n)).collect())
-            }
-            _ => SelElem::FULL,
-        };
-        elems.push(elem);
-    }
-    elems
-}
-
-/// Reads `key` from both and compares results or error kinds; returns whether
-/// the key was valid.
-fn check_read<T: ZarrElement>(
-    zarr: &ZarrDataset<T, Dyn>,
-    reference: &ArrayD<T>,
-    key: &[SelElem],
-) -> bool {
-    let sel = DynSelection::from(key.to_vec());
-    match (reference.read_dyn(&sel), zarr.read_dyn(&sel)) {
-        (Ok(want), Ok(got)) => {
-            assert_eq!(got, want, "read of {key:?} from {zarr:?}");
-            true
-        }
-        (Err(want), Err(got)) => {
-            assert_eq!(
-                got.kind(),
-                want.kind(),
-                "error of {key:?} on {zarr:?}: {got}"
-            );
-            false
-        }
-        (want, got) => panic!("key {key:?} on {zarr:?}: reference {want:?}, Zarr {got:?}"),
-    }
-}
-
-/// Writes random values through `key` to both and compares the whole arrays.
-fn check_write<T: ZarrElement>(
-    zarr: &mut ZarrDataset<T, Dyn>,
-    reference: &mut ArrayD<T>,
-    key: &[SelElem],
-    rng: &mut SmallRng,
-    value: &impl Fn(&mut SmallRng) -> T,
-) -> bool {
-    let sel = DynSelection::from(key.to_vec());
-    let Ok(shape) = reference.read_dyn(&sel).map(|a| a.shape().to_vec()) else {
-        return false;
-    };
-    let src = ArrayD::from_shape_simple_fn(IxDyn(&shape), || value(rng));
-    // Sometimes a non-contiguous source: the same values through a reversed view.
-    let flipped = rng.random_bool(0.3);
-    let src_store;
-    let view = if flipped && src.ndim() > 0 {
-        let mut rev = src.clone();
-        rev.invert_axis(ndarray::Axis(0));
-        src_store = rev;
-        let mut v = src_store.view();
-        v.invert_axis(ndarray::Axis(0));
-        v
-    } else {
-        src.view()
-    };
-    assert_eq!(view, src.view());
-    reference.write_dyn(&sel, view.clone()).unwrap();
-    zarr.write_dyn(&sel, view)
-        .unwrap_or_else(|e| panic!("write of {key:?} to {zarr:?}: {e}"));
-    assert_eq!(
-        &zarr.read_dyn(&DynSelection::all()).unwrap(),
-        reference,
-        "after writing {key:?} to {zarr:?}"
-    );
-    true
-}
-
 fn random_shape(rng: &mut SmallRng) -> Vec<usize> {
     let ndim = rng.random_range(0..=4);
     (0..ndim)
@@ -251,13 +125,21 @@ fn run<T: ZarrElement + Debug>(
         for _ in 0..60 {
             let k = key(rng, &shape);
             counts.reads += 1;
-            counts.valid_reads += usize::from(check_read(&zarr, &reference, &k));
+            counts.valid_reads +=
+                usize::from(check_read(&zarr, &reference, &k, &format!("{zarr:?}")));
         }
         for _ in 0..25 {
             let k = key(rng, &shape);
             counts.writes += 1;
-            counts.valid_writes +=
-                usize::from(check_write(&mut zarr, &mut reference, &k, rng, &value));
+            let what = format!("{zarr:?}");
+            counts.valid_writes += usize::from(check_write(
+                &mut zarr,
+                &mut reference,
+                &k,
+                rng,
+                &value,
+                &what,
+            ));
         }
         // A fresh handle sees what was written.
         let reopened = ZarrDataset::<T, Dyn>::open(root, &name).unwrap();
@@ -336,11 +218,17 @@ fn sparse_lists_on_long_axes() {
                         _ => SelElem::FULL,
                     })
                     .collect();
-                check_read(&zarr, &reference, &key);
+                check_read(&zarr, &reference, &key, &format!("{zarr:?}"));
                 if round % 3 == 0 {
-                    check_write(&mut zarr, &mut reference, &key, &mut rng, &|r| {
-                        r.random_range(0..1_000_000i64)
-                    });
+                    let what = format!("{zarr:?}");
+                    check_write(
+                        &mut zarr,
+                        &mut reference,
+                        &key,
+                        &mut rng,
+                        &|r| r.random_range(0..1_000_000i64),
+                        &what,
+                    );
                 }
             }
         }
@@ -416,8 +304,21 @@ fn created_arrays_with_every_compression() {
             assert_eq!(zarr.read_dyn(&DynSelection::all()).unwrap(), reference);
             for _ in 0..20 {
                 let k = key(&mut rng, &[9, 10, 11]);
-                check_write(&mut zarr, &mut reference, &k, &mut rng, &|r| r.random());
-                check_read(&zarr, &reference, &key(&mut rng, &[9, 10, 11]));
+                let what = format!("{zarr:?}");
+                check_write(
+                    &mut zarr,
+                    &mut reference,
+                    &k,
+                    &mut rng,
+                    &|r| r.random(),
+                    &what,
+                );
+                check_read(
+                    &zarr,
+                    &reference,
+                    &key(&mut rng, &[9, 10, 11]),
+                    &format!("{zarr:?}"),
+                );
             }
         }
     }

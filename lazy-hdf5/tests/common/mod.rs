@@ -2,9 +2,9 @@
 //! random NumPy-style keys, and comparisons against an in-memory reference.
 #![allow(dead_code)]
 
-use lazy_core::{Dataset, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, SelElem};
+use lazy_core::Dyn;
 use lazy_hdf5::{H5Dataset, H5Element};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use rand::rngs::SmallRng;
 use rand::Rng;
 
@@ -55,134 +55,6 @@ pub fn create<T: H5Element>(
     opened
 }
 
-/// A random `isize` in `lo..hi` (rand samples no `isize`).
-pub fn irange(rng: &mut SmallRng, lo: isize, hi: isize) -> isize {
-    rng.random_range(lo as i64..hi as i64) as isize
-}
-
-/// A random index into an axis of length `n`, sometimes out of range.
-pub fn index(rng: &mut SmallRng, n: usize) -> isize {
-    let n = n as isize;
-    if rng.random_bool(0.03) {
-        if rng.random_bool(0.5) {
-            n
-        } else {
-            -n - 1
-        }
-    } else {
-        irange(rng, -n, n.max(1)).max(-n)
-    }
-}
-
-/// A random key for a dataset of shape `shape`.
-pub fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
-    let ndim = shape.len();
-    let consumed = rng.random_range(0..=ndim);
-    let mut elems = Vec::new();
-    let ellipsis_at = rng.random_bool(0.3).then(|| rng.random_range(0..=consumed));
-    // Axes consumed before the ellipsis are the first ones; after it, the last ones.
-    let axis_of = |k: usize| match ellipsis_at {
-        Some(e) if k >= e => ndim - consumed + k,
-        _ => k,
-    };
-    for k in 0..=consumed {
-        if ellipsis_at == Some(k) {
-            elems.push(SelElem::Ellipsis);
-        }
-        while rng.random_bool(0.12) {
-            elems.push(SelElem::NewAxis);
-        }
-        if k == consumed {
-            break;
-        }
-        let n = shape[axis_of(k)];
-        let elem = match rng.random_range(0..10) {
-            0..=1 if n > 0 => SelElem::Index(index(rng, n)),
-            2..=5 => {
-                let bound = |rng: &mut SmallRng| {
-                    rng.random_bool(0.7)
-                        .then(|| irange(rng, -(n as isize) - 2, n as isize + 3))
-                };
-                let step = if rng.random_bool(0.1) {
-                    None
-                } else {
-                    let s = irange(rng, 1, 4);
-                    Some(if rng.random_bool(0.5) { -s } else { s })
-                };
-                SelElem::slice(bound(rng), bound(rng), step)
-            }
-            6..=8 if n > 0 => {
-                let len = rng.random_range(1..=6);
-                SelElem::List((0..len).map(|_| index(rng, n)).collect())
-            }
-            _ => SelElem::FULL,
-        };
-        elems.push(elem);
-    }
-    elems
-}
-
-/// Reads `key` from both and compares results or error kinds; returns whether
-/// the key was valid. `what` names the dataset under test in messages.
-pub fn check_read<A, B>(h5: &A, reference: &B, key: &[SelElem], what: &str) -> bool
-where
-    A: Dataset,
-    B: Dataset<Elem = A::Elem>,
-{
-    let sel = DynSelection::from(key.to_vec());
-    match (reference.read_dyn(&sel), h5.read_dyn(&sel)) {
-        (Ok(want), Ok(got)) => {
-            assert_eq!(got, want, "read of {key:?} from {what}");
-            true
-        }
-        (Err(want), Err(got)) => {
-            assert_eq!(got.kind(), want.kind(), "error of {key:?} on {what}: {got}");
-            false
-        }
-        (want, got) => panic!("key {key:?} on {what}: reference {want:?}, HDF5 {got:?}"),
-    }
-}
-
-/// Writes random values through `key` to both and compares the whole
-/// datasets; returns whether the key was valid.
-pub fn check_write<A, B>(
-    h5: &mut A,
-    reference: &mut B,
-    key: &[SelElem],
-    rng: &mut SmallRng,
-    value: &impl Fn(&mut SmallRng) -> A::Elem,
-    what: &str,
-) -> bool
-where
-    A: DatasetMut,
-    B: DatasetMut<Elem = A::Elem>,
-{
-    let sel = DynSelection::from(key.to_vec());
-    let Ok(shape) = reference.read_dyn(&sel).map(|a| a.shape().to_vec()) else {
-        return false;
-    };
-    let src = ArrayD::from_shape_simple_fn(IxDyn(&shape), || value(rng));
-    // Sometimes a non-contiguous source: the same values through a reversed view.
-    let flipped = rng.random_bool(0.3);
-    let src_store;
-    let view = if flipped && src.ndim() > 0 {
-        let mut rev = src.clone();
-        rev.invert_axis(ndarray::Axis(0));
-        src_store = rev;
-        let mut v = src_store.view();
-        v.invert_axis(ndarray::Axis(0));
-        v
-    } else {
-        src.view()
-    };
-    assert_eq!(view, src.view());
-    reference.write_dyn(&sel, view.clone()).unwrap();
-    h5.write_dyn(&sel, view)
-        .unwrap_or_else(|e| panic!("write of {key:?} to {what}: {e}"));
-    assert_eq!(
-        h5.read_dyn(&DynSelection::all()).unwrap(),
-        reference.read_dyn(&DynSelection::all()).unwrap(),
-        "after writing {key:?} to {what}"
-    );
-    true
-}
+#[path = "../../../tests/support/random_keys.rs"]
+mod random_keys;
+pub use random_keys::*;
