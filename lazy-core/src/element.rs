@@ -117,7 +117,8 @@ elements! {
 
 /// An array of `T::default()` (zeros, `false`) of this shape, or a
 /// [`Shape`](crate::ErrorKind::Shape) error when its size overflows or the
-/// memory cannot be allocated (see [`zeroed_vec`]).
+/// memory cannot be allocated: more than `isize::MAX` bytes is refused
+/// without trying, and a refused allocation is an error, not an abort.
 ///
 /// It is allocated zeroed (`calloc`), so large outputs cost no separate pass
 /// to clear them: the pages are first touched when the data is written.
