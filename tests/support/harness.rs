@@ -45,8 +45,8 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBu
 mod naive;
 
 use naive::{
-    naive_broadcast, naive_read, naive_resolve, naive_stack_axis, numel, ravel, slice_positions,
-    stack_maps, unravel, wrap_index, Loc, Naive, Pick,
+    expand_key, naive_broadcast, naive_read, naive_resolve, naive_stack_axis, numel, ravel,
+    slice_positions, stack_maps, unravel, wrap_index, Loc, Naive, Pick,
 };
 
 /// Reads larger than this many elements are not compared element by element.
@@ -1405,34 +1405,7 @@ fn lazy_slice(
 
 /// `naive_resolve` with slices as formulas.
 fn lazy_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Lazy>, ErrorKind> {
-    let ellipses = key.iter().filter(|e| **e == SelElem::Ellipsis).count();
-    if ellipses > 1 {
-        return Err(ErrorKind::Index);
-    }
-    let consumed = key
-        .iter()
-        .filter(|e| {
-            matches!(
-                e,
-                SelElem::Index(_) | SelElem::Slice { .. } | SelElem::List(_)
-            )
-        })
-        .count();
-    if consumed > shape.len() {
-        return Err(ErrorKind::Index);
-    }
-    let full = SelElem::slice(None, None, None);
-    let mut expanded = Vec::new();
-    for e in key {
-        if *e == SelElem::Ellipsis {
-            expanded.extend(std::iter::repeat_n(full.clone(), shape.len() - consumed));
-        } else {
-            expanded.push(e.clone());
-        }
-    }
-    if ellipses == 0 {
-        expanded.extend(std::iter::repeat_n(full, shape.len() - consumed));
-    }
+    let expanded = expand_key(shape, key)?;
     let mut axes = shape.iter().copied();
     let mut out = Vec::new();
     for e in &expanded {

@@ -156,9 +156,10 @@ pub fn slice_positions(
     Ok(out)
 }
 
-/// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
-/// element after the ellipsis is expanded and missing trailing axes are added.
-pub fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, ErrorKind> {
+/// The key with its ellipsis (or, without one, the missing trailing axes)
+/// expanded into full slices: one element per axis, plus the newaxis
+/// entries. Two ellipses or too many indices are index errors.
+pub fn expand_key(shape: &[usize], key: &[SelElem]) -> Result<Vec<SelElem>, ErrorKind> {
     let ellipses = key.iter().filter(|e| **e == SelElem::Ellipsis).count();
     if ellipses > 1 {
         return Err(ErrorKind::Index);
@@ -185,6 +186,13 @@ pub fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, Erro
     if ellipses == 0 {
         expanded.extend(std::iter::repeat_n(full, shape.len() - consumed));
     }
+    Ok(expanded)
+}
+
+/// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
+/// element after the ellipsis is expanded and missing trailing axes are added.
+pub fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, ErrorKind> {
+    let expanded = expand_key(shape, key)?;
     let mut axes = shape.iter().copied();
     let mut picks = Vec::new();
     for e in &expanded {
