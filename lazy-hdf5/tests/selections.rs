@@ -8,9 +8,9 @@ mod common;
 
 use std::fmt::Debug;
 
-use common::{check_read, check_write, create, irange, key, Layout};
+use common::{check_read, check_write, create, key, sparse_key, Layout};
 
-use lazy_core::{AxisSel, DatasetMut, Region, SelElem};
+use lazy_core::{AxisSel, DatasetMut, Region};
 use lazy_hdf5::{create_file, H5Element};
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
@@ -116,20 +116,8 @@ fn sparse_lists_on_long_axes() {
                 ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(0..1_000_000i64));
             let mut h5 = create(&file, &format!("s{i}_{j}"), &reference, layout, &mut rng);
             for round in 0..40 {
-                // Sparse lists (a few positions anywhere on the axis), unsorted,
-                // with duplicates, on one or several axes.
-                let key: Vec<SelElem> = shape
-                    .iter()
-                    .map(|&n| match rng.random_range(0..4) {
-                        0 | 1 => SelElem::List(
-                            (0..rng.random_range(1..6))
-                                .map(|_| irange(&mut rng, -(n as isize), n as isize))
-                                .collect(),
-                        ),
-                        2 => SelElem::slice(None, None, Some(-irange(&mut rng, 1, 4))),
-                        _ => SelElem::FULL,
-                    })
-                    .collect();
+                // Sparse lists, unsorted, with duplicates, on one or several axes.
+                let key = sparse_key(&mut rng, &shape, 6, false);
                 check_read(&h5, &reference, &key, &format!("{h5:?}"));
                 if round % 4 == 0 {
                     let what = format!("{h5:?}");

@@ -8,9 +8,7 @@ use std::fmt::Debug;
 use std::path::Path;
 use std::sync::Arc;
 
-use lazy_core::{
-    AxisSel, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, Region, SelElem,
-};
+use lazy_core::{AxisSel, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, Region};
 use lazy_zarr::zarrs::array::codec::GzipCodec;
 use lazy_zarr::zarrs::array::{ArrayBuilder, ArraySubset};
 use lazy_zarr::zarrs::filesystem::FilesystemStore;
@@ -21,7 +19,7 @@ use rand::{Rng, SeedableRng};
 
 #[path = "../../tests/support/random_keys.rs"]
 mod random_keys;
-use random_keys::{check_read, check_write, irange, key};
+use random_keys::{check_read, check_write, key, sparse_key};
 
 #[derive(Debug, Clone, Copy)]
 enum Layout {
@@ -203,21 +201,9 @@ fn sparse_lists_on_long_axes() {
                 &mut rng,
             );
             for round in 0..30 {
-                // Sparse lists (a few positions anywhere on the axis), unsorted,
-                // with duplicates, on one or several axes; long steps.
-                let key: Vec<SelElem> = shape
-                    .iter()
-                    .map(|&n| match rng.random_range(0..5) {
-                        0 | 1 => SelElem::List(
-                            (0..rng.random_range(1..40))
-                                .map(|_| irange(&mut rng, -(n as isize), n as isize))
-                                .collect(),
-                        ),
-                        2 => SelElem::slice(None, None, Some(-irange(&mut rng, 1, 4))),
-                        3 => SelElem::slice(None, None, Some(irange(&mut rng, 50, 900))),
-                        _ => SelElem::FULL,
-                    })
-                    .collect();
+                // Sparse lists, unsorted, with duplicates, on one or several
+                // axes; long steps.
+                let key = sparse_key(&mut rng, &shape, 40, true);
                 check_read(&zarr, &reference, &key, &format!("{zarr:?}"));
                 if round % 3 == 0 {
                     let what = format!("{zarr:?}");

@@ -75,6 +75,31 @@ pub fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
     elems
 }
 
+/// A key of sparse lists (1 to `max_list - 1` positions anywhere on the
+/// axis, unsorted, with duplicates), short negative steps and whole axes,
+/// one element per axis; with `long_steps` also steps of 50 to 899.
+pub fn sparse_key(
+    rng: &mut SmallRng,
+    shape: &[usize],
+    max_list: usize,
+    long_steps: bool,
+) -> Vec<SelElem> {
+    let kinds = if long_steps { 5 } else { 4 };
+    shape
+        .iter()
+        .map(|&n| match rng.random_range(0..kinds) {
+            0 | 1 => SelElem::List(
+                (0..rng.random_range(1..max_list))
+                    .map(|_| irange(rng, -(n as isize), n as isize))
+                    .collect(),
+            ),
+            2 => SelElem::slice(None, None, Some(-irange(rng, 1, 4))),
+            3 if long_steps => SelElem::slice(None, None, Some(irange(rng, 50, 900))),
+            _ => SelElem::FULL,
+        })
+        .collect()
+}
+
 /// Reads `key` from both and compares results or error kinds; returns whether
 /// the key was valid. `what` names the dataset under test in messages.
 pub fn check_read<A, B>(backend: &A, reference: &B, key: &[SelElem], what: &str) -> bool
