@@ -38,7 +38,11 @@ fn starts(n: usize, count: u64) -> Vec<isize> {
 }
 
 fn rows(start: isize, len: isize) -> DynSelection {
-    DynSelection::from(vec![SelElem::slice(Some(start), Some(start + len), None)])
+    DynSelection::from(vec![SelectionItem::slice(
+        Some(start),
+        Some(start + len),
+        None,
+    )])
 }
 
 fn arg(name: &str) -> Option<String> {
@@ -120,7 +124,7 @@ fn main() -> Result<()> {
                 &format!("h5 {layout} raw reads of 3 datasets"),
                 median_time(reps, || {
                     for d in &ds {
-                        drop(black_box(d.h5().read_raw::<f64>()));
+                        drop(black_box(d.inner().read_raw::<f64>()));
                     }
                 }),
             );
@@ -134,7 +138,7 @@ fn main() -> Result<()> {
                 for &i in small {
                     for d in &ds {
                         let i = i as usize;
-                        drop(black_box(d.h5().read_slice_1d::<f64, _>(i..i + 1000)));
+                        drop(black_box(d.inner().read_slice_1d::<f64, _>(i..i + 1000)));
                     }
                 }
             }) / small.len() as f64;

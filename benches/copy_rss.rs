@@ -63,7 +63,7 @@ fn main() -> lazy_datasets::Result<()> {
         .collect::<Result<_>>()?;
     let view = Scaled::new(Stacked::new(sources, -1)?, 0.5);
     let out_file = lazy_datasets::hdf5::open_file_rw(dir.join("out.h5"))?;
-    let mut out = H5Dataset::<f64, U2>::open(&out_file, "xyz")?;
+    let mut out = H5Dataset::<f64, U2>::open_rw(&out_file, "xyz")?;
     let options = CopyOptions {
         budget: budget_mb << 20,
         progress: false,

@@ -67,7 +67,7 @@ fn hdf5(c: &mut Criterion) {
         g.bench_function("raw_full_reads", |b| {
             b.iter(|| {
                 for d in &ds {
-                    black_box(d.h5().read_raw::<f64>().unwrap());
+                    black_box(d.inner().read_raw::<f64>().unwrap());
                 }
             })
         });
@@ -79,7 +79,7 @@ fn hdf5(c: &mut Criterion) {
             b.iter(|| {
                 for &i in &starts {
                     for d in &ds {
-                        black_box(d.h5().read_slice_1d::<f64, _>(i..i + 1000).unwrap());
+                        black_box(d.inner().read_slice_1d::<f64, _>(i..i + 1000).unwrap());
                     }
                 }
             })

@@ -81,7 +81,11 @@ fn slices(c: &mut Criterion) {
     let mut g = c.benchmark_group("slice");
     g.sample_size(20);
     let mid = (n / 2) as isize;
-    let key = DynSelection::from(vec![SelElem::slice(Some(mid), Some(mid + 1_000_000), None)]);
+    let key = DynSelection::from(vec![SelectionItem::slice(
+        Some(mid),
+        Some(mid + 1_000_000),
+        None,
+    )]);
     g.bench_function("lazy_1M_rows", |bch| {
         bch.iter(|| stacked.read_dyn(black_box(&key)).unwrap())
     });
@@ -99,7 +103,8 @@ fn slices(c: &mut Criterion) {
     g.bench_function("lazy_10k_random_1000", |bch| {
         bch.iter(|| {
             for &i in &starts {
-                let key = DynSelection::from(vec![SelElem::slice(Some(i), Some(i + 1000), None)]);
+                let key =
+                    DynSelection::from(vec![SelectionItem::slice(Some(i), Some(i + 1000), None)]);
                 black_box(stacked.read_dyn(&key).unwrap());
             }
         })

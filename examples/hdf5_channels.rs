@@ -17,7 +17,7 @@ const CHANNELS: [&str; 3] = ["x", "y", "z"];
 /// Full scale of the (pretend) 12-bit converter: 2048 counts are 2.5 V.
 const VOLTS_PER_COUNT: f64 = 2.5 / 2048.0;
 
-fn key(elems: Vec<SelElem>) -> DynSelection {
+fn key(elems: Vec<SelectionItem>) -> DynSelection {
     DynSelection::from(elems)
 }
 
@@ -70,11 +70,12 @@ fn run(dir: &Path) -> Result<()> {
         dir.display()
     );
 
-    // Open every channel typed: i32 counts and bool flags, rank 1, checked now.
+    // Open every channel typed: i32 counts (for writing) and bool flags
+    // (read-only), rank 1, checked now.
     let files = paths.iter().map(open_file_rw).collect::<Result<Vec<_>>>()?;
     let counts = files
         .iter()
-        .map(|f| H5Dataset::<i32, U1>::open(f, "counts"))
+        .map(|f| H5Dataset::<i32, U1>::open_rw(f, "counts"))
         .collect::<Result<Vec<_>>>()?;
     let flags = files
         .iter()
@@ -98,11 +99,11 @@ fn run(dir: &Path) -> Result<()> {
     );
 
     // NumPy: volts[1000:1006] — reads 6 rows from each file, nothing else.
-    let rows = key(vec![SelElem::slice(Some(1000), Some(1006), None)]);
+    let rows = key(vec![SelectionItem::slice(Some(1000), Some(1006), None)]);
     println!("volts[1000:1006] =\n{:.4}", volts.read_dyn(&rows)?);
 
     // NumPy: any_saturated[640:700:6] — where any channel clipped.
-    let some = key(vec![SelElem::slice(Some(640), Some(700), Some(6))]);
+    let some = key(vec![SelectionItem::slice(Some(640), Some(700), Some(6))]);
     println!(
         "any_saturated[640:700:6] = {}",
         any_saturated.read_dyn(&some)?
@@ -117,19 +118,23 @@ fn run(dir: &Path) -> Result<()> {
     // gets 0.5, written back to z.h5 as counts (value / scale, truncated to
     // whole counts, so it reads back as 0.4993 V).
     let block = key(vec![
-        SelElem::slice(Some(1000), Some(1006), None),
-        SelElem::slice(None, None, Some(-1)),
+        SelectionItem::slice(Some(1000), Some(1006), None),
+        SelectionItem::slice(None, None, Some(-1)),
     ]);
     volts.write(block, &ndarray::array![0.5, 1.0, -1.0])?;
     println!("after volts[1000:1006, ::-1] = [0.5, 1.0, -1.0]:");
     println!(
         "volts[998:1008] =\n{:.4}",
-        volts.read_dyn(&key(vec![SelElem::slice(Some(998), Some(1008), None)]))?
+        volts.read_dyn(&key(vec![SelectionItem::slice(
+            Some(998),
+            Some(1008),
+            None
+        )]))?
     );
 
     // The files hold the new raw counts.
     let z = &volts.source().sources()[2];
-    let raw = z.read_dyn(&key(vec![SelElem::List(vec![999, 1000, 1005, 1006])]))?;
+    let raw = z.read_dyn(&key(vec![SelectionItem::List(vec![999, 1000, 1005, 1006])]))?;
     println!(
         "{} {}[[999, 1000, 1005, 1006]] = {raw}",
         z.file_name(),

@@ -4,7 +4,7 @@
 //! Run with `cargo run --example quickstart`.
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::Region;
+
 use ndarray::{Array1, Array2, ArrayViewMutD};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,9 +24,9 @@ impl Dataset for Counted {
         self.data.shape()
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, i32>) -> Result<()> {
+    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, i32>) -> Result<()> {
         self.loaded.fetch_add(region.out_size()?, Ordering::Relaxed);
-        self.data.read_into(region, out)
+        self.data.read_into(&region, out)
     }
 }
 

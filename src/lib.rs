@@ -18,7 +18,7 @@
 //!     let all: Array2<f64> = mm.read_all()?;
 //!     assert_eq!(all[[2, 1]], 60.0);
 //!     // NumPy: mm[0] = [0, 0, 0]; the inverse scaling reaches every channel.
-//!     mm.write(DynSelection::from(vec![SelElem::Index(0)]), 0.0)?;
+//!     mm.write(DynSelection::from(vec![SelectionItem::Index(0)]), 0.0)?;
 //! }
 //! assert_eq!((x[0], y[0], z[0]), (0.0, 0.0, 0.0));
 //! # Ok::<(), lazy_datasets::Error>(())
@@ -46,8 +46,9 @@ pub use lazy_zarr as zarr;
 /// ```
 pub mod prelude {
     pub use lazy_core::{
-        BooleanOr, Dataset, DatasetExt, DatasetMut, DatasetMutExt, Dyn, DynSelection, Error,
-        ErrorKind, Rank, Result, Scaled, SelElem, Sliced, Stacked, Sum,
+        BooleanOr, CheckedRegion, Dataset, DatasetExt, DatasetMut, DatasetMutExt, Dyn,
+        DynSelection, Error, ErrorKind, Rank, ReadOnly, ReadWrite, Result, Scaled, SelectionItem,
+        Sliced, Stacked, Sum,
     };
     pub use lazy_macros::sel;
     pub use typenum::{U0, U1, U2, U3, U4, U5, U6};

@@ -42,8 +42,8 @@ fn hdf5_datasets_through_the_facade() -> Result<()> {
         }
     }
     let file = hdf5::open_file_rw(&path)?;
-    let a = H5Dataset::<f64, U2>::open(&file, "a")?;
-    let b = H5Dataset::<f64, U2>::open(&file, "b")?;
+    let a = H5Dataset::<f64, U2>::open_rw(&file, "a")?;
+    let b = H5Dataset::<f64, U2>::open_rw(&file, "b")?;
     // Rank 2 + 1 = 3, in the type.
     let mut both = Stacked::new(vec![a, b], 0)?;
     let all: Array3<f64> = both.read_all()?;
@@ -52,9 +52,9 @@ fn hdf5_datasets_through_the_facade() -> Result<()> {
 
     // NumPy: both[::-1, -1, [3, 0, 3]]
     let key = DynSelection::from(vec![
-        SelElem::slice(None, None, Some(-1)),
-        SelElem::Index(-1),
-        SelElem::List(vec![3, 0, 3]),
+        SelectionItem::slice(None, None, Some(-1)),
+        SelectionItem::Index(-1),
+        SelectionItem::List(vec![3, 0, 3]),
     ]);
     assert_eq!(
         both.read_dyn(&key)?,
@@ -62,14 +62,14 @@ fn hdf5_datasets_through_the_facade() -> Result<()> {
     );
     // NumPy: both[:, 0, ::2] = -1, written through to both datasets.
     let row = DynSelection::from(vec![
-        SelElem::FULL,
-        SelElem::Index(0),
-        SelElem::slice(None, None, Some(2)),
+        SelectionItem::FULL,
+        SelectionItem::Index(0),
+        SelectionItem::slice(None, None, Some(2)),
     ]);
     both.write(row, -1.0)?;
     let b = &both.sources()[1];
     assert_eq!(
-        b.read_dyn(&DynSelection::from(vec![SelElem::Index(0)]))?,
+        b.read_dyn(&DynSelection::from(vec![SelectionItem::Index(0)]))?,
         array![-1.0, 101.0, -1.0, 103.0].into_dyn()
     );
 

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::{copy_into, copy_into_with, CopyOptions, Region};
+use lazy_datasets::{copy_into, copy_into_with, CopyOptions};
 use ndarray::{Array1, Array2, ArrayViewMutD};
 
 /// A rank-2 dataset of `i * 1000 + j` that logs how many elements each read asks for.
@@ -31,9 +31,11 @@ impl Dataset for Recorder {
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, i64>) -> Result<()> {
-        region.check_shape(&self.shape)?;
-        region.check_out(out.shape())?;
+    fn read_region(
+        &self,
+        region: CheckedRegion<'_>,
+        mut out: ArrayViewMutD<'_, i64>,
+    ) -> Result<()> {
         self.reads.lock().unwrap().push(region.out_size()?);
         let rows: Vec<usize> = region.axes()[0].positions().collect();
         let cols: Vec<usize> = region.axes()[1].positions().collect();
@@ -120,7 +122,10 @@ fn copy_into_through_views() {
     let mut wide = Array2::<i32>::zeros((10, 3));
     {
         let mut col = (&mut wide)
-            .sliced(DynSelection::from(vec![SelElem::FULL, SelElem::Index(1)]))
+            .sliced(DynSelection::from(vec![
+                SelectionItem::FULL,
+                SelectionItem::Index(1),
+            ]))
             .unwrap();
         copy_into(&y, &mut col).unwrap();
     }

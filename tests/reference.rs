@@ -77,18 +77,18 @@ fn reference_self_check() {
     // x = np.arange(24).reshape(2, 3, 4); x[1, None, ::-1, [3, 0, 3]]
     let x = Naive::new(&[2, 3, 4], (0..24).collect());
     let key = [
-        SelElem::Index(1),
-        SelElem::NewAxis,
-        SelElem::slice(None, None, Some(-1)),
-        SelElem::List(vec![3, 0, -1]),
+        SelectionItem::Index(1),
+        SelectionItem::NewAxis,
+        SelectionItem::slice(None, None, Some(-1)),
+        SelectionItem::List(vec![3, 0, -1]),
     ];
     let r = naive_read(&x, &key).unwrap();
     assert_eq!(r.shape, vec![1, 3, 3]);
     assert_eq!(r.data, vec![23, 20, 23, 19, 16, 19, 15, 12, 15]);
     // x[..., 0] and too many indices
-    let r = naive_read(&x, &[SelElem::Ellipsis, SelElem::Index(0)]).unwrap();
+    let r = naive_read(&x, &[SelectionItem::Ellipsis, SelectionItem::Index(0)]).unwrap();
     assert_eq!((r.shape, r.data), (vec![2, 3], vec![0, 4, 8, 12, 16, 20]));
-    let four = vec![SelElem::Index(0); 4];
+    let four = vec![SelectionItem::Index(0); 4];
     assert_eq!(naive_read(&x, &four), Err(ErrorKind::Index));
 
     // Broadcasting: (1, 1, 3) -> (2, 3) works; (2,) -> (2, 3) does not.
@@ -114,7 +114,7 @@ fn reference_self_check() {
     // Duplicate targets: the last write wins. a[[0, 0]] = [1, 2] -> a[0] == 2
     let s = naive_assignments(
         &identity_map(&[3], 0),
-        &[SelElem::List(vec![0, -3])],
+        &[SelectionItem::List(vec![0, -3])],
         &Naive::new(&[2], vec![1, 2]),
     )
     .unwrap();
@@ -208,17 +208,17 @@ fn gen_list(rng: &mut SmallRng, n: isize) -> Vec<isize> {
         .collect()
 }
 
-fn gen_elem(rng: &mut SmallRng, n: isize) -> SelElem {
+fn gen_elem(rng: &mut SmallRng, n: isize) -> SelectionItem {
     match rng.random_range(0..10) {
-        0..=2 => SelElem::Index(gen_index(rng, n)),
-        3..=6 => SelElem::slice(gen_bound(rng, n), gen_bound(rng, n), gen_step(rng)),
-        _ => SelElem::List(gen_list(rng, n)),
+        0..=2 => SelectionItem::Index(gen_index(rng, n)),
+        3..=6 => SelectionItem::slice(gen_bound(rng, n), gen_bound(rng, n), gen_step(rng)),
+        _ => SelectionItem::List(gen_list(rng, n)),
     }
 }
 
 /// A random key for `shape`: up to one index per axis (sometimes too many),
 /// sometimes an ellipsis (rarely two), sometimes newaxis.
-fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
+fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelectionItem> {
     let ndim = shape.len();
     let n_consume = if rng.random_range(0..12) == 0 {
         ndim + rng.random_range(1..=2)
@@ -231,7 +231,7 @@ fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
     let mut key = Vec::new();
     for j in 0..n_consume {
         if ellipsis_at == Some(j) {
-            key.push(SelElem::Ellipsis);
+            key.push(SelectionItem::Ellipsis);
         }
         // The axis entry j will index, for plausible values only.
         let axis = match ellipsis_at {
@@ -242,7 +242,7 @@ fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
         key.push(gen_elem(rng, n));
     }
     if ellipsis_at == Some(n_consume) {
-        key.push(SelElem::Ellipsis);
+        key.push(SelectionItem::Ellipsis);
     }
     let n_new = match rng.random_range(0..10) {
         0..=6 => 0,
@@ -251,11 +251,11 @@ fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
     };
     for _ in 0..n_new {
         let at = rng.random_range(0..=key.len());
-        key.insert(at, SelElem::NewAxis);
+        key.insert(at, SelectionItem::NewAxis);
     }
     if rng.random_range(0..40) == 0 {
         let at = rng.random_range(0..=key.len());
-        key.insert(at, SelElem::Ellipsis);
+        key.insert(at, SelectionItem::Ellipsis);
     }
     key
 }
@@ -291,7 +291,7 @@ fn gen_value_shape(rng: &mut SmallRng, out: Option<Vec<usize>>) -> Vec<usize> {
 fn gen_value<V: Clone>(
     rng: &mut SmallRng,
     map: &Naive<Loc>,
-    key: &[SelElem],
+    key: &[SelectionItem],
     mut elem: impl FnMut(&mut SmallRng) -> V,
 ) -> Naive<V> {
     let out = naive_read(map, key).ok().map(|t| t.shape);
@@ -320,7 +320,7 @@ fn contents<T: Clone>(a: &ArrayD<T>) -> Vec<T> {
     a.iter().cloned().collect()
 }
 
-fn sel(key: &[SelElem]) -> DynSelection {
+fn sel(key: &[SelectionItem]) -> DynSelection {
     DynSelection::from(key.to_vec())
 }
 
@@ -1012,7 +1012,7 @@ fn large_regions() {
         let sum = Sum::new(arrays.iter().collect()).unwrap();
         check_read(ctx, sum.read_dyn(&sel(&key)), want, &mut stats);
         // Whole, and reversed along the first axis: always split into blocks.
-        for key in [vec![], vec![SelElem::slice(None, None, Some(-1))]] {
+        for key in [vec![], vec![SelectionItem::slice(None, None, Some(-1))]] {
             let ctx = || format!("case {case}: Sum, shape {shape:?}, read {key:?}");
             let want = naive_read(&map, &key).map(|m| both(&m, &|a, b| a + b));
             check_read(ctx, sum.read_dyn(&sel(&key)), want, &mut stats);
@@ -1065,7 +1065,10 @@ fn large_regions() {
         let ctx = || format!("case {case}: Stacked {axis}, shape {shape:?}, read {key:?}");
         let want = naive_read(&smap, &key).map(|m| gather(&m, &storage));
         check_read(ctx, st.read_dyn(&sel(&key)), want, &mut stats);
-        let key = vec![SelElem::Ellipsis, SelElem::slice(None, None, Some(-2))];
+        let key = vec![
+            SelectionItem::Ellipsis,
+            SelectionItem::slice(None, None, Some(-2)),
+        ];
         let ctx = || format!("case {case}: Stacked {axis}, shape {shape:?}, read {key:?}");
         let want = naive_read(&smap, &key).map(|m| gather(&m, &storage));
         check_read(ctx, st.read_dyn(&sel(&key)), want, &mut stats);

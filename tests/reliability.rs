@@ -80,7 +80,7 @@ fn fuzz_smoke() {
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::{copy_into_with, AxisSel, CopyOptions, Region};
+use lazy_datasets::{copy_into_with, AxisSelection, CopyOptions, Region};
 use ndarray::{array, Array1, Array2, ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 
 #[test]
@@ -174,9 +174,11 @@ impl Dataset for Huge {
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, f64>) -> Result<()> {
-        region.check_shape(&self.shape)?;
-        region.check_out(out.shape())?;
+    fn read_region(
+        &self,
+        region: CheckedRegion<'_>,
+        mut out: ArrayViewMutD<'_, f64>,
+    ) -> Result<()> {
         assert!(out.len() <= 1 << 20, "asked for {} elements", out.len());
         self.served.fetch_add(out.len(), Ordering::Relaxed);
         for (idx, o) in out.indexed_iter_mut() {
@@ -185,7 +187,7 @@ impl Dataset for Huge {
                 .axes()
                 .iter()
                 .map(|sel| match sel {
-                    AxisSel::Index(i) => *i,
+                    AxisSelection::Index(i) => *i,
                     other => {
                         k += 1;
                         other.position(idx[k - 1]).unwrap()
@@ -199,15 +201,14 @@ impl Dataset for Huge {
 }
 
 impl DatasetMut for Huge {
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, f64>) -> Result<()> {
-        region.check_shape(&self.shape)?;
+    fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, f64>) -> Result<()> {
         region.check_out(src.shape())?;
         self.served.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }
 
-fn key(elems: Vec<SelElem>) -> DynSelection {
+fn key(elems: Vec<SelectionItem>) -> DynSelection {
     DynSelection::from(elems)
 }
 
@@ -226,8 +227,8 @@ fn element_counts_that_overflow_usize() {
         assert!(msg.contains("more elements than fit"), "{msg}");
         // A small region of it reads fine.
         let got = ds.read_dyn(&key(vec![
-            SelElem::Index(-1),
-            SelElem::slice(None, Some(2), None),
+            SelectionItem::Index(-1),
+            SelectionItem::slice(None, Some(2), None),
         ]));
         let last = shape[0] - 1;
         assert_eq!(
@@ -243,12 +244,12 @@ fn element_counts_that_overflow_usize() {
         let sc = Scaled::new(&ds, 0.5);
         shape_error(sc.read_all());
         let v = (&ds)
-            .sliced(key(vec![SelElem::slice(None, None, Some(-1))]))
+            .sliced(key(vec![SelectionItem::slice(None, None, Some(-1))]))
             .unwrap();
         assert_eq!(v.shape(), &shape);
         shape_error(v.read_all());
         let got = v
-            .read_dyn(&key(vec![SelElem::Index(0), SelElem::Index(1)]))
+            .read_dyn(&key(vec![SelectionItem::Index(0), SelectionItem::Index(1)]))
             .unwrap();
         assert_eq!(got.shape(), &[] as &[usize]);
         assert_eq!(got.first().copied(), Some(Huge::value(&[last, 1])));
@@ -339,8 +340,8 @@ fn copy_with_an_unbounded_budget_is_refused() {
 #[test]
 fn slices_of_absurd_length() {
     let a = Array1::from_iter(0..10);
-    let read = |elems: Vec<SelElem>| a.read_dyn(&key(elems));
-    let s = SelElem::slice;
+    let read = |elems: Vec<SelectionItem>| a.read_dyn(&key(elems));
+    let s = SelectionItem::slice;
     // Bounds and steps at the ends of isize clamp as in NumPy.
     assert_eq!(
         read(vec![s(Some(isize::MIN), Some(isize::MAX), None)]).unwrap(),
@@ -416,15 +417,15 @@ fn extreme_integers_in_keys() {
         1 << 40,
         -(1 << 40),
     ] {
-        let err = a.read_dyn(&key(vec![SelElem::Index(i)])).unwrap_err();
+        let err = a.read_dyn(&key(vec![SelectionItem::Index(i)])).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Index, "{i}: {err}");
         let err = a
-            .read_dyn(&key(vec![SelElem::List(vec![0, i])]))
+            .read_dyn(&key(vec![SelectionItem::List(vec![0, i])]))
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Index, "{i}: {err}");
         let mut b = a.clone();
         let err = b.write_dyn(
-            &key(vec![SelElem::List(vec![i])]),
+            &key(vec![SelectionItem::List(vec![i])]),
             ndarray::arr0(0).into_dyn().view(),
         );
         assert_eq!(err.unwrap_err().kind(), ErrorKind::Index);
@@ -444,7 +445,9 @@ fn lists_of_millions_of_entries() {
     let list: Vec<isize> = (0..2_000_000i64)
         .map(|k| (k * 7919 % 2000) as isize - 1000)
         .collect();
-    let got = a.read_dyn(&key(vec![SelElem::List(list.clone())])).unwrap();
+    let got = a
+        .read_dyn(&key(vec![SelectionItem::List(list.clone())]))
+        .unwrap();
     assert_eq!(got.len(), list.len());
     assert!(got
         .iter()
@@ -454,7 +457,7 @@ fn lists_of_millions_of_entries() {
     let mut b = Array1::<i64>::zeros(1000);
     let values = Array1::from_iter(0..list.len() as i64);
     b.write_dyn(
-        &key(vec![SelElem::List(list.clone())]),
+        &key(vec![SelectionItem::List(list.clone())]),
         values.view().into_dyn(),
     )
     .unwrap();
@@ -467,9 +470,9 @@ fn lists_of_millions_of_entries() {
     let c = ArrayD::<f64>::zeros(IxDyn(&[2, 2, 2]));
     let many: Vec<isize> = (0..2_000_000).map(|k| k % 2).collect();
     let k3 = key(vec![
-        SelElem::List(many.clone()),
-        SelElem::List(many.clone()),
-        SelElem::List(many.clone()),
+        SelectionItem::List(many.clone()),
+        SelectionItem::List(many.clone()),
+        SelectionItem::List(many.clone()),
     ]);
     shape_error(c.read_dyn(&k3));
     // Through a stack whose stacked axis takes the long list.
@@ -477,8 +480,8 @@ fn lists_of_millions_of_entries() {
     let st = Stacked::new(vec![&x, &y], 0).unwrap();
     let got = st
         .read_dyn(&key(vec![
-            SelElem::List(many[..500_000].to_vec()),
-            SelElem::Index(-1),
+            SelectionItem::List(many[..500_000].to_vec()),
+            SelectionItem::Index(-1),
         ]))
         .unwrap();
     assert_eq!(got.len(), 500_000);
@@ -498,7 +501,7 @@ fn hand_built_regions_are_checked() {
     // on it before).
     let err = Region::new(
         vec![5],
-        vec![AxisSel::Range {
+        vec![AxisSelection::Range {
             start: 1,
             step: 0,
             len: 3,
@@ -512,43 +515,43 @@ fn hand_built_regions_are_checked() {
     for step in [0, isize::MIN, isize::MAX, -1] {
         let r = Region::new(
             vec![5],
-            vec![AxisSel::Range {
+            vec![AxisSelection::Range {
                 start: 4,
                 step,
                 len: 1,
             }],
         )
         .unwrap();
-        assert_eq!(r.axes(), &[AxisSel::range(4, 1, 1)]);
+        assert_eq!(r.axes(), &[AxisSelection::range(4, 1, 1)]);
         let mut out = Array1::<i32>::zeros(1).into_dyn();
         a.read_into(&r, out.view_mut()).unwrap();
         assert_eq!(out, array![14].into_dyn());
     }
     // Lengths and positions at the ends of usize.
     for sel in [
-        AxisSel::Range {
+        AxisSelection::Range {
             start: 0,
             step: 1,
             len: usize::MAX,
         },
-        AxisSel::Range {
+        AxisSelection::Range {
             start: 4,
             step: isize::MIN,
             len: 2,
         },
-        AxisSel::Range {
+        AxisSelection::Range {
             start: usize::MAX,
             step: -1,
             len: 1,
         },
-        AxisSel::Index(usize::MAX),
-        AxisSel::List(vec![0, usize::MAX]),
+        AxisSelection::Index(usize::MAX),
+        AxisSelection::List(vec![0, usize::MAX]),
     ] {
         let err = Region::new(vec![5], vec![sel.clone()]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Index, "{sel:?}");
     }
     assert_eq!(
-        AxisSel::Range {
+        AxisSelection::Range {
             start: 3,
             step: -1,
             len: usize::MAX
@@ -565,10 +568,10 @@ fn empty_reads_with_long_lists_return_at_once() {
     // but the ndarray backend walked all 1.4 * 10^9 list combinations (a
     // hang). Empty selections now return at once, however long their lists.
     let long: Vec<isize> = (0..100_000).map(|k| -(k % 2)).collect();
-    let empty_tail = SelElem::slice(None, Some(0), None);
+    let empty_tail = SelectionItem::slice(None, Some(0), None);
     let k = key(vec![
-        SelElem::List(long.clone()),
-        SelElem::List(long.clone()),
+        SelectionItem::List(long.clone()),
+        SelectionItem::List(long.clone()),
         empty_tail.clone(),
     ]);
     let a = ArrayD::from_shape_vec(IxDyn(&[2, 2, 2]), (0..8i64).collect()).unwrap();
@@ -577,7 +580,7 @@ fn empty_reads_with_long_lists_return_at_once() {
     let got = Sum::new(vec![&a, &a]).unwrap().read_dyn(&k).unwrap();
     assert_eq!(got.shape(), &[100_000, 100_000, 0]);
     let st = Stacked::new(vec![&a, &a], 0).unwrap();
-    let mut k4 = vec![SelElem::List(long.clone())];
+    let mut k4 = vec![SelectionItem::List(long.clone())];
     k4.extend(k.elems().iter().cloned());
     assert_eq!(st.read_dyn(&key(k4)).unwrap().len(), 0);
     // Writes of nothing, likewise.

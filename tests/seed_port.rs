@@ -16,29 +16,29 @@ use ndarray::{arr0, array, Array, Array1, Array2, Array3, ArrayD, IxDyn};
 // Helpers
 // ---------------------------------------------------------------------------
 
-fn key(elems: Vec<SelElem>) -> DynSelection {
+fn key(elems: Vec<SelectionItem>) -> DynSelection {
     DynSelection::from(elems)
 }
 
-fn s(start: Option<isize>, stop: Option<isize>, step: Option<isize>) -> SelElem {
-    SelElem::slice(start, stop, step)
+fn s(start: Option<isize>, stop: Option<isize>, step: Option<isize>) -> SelectionItem {
+    SelectionItem::slice(start, stop, step)
 }
 
 /// `a:b`
-fn range(a: isize, b: isize) -> SelElem {
+fn range(a: isize, b: isize) -> SelectionItem {
     s(Some(a), Some(b), None)
 }
 
-const ALL: SelElem = SelElem::FULL;
-const ELL: SelElem = SelElem::Ellipsis;
-const NEW: SelElem = SelElem::NewAxis;
+const ALL: SelectionItem = SelectionItem::FULL;
+const ELL: SelectionItem = SelectionItem::Ellipsis;
+const NEW: SelectionItem = SelectionItem::NewAxis;
 
-fn i(i: isize) -> SelElem {
-    SelElem::Index(i)
+fn i(i: isize) -> SelectionItem {
+    SelectionItem::Index(i)
 }
 
-fn list(l: &[isize]) -> SelElem {
-    SelElem::List(l.to_vec())
+fn list(l: &[isize]) -> SelectionItem {
+    SelectionItem::List(l.to_vec())
 }
 
 fn kind<T: std::fmt::Debug>(r: Result<T>) -> ErrorKind {

@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::{AxisSel, Region};
+use lazy_datasets::{AxisSelection, Region};
 use ndarray::{array, Array, Array1, Array2, Array3, ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -38,16 +38,16 @@ impl Dataset for Recording {
         self.data.shape()
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, f64>) -> Result<()> {
+    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, f64>) -> Result<()> {
         if let Ok(mut reads) = self.reads.lock() {
-            reads.push(region.clone());
+            reads.push(region.region().clone());
         }
-        self.data.read_into(region, out)
+        self.data.read_into(&region, out)
     }
 }
 
 fn range_region(n: usize, start: usize, step: isize, len: usize) -> Region {
-    Region::new(vec![n], vec![AxisSel::range(start, step, len)]).unwrap()
+    Region::new(vec![n], vec![AxisSelection::range(start, step, len)]).unwrap()
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn chained_views_with_negative_steps_compose_into_one_region() -> Result<()> {
     // A list on the stacked axis reads only the listed sources.
     let picked: Array2<f64> = reversed.read(sel![-1, NewAxis, [1]])?;
     assert_eq!(picked, array![[2000.0]]);
-    let first_row = Region::new(vec![n], vec![AxisSel::Index(0)])?;
+    let first_row = Region::new(vec![n], vec![AxisSelection::Index(0)])?;
     assert_eq!(sources[2].reads(), vec![first_row]);
     assert!(sources[0].reads().is_empty());
     Ok(())
@@ -102,23 +102,23 @@ fn sel_builds_the_elements_numpy_would_see() {
     let idx = vec![4isize, 0, 2];
     let key =
         sel![.., 3, -1, i, 1..10;2, ..;-1, 2..=5, ..=-1, 3..=0;-1, [4, 0, 2], &idx, ..., NewAxis];
-    let slice = SelElem::slice;
+    let slice = SelectionItem::slice;
     assert_eq!(
         key.elems(),
         &[
-            SelElem::FULL,
-            SelElem::Index(3),
-            SelElem::Index(-1),
-            SelElem::Index(7),
+            SelectionItem::FULL,
+            SelectionItem::Index(3),
+            SelectionItem::Index(-1),
+            SelectionItem::Index(7),
             slice(Some(1), Some(10), Some(2)),
             slice(None, None, Some(-1)),
             slice(Some(2), Some(6), None),
             slice(None, None, None),
             slice(Some(3), None, Some(-1)),
-            SelElem::List(vec![4, 0, 2]),
-            SelElem::List(vec![4, 0, 2]),
-            SelElem::Ellipsis,
-            SelElem::NewAxis,
+            SelectionItem::List(vec![4, 0, 2]),
+            SelectionItem::List(vec![4, 0, 2]),
+            SelectionItem::Ellipsis,
+            SelectionItem::NewAxis,
         ]
     );
     assert_eq!(sel![].elems(), &[]);
@@ -137,31 +137,30 @@ macro_rules! read_both {
 
 #[test]
 fn typed_reads_equal_dyn_reads_and_numpy() {
-    let s = SelElem::slice;
+    let s = SelectionItem::slice;
     // x = np.arange(24).reshape(2, 3, 4)
     let x: Array3<i32> = Array::from_iter(0..24)
         .into_shape_with_order((2, 3, 4))
         .unwrap();
 
     // x[1, ::-1, 1:3]
-    let a: Array2<i32> = read_both!(x, [1, ..;-1, 1..3], vec![SelElem::Index(1), s(None, None, Some(-1)), s(Some(1), Some(3), None)]);
+    let a: Array2<i32> = read_both!(x, [1, ..;-1, 1..3], vec![SelectionItem::Index(1), s(None, None, Some(-1)), s(Some(1), Some(3), None)]);
     assert_eq!(a, array![[21, 22], [17, 18], [13, 14]]);
     // x[..., [3, 0, 3]]
-    let b: Array3<i32> =
-        read_both!(x, [..., [3, 0, 3]], vec![SelElem::Ellipsis, SelElem::List(vec![3, 0, 3])]);
+    let b: Array3<i32> = read_both!(x, [..., [3, 0, 3]], vec![SelectionItem::Ellipsis, SelectionItem::List(vec![3, 0, 3])]);
     assert_eq!(b.shape(), &[2, 3, 3]);
     assert_eq!(b.slice(ndarray::s![1, 2, ..]), array![23, 20, 23]);
     // x[-1, np.newaxis, 2::-2, -1]
-    let c: Array2<i32> = read_both!(x, [-1, NewAxis, 2..;-2, -1], vec![SelElem::Index(-1), SelElem::NewAxis, s(Some(2), None, Some(-2)), SelElem::Index(-1)]);
+    let c: Array2<i32> = read_both!(x, [-1, NewAxis, 2..;-2, -1], vec![SelectionItem::Index(-1), SelectionItem::NewAxis, s(Some(2), None, Some(-2)), SelectionItem::Index(-1)]);
     assert_eq!(c, array![[23, 15]]);
     // x[:, 1, 5:0:-2] (the stop clamps)
-    let d: Array2<i32> = read_both!(x, [.., 1, 5..0;-2], vec![SelElem::FULL, SelElem::Index(1), s(Some(5), Some(0), Some(-2))]);
+    let d: Array2<i32> = read_both!(x, [.., 1, 5..0;-2], vec![SelectionItem::FULL, SelectionItem::Index(1), s(Some(5), Some(0), Some(-2))]);
     assert_eq!(d, array![[7, 5], [19, 17]]);
     // x[0, 1:, :-1:2]
-    let e: Array2<i32> = read_both!(x, [0, 1.., ..-1;2], vec![SelElem::Index(0), s(Some(1), None, None), s(None, Some(-1), Some(2))]);
+    let e: Array2<i32> = read_both!(x, [0, 1.., ..-1;2], vec![SelectionItem::Index(0), s(Some(1), None, None), s(None, Some(-1), Some(2))]);
     assert_eq!(e, array![[4, 6], [8, 10]]);
     // x[0] (trailing axes whole)
-    let f: Array2<i32> = read_both!(x, [0], vec![SelElem::Index(0)]);
+    let f: Array2<i32> = read_both!(x, [0], vec![SelectionItem::Index(0)]);
     assert_eq!(f, array![[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
 }
 
@@ -280,16 +279,16 @@ fn random_keys_agree_with_dyn_selections_on_reads_and_writes() {
 
         let typed: Array2<i64> = base.read(sel![NewAxis, i, a..b;step]).unwrap();
         let key = DynSelection::from(vec![
-            SelElem::NewAxis,
-            SelElem::Index(i),
-            SelElem::slice(Some(a), Some(b), Some(step)),
+            SelectionItem::NewAxis,
+            SelectionItem::Index(i),
+            SelectionItem::slice(Some(a), Some(b), Some(step)),
         ]);
         assert_eq!(typed.into_dyn(), base.read_dyn(&key).unwrap());
 
         let typed: Array2<i64> = base.read(sel![a..;step, &list]).unwrap();
         let key = DynSelection::from(vec![
-            SelElem::slice(Some(a), None, Some(step)),
-            SelElem::List(list.clone()),
+            SelectionItem::slice(Some(a), None, Some(step)),
+            SelectionItem::List(list.clone()),
         ]);
         assert_eq!(typed.clone().into_dyn(), base.read_dyn(&key).unwrap());
 

@@ -178,8 +178,10 @@ fn one_stack_read_from_eight_threads() {
                                 let rows = vec![stop - 1, start, (start + stop) / 2, start];
                                 let got: ArrayD<f64> = stack
                                     .read_dyn(&DynSelection::from(vec![
-                                        SelElem::List(rows.iter().map(|&i| i as isize).collect()),
-                                        SelElem::slice(None, None, Some(-1)),
+                                        SelectionItem::List(
+                                            rows.iter().map(|&i| i as isize).collect(),
+                                        ),
+                                        SelectionItem::slice(None, None, Some(-1)),
                                     ]))
                                     .unwrap();
                                 let want = expected

@@ -20,13 +20,17 @@ fn store() -> std::path::PathBuf {
     dir
 }
 
-fn channel(store: &std::path::Path, name: &str, data: Array2<i32>) -> ZarrDataset<i32, U2> {
+fn channel(
+    store: &std::path::Path,
+    name: &str,
+    data: Array2<i32>,
+) -> ZarrDataset<i32, U2, ReadWrite> {
     let options = ZarrCreate::default()
         .chunks([3, 2])
         .compression(Compression::Gzip(1));
     let mut ds = ZarrDataset::<i32, U2>::create(store, name, data.shape(), &options).unwrap();
     ds.write_all(data).unwrap();
-    ZarrDataset::open_rw(store, name).unwrap()
+    ZarrDataset::<i32, U2>::open_rw(store, name).unwrap()
 }
 
 #[test]

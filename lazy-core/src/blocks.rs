@@ -8,7 +8,7 @@
 //! processed by rayon.
 //!
 //! ```
-//! use lazy_core::blocks::for_each_block;
+//! use lazy_core::backend::for_each_block;
 //! use lazy_core::Region;
 //! use ndarray::ArrayD;
 //!

@@ -2,22 +2,49 @@
 //! type and on-demand reads (and writes) of a [`Region`].
 //!
 //! The traits are small and object-safe so that heterogeneous sources can sit in
-//! one stack (`Box<dyn Dataset<Elem = f64, Rank = U1>>`). The ergonomic, typed
-//! methods (`read`, `write`, `view`, …) live in [`DatasetExt`](crate::DatasetExt)
-//! and [`DatasetMutExt`](crate::DatasetMutExt), implemented for every dataset.
+//! one stack (`Box<dyn Dataset<Elem = f64, Rank = U1>>`). An implementation
+//! writes [`read_region`](Dataset::read_region) (and
+//! [`write_region`](DatasetMut::write_region)) for a [`CheckedRegion`]: a
+//! region already checked against the dataset's shape and the buffer, in
+//! canonical form. Callers use the checked entry points
+//! [`read_into`](crate::DatasetExt::read_into) and
+//! [`write_from`](crate::DatasetMutExt::write_from), which do the checks and
+//! are the only way to get a `CheckedRegion`, so no implementation can
+//! forget them. The ergonomic, typed methods (`read`, `write`, `view`, …)
+//! live in [`DatasetExt`](crate::DatasetExt) and
+//! [`DatasetMutExt`](crate::DatasetMutExt), implemented for every dataset.
 //!
 //! ```
-//! use lazy_core::{Dataset, DatasetExt, Stacked};
-//! use ndarray::{array, Array1};
+//! use lazy_core::{CheckedRegion, Dataset, DatasetExt, Result, Stacked};
+//! use ndarray::{array, Array1, ArrayViewMutD};
 //! use typenum::U1;
 //!
-//! let a = array![1.0, 2.0];
-//! let b = array![3.0, 4.0];
-//! let sources: Vec<Box<dyn Dataset<Elem = f64, Rank = U1>>> = vec![Box::new(a), Box::new(b)];
-//! let stacked = Stacked::new(sources, 0).unwrap();
-//! assert_eq!(stacked.read_all().unwrap(), array![[1.0, 2.0], [3.0, 4.0]]);
+//! /// A dataset computed on demand: element i is i squared.
+//! struct Squares(Vec<usize>);
+//!
+//! impl Dataset for Squares {
+//!     type Elem = u64;
+//!     type Rank = U1;
+//!     fn shape(&self) -> &[usize] {
+//!         &self.0
+//!     }
+//!     fn read_region(&self, region: CheckedRegion<'_>, mut out: ArrayViewMutD<'_, u64>) -> Result<()> {
+//!         // `out` has the region's output shape; the region fits this shape.
+//!         for (o, i) in out.iter_mut().zip(region.axes()[0].positions()) {
+//!             *o = (i * i) as u64;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let a = array![1u64, 2, 3];
+//! let sources: Vec<Box<dyn Dataset<Elem = u64, Rank = U1>>> = vec![Box::new(a), Box::new(Squares(vec![3]))];
+//! let stacked = Stacked::new(sources, 0)?;
+//! assert_eq!(stacked.read_all()?, array![[1, 2, 3], [0, 1, 4]]);
+//! # Ok::<(), lazy_core::Error>(())
 //! ```
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
@@ -26,6 +53,40 @@ use crate::element::Element;
 use crate::error::Result;
 use crate::rank::Rank;
 use crate::region::Region;
+
+/// A [`Region`] checked against the dataset it is handed to: resolved
+/// against that dataset's shape, canonical (its output axes are the kept
+/// source axes in order, no new axes), and with a buffer of its output
+/// shape beside it. Only the checked entry points
+/// ([`read_into`](crate::DatasetExt::read_into),
+/// [`write_from`](crate::DatasetMutExt::write_from),
+/// [`validate_write`](crate::DatasetMutExt::validate_write)) make one, so an
+/// implementation of [`Dataset`] cannot be called without these checks.
+///
+/// It dereferences to the [`Region`].
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedRegion<'a> {
+    region: &'a Region,
+}
+
+impl<'a> CheckedRegion<'a> {
+    /// Only the checked entry points make these.
+    pub(crate) fn new(region: &'a Region) -> Self {
+        CheckedRegion { region }
+    }
+
+    /// The region.
+    pub fn region(&self) -> &'a Region {
+        self.region
+    }
+}
+
+impl Deref for CheckedRegion<'_> {
+    type Target = Region;
+    fn deref(&self) -> &Region {
+        self.region
+    }
+}
 
 /// A dataset: a shape, an element type, and reads of any [`Region`] on demand.
 ///
@@ -41,12 +102,19 @@ pub trait Dataset: Sync {
     /// The shape; its length is the rank.
     fn shape(&self) -> &[usize];
 
-    /// Reads `region` straight into `out`, which has the region's output shape.
+    /// Reads `region` straight into `out`.
     ///
-    /// Implementations check that `region` was resolved against this dataset's
-    /// shape ([`Region::check_shape`]) and that `out` has its output shape
-    /// ([`Region::check_out`]), and return an error otherwise.
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()>;
+    /// Called by [`read_into`](crate::DatasetExt::read_into) only, after it
+    /// checked that `region` was resolved against this dataset's shape and
+    /// that `out` has its output shape, and reduced it to canonical form.
+    /// `out` is never empty, and may have any memory layout (a column of a
+    /// stack is strided). To read from other datasets, call their
+    /// `read_into`.
+    fn read_region(
+        &self,
+        region: CheckedRegion<'_>,
+        out: ArrayViewMutD<'_, Self::Elem>,
+    ) -> Result<()>;
 
     /// How many elements this dataset would like to be asked for at once.
     ///
@@ -61,28 +129,38 @@ pub trait Dataset: Sync {
 
 /// A dataset that can be written through.
 ///
-/// Read-only views (`Sum`, `BooleanOr`) do not implement it, so writing to
-/// them does not compile.
+/// Read-only views (`Sum`, `BooleanOr`) and files opened read-only do not
+/// implement it, so writing to them does not compile.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be written to",
     label = "this dataset is read-only",
-    note = "`Sum` and `BooleanOr` have no inverse, so they are read-only; write to their sources instead"
+    note = "`Sum` and `BooleanOr` have no inverse, so they are read-only; write to their sources instead",
+    note = "a file or store opened with `open` is read-only: open it with `open_rw` (or create it) to write"
 )]
 pub trait DatasetMut: Dataset {
     /// Writes `src`, which has the region's output shape, into `region`.
     ///
-    /// Implementations check shapes as [`Dataset::read_into`] does, and run
-    /// [`validate_write`](DatasetMut::validate_write) first so that a write that
-    /// fails validation changes nothing.
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()>;
+    /// Called by [`write_from`](crate::DatasetMutExt::write_from) only, with
+    /// the checks of [`Dataset::read_region`], after
+    /// [`check_write`](DatasetMut::check_write) accepted the region; `src`
+    /// is never empty. When a list repeats a position, the last of its
+    /// values is what must be stored, as in NumPy.
+    fn write_region(
+        &mut self,
+        region: CheckedRegion<'_>,
+        src: ArrayViewD<'_, Self::Elem>,
+    ) -> Result<()>;
 
     /// Checks, without writing, that a write to `region` would be accepted
-    /// (the region fits, the storage is writable, a scale factor is invertible).
+    /// (a scale factor is invertible, every target of a stack accepts its
+    /// part). The default accepts every region.
     ///
-    /// Views that write to several sources call it on every target before
-    /// writing to any, so a failed validation leaves every source unchanged.
-    fn validate_write(&self, region: &Region) -> Result<()> {
-        region.check_shape(self.shape())
+    /// Views that write to several sources check every target (through
+    /// [`validate_write`](crate::DatasetMutExt::validate_write)) before
+    /// writing to any, so a failed check leaves every source unchanged.
+    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
+        let _ = region;
+        Ok(())
     }
 }
 
@@ -94,8 +172,8 @@ macro_rules! forward_dataset {
             fn shape(&self) -> &[usize] {
                 (**self).shape()
             }
-            fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()> {
-                (**self).read_into(region, out)
+            fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()> {
+                (**self).read_region(region, out)
             }
             fn block_hint(&self) -> usize {
                 (**self).block_hint()
@@ -110,71 +188,14 @@ forward_dataset!(&D, &mut D, Box<D>, Arc<D>: Send);
 macro_rules! forward_dataset_mut {
     ($($ty:ty),*) => {$(
         impl<D: DatasetMut + ?Sized> DatasetMut for $ty {
-            fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
-                (**self).write_from(region, src)
+            fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+                (**self).write_region(region, src)
             }
-            fn validate_write(&self, region: &Region) -> Result<()> {
-                (**self).validate_write(region)
+            fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
+                (**self).check_write(region)
             }
         }
     )*};
 }
 
 forward_dataset_mut!(&mut D, Box<D>);
-
-/// Adds the inherent methods every dataset type of this project has: `shape()`,
-/// `ndim()`, `len()`, `is_empty()` and `view(sel)`.
-///
-/// They are inherent rather than trait methods so that ndarray arrays, which
-/// are datasets too, keep their own `len()` and `view()`. Backend crates call
-/// this for their dataset types.
-///
-/// ```
-/// use lazy_core::{DatasetExt, DynSelection, SelElem, Stacked};
-/// use ndarray::array;
-///
-/// let (a, b) = (array![1, 2, 3], array![4, 5, 6]);
-/// let s = Stacked::new(vec![&a, &b], 0).unwrap();
-/// assert_eq!(s.len(), 2);
-/// let row = s.view(DynSelection::from(vec![SelElem::Index(1)])).unwrap();
-/// assert_eq!(row.read_all().unwrap(), array![4, 5, 6].into_dyn());
-/// ```
-#[macro_export]
-macro_rules! dataset_methods {
-    ($name:ident < $($gen:ident),* >) => {
-        impl<$($gen),*> $name<$($gen),*>
-        where
-            Self: $crate::Dataset,
-        {
-            /// The shape; its length is the rank.
-            pub fn shape(&self) -> &[usize] {
-                $crate::Dataset::shape(self)
-            }
-
-            /// The number of axes.
-            pub fn ndim(&self) -> usize {
-                $crate::Dataset::shape(self).len()
-            }
-
-            /// The length of the first axis, as Python's `len()` of a dataset
-            /// (0 for a rank-0 dataset, where Python raises `TypeError`).
-            pub fn len(&self) -> usize {
-                $crate::Dataset::shape(self).first().copied().unwrap_or(0)
-            }
-
-            /// Whether the dataset holds no elements.
-            pub fn is_empty(&self) -> bool {
-                $crate::DatasetExt::is_empty(self)
-            }
-
-            /// A lazy view of a selection, itself a dataset: nothing is read
-            /// until the view is (see [`DatasetExt::sliced`]($crate::DatasetExt::sliced)).
-            pub fn view<S>(self, sel: S) -> $crate::Result<$crate::Sliced<Self, S::Out>>
-            where
-                S: $crate::Selection<<Self as $crate::Dataset>::Rank>,
-            {
-                $crate::DatasetExt::sliced(self, sel)
-            }
-        }
-    };
-}

@@ -6,11 +6,11 @@
 //! the two that Rust callers want to tell apart (`Shape`, `Backend`).
 //!
 //! ```
-//! use lazy_core::{DatasetExt, DynSelection, ErrorKind, SelElem};
+//! use lazy_core::{DatasetExt, DynSelection, ErrorKind, SelectionItem};
 //! use ndarray::array;
 //!
 //! let a = array![1.0, 2.0, 3.0];
-//! let err = a.read_dyn(&DynSelection::from(vec![SelElem::Index(3)])).unwrap_err();
+//! let err = a.read_dyn(&DynSelection::from(vec![SelectionItem::Index(3)])).unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::Index);
 //! assert_eq!(err.to_string(), "index error: index 3 is out of bounds for axis 0 with size 3");
 //! ```

@@ -2,36 +2,37 @@
 //! [`DatasetMutExt`].
 //!
 //! ```
-//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem};
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem};
 //! use ndarray::{array, Array2};
 //!
 //! let mut a: Array2<f64> = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
 //! assert_eq!(a.dtype().to_string(), "float64");
 //! // NumPy: a[:, [2, 0]] = 0
-//! let key = DynSelection::from(vec![SelElem::FULL, SelElem::List(vec![2, 0])]);
+//! let key = DynSelection::from(vec![SelectionItem::FULL, SelectionItem::List(vec![2, 0])]);
 //! a.write_dyn(&key, ndarray::arr0(0.0).into_dyn().view()).unwrap();
 //! assert_eq!(a.read_dyn(&key).unwrap(), array![[0.0, 0.0], [0.0, 0.0]].into_dyn());
 //! assert_eq!(a.read_all().unwrap(), array![[0.0, 2.0, 0.0], [0.0, 5.0, 0.0]]);
 //! ```
 
-use ndarray::{Array, ArrayBase, ArrayD, ArrayViewD, IxDyn, RawData};
+use ndarray::{Array, ArrayD, ArrayViewD, ArrayViewMutD, Axis};
 
-use crate::chunks::Chunks;
-use crate::dataset::{Dataset, DatasetMut};
-use crate::element::{zeroed, DType, Element};
+use crate::alloc::zeroed;
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::element::{DType, Element};
 use crate::error::{Error, Result};
-use crate::ops::scaled::Scaled;
-use crate::ops::sliced::{pick_axes, Sliced};
+use crate::ops::{Scaled, Sliced};
+use crate::out_of_core::Chunks;
 use crate::rank::Rank;
-use crate::region::resolve;
-use crate::selection::{DynSelection, SelElem, Selection};
+use crate::region::{OutAxis, Region};
+use crate::resolve::resolve;
+use crate::selection::{DynSelection, Selection, SelectionItem};
 use crate::value::{with_broadcast, IntoValue};
 
 /// Reading, slicing and describing any [`Dataset`]; implemented for all of them.
 ///
 /// Method names avoid ndarray's (`view`, `len`), so that arrays keep their own
 /// methods when this trait is in scope; the views of this crate add inherent
-/// `view(sel)` and `len()` methods (see [`dataset_methods!`](crate::dataset_methods)).
+/// `view(sel)` and `len()` methods (see [`dataset_methods!`](crate::backend::dataset_methods)).
 pub trait DatasetExt: Dataset {
     /// The number of axes.
     fn ndim(&self) -> usize {
@@ -48,15 +49,69 @@ pub trait DatasetExt: Dataset {
         self.shape().contains(&0)
     }
 
+    /// Reads `region` into `out`, which has the region's output shape: the
+    /// checked entry point of every read. It checks that the region was
+    /// resolved against this dataset's shape and that `out` fits it
+    /// ([`Shape`](crate::ErrorKind::Shape) errors otherwise), returns at once
+    /// when nothing is selected, and hands the dataset's
+    /// [`read_region`](Dataset::read_region) the region in canonical form:
+    /// transposed output axes become a permuted view of `out`, a new axis is
+    /// read once and repeated.
+    ///
+    /// ```
+    /// use lazy_core::{resolve, DatasetExt, SelectionItem as S};
+    /// use ndarray::{array, Array2};
+    ///
+    /// let a = array![10, 20, 30];
+    /// // NumPy: a[::-1, np.newaxis]
+    /// let region = resolve(a.shape(), &[S::slice(None, None, Some(-1)), S::NewAxis])?;
+    /// let mut out = Array2::<i32>::zeros((3, 1));
+    /// a.read_into(&region, out.view_mut().into_dyn())?;
+    /// assert_eq!(out, array![[30], [20], [10]]);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()> {
+        region.check_shape(self.shape())?;
+        region.check_out(out.shape())?;
+        if out.is_empty() {
+            // Nothing to read, however long the lists on other axes.
+            return Ok(());
+        }
+        if region.is_canonical() {
+            return self.read_region(CheckedRegion::new(region), out);
+        }
+        let canonical = region.canonical();
+        let (mut out, new) = to_source_order(region, out)?;
+        // Read where every new axis is at position 0, then repeat.
+        let mut first = out.view_mut();
+        for _ in &new {
+            let last = Axis(first.ndim() - 1);
+            first = first.index_axis_move(last, 0);
+        }
+        self.read_region(CheckedRegion::new(&canonical), first)?;
+        let kept = out.ndim() - new.len();
+        for k in 0..new.len() {
+            // Positions 0 of new axes k.. hold the data; repeat along axis k.
+            let mut part = out.view_mut();
+            for _ in k + 1..new.len() {
+                let last = Axis(part.ndim() - 1);
+                part = part.index_axis_move(last, 0);
+            }
+            let (head, mut rest) = part.split_at(Axis(kept + k), 1);
+            rest.assign(&head);
+        }
+        Ok(())
+    }
+
     /// Reads a selection. The output rank is computed by the compiler for
     /// typed selections (`sel!`), and is `Dyn` for a [`DynSelection`].
     ///
     /// ```
-    /// use lazy_core::{DatasetExt, DynSelection, SelElem};
+    /// use lazy_core::{DatasetExt, DynSelection, SelectionItem};
     /// use ndarray::array;
     ///
     /// let a = array![[1, 2], [3, 4]];
-    /// let col = a.read(DynSelection::from(vec![SelElem::FULL, SelElem::Index(1)])).unwrap();
+    /// let col = a.read(DynSelection::from(vec![SelectionItem::FULL, SelectionItem::Index(1)])).unwrap();
     /// assert_eq!(col, array![2, 4].into_dyn());
     /// ```
     fn read<S: Selection<Self::Rank>>(
@@ -81,10 +136,10 @@ pub trait DatasetExt: Dataset {
     /// Reads a runtime selection into an `ArrayD`.
     ///
     /// ```
-    /// use lazy_core::{DatasetExt, DynSelection, SelElem};
+    /// use lazy_core::{DatasetExt, DynSelection, SelectionItem};
     /// use ndarray::array;
     /// let a = array![10, 20, 30];
-    /// let key = DynSelection::from(vec![SelElem::List(vec![2, -3, 2])]);
+    /// let key = DynSelection::from(vec![SelectionItem::List(vec![2, -3, 2])]);
     /// assert_eq!(a.read_dyn(&key).unwrap(), array![30, 10, 30].into_dyn());
     /// ```
     fn read_dyn(&self, sel: &DynSelection) -> Result<ArrayD<Self::Elem>> {
@@ -98,10 +153,10 @@ pub trait DatasetExt: Dataset {
     /// is named `sliced`.
     ///
     /// ```
-    /// use lazy_core::{DatasetExt, DynSelection, SelElem};
+    /// use lazy_core::{DatasetExt, DynSelection, SelectionItem};
     /// use ndarray::array;
     /// let a = array![[1, 2, 3], [4, 5, 6]];
-    /// let v = (&a).sliced(DynSelection::from(vec![SelElem::FULL, SelElem::slice(None, None, Some(-1))])).unwrap();
+    /// let v = (&a).sliced(DynSelection::from(vec![SelectionItem::FULL, SelectionItem::slice(None, None, Some(-1))])).unwrap();
     /// assert_eq!(v.read_all().unwrap(), array![[3, 2, 1], [6, 5, 4]].into_dyn());
     /// assert_eq!(a.view().len(), 6); // ndarray's own methods are untouched
     /// ```
@@ -146,15 +201,66 @@ impl<D: Dataset + ?Sized> DatasetExt for D {}
 
 /// Writing to any [`DatasetMut`]; implemented for all of them.
 pub trait DatasetMutExt: DatasetMut {
+    /// Checks, without writing, that a write to `region` would be accepted:
+    /// the region fits this dataset's shape and the dataset's
+    /// [`check_write`](DatasetMut::check_write) accepts it. Views that write
+    /// to several sources call it on every target before writing to any.
+    fn validate_write(&self, region: &Region) -> Result<()> {
+        region.check_shape(self.shape())?;
+        if region.is_canonical() {
+            self.check_write(CheckedRegion::new(region))
+        } else {
+            self.check_write(CheckedRegion::new(&region.canonical()))
+        }
+    }
+
+    /// Writes `src`, which has the region's output shape, into `region`: the
+    /// checked entry point of every write. It checks shapes as
+    /// [`read_into`](DatasetExt::read_into) does, then
+    /// [`validate_write`](DatasetMutExt::validate_write), so a write that is
+    /// refused changes nothing, and hands the dataset's
+    /// [`write_region`](DatasetMut::write_region) the region in canonical
+    /// form. Along a repeated new axis the last value is written, as NumPy's
+    /// assignment leaves it.
+    ///
+    /// ```
+    /// use lazy_core::{resolve, DatasetMutExt, SelectionItem as S};
+    /// use ndarray::array;
+    ///
+    /// let mut a = array![[1, 2], [3, 4]];
+    /// // NumPy: a[:, 0] = [7, 8]
+    /// let region = resolve(a.shape(), &[S::FULL, S::Index(0)])?;
+    /// a.write_from(&region, array![7, 8].view().into_dyn())?;
+    /// assert_eq!(a, array![[7, 2], [8, 4]]);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+        region.check_out(src.shape())?;
+        self.validate_write(region)?;
+        if src.is_empty() {
+            return Ok(());
+        }
+        if region.is_canonical() {
+            return self.write_region(CheckedRegion::new(region), src);
+        }
+        let canonical = region.canonical();
+        let (mut src, new) = to_source_order(region, src)?;
+        for &n in new.iter().rev() {
+            let last = Axis(src.ndim() - 1);
+            src = src.index_axis_move(last, n.saturating_sub(1));
+        }
+        self.write_region(CheckedRegion::new(&canonical), src)
+    }
+
     /// Writes `value` (an array, view or scalar, broadcast as NumPy does) to a
     /// selection. Nothing is written if the selection, the value's shape or the
     /// target is rejected.
     ///
     /// ```
-    /// use lazy_core::{DatasetMutExt, DynSelection, SelElem};
+    /// use lazy_core::{DatasetMutExt, DynSelection, SelectionItem};
     /// use ndarray::array;
     /// let mut a = array![0, 0, 0, 0];
-    /// a.write(DynSelection::from(vec![SelElem::slice(None, None, Some(2))]), &array![7, 8]).unwrap();
+    /// a.write(DynSelection::from(vec![SelectionItem::slice(None, None, Some(2))]), &array![7, 8]).unwrap();
     /// assert_eq!(a, array![7, 0, 8, 0]);
     /// ```
     fn write<'v, S, V>(&mut self, sel: S, value: V) -> Result<()>
@@ -181,10 +287,10 @@ pub trait DatasetMutExt: DatasetMut {
     /// Writes `value` to a runtime selection.
     ///
     /// ```
-    /// use lazy_core::{DatasetMutExt, DynSelection, SelElem};
+    /// use lazy_core::{DatasetMutExt, DynSelection, SelectionItem};
     /// use ndarray::array;
     /// let mut a = array![1.0, 2.0, 3.0];
-    /// a.write_dyn(&DynSelection::from(vec![SelElem::Index(-1)]), array![0.0].into_dyn().view()).unwrap();
+    /// a.write_dyn(&DynSelection::from(vec![SelectionItem::Index(-1)]), array![0.0].into_dyn().view()).unwrap();
     /// assert_eq!(a, array![1.0, 2.0, 0.0]);
     /// ```
     fn write_dyn(&mut self, sel: &DynSelection, value: ArrayViewD<'_, Self::Elem>) -> Result<()> {
@@ -194,26 +300,21 @@ pub trait DatasetMutExt: DatasetMut {
 
 impl<D: DatasetMut + ?Sized> DatasetMutExt for D {}
 
-fn read_elems<D: Dataset + ?Sized>(ds: &D, key: &[SelElem]) -> Result<ArrayD<D::Elem>> {
-    let resolved = resolve(ds.shape(), key)?;
-    let mut out = zeroed(resolved.out_shape())?;
-    ds.read_into(
-        &resolved.region,
-        drop_unit_axes(out.view_mut(), &resolved.new_axes)?,
-    )?;
+fn read_elems<D: Dataset + ?Sized>(ds: &D, key: &[SelectionItem]) -> Result<ArrayD<D::Elem>> {
+    let region = resolve(ds.shape(), key)?;
+    let mut out = zeroed(region.out_shape())?;
+    ds.read_into(&region, out.view_mut())?;
     Ok(out)
 }
 
 fn write_elems<D: DatasetMut + ?Sized>(
     ds: &mut D,
-    key: &[SelElem],
+    key: &[SelectionItem],
     value: ArrayViewD<'_, D::Elem>,
 ) -> Result<()> {
-    let resolved = resolve(ds.shape(), key)?;
-    ds.validate_write(&resolved.region)?;
-    with_broadcast(value, &resolved.out_shape(), |v| {
-        ds.write_from(&resolved.region, drop_unit_axes(v, &resolved.new_axes)?)
-    })
+    let region = resolve(ds.shape(), key)?;
+    ds.validate_write(&region)?;
+    with_broadcast(value, &region.out_shape(), |v| ds.write_from(&region, v))
 }
 
 fn into_rank<T, R: Rank>(a: ArrayD<T>) -> Result<Array<T, R::Dim>> {
@@ -226,11 +327,34 @@ fn into_rank<T, R: Rank>(a: ArrayD<T>) -> Result<Array<T, R::Dim>> {
     })
 }
 
-/// Removes the length-1 axes that newaxis put into the output.
-fn drop_unit_axes<S: RawData>(
-    a: ArrayBase<S, IxDyn>,
-    axes: &[usize],
-) -> Result<ArrayBase<S, IxDyn>> {
-    let picks: Vec<_> = axes.iter().map(|&a| (a, 0)).collect();
-    pick_axes(a, &picks)
+/// `a` (laid out as `region`'s output) with its axes in source order: the
+/// kept source axes first, in order, then the new axes, whose lengths are
+/// returned.
+fn to_source_order<S: ndarray::RawData>(
+    region: &Region,
+    a: ndarray::ArrayBase<S, ndarray::IxDyn>,
+) -> Result<(ndarray::ArrayBase<S, ndarray::IxDyn>, Vec<usize>)> {
+    let outs = region.out_axes();
+    let mut sources: Vec<(usize, usize)> = Vec::with_capacity(outs.len());
+    let mut new = Vec::new();
+    let mut new_lens = Vec::new();
+    for (pos, o) in outs.iter().enumerate() {
+        match *o {
+            OutAxis::Source(k) => sources.push((k, pos)),
+            OutAxis::New(n) => {
+                new.push(pos);
+                new_lens.push(n);
+            }
+        }
+    }
+    sources.sort_unstable();
+    let order: Vec<usize> = sources.iter().map(|&(_, pos)| pos).chain(new).collect();
+    if order.len() != a.ndim() {
+        return Err(Error::shape(format!(
+            "an array of {} axes cannot hold a region of {} output axes",
+            a.ndim(),
+            order.len()
+        )));
+    }
+    Ok((a.permuted_axes(order), new_lens))
 }

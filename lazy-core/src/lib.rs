@@ -1,9 +1,16 @@
 //! The model of lazy-datasets: ranks, selections, regions, the `Dataset`
-//! traits, views, the ndarray backend and errors.
+//! traits, views, ndarray arrays as datasets, and the kit for storage
+//! backends.
 //!
 //! Most users depend on the facade crate `lazy-datasets`, which re-exports all
 //! of this together with the `sel!` macro and a prelude. Backend crates
-//! (`lazy-hdf5`) depend on this crate only.
+//! (`lazy-hdf5`, `lazy-zarr`) depend on this crate only, and build on
+//! [`backend`].
+//!
+//! Every item has one path: the crate root, except the backend kit, which
+//! lives in [`backend`]. The modules behind them are private; each holds
+//! one concept (`rank`, `selection`, `typed_selection`, `resolve`, `region`,
+//! `dataset`, `ext`, `ops`, `memory`, `plan`, `transfer`, …).
 //!
 //! ```
 //! use lazy_core::{DatasetExt, Scaled, Stacked, Sum};
@@ -18,31 +25,39 @@
 #![warn(missing_docs)]
 
 pub mod backend;
-pub mod blocks;
-pub mod chunks;
-pub mod dataset;
-pub mod element;
-pub mod error;
-pub mod ext;
-pub mod ops;
-pub mod rank;
-pub mod region;
-pub mod selection;
-pub mod typed;
-pub mod value;
 
-pub use chunks::{copy_into, copy_into_with, Chunks, CopyOptions};
-pub use dataset::{Dataset, DatasetMut};
-pub use element::{zeroed, DType, Element};
+mod alloc;
+mod blocks;
+mod dataset;
+mod element;
+mod error;
+mod ext;
+mod memory;
+mod open;
+mod ops;
+mod out_of_core;
+mod plan;
+mod rank;
+mod region;
+mod resolve;
+mod selection;
+mod transfer;
+mod typed_selection;
+mod value;
+
+pub use dataset::{CheckedRegion, Dataset, DatasetMut};
+pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
-pub use ops::boolean_or::BooleanOr;
-pub use ops::scaled::Scaled;
-pub use ops::sliced::Sliced;
-pub use ops::stacked::Stacked;
-pub use ops::sum::{Sum, Summable};
+pub use open::{Mode, ReadOnly, ReadWrite};
+pub use ops::{BooleanOr, Scaled, Sliced, Stacked, Sum, Summable};
+pub use out_of_core::{copy_into, copy_into_with, Chunks, CopyOptions};
 pub use rank::{DimRank, Dyn, Rank};
-pub use region::{checked_size, resolve, AxisSel, Region, Resolved};
-pub use selection::{DynSelection, SelElem, Selection};
-pub use typed::{Axes, AxisCount, Ellipsis, FitsRank, NewAxis, Sel, SelArg, SelInt, Slice};
+pub use region::{AxisSelection, OutAxis, Region};
+pub use resolve::resolve;
+pub use selection::{DynSelection, Selection, SelectionItem};
+pub use typed_selection::{
+    Axes, AxisCount, Ellipsis, FitsRank, IntoSelectionItem, NewAxis, SelectionInt, Slice,
+    TypedSelection,
+};
 pub use value::{with_broadcast, IntoValue};

@@ -1,31 +1,37 @@
-//! Regions: a selection resolved against a concrete shape.
+//! Regions: a selection resolved against a concrete shape, the one value
+//! every view and every backend speaks.
 //!
-//! A [`Region`] has one [`AxisSel`] per axis of the dataset it was resolved
-//! against, every position in bounds. Backends consume regions; views map a
-//! region of themselves to regions of their sources, so a chain of views
-//! resolves to one read per source touching only the requested elements.
+//! A [`Region`] of a dataset of shape `s` has one [`AxisSelection`] per axis
+//! of `s` (every position in bounds) and a list of output axes
+//! ([`OutAxis`]): each kept source axis once, in any order, and axes with no
+//! source axis (NumPy's newaxis, or an axis repeating one position). Like
+//! TensorStore's index transforms, regions compose: a region of a view's
+//! output composed into the view's own region is a region of the source
+//! ([`Region::compose`]), so a chain of slices resolves to one region per
+//! source, touching only the requested elements.
 //!
-//! [`resolve`] applies NumPy's rules: negative indices count from the end,
-//! slice bounds clamp, the ellipsis expands, missing trailing axes are taken
-//! whole, and out-of-range integers or list entries, a zero step, two ellipses
-//! or too many indices are [`ErrorKind::Index`](crate::ErrorKind::Index) errors.
+//! Datasets implement their reads and writes for *canonical* regions only —
+//! output axes are the kept source axes in order, no new axes — and the
+//! checked entry points ([`DatasetExt::read_into`](crate::DatasetExt::read_into))
+//! reduce every region to that form.
 //!
 //! ```
-//! use lazy_core::{resolve, AxisSel, SelElem};
+//! use lazy_core::{resolve, AxisSelection, OutAxis, SelectionItem};
 //!
 //! // NumPy: x[-1, 8:1:-3, np.newaxis] on a 4 x 10 array
-//! let r = resolve(&[4, 10], &[SelElem::Index(-1), SelElem::slice(Some(8), Some(1), Some(-3)), SelElem::NewAxis]).unwrap();
-//! assert_eq!(r.region.axes(), &[AxisSel::Index(3), AxisSel::Range { start: 8, step: -3, len: 3 }]);
+//! let key = [SelectionItem::Index(-1), SelectionItem::slice(Some(8), Some(1), Some(-3)), SelectionItem::NewAxis];
+//! let r = resolve(&[4, 10], &key).unwrap();
+//! assert_eq!(r.axes(), &[AxisSelection::Index(3), AxisSelection::Range { start: 8, step: -3, len: 3 }]);
+//! assert_eq!(r.out_axes(), &[OutAxis::Source(1), OutAxis::New(1)]);
 //! assert_eq!(r.out_shape(), vec![3, 1]);
-//! assert_eq!(r.new_axes, vec![1]);
 //! ```
 
+use crate::alloc::checked_size;
 use crate::error::{Error, Result};
-use crate::selection::SelElem;
 
-/// The selection along one axis of a [`Region`].
+/// The selection along one source axis of a [`Region`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AxisSel {
+pub enum AxisSelection {
     /// One position; the axis is dropped from the output.
     Index(usize),
     /// `len` positions `start, start + step, …`; `step` is non-zero and may be
@@ -43,35 +49,35 @@ pub enum AxisSel {
     List(Vec<usize>),
 }
 
-impl AxisSel {
+impl AxisSelection {
     /// The whole axis of length `n`.
     pub fn full(n: usize) -> Self {
-        AxisSel::range(0, 1, n)
+        AxisSelection::range(0, 1, n)
     }
 
     /// A range, normalised so that empty and single-element ranges compare equal.
     pub fn range(start: usize, step: isize, len: usize) -> Self {
         match len {
-            0 => AxisSel::Range {
+            0 => AxisSelection::Range {
                 start: 0,
                 step: 1,
                 len: 0,
             },
-            1 => AxisSel::Range {
+            1 => AxisSelection::Range {
                 start,
                 step: 1,
                 len: 1,
             },
-            _ => AxisSel::Range { start, step, len },
+            _ => AxisSelection::Range { start, step, len },
         }
     }
 
     /// The length of this axis in the output, or `None` when the axis is dropped.
     pub fn out_len(&self) -> Option<usize> {
         match self {
-            AxisSel::Index(_) => None,
-            AxisSel::Range { len, .. } => Some(*len),
-            AxisSel::List(l) => Some(l.len()),
+            AxisSelection::Index(_) => None,
+            AxisSelection::Range { len, .. } => Some(*len),
+            AxisSelection::List(l) => Some(l.len()),
         }
     }
 
@@ -83,11 +89,11 @@ impl AxisSel {
     /// The `k`-th selected position, if `k < self.count()`.
     pub fn position(&self, k: usize) -> Option<usize> {
         match self {
-            AxisSel::Index(i) => (k == 0).then_some(*i),
-            AxisSel::Range { start, step, len } => {
+            AxisSelection::Index(i) => (k == 0).then_some(*i),
+            AxisSelection::Range { start, step, len } => {
                 (k < *len).then(|| offset(*start, *step, k)).flatten()
             }
-            AxisSel::List(l) => l.get(k).copied(),
+            AxisSelection::List(l) => l.get(k).copied(),
         }
     }
 
@@ -96,40 +102,60 @@ impl AxisSel {
         (0..self.count()).map(move |k| self.position(k).unwrap_or(0))
     }
 
+    /// The lowest and highest selected position, or `None` when nothing is
+    /// selected.
+    pub fn bounds(&self) -> Option<(usize, usize)> {
+        match self {
+            AxisSelection::Index(i) => Some((*i, *i)),
+            AxisSelection::Range { start, step, len } => {
+                let last = offset(*start, *step, len.checked_sub(1)?)?;
+                Some((*start.min(&last), *start.max(&last)))
+            }
+            AxisSelection::List(l) => Some((*l.iter().min()?, *l.iter().max()?)),
+        }
+    }
+
     /// Whether every position is `< n`.
     fn fits(&self, n: usize) -> bool {
         match self {
-            AxisSel::Index(i) => *i < n,
-            AxisSel::Range { start, step, len } => {
+            AxisSelection::Index(i) => *i < n,
+            AxisSelection::Range { start, step, len } => {
                 *len == 0
                     || (*start < n && offset(*start, *step, *len - 1).is_some_and(|last| last < n))
             }
-            AxisSel::List(l) => l.iter().all(|&i| i < n),
+            AxisSelection::List(l) => l.iter().all(|&i| i < n),
         }
     }
 
     /// Selects `inner` (a selection of this axis's output) within this axis:
     /// the result picks, in the source axis, what `inner` picks in the output.
-    pub fn compose(&self, inner: &AxisSel) -> Result<AxisSel> {
+    ///
+    /// ```
+    /// use lazy_core::AxisSelection;
+    /// // NumPy: range(20)[2::3][::-2] is range(20)[17::-6]
+    /// let outer = AxisSelection::range(2, 3, 6);
+    /// assert_eq!(outer.compose(&AxisSelection::range(5, -2, 3)).unwrap(), AxisSelection::range(17, -6, 3));
+    /// ```
+    pub fn compose(&self, inner: &AxisSelection) -> Result<AxisSelection> {
         let at = |k: usize| {
             self.position(k)
                 .ok_or_else(|| Error::index(format!("position {k} is outside the selection")))
         };
         Ok(match (self, inner) {
-            (AxisSel::Index(_), _) => {
+            (AxisSelection::Index(_), _) => {
                 return Err(Error::index("cannot select within a dropped axis"))
             }
-            (_, AxisSel::Index(k)) => AxisSel::Index(at(*k)?),
+            (_, AxisSelection::Index(k)) => AxisSelection::Index(at(*k)?),
             (
-                AxisSel::Range { step, .. },
-                AxisSel::Range {
+                AxisSelection::Range { step, .. },
+                AxisSelection::Range {
                     start,
                     step: s2,
                     len,
                 },
             ) => {
                 if *len == 0 {
-                    AxisSel::range(0, 1, 0)
+                    AxisSelection::range(0, 1, 0)
                 } else {
                     let first = at(*start)?;
                     // Region::new re-checks the result; a product that overflows
@@ -137,10 +163,10 @@ impl AxisSel {
                     let new_step = step
                         .checked_mul(*s2)
                         .ok_or_else(|| Error::index("step overflow in composed selection"))?;
-                    AxisSel::range(first, new_step, *len)
+                    AxisSelection::range(first, new_step, *len)
                 }
             }
-            (_, inner) => AxisSel::List(inner.positions().map(at).collect::<Result<_>>()?),
+            (_, inner) => AxisSelection::List(inner.positions().map(at).collect::<Result<_>>()?),
         })
     }
 }
@@ -151,27 +177,73 @@ fn offset(start: usize, step: isize, k: usize) -> Option<usize> {
     usize::try_from(v).ok()
 }
 
-/// A selection resolved against a shape: one [`AxisSel`] per axis, every
-/// position in bounds.
+/// One axis of what reading a [`Region`] produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutAxis {
+    /// The selection of source axis `k` (never an [`AxisSelection::Index`]).
+    Source(usize),
+    /// An axis with no source axis, of this length: every position along it
+    /// holds the same elements. NumPy's newaxis is `New(1)`; selecting
+    /// `[0, 0, 0]` from a newaxis gives `New(3)`.
+    New(usize),
+}
+
+/// A selection resolved against a shape: one [`AxisSelection`] per source
+/// axis, every position in bounds, and the output axes (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Region {
     shape: Vec<usize>,
-    axes: Vec<AxisSel>,
+    axes: Vec<AxisSelection>,
+    out: Vec<OutAxis>,
+}
+
+/// The canonical output axes of `axes`: every kept axis, in order.
+fn source_order(axes: &[AxisSelection]) -> Vec<OutAxis> {
+    axes.iter()
+        .enumerate()
+        .filter(|(_, a)| a.out_len().is_some())
+        .map(|(k, _)| OutAxis::Source(k))
+        .collect()
 }
 
 impl Region {
-    /// A region of a dataset of this shape; an error unless there is one
-    /// [`AxisSel`] per axis, every position is in bounds and no range of
-    /// more than one position has step 0. Ranges are normalised as
-    /// [`AxisSel::range`] does.
+    /// A canonical region of a dataset of this shape (output axes: the kept
+    /// source axes in order); an error unless there is one [`AxisSelection`]
+    /// per axis, every position is in bounds and no range of more than one
+    /// position has step 0. Ranges are normalised as [`AxisSelection::range`] does.
     ///
     /// ```
-    /// use lazy_core::{AxisSel, ErrorKind, Region};
-    /// assert!(Region::new(vec![4], vec![AxisSel::List(vec![3, 0])]).is_ok());
-    /// let err = Region::new(vec![4], vec![AxisSel::Index(4)]).unwrap_err();
+    /// use lazy_core::{AxisSelection, ErrorKind, Region};
+    /// assert!(Region::new(vec![4], vec![AxisSelection::List(vec![3, 0])]).is_ok());
+    /// let err = Region::new(vec![4], vec![AxisSelection::Index(4)]).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Index);
     /// ```
-    pub fn new(shape: Vec<usize>, axes: Vec<AxisSel>) -> Result<Self> {
+    pub fn new(shape: Vec<usize>, axes: Vec<AxisSelection>) -> Result<Self> {
+        let out = source_order(&axes);
+        Self::with_out(shape, axes, out)
+    }
+
+    /// A region with the given output axes: each kept source axis exactly
+    /// once, in any order (a transposition), and any [`OutAxis::New`] axes.
+    /// Checked as [`Region::new`] does; a kept axis missing or repeated in
+    /// `out`, or a dropped one in it, is an [`Index`](crate::ErrorKind::Index) error.
+    ///
+    /// ```
+    /// use lazy_core::{AxisSelection, OutAxis, Region};
+    /// // NumPy: x[:, 1:3].T[:, np.newaxis, :] on a 2 x 4 array
+    /// let r = Region::with_out(
+    ///     vec![2, 4],
+    ///     vec![AxisSelection::full(2), AxisSelection::range(1, 1, 2)],
+    ///     vec![OutAxis::Source(1), OutAxis::New(1), OutAxis::Source(0)],
+    /// ).unwrap();
+    /// assert_eq!(r.out_shape(), vec![2, 1, 2]);
+    /// assert!(!r.is_canonical());
+    /// ```
+    pub fn with_out(
+        shape: Vec<usize>,
+        axes: Vec<AxisSelection>,
+        out: Vec<OutAxis>,
+    ) -> Result<Self> {
         if shape.len() != axes.len() {
             return Err(Error::index(format!(
                 "a region of a {}-dimensional dataset needs {} axis selections, got {}",
@@ -183,7 +255,7 @@ impl Region {
         if let Some((axis, sel)) = axes
             .iter()
             .enumerate()
-            .find(|(_, sel)| matches!(sel, AxisSel::Range { step: 0, len, .. } if *len > 1))
+            .find(|(_, sel)| matches!(sel, AxisSelection::Range { step: 0, len, .. } if *len > 1))
         {
             return Err(Error::index(format!(
                 "selection {sel:?} of axis {axis} has step 0"
@@ -199,22 +271,46 @@ impl Region {
                 "selection {sel:?} is out of bounds for axis {axis} with size {n}"
             )));
         }
-        // Normalise ranges built by hand, as `AxisSel::range` does.
+        let mut seen = vec![false; axes.len()];
+        for o in &out {
+            if let OutAxis::Source(k) = *o {
+                match (seen.get_mut(k), axes.get(k)) {
+                    (Some(s), Some(sel)) if !*s && sel.out_len().is_some() => *s = true,
+                    _ => {
+                        return Err(Error::index(format!(
+                            "output axes {out:?} do not name each kept axis of {axes:?} once"
+                        )))
+                    }
+                }
+            }
+        }
+        if axes
+            .iter()
+            .zip(&seen)
+            .any(|(sel, &s)| sel.out_len().is_some() && !s)
+        {
+            return Err(Error::index(format!(
+                "output axes {out:?} leave out a kept axis of {axes:?}"
+            )));
+        }
+        // Normalise ranges built by hand, as `AxisSelection::range` does.
         let axes = axes
             .into_iter()
             .map(|sel| match sel {
-                AxisSel::Range { start, step, len } => AxisSel::range(start, step, len),
+                AxisSelection::Range { start, step, len } => AxisSelection::range(start, step, len),
                 other => other,
             })
             .collect();
-        Ok(Region { shape, axes })
+        Ok(Region { shape, axes, out })
     }
 
     /// The whole of a dataset of this shape.
     pub fn full(shape: &[usize]) -> Self {
+        let axes: Vec<AxisSelection> = shape.iter().map(|&n| AxisSelection::full(n)).collect();
         Region {
             shape: shape.to_vec(),
-            axes: shape.iter().map(|&n| AxisSel::full(n)).collect(),
+            out: source_order(&axes),
+            axes,
         }
     }
 
@@ -223,14 +319,37 @@ impl Region {
         &self.shape
     }
 
-    /// One selection per axis.
-    pub fn axes(&self) -> &[AxisSel] {
+    /// One selection per source axis.
+    pub fn axes(&self) -> &[AxisSelection] {
         &self.axes
     }
 
-    /// The shape of what reading this region produces (dropped axes left out).
+    /// The output axes, in output order.
+    pub fn out_axes(&self) -> &[OutAxis] {
+        &self.out
+    }
+
+    /// Whether the output axes are the kept source axes in order, with no
+    /// new axes: the form datasets implement reads and writes for.
+    pub fn is_canonical(&self) -> bool {
+        self.out.iter().all(|o| matches!(o, OutAxis::Source(_)))
+            && self
+                .out
+                .windows(2)
+                .all(|w| matches!(w, [OutAxis::Source(a), OutAxis::Source(b)] if a < b))
+    }
+
+    /// The length of output axis `o`.
+    fn out_len(&self, o: &OutAxis) -> usize {
+        match *o {
+            OutAxis::Source(k) => self.axes.get(k).map_or(0, AxisSelection::count),
+            OutAxis::New(n) => n,
+        }
+    }
+
+    /// The shape of what reading this region produces.
     pub fn out_shape(&self) -> Vec<usize> {
-        self.axes.iter().filter_map(AxisSel::out_len).collect()
+        self.out.iter().map(|o| self.out_len(o)).collect()
     }
 
     /// The number of elements this region selects, or an error if it overflows `usize`.
@@ -238,17 +357,25 @@ impl Region {
         checked_size(&self.out_shape())
     }
 
-    /// The position in the output of `axis`, counting only axes that are kept.
-    pub fn out_axis(&self, axis: usize) -> usize {
-        self.axes
-            .iter()
-            .take(axis)
-            .filter(|a| a.out_len().is_some())
-            .count()
+    /// The position in the output of source axis `axis`, or `None` when it is
+    /// dropped (or out of range).
+    pub fn out_axis(&self, axis: usize) -> Option<usize> {
+        self.out.iter().position(|o| *o == OutAxis::Source(axis))
     }
 
-    /// Splits off `axis`: its selection, and the region of the remaining axes.
-    pub fn split_axis(&self, axis: usize) -> Result<(AxisSel, Region)> {
+    /// This region in canonical form: the same selections, with the output
+    /// axes the kept source axes in order and no new axes.
+    pub fn canonical(&self) -> Region {
+        Region {
+            shape: self.shape.clone(),
+            out: source_order(&self.axes),
+            axes: self.axes.clone(),
+        }
+    }
+
+    /// Splits off source axis `axis`: its selection, and the region of the
+    /// remaining axes (whose output loses that axis).
+    pub fn split_axis(&self, axis: usize) -> Result<(AxisSelection, Region)> {
         if axis >= self.axes.len() {
             return Err(Error::index(format!(
                 "axis {axis} is out of bounds for a region of {} axes",
@@ -259,11 +386,19 @@ impl Region {
         let mut axes = self.axes.clone();
         shape.remove(axis);
         let sel = axes.remove(axis);
-        Ok((sel, Region { shape, axes }))
+        let out = self
+            .out
+            .iter()
+            .filter(|o| **o != OutAxis::Source(axis))
+            .map(|o| match *o {
+                OutAxis::Source(k) if k > axis => OutAxis::Source(k - 1),
+                other => other,
+            })
+            .collect();
+        Ok((sel, Region { shape, axes, out }))
     }
 
-    /// An error unless this region was resolved against `shape`: what every
-    /// dataset checks before it reads or writes.
+    /// An error unless this region was resolved against `shape`.
     pub fn check_shape(&self, shape: &[usize]) -> Result<()> {
         if self.shape == shape {
             Ok(())
@@ -291,236 +426,87 @@ impl Region {
     /// keeps output positions `..at`, the second `at..`.
     ///
     /// ```
-    /// use lazy_core::{AxisSel, Region};
-    /// let r = Region::new(vec![2, 10], vec![AxisSel::Index(1), AxisSel::Range { start: 9, step: -2, len: 5 }]).unwrap();
+    /// use lazy_core::{AxisSelection, Region};
+    /// let r = Region::new(vec![2, 10], vec![AxisSelection::Index(1), AxisSelection::Range { start: 9, step: -2, len: 5 }]).unwrap();
     /// let (a, b) = r.split_out(0, 2).unwrap();
-    /// assert_eq!(a.axes()[1], AxisSel::Range { start: 9, step: -2, len: 2 });
-    /// assert_eq!(b.axes()[1], AxisSel::Range { start: 5, step: -2, len: 3 });
+    /// assert_eq!(a.axes()[1], AxisSelection::Range { start: 9, step: -2, len: 2 });
+    /// assert_eq!(b.axes()[1], AxisSelection::Range { start: 5, step: -2, len: 3 });
     /// ```
     pub fn split_out(&self, out_axis: usize, at: usize) -> Result<(Region, Region)> {
-        let axis = self
-            .axes
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.out_len().is_some())
-            .nth(out_axis)
-            .map(|(i, _)| i)
+        let o = *self
+            .out
+            .get(out_axis)
             .ok_or_else(|| Error::index(format!("the region has no output axis {out_axis}")))?;
-        let sel = &self.axes[axis];
-        let len = sel.count();
+        let len = self.out_len(&o);
         if at > len {
             return Err(Error::index(format!(
                 "cannot split an axis of length {len} at {at}"
             )));
         }
         let part = |start: usize, n: usize| -> Result<Region> {
-            let mut axes = self.axes.clone();
-            axes[axis] = sel.compose(&AxisSel::range(start, 1, n))?;
-            Ok(Region {
-                shape: self.shape.clone(),
-                axes,
-            })
+            let mut r = self.clone();
+            match o {
+                OutAxis::Source(k) => {
+                    let sel = r
+                        .axes
+                        .get_mut(k)
+                        .ok_or_else(|| Error::index(format!("no source axis {k}")))?;
+                    *sel = sel.compose(&AxisSelection::range(start, 1, n))?;
+                }
+                OutAxis::New(_) => {
+                    if let Some(slot) = r.out.get_mut(out_axis) {
+                        *slot = OutAxis::New(n);
+                    }
+                }
+            }
+            Ok(r)
         };
         Ok((part(0, at)?, part(at, len - at)?))
     }
 
     /// Composes `inner`, a region of this region's output, into a region of
-    /// the dataset this region selects from.
+    /// the dataset this region selects from: reading the result reads what
+    /// reading `inner` from a view of this region would.
+    ///
+    /// ```
+    /// use lazy_core::{resolve, SelectionItem as S};
+    /// // NumPy: x[1:, np.newaxis][[2, 0], [0, 0, 0]] on a (5,) array is x[[3, 1]] repeated 3 times.
+    /// let outer = resolve(&[5], &[S::slice(Some(1), None, None), S::NewAxis]).unwrap();
+    /// let inner = resolve(&outer.out_shape(), &[S::List(vec![2, 0]), S::List(vec![0, 0, 0])]).unwrap();
+    /// let r = outer.compose(&inner).unwrap();
+    /// assert_eq!(r, resolve(&[5], &[S::List(vec![3, 1]), S::NewAxis]).unwrap().compose(
+    ///     &resolve(&[2, 1], &[S::FULL, S::List(vec![0, 0, 0])]).unwrap()).unwrap());
+    /// assert_eq!(r.out_shape(), vec![2, 3]);
+    /// ```
     pub fn compose(&self, inner: &Region) -> Result<Region> {
         inner.check_shape(&self.out_shape())?;
-        let mut inner_axes = inner.axes.iter();
-        let axes = self
-            .axes
+        let mut axes = self.axes.clone();
+        // What each output axis of `self` (an axis of `inner`'s source)
+        // becomes: a source axis of the result, or a new axis.
+        let mut became = Vec::with_capacity(self.out.len());
+        for (o, sel) in self.out.iter().zip(&inner.axes) {
+            became.push(match *o {
+                OutAxis::Source(k) => {
+                    let slot = axes
+                        .get_mut(k)
+                        .ok_or_else(|| Error::index(format!("no source axis {k}")))?;
+                    *slot = slot.compose(sel)?;
+                    OutAxis::Source(k)
+                }
+                OutAxis::New(_) => OutAxis::New(sel.count()),
+            });
+        }
+        let out = inner
+            .out
             .iter()
-            .map(|outer| match outer {
-                AxisSel::Index(i) => Ok(AxisSel::Index(*i)),
-                _ => match inner_axes.next() {
-                    Some(sel) => outer.compose(sel),
-                    None => Err(Error::index("inner region has too few axes")),
-                },
+            .map(|o| match *o {
+                OutAxis::Source(j) => became
+                    .get(j)
+                    .copied()
+                    .ok_or_else(|| Error::index(format!("no output axis {j} to select from"))),
+                new => Ok(new),
             })
             .collect::<Result<Vec<_>>>()?;
-        Region::new(self.shape.clone(), axes)
+        Region::with_out(self.shape.clone(), axes, out)
     }
-}
-
-/// The number of elements of `shape`, or a [`Shape`](crate::ErrorKind::Shape)
-/// error when it overflows `usize`.
-pub fn checked_size(shape: &[usize]) -> Result<usize> {
-    // An empty axis empties the array, whatever the others multiply to.
-    if shape.contains(&0) {
-        return Ok(0);
-    }
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-        .ok_or_else(|| {
-            Error::shape(format!(
-                "shape {shape:?} has more elements than fit in memory"
-            ))
-        })
-}
-
-/// A selection resolved against a shape: the [`Region`] to read, and where
-/// newaxis entries put length-1 axes into the output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    /// The region of the dataset.
-    pub region: Region,
-    /// Output positions (in the final output, ascending) of the inserted length-1 axes.
-    pub new_axes: Vec<usize>,
-}
-
-impl Resolved {
-    /// The shape of the final output: the region's output with the new axes inserted.
-    pub fn out_shape(&self) -> Vec<usize> {
-        let mut shape = self.region.out_shape();
-        for &a in &self.new_axes {
-            shape.insert(a.min(shape.len()), 1);
-        }
-        shape
-    }
-}
-
-/// Resolves a selection against a shape with NumPy's rules.
-///
-/// ```
-/// use lazy_core::{resolve, AxisSel, ErrorKind, SelElem};
-///
-/// let r = resolve(&[5], &[SelElem::List(vec![-1, 0, 0])]).unwrap();
-/// assert_eq!(r.region.axes(), &[AxisSel::List(vec![4, 0, 0])]);
-///
-/// let err = resolve(&[5], &[SelElem::Index(0), SelElem::Index(0)]).unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::Index);
-/// assert_eq!(err.to_string(), "index error: too many indices for array: array is 1-dimensional, but 2 were indexed");
-/// ```
-pub fn resolve(shape: &[usize], key: &[SelElem]) -> Result<Resolved> {
-    let ndim = shape.len();
-    let consumed = key.iter().filter(|e| e.consumes_axis()).count();
-    if key
-        .iter()
-        .filter(|e| matches!(e, SelElem::Ellipsis))
-        .count()
-        > 1
-    {
-        return Err(Error::index(
-            "an index can only have a single ellipsis ('...')",
-        ));
-    }
-    if consumed > ndim {
-        return Err(Error::index(format!(
-            "too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed"
-        )));
-    }
-    let mut axes = Vec::with_capacity(ndim);
-    let mut new_axes = Vec::new();
-    let mut out_pos = 0usize;
-    let mut sizes = shape.iter().copied().enumerate();
-    let mut next_axis = || {
-        sizes
-            .next()
-            .ok_or_else(|| Error::index("too many indices for array"))
-    };
-    for elem in key {
-        match elem {
-            SelElem::Ellipsis => {
-                for _ in 0..ndim - consumed {
-                    let (_, n) = next_axis()?;
-                    axes.push(AxisSel::full(n));
-                    out_pos += 1;
-                }
-            }
-            SelElem::NewAxis => {
-                new_axes.push(out_pos);
-                out_pos += 1;
-            }
-            SelElem::Index(i) => {
-                let (axis, n) = next_axis()?;
-                axes.push(AxisSel::Index(normalize_index(*i, axis, n)?));
-            }
-            SelElem::Slice { start, stop, step } => {
-                let (_, n) = next_axis()?;
-                axes.push(resolve_slice(*start, *stop, *step, n)?);
-                out_pos += 1;
-            }
-            SelElem::List(list) => {
-                let (axis, n) = next_axis()?;
-                let list = list
-                    .iter()
-                    .map(|&i| normalize_index(i, axis, n))
-                    .collect::<Result<Vec<_>>>()?;
-                axes.push(AxisSel::List(list));
-                out_pos += 1;
-            }
-        }
-    }
-    for (_, n) in sizes {
-        axes.push(AxisSel::full(n));
-    }
-    Ok(Resolved {
-        region: Region {
-            shape: shape.to_vec(),
-            axes,
-        },
-        new_axes,
-    })
-}
-
-/// A possibly negative index into an axis of length `n`, checked.
-fn normalize_index(i: isize, axis: usize, n: usize) -> Result<usize> {
-    let wide = i128::try_from(i).unwrap_or(i128::MIN);
-    let n_wide = n as i128;
-    let j = if wide < 0 { wide + n_wide } else { wide };
-    if (0..n_wide).contains(&j) {
-        usize::try_from(j).map_err(|_| Error::index("index overflow"))
-    } else {
-        Err(Error::index(format!(
-            "index {i} is out of bounds for axis {axis} with size {n}"
-        )))
-    }
-}
-
-/// NumPy's `slice(start, stop, step).indices(n)` and the resulting length.
-fn resolve_slice(
-    start: Option<isize>,
-    stop: Option<isize>,
-    step: Option<isize>,
-    n: usize,
-) -> Result<AxisSel> {
-    let step = step.unwrap_or(1);
-    if step == 0 {
-        return Err(Error::index("slice step cannot be zero"));
-    }
-    let n = n as i128;
-    let s = step as i128;
-    // Clamp one bound as CPython's PySlice_AdjustIndices does.
-    let clamp = |b: isize| {
-        let mut b = b as i128;
-        if b < 0 {
-            b += n;
-            if b < 0 {
-                b = if s < 0 { -1 } else { 0 };
-            }
-        } else if b >= n {
-            b = if s < 0 { n - 1 } else { n };
-        }
-        b
-    };
-    let (lo_default, hi_default) = if s < 0 { (n - 1, -1) } else { (0, n) };
-    let begin = start.map_or(lo_default, clamp);
-    let end = stop.map_or(hi_default, clamp);
-    let len = if s > 0 && end > begin {
-        (end - begin - 1) / s + 1
-    } else if s < 0 && begin > end {
-        (begin - end - 1) / (-s) + 1
-    } else {
-        0
-    };
-    let len = usize::try_from(len).map_err(|_| Error::index("slice length overflow"))?;
-    let begin = if len == 0 {
-        0
-    } else {
-        usize::try_from(begin).map_err(|_| Error::index("slice start overflow"))?
-    };
-    Ok(AxisSel::range(begin, step, len))
 }

@@ -1,6 +1,6 @@
 //! Selections: what the caller wrote, before it meets a shape.
 //!
-//! A selection is a list of [`SelElem`]s in NumPy's vocabulary: integers,
+//! A selection is a list of [`SelectionItem`]s in NumPy's vocabulary: integers,
 //! slices, lists (orthogonal indexing), one ellipsis and newaxis. It is resolved
 //! against a concrete shape into a [`Region`](crate::Region) by
 //! [`resolve`](crate::resolve), which applies NumPy's rules.
@@ -10,12 +10,12 @@
 //! need and produce; both implement [`Selection`].
 //!
 //! ```
-//! use lazy_core::{DatasetExt, DynSelection, SelElem};
+//! use lazy_core::{DatasetExt, DynSelection, SelectionItem};
 //! use ndarray::{array, Array2};
 //!
 //! let a: Array2<i32> = array![[0, 1, 2], [3, 4, 5]];
 //! // NumPy: a[-1, ::-1]
-//! let key = DynSelection::from(vec![SelElem::Index(-1), SelElem::slice(None, None, Some(-1))]);
+//! let key = DynSelection::from(vec![SelectionItem::Index(-1), SelectionItem::slice(None, None, Some(-1))]);
 //! assert_eq!(a.read_dyn(&key).unwrap(), array![5, 4, 3].into_dyn());
 //! ```
 
@@ -23,7 +23,7 @@ use crate::rank::{Dyn, Rank};
 
 /// One element of an index expression, as NumPy understands it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SelElem {
+pub enum SelectionItem {
     /// An integer index: selects one position and drops the axis. Negative
     /// values count from the end (`-1` is the last).
     Index(isize),
@@ -49,9 +49,9 @@ pub enum SelElem {
     NewAxis,
 }
 
-impl SelElem {
+impl SelectionItem {
     /// The full slice `:`.
-    pub const FULL: SelElem = SelElem::Slice {
+    pub const FULL: SelectionItem = SelectionItem::Slice {
         start: None,
         stop: None,
         step: None,
@@ -60,13 +60,13 @@ impl SelElem {
     /// A slice `start:stop:step`.
     ///
     /// ```
-    /// use lazy_core::SelElem;
+    /// use lazy_core::SelectionItem;
     /// // NumPy's `::-1`
-    /// let rev = SelElem::slice(None, None, Some(-1));
+    /// let rev = SelectionItem::slice(None, None, Some(-1));
     /// # let _ = rev;
     /// ```
     pub fn slice(start: Option<isize>, stop: Option<isize>, step: Option<isize>) -> Self {
-        SelElem::Slice { start, stop, step }
+        SelectionItem::Slice { start, stop, step }
     }
 
     /// Whether this element consumes an axis of the dataset (integers, slices
@@ -74,52 +74,52 @@ impl SelElem {
     pub fn consumes_axis(&self) -> bool {
         matches!(
             self,
-            SelElem::Index(_) | SelElem::Slice { .. } | SelElem::List(_)
+            SelectionItem::Index(_) | SelectionItem::Slice { .. } | SelectionItem::List(_)
         )
     }
 }
 
-impl From<isize> for SelElem {
+impl From<isize> for SelectionItem {
     fn from(i: isize) -> Self {
-        SelElem::Index(i)
+        SelectionItem::Index(i)
     }
 }
 
-impl From<std::ops::Range<isize>> for SelElem {
+impl From<std::ops::Range<isize>> for SelectionItem {
     fn from(r: std::ops::Range<isize>) -> Self {
-        SelElem::slice(Some(r.start), Some(r.end), None)
+        SelectionItem::slice(Some(r.start), Some(r.end), None)
     }
 }
 
-impl From<std::ops::RangeFull> for SelElem {
+impl From<std::ops::RangeFull> for SelectionItem {
     fn from(_: std::ops::RangeFull) -> Self {
-        SelElem::FULL
+        SelectionItem::FULL
     }
 }
 
-impl From<Vec<isize>> for SelElem {
+impl From<Vec<isize>> for SelectionItem {
     fn from(v: Vec<isize>) -> Self {
-        SelElem::List(v)
+        SelectionItem::List(v)
     }
 }
 
-/// A selection built at run time: a list of [`SelElem`]s.
+/// A selection built at run time: a list of [`SelectionItem`]s.
 ///
 /// It fits datasets of any rank and reads into `ArrayD`; mistakes (too many
 /// indices, two ellipses, a zero step, out-of-range positions) are
 /// [`ErrorKind::Index`](crate::ErrorKind::Index) errors when it is applied.
 ///
 /// ```
-/// use lazy_core::{DatasetExt, DynSelection, SelElem};
+/// use lazy_core::{DatasetExt, DynSelection, SelectionItem};
 /// use ndarray::Array;
 ///
 /// let a = Array::from_iter(0..24).into_shape_with_order((2, 3, 4)).unwrap();
-/// let key = DynSelection::from(vec![SelElem::Ellipsis, SelElem::List(vec![3, 0])]);
+/// let key = DynSelection::from(vec![SelectionItem::Ellipsis, SelectionItem::List(vec![3, 0])]);
 /// assert_eq!(a.read_dyn(&key).unwrap().shape(), &[2, 3, 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DynSelection {
-    elems: Vec<SelElem>,
+    elems: Vec<SelectionItem>,
 }
 
 impl DynSelection {
@@ -129,19 +129,19 @@ impl DynSelection {
     }
 
     /// The elements of this selection.
-    pub fn elems(&self) -> &[SelElem] {
+    pub fn elems(&self) -> &[SelectionItem] {
         &self.elems
     }
 }
 
-impl From<Vec<SelElem>> for DynSelection {
-    fn from(elems: Vec<SelElem>) -> Self {
+impl From<Vec<SelectionItem>> for DynSelection {
+    fn from(elems: Vec<SelectionItem>) -> Self {
         DynSelection { elems }
     }
 }
 
-impl FromIterator<SelElem> for DynSelection {
-    fn from_iter<I: IntoIterator<Item = SelElem>>(iter: I) -> Self {
+impl FromIterator<SelectionItem> for DynSelection {
+    fn from_iter<I: IntoIterator<Item = SelectionItem>>(iter: I) -> Self {
         DynSelection {
             elems: iter.into_iter().collect(),
         }
@@ -164,19 +164,19 @@ pub trait Selection<R: Rank> {
     type Out: Rank;
 
     /// The elements of the selection, in order.
-    fn elems(&self) -> &[SelElem];
+    fn elems(&self) -> &[SelectionItem];
 }
 
 impl<R: Rank> Selection<R> for DynSelection {
     type Out = Dyn;
-    fn elems(&self) -> &[SelElem] {
+    fn elems(&self) -> &[SelectionItem] {
         &self.elems
     }
 }
 
 impl<R: Rank> Selection<R> for &DynSelection {
     type Out = Dyn;
-    fn elems(&self) -> &[SelElem] {
+    fn elems(&self) -> &[SelectionItem] {
         &self.elems
     }
 }

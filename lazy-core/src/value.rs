@@ -1,7 +1,7 @@
 //! Values to write: arrays, views and scalars, broadcast as NumPy does.
 //!
 //! ```
-//! use lazy_core::{DatasetMutExt, DynSelection, SelElem};
+//! use lazy_core::{DatasetMutExt, DynSelection, SelectionItem};
 //! use ndarray::{array, Array2};
 //!
 //! let mut a = Array2::<i32>::zeros((2, 3));

@@ -1,36 +1,44 @@
-//! [`H5Dataset`]: an HDF5 dataset as a lazy, typed, writable dataset.
+//! [`H5Dataset`]: an HDF5 dataset as a lazy, typed dataset, writable when
+//! opened for writing.
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use hdf5_metno::{Group, Selection};
-use lazy_core::blocks::for_each_block;
+use lazy_core::backend::{check_open, read_via, write_via, Marker, Plan};
 use lazy_core::{
-    checked_size, zeroed, DType, Dataset, DatasetMut, Dyn, Element, Error, Rank, Region, Result,
+    CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Result,
 };
-use ndarray::{ArrayViewD, ArrayViewMutD, CowArray};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 
-use crate::element::{dtype_of, H5Element};
+use crate::element::H5Element;
+use crate::info::element_type;
 use crate::io;
-use crate::plan::{Plan, Strategy};
+use crate::selection::{read_plan, transfer, write_plan, Transfer};
 
 /// The largest piece of a strided output read through one contiguous buffer:
 /// 128 Ki elements (1 MiB of `f64`), so that it stays in cache between the
-/// read and the copy.
+/// read and the copy. HDF5 scatters into a strided memory selection one
+/// short sequence at a time, which measured up to 25 times slower than a
+/// contiguous read followed by a copy in memory (a column of a stack: 36 ms
+/// against 4 ms for 3 x 1M f64), so HDF5 only ever reads into contiguous
+/// buffers.
 const STRIDED_PIECE: usize = 1 << 17;
 
-/// An HDF5 dataset with element type `T` and rank `R` (`Dyn` when the rank is
-/// known only at run time). Opening checks both against the file; reads and
-/// writes take any selection.
+/// An HDF5 dataset with element type `T`, rank `R` (`Dyn` when the rank is
+/// known only at run time) and mode `M`: [`ReadOnly`] when opened with
+/// [`open`](Self::open), [`ReadWrite`] with [`open_rw`](Self::open_rw).
+/// Opening checks the element type and rank against the file; reads (and
+/// writes) take any selection. Only a `ReadWrite` dataset implements
+/// `DatasetMut`: writing to a read-only one does not compile.
 ///
-/// Nothing is read at open: each read turns its [`Region`] into HDF5
+/// Nothing is read at open: each read turns its [`Region`](lazy_core::Region) into HDF5
 /// hyperslab or point selections and transfers only those elements (see the
-/// [crate docs](crate) for what is done in memory). Writes go through the
-/// same way and need the file open for writing.
+/// [crate docs](crate) for what is done in memory).
 ///
 /// ```
 /// use lazy_hdf5::{create_file, H5Dataset};
-/// use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem};
+/// use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem};
 /// use ndarray::array;
 /// use typenum::U2;
 ///
@@ -38,28 +46,37 @@ const STRIDED_PIECE: usize = 1 << 17;
 /// let file = create_file(dir.path().join("demo.h5"))?;
 /// file.new_dataset_builder().with_data(&array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).create("x").unwrap();
 ///
-/// let mut x = H5Dataset::<f64, U2>::open(&file, "/x")?;
+/// let mut x = H5Dataset::<f64, U2>::open_rw(&file, "/x")?;
 /// assert_eq!(x.shape(), &[2, 3]);
 /// // NumPy: x[:, ::-1]
-/// let rev = DynSelection::from(vec![SelElem::FULL, SelElem::slice(None, None, Some(-1))]);
+/// let rev = DynSelection::from(vec![SelectionItem::FULL, SelectionItem::slice(None, None, Some(-1))]);
 /// assert_eq!(x.read_dyn(&rev)?, array![[3.0, 2.0, 1.0], [6.0, 5.0, 4.0]].into_dyn());
 /// // NumPy: x[1, [2, 0]] = 0
-/// x.write(DynSelection::from(vec![SelElem::Index(1), SelElem::List(vec![2, 0])]), 0.0)?;
+/// x.write(DynSelection::from(vec![SelectionItem::Index(1), SelectionItem::List(vec![2, 0])]), 0.0)?;
 /// assert_eq!(x.read_all()?, array![[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]]);
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
-pub struct H5Dataset<T, R = Dyn> {
+pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
     inner: hdf5_metno::Dataset,
     file: String,
     path: String,
     shape: Vec<usize>,
-    writable: bool,
-    _marker: PhantomData<fn() -> (T, R)>,
+    _marker: Marker<T, R, M>,
 }
 
-impl<T: H5Element, R: Rank> H5Dataset<T, R> {
+fn open_error(group: &Group, path: &str) -> impl FnOnce(hdf5_metno::Error) -> Error {
+    let file = group.filename();
+    let path = path.to_string();
+    move |e| Error::backend(format!("cannot open dataset {path:?} in {file:?}: {e}"), e)
+}
+
+/// Opening: the constructors are associated with the read-only type (the
+/// default mode), so `H5Dataset::<f64, U2>::open_rw(..)` needs no mode
+/// written out; each returns the mode it opens with.
+impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// Opens the dataset at `path` (absolute, or relative to `group`; a
-    /// [`File`](crate::File) is a group) and checks it against `T` and `R`.
+    /// [`File`](crate::File) is a group) read-only, and checks it against
+    /// `T` and `R`.
     ///
     /// Errors, each naming the file and the dataset:
     /// - no such dataset (or not a dataset): [`Backend`](lazy_core::ErrorKind::Backend),
@@ -88,73 +105,97 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R> {
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     pub fn open(group: &Group, path: &str) -> Result<Self> {
-        let ds = group.dataset(path).map_err(|e| {
-            Error::backend(
-                format!(
-                    "cannot open dataset {path:?} in {:?}: {e}",
-                    group.filename()
-                ),
-                e,
-            )
-        })?;
-        Self::from_h5(ds)
+        Self::from_inner(group.dataset(path).map_err(open_error(group, path))?)
     }
 
-    /// Wraps a dataset opened with hdf5-metno, checking it as
+    /// Wraps a dataset opened with hdf5-metno, read-only, checking it as
     /// [`open`](Self::open) does.
-    pub fn from_h5(inner: hdf5_metno::Dataset) -> Result<Self> {
+    pub fn from_inner(inner: hdf5_metno::Dataset) -> Result<Self> {
+        Self::checked(inner)
+    }
+
+    /// Opens the dataset at `path` for reading and writing; checks as
+    /// [`open`](Self::open) does, and that the file is open for
+    /// writing: a file opened with [`open_file`](crate::open_file) is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error saying to open it
+    /// with [`open_file_rw`](crate::open_file_rw).
+    ///
+    /// ```
+    /// use lazy_hdf5::{create_file, open_file, H5Dataset};
+    /// use lazy_core::ErrorKind;
+    /// use typenum::U1;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("rw.h5");
+    /// create_file(&path)?.new_dataset_builder().with_data(&[1u8, 2]).create("x").unwrap();
+    /// let read_only = open_file(&path)?;
+    /// let err = H5Dataset::<u8, U1>::open_rw(&read_only, "x").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Backend);
+    /// assert!(err.to_string().contains("open_file_rw"));
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn open_rw(group: &Group, path: &str) -> Result<H5Dataset<T, R, ReadWrite>> {
+        Self::from_inner_rw(group.dataset(path).map_err(open_error(group, path))?)
+    }
+
+    /// Wraps a dataset opened with hdf5-metno for reading and writing,
+    /// checking it as [`open_rw`](Self::open_rw) does.
+    pub fn from_inner_rw(inner: hdf5_metno::Dataset) -> Result<H5Dataset<T, R, ReadWrite>> {
+        let ds = H5Dataset::<T, R, ReadWrite>::checked(inner)?;
+        let read_only = ds
+            .inner
+            .file()
+            .map_err(|e| ds.error("inspect", e))?
+            .is_read_only();
+        if read_only {
+            return Err(Error::backend_msg(format!(
+                "cannot open dataset {:?} for writing: file {:?} is open read-only (open it with open_file_rw)",
+                ds.path, ds.file
+            )));
+        }
+        Ok(ds)
+    }
+}
+
+impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
+    /// The same dataset, read-only.
+    pub fn into_read_only(self) -> H5Dataset<T, R, ReadOnly> {
+        H5Dataset {
+            inner: self.inner,
+            file: self.file,
+            path: self.path,
+            shape: self.shape,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
+    fn checked(inner: hdf5_metno::Dataset) -> Result<Self> {
         let (file, path) = (inner.filename(), inner.name());
-        let what = |e: hdf5_metno::Error| {
-            Error::backend(
-                format!("cannot inspect dataset {path:?} in {file:?}: {e}"),
-                e,
-            )
-        };
-        let space = inner.space().map_err(what)?;
+        let what = format!("dataset {path:?} in {file:?}");
+        let inspect =
+            |e: hdf5_metno::Error| Error::backend(format!("cannot inspect {what}: {e}"), e);
+        let space = inner.space().map_err(inspect)?;
         if space.is_null() {
             return Err(Error::value(format!(
-                "dataset {path:?} in {file:?} has a null dataspace (no elements, no shape)"
+                "{what} has a null dataspace (no elements, no shape)"
             )));
         }
         let shape = space.shape();
-        if let Some(ndim) = R::NDIM {
-            if ndim != shape.len() {
-                return Err(Error::shape(format!(
-                    "dataset {path:?} in {file:?} has rank {} (shape {shape:?}), expected rank {ndim}",
-                    shape.len()
-                )));
-            }
-        }
-        let (found, described) = element_type(&inner).map_err(what)?;
-        match found {
-            Some(found) if found == T::DTYPE => {}
-            Some(found) => {
-                return Err(Error::value(format!(
-                    "dataset {path:?} in {file:?} holds {found}, expected {}",
-                    T::DTYPE
-                )))
-            }
-            None => {
-                return Err(Error::value(format!(
-                    "dataset {path:?} in {file:?} holds the HDF5 type {described}, which has no \
-                     lazy-datasets element type; expected {}",
-                    T::DTYPE
-                )))
-            }
-        }
-        let writable = !inner.file().map_err(what)?.is_read_only();
+        let (found, described) = element_type(&inner).map_err(inspect)?;
+        check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
         Ok(H5Dataset {
             inner,
             file,
             path,
             shape,
-            writable,
             _marker: PhantomData,
         })
     }
 }
 
-impl<T, R> H5Dataset<T, R> {
+impl<T, R, M> H5Dataset<T, R, M> {
     /// The HDF5 path of the dataset (`"/group/x"`).
     pub fn path(&self) -> &str {
         &self.path
@@ -165,86 +206,56 @@ impl<T, R> H5Dataset<T, R> {
         &self.file
     }
 
-    /// Whether the file is open for writing.
-    pub fn is_writable(&self) -> bool {
-        self.writable
-    }
-
     /// The hdf5-metno dataset, for what this crate does not wrap (attributes,
     /// chunking, filters).
-    pub fn h5(&self) -> &hdf5_metno::Dataset {
+    pub fn inner(&self) -> &hdf5_metno::Dataset {
         &self.inner
     }
 
     /// Gives the hdf5-metno dataset back.
-    pub fn into_h5(self) -> hdf5_metno::Dataset {
+    pub fn into_inner(self) -> hdf5_metno::Dataset {
         self.inner
+    }
+
+    fn error(&self, action: &str, e: hdf5_metno::Error) -> Error {
+        Error::backend(
+            format!(
+                "cannot {action} dataset {:?} in {:?}: {e}",
+                self.path, self.file
+            ),
+            e,
+        )
     }
 }
 
-impl<T: Element, R: Rank> fmt::Debug for H5Dataset<T, R> {
+impl<T: H5Element, R: Rank, M: Mode> fmt::Debug for H5Dataset<T, R, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("H5Dataset")
             .field("file", &self.file)
             .field("path", &self.path)
             .field("shape", &self.shape)
             .field("dtype", &format_args!("{}", T::DTYPE))
-            .field("writable", &self.writable)
+            .field("writable", &M::WRITABLE)
             .finish()
     }
 }
 
-impl<T: H5Element, R: Rank> H5Dataset<T, R> {
-    /// Reads the plan's grid (or cover) from the file selection `file` into
-    /// `out`: straight into `out` when it holds the grid in its order,
-    /// otherwise through a temporary grid that is gathered from.
-    fn read_grid(
-        &self,
-        plan: &Plan,
-        cover: bool,
-        file: Selection,
-        out: ArrayViewMutD<'_, T>,
-    ) -> Result<()> {
-        let shape = if cover {
-            plan.cover_shape()
-        } else {
-            plan.grid_shape()
-        };
-        let n = checked_size(&shape)?;
-        if plan.is_identity(cover) && io::can_read_view(&out) {
-            return io::read_view(&self.inner, file, out);
-        }
-        let mut grid = zeroed::<T>(shape)?;
-        let buf = grid
-            .as_slice_mut()
-            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        io::read(&self.inner, file, &[n], Selection::All, buf)?;
-        grid.read_into(&plan.inner_region(cover)?, out)
-    }
-
-    /// Reads the grid one hyperslab per piece.
-    fn read_pieces(&self, plan: &Plan, mut out: ArrayViewMutD<'_, T>) -> Result<()> {
-        let shape = plan.grid_shape();
-        let read_all = |buf: &mut [T]| {
-            plan.pieces()
-                .into_iter()
-                .try_for_each(|(file, mem)| io::read(&self.inner, file, &shape, mem, buf))
-        };
-        if plan.is_identity(false) {
-            if let Some(buf) = out.as_slice_mut() {
-                return read_all(buf);
+impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
+    /// Fills `buf`, a row-major buffer of the plan's shape, from the file.
+    fn fetch(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
+        match transfer(plan)? {
+            Transfer::One(file) => io::read(&self.inner, file, &[buf.len()], Selection::All, buf),
+            Transfer::Pieces(pieces) => {
+                let shape = plan.shape();
+                pieces
+                    .into_iter()
+                    .try_for_each(|(file, mem)| io::read(&self.inner, file, &shape, mem, buf))
             }
         }
-        let mut grid = zeroed::<T>(shape.clone())?;
-        let buf = grid
-            .as_slice_mut()
-            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        read_all(buf)?;
-        grid.read_into(&plan.inner_region(false)?, out)
     }
 }
 
-impl<T: H5Element, R: Rank> Dataset for H5Dataset<T, R> {
+impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
     type Elem = T;
     type Rank = R;
 
@@ -252,175 +263,55 @@ impl<T: H5Element, R: Rank> Dataset for H5Dataset<T, R> {
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, T>) -> Result<()> {
-        region.check_shape(&self.shape)?;
-        region.check_out(out.shape())?;
-        if out.is_empty() {
-            return Ok(());
-        }
-        if !out.is_standard_layout() && out.len() > STRIDED_PIECE {
-            // A strided output (a column of a stack, say) is read through a
-            // contiguous buffer: in pieces, so the buffer stays small, and in
-            // parallel with the `parallel` feature, so copying one piece
-            // overlaps reading the next (HDF5 itself takes one call at a time).
-            return for_each_block(region, out, STRIDED_PIECE, &|region, out| {
-                self.read_into(region, out)
-            });
-        }
-        let plan = Plan::new(region)?;
-        match plan.read_strategy() {
-            Strategy::Single => self.read_grid(&plan, false, plan.single(), out),
-            Strategy::Cover => self.read_grid(&plan, true, plan.cover(), out),
-            Strategy::Points => self.read_grid(&plan, false, plan.points()?, out),
-            Strategy::Pieces => self.read_pieces(&plan, out),
-        }
+    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
+        read_via(&region, out, STRIDED_PIECE, &read_plan, &|plan, buf| {
+            self.fetch(plan, buf)
+        })
     }
 }
 
-impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R> {
-    /// Writes `src` into `region`. Duplicate list entries take the last of
-    /// their values, as NumPy's assignment does. The file is flushed before
-    /// this returns, so an error writing the data out (a full disk) is this
-    /// call's error, not lost when HDF5's chunk cache is flushed at close.
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, T>) -> Result<()> {
-        self.write_region(region, src)?;
+impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
+    /// Writes `src` into `region`. The file is flushed before this returns,
+    /// so an error writing the data out (a full disk) is this call's error,
+    /// not lost when HDF5's chunk cache is flushed at close.
+    fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
+        let plan = write_plan(&region)?;
+        let exact = |_: &Plan, _: &mut [T]| -> Result<()> {
+            Err(Error::backend_msg(
+                "internal error: an exact plan needs no read before a write",
+            ))
+        };
+        write_via(&plan, src, exact, |plan, data| self.store(plan, data))?;
         self.inner
             .file()
             .and_then(|file| file.flush())
-            .map_err(|e| {
-                Error::backend(
-                    format!(
-                        "cannot flush {} after writing {}",
-                        self.file_name(),
-                        self.path()
-                    ),
-                    e,
-                )
-            })
-    }
-
-    /// Checks the region and that the file is open for writing: a file opened
-    /// read-only is a [`Backend`](lazy_core::ErrorKind::Backend) error.
-    fn validate_write(&self, region: &Region) -> Result<()> {
-        region.check_shape(&self.shape)?;
-        if self.writable {
-            Ok(())
-        } else {
-            Err(Error::backend_msg(format!(
-                "cannot write to dataset {:?}: file {:?} is open read-only (open it with open_file_rw)",
-                self.path, self.file
-            )))
-        }
+            .map_err(|e| self.error("flush the file after writing", e))
     }
 }
 
-lazy_core::dataset_methods!(H5Dataset<T, R>);
-
-/// The shape and element type of a dataset, found without choosing a type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatasetInfo {
-    /// The shape (empty for a scalar dataset).
-    pub shape: Vec<usize>,
-    /// The element type, or `None` for an HDF5 type with no lazy-datasets
-    /// element type (strings, compounds, …).
-    pub dtype: Option<DType>,
-}
-
-/// The shape and element type of the dataset at `path`, to pick the `T` and
-/// `R` to open it with.
-///
-/// ```
-/// use lazy_hdf5::{create_file, inspect};
-/// use lazy_core::DType;
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let file = create_file(dir.path().join("info.h5"))?;
-/// file.new_dataset::<u16>().shape([4, 2]).create("g").unwrap();
-/// let info = inspect(&file, "g")?;
-/// assert_eq!((info.shape, info.dtype), (vec![4, 2], Some(DType::U16)));
-/// # Ok::<(), lazy_core::Error>(())
-/// ```
-pub fn inspect(group: &Group, path: &str) -> Result<DatasetInfo> {
-    let what = |e: hdf5_metno::Error| {
-        Error::backend(
-            format!(
-                "cannot inspect dataset {path:?} in {:?}: {e}",
-                group.filename()
-            ),
-            e,
-        )
-    };
-    let ds = group.dataset(path).map_err(what)?;
-    let shape = ds.space().map_err(what)?.shape();
-    let (dtype, _) = element_type(&ds).map_err(what)?;
-    Ok(DatasetInfo { shape, dtype })
-}
-
-/// The element type of a dataset (`None` when it has none) and a description
-/// of its HDF5 type; a type hdf5-metno cannot describe (`float16`, …) has no
-/// element type.
-fn element_type(ds: &hdf5_metno::Dataset) -> hdf5_metno::Result<(Option<DType>, String)> {
-    let dtype = ds.dtype()?;
-    Ok(match dtype.to_descriptor() {
-        Ok(td) => (dtype_of(&td), td.to_string()),
-        Err(e) => (
-            None,
-            format!(
-                "of size {} that hdf5-metno cannot describe ({e})",
-                dtype.size()
-            ),
-        ),
-    })
-}
-
-impl<T: H5Element, R: Rank> H5Dataset<T, R> {
-    /// Writes `src` into `region` without flushing. Duplicate list entries take the last of
-    /// their values, as NumPy's assignment does.
-    fn write_region(&mut self, region: &Region, src: ArrayViewD<'_, T>) -> Result<()> {
-        self.validate_write(region)?;
-        region.check_out(src.shape())?;
-        if src.is_empty() {
-            return Ok(());
-        }
-        let plan = Plan::new(region)?;
-        let shape = plan.grid_shape();
-        let n = checked_size(&shape)?;
-        let strategy = plan.write_strategy();
-        let file = match strategy {
-            Strategy::Single => Some(plan.single()),
-            Strategy::Points => Some(plan.points()?),
-            Strategy::Pieces => None,
-            Strategy::Cover => {
-                return Err(Error::backend_msg(
-                    "internal error: a covering hyperslab cannot be written",
-                ))
+impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
+    /// Writes `data`, a buffer of the plan's shape in any memory layout, to the file.
+    fn store(&self, plan: &Plan, data: ArrayViewD<'_, T>) -> Result<()> {
+        let transfer = transfer(plan)?;
+        if let Transfer::One(file) = &transfer {
+            if io::can_write_view(&data) {
+                return io::write_view(&self.inner, file.clone(), data);
             }
-        };
-        let identity = plan.is_identity(false);
-        if let Some(file) = file {
-            if identity && io::can_write_view(&src) {
-                return io::write_view(&self.inner, file, src);
-            }
-            let mut grid = zeroed::<T>(shape)?;
-            grid.write_from(&plan.inner_region(false)?, src)?;
-            let buf = grid
-                .as_slice()
-                .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-            return io::write(&self.inner, file, &[n], Selection::All, buf);
         }
-        // One hyperslab per piece, from the grid of final values.
-        let grid = if identity && src.is_standard_layout() {
-            CowArray::from(src)
-        } else {
-            let mut grid = zeroed::<T>(shape.clone())?;
-            grid.write_from(&plan.inner_region(false)?, src)?;
-            CowArray::from(grid)
-        };
-        let buf = grid
+        let data = data.as_standard_layout();
+        let buf = data
             .as_slice()
-            .ok_or_else(|| Error::backend_msg("the grid to write is not contiguous"))?;
-        plan.pieces()
-            .into_iter()
-            .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf))
+            .ok_or_else(|| Error::backend_msg("a standard-layout array is not contiguous"))?;
+        match transfer {
+            Transfer::One(file) => io::write(&self.inner, file, &[buf.len()], Selection::All, buf),
+            Transfer::Pieces(pieces) => {
+                let shape = plan.shape();
+                pieces
+                    .into_iter()
+                    .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf))
+            }
+        }
     }
 }
+
+lazy_core::backend::dataset_methods!(H5Dataset<T, R, M>);

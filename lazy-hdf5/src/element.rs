@@ -25,38 +25,16 @@ mod sealed {
 
 /// An element type of HDF5 datasets: every lazy-core [`Element`] (`bool`,
 /// `i8`..`i64`, `u8`..`u64`, `f32`, `f64`). Sealed.
-pub trait H5Element: Element + H5Type + sealed::Sealed {
-    /// The value of a boolean as this type (`true` is one).
-    #[doc(hidden)]
-    fn from_bool(b: bool) -> Self;
-}
+pub trait H5Element: Element + H5Type + sealed::Sealed {}
 
-macro_rules! numeric {
+macro_rules! elements {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
-        impl H5Element for $t {
-            fn from_bool(b: bool) -> Self {
-                <$t>::from(u8::from(b))
-            }
-        }
+        impl H5Element for $t {}
     )*};
 }
 
-numeric!(i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-impl sealed::Sealed for i8 {}
-impl H5Element for i8 {
-    fn from_bool(b: bool) -> Self {
-        i8::from(b)
-    }
-}
-
-impl sealed::Sealed for bool {}
-impl H5Element for bool {
-    fn from_bool(b: bool) -> Self {
-        b
-    }
-}
+elements!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 /// The element type of an HDF5 type, or `None` when lazy-datasets has none
 /// for it (strings, compounds, other enums, `float16`, …).

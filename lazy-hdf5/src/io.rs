@@ -10,8 +10,9 @@ use std::ffi::c_void;
 use hdf5_metno::{Dataset, Dataspace, Datatype, Hyperslab, Selection, SliceOrIndex};
 use hdf5_sys::h5d::{H5Dread, H5Dwrite};
 use hdf5_sys::h5p::H5P_DEFAULT;
-use lazy_core::{checked_size, DType, Error, Result};
-use ndarray::{ArrayViewD, ArrayViewMutD};
+use lazy_core::backend::checked_size;
+use lazy_core::{DType, Error, Result};
+use ndarray::ArrayViewD;
 
 use crate::element::H5Element;
 
@@ -216,31 +217,6 @@ fn strided_layout(shape: &[usize], strides: &[isize]) -> Option<(Vec<usize>, Sel
         }
     };
     Some((dims, Hyperslab::from(slices).into()))
-}
-
-/// Whether [`read_view`] can read straight into a view of this layout, and
-/// should: HDF5 scatters into a strided memory selection one short sequence
-/// at a time, which measured up to 25 times slower than a contiguous read
-/// followed by a copy in memory (a column of a stack: 36 ms against 4 ms for
-/// 3 x 1M f64), so only contiguous views are read into directly.
-pub(crate) fn can_read_view<T: H5Element>(out: &ArrayViewMutD<'_, T>) -> bool {
-    out.is_standard_layout()
-}
-
-/// Reads the `file` selection of `ds` straight into `out`, whose layout
-/// [`can_read_view`] accepts.
-pub(crate) fn read_view<T: H5Element>(
-    ds: &Dataset,
-    file: Selection,
-    mut out: ArrayViewMutD<'_, T>,
-) -> Result<()> {
-    let n = out.len();
-    match out.as_slice_mut() {
-        Some(buf) => read(ds, file, &[n], Selection::All, buf),
-        None => Err(Error::backend_msg(
-            "internal error: HDF5 reads straight only into contiguous views",
-        )),
-    }
 }
 
 /// Whether [`write_view`] can write straight from a view of this layout.

@@ -1,16 +1,20 @@
 //! The HDF5 backend of lazy-datasets, on [hdf5-metno](https://docs.rs/hdf5-metno)
 //! and the system's libhdf5 (1.10 or later).
 //!
-//! [`H5Dataset<T, R>`](H5Dataset) opens a dataset typed, checking its element
-//! type `T` and rank `R` against the file (or with rank [`Dyn`](lazy_core::Dyn)
-//! for any rank), and is a lazy-core `Dataset` and `DatasetMut`: it can be
-//! read and written with every selection that works on an ndarray, with the
-//! same results, and stacked, scaled, summed or OR'ed with other datasets.
+//! [`H5Dataset<T, R, M>`](H5Dataset) opens a dataset typed, checking its
+//! element type `T` and rank `R` against the file (or with rank
+//! [`Dyn`](lazy_core::Dyn) for any rank), and is a lazy-core `Dataset`: it
+//! can be read with every selection that works on an ndarray, with the same
+//! results, and stacked, scaled, summed or OR'ed with other datasets. Opened
+//! with [`open_rw`](H5Dataset::open_rw) its mode `M` is
+//! [`ReadWrite`](lazy_core::ReadWrite) and it is a `DatasetMut` too; opened
+//! with [`open`](H5Dataset::open) it is [`ReadOnly`](lazy_core::ReadOnly),
+//! and writing to it does not compile.
 //! With the facade's feature `hdf5` this crate is `lazy_datasets::hdf5`.
 //!
 //! ```
 //! use lazy_hdf5::{create_file, open_file, H5Dataset};
-//! use lazy_core::{DatasetExt, DynSelection, Scaled, SelElem, Stacked};
+//! use lazy_core::{DatasetExt, DynSelection, Scaled, SelectionItem, Stacked};
 //! use ndarray::array;
 //! use typenum::U1;
 //!
@@ -26,32 +30,33 @@
 //! let y = H5Dataset::<i32, U1>::open(&file, "y")?;
 //! let xy = Scaled::new(Stacked::new(vec![x, y], -1)?, 0.5);
 //! // NumPy: xy[::-2] — only rows 2 and 0 are read from the file.
-//! let rows = xy.read_dyn(&DynSelection::from(vec![SelElem::slice(None, None, Some(-2))]))?;
+//! let rows = xy.read_dyn(&DynSelection::from(vec![SelectionItem::slice(None, None, Some(-2))]))?;
 //! assert_eq!(rows, array![[1.5, 3.0], [0.5, 2.0]].into_dyn());
 //! # Ok::<(), lazy_core::Error>(())
 //! ```
 //!
 //! # How selections reach the file
 //!
-//! A read turns its region into HDF5 selections of a *grid*: per axis the
-//! selected positions sorted and without duplicates. Integers and slices with
-//! a positive step are hyperslabs as they are; a negative step reads the
-//! same positions ascending and reverses them in memory; a list is read as
-//! its sorted distinct positions (one hyperslab when they are regular, else
-//! the covering hyperslab when it is at most about twice as large, else one
-//! hyperslab per regular run, else a point selection) and gathered into the
-//! requested order, duplicates included. When the grid is the output in its
-//! order, HDF5 reads straight into the output buffer, contiguous or strided
-//! (a column of a stack, say: a memory hyperslab then addresses its
-//! elements); otherwise it reads into a temporary grid that is gathered from.
-//! Contiguous, chunked and compressed datasets all work: HDF5 decompresses
-//! the chunks a selection touches.
+//! Reads and writes are planned by lazy-core's planner
+//! ([`lazy_core::backend::Plan`]), with HDF5's policy: per axis the selected
+//! positions sorted and without duplicates, as regular runs. Integers and
+//! slices with a positive step are hyperslabs as they are; a negative step
+//! reads the same positions ascending and reverses them in memory; a list is
+//! read as its sorted distinct positions (one hyperslab when they are
+//! regular, else the strided hyperslab holding them all when it is at most
+//! about twice as large, else one hyperslab per regular run, else a point
+//! selection) and gathered into the requested order, duplicates included.
+//! When the buffer HDF5 fills is the output in its order and the output is
+//! contiguous, HDF5 reads straight into it; a strided output (a column of a
+//! stack) is read in pieces through a small contiguous buffer. Contiguous,
+//! chunked and compressed datasets all work: HDF5 decompresses the chunks a
+//! selection touches.
 //!
-//! A write builds the grid of final values in memory (for a list with
+//! A write builds the buffer of final values in memory (for a list with
 //! duplicates the last value wins, as in NumPy), then writes it with the
-//! same selections (never the covering hyperslab, which would touch elements
-//! outside the region); a source already in the grid's order is written
-//! straight from its buffer, strided or not.
+//! same selections (never the strided hyperslab, which would touch elements
+//! outside the region); a source already in the buffer's order is written
+//! straight from its memory, strided or not.
 //!
 //! # Errors
 //!
@@ -59,9 +64,9 @@
 //! [`Backend`](lazy_core::ErrorKind::Backend) errors with the HDF5 error as
 //! their source (a missing file or dataset among them), a rank mismatch at
 //! open is a [`Shape`](lazy_core::ErrorKind::Shape) error, an element-type
-//! mismatch a [`Value`](lazy_core::ErrorKind::Value) error, and writing to a
-//! file opened read-only a `Backend` error raised before anything is written
-//! (so a write through a `Stacked` view checks every file first).
+//! mismatch a [`Value`](lazy_core::ErrorKind::Value) error, and opening for
+//! writing a dataset of a file opened read-only a `Backend` error. Writing
+//! to a dataset opened read-only does not compile.
 //!
 //! Writes flush the file before they return, so an error writing the data
 //! out (a full disk) is the write's error rather than lost when HDF5's chunk
@@ -79,11 +84,13 @@
 
 mod dataset;
 mod element;
+mod info;
 mod io;
-mod plan;
+mod selection;
 
-pub use dataset::{inspect, DatasetInfo, H5Dataset};
+pub use dataset::H5Dataset;
 pub use element::{dtype_of, H5Element};
+pub use info::{inspect, Info};
 
 /// hdf5-metno, the HDF5 bindings this crate is built on: file and dataset
 /// creation, groups, attributes, filters.
@@ -124,7 +131,8 @@ fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Er
     }
 }
 
-/// Opens an existing HDF5 file read-only; datasets opened from it refuse writes.
+/// Opens an existing HDF5 file read-only; its datasets open only with
+/// [`H5Dataset::open`].
 ///
 /// A missing or unreadable file is a [`Backend`](lazy_core::ErrorKind::Backend)
 /// error naming the path, with HDF5's error as the source.
@@ -140,7 +148,8 @@ pub fn open_file(path: impl AsRef<Path>) -> Result<File> {
     File::open(path).map_err(file_error("open", path))
 }
 
-/// Opens an existing HDF5 file for reading and writing.
+/// Opens an existing HDF5 file for reading and writing: its datasets open
+/// with [`H5Dataset::open_rw`] too.
 pub fn open_file_rw(path: impl AsRef<Path>) -> Result<File> {
     let path = path.as_ref();
     File::open_rw(path).map_err(file_error("open for writing", path))

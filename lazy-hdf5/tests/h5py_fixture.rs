@@ -7,7 +7,9 @@
 use std::error::Error as _;
 use std::fmt::Debug;
 
-use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, ErrorKind, Rank, SelElem, Stacked};
+use lazy_core::{
+    DatasetExt, DatasetMutExt, Dyn, DynSelection, ErrorKind, Rank, Scaled, SelectionItem, Stacked,
+};
 use lazy_hdf5::{inspect, open_file, open_file_rw, H5Dataset, H5Element};
 use ndarray::{arr0, array, Array};
 use typenum::{U0, U1, U2, U3};
@@ -166,8 +168,8 @@ fn compressed_nested_and_big_endian_datasets() {
     assert!(all.iter().enumerate().all(|(i, &v)| v == i as f64 * 0.5));
     // NumPy: gz[47:2:-9, [3, 0, 3]]
     let key = DynSelection::from(vec![
-        SelElem::slice(Some(47), Some(2), Some(-9)),
-        SelElem::List(vec![3, 0, 3]),
+        SelectionItem::slice(Some(47), Some(2), Some(-9)),
+        SelectionItem::List(vec![3, 0, 3]),
     ]);
     assert_eq!(
         gz.read_dyn(&key).unwrap(),
@@ -272,7 +274,7 @@ fn opening_errors_are_clear() {
 }
 
 #[test]
-fn read_only_files_refuse_writes_before_writing_anything() {
+fn read_only_files_open_read_only_and_refused_writes_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (rw_path, ro_path) = (dir.path().join("rw.h5"), dir.path().join("ro.h5"));
     std::fs::copy(FIXTURE, &rw_path).unwrap();
@@ -282,25 +284,31 @@ fn read_only_files_refuse_writes_before_writing_anything() {
         open_file(&ro_path).unwrap(),
     );
 
-    let mut a = H5Dataset::<i32, U1>::open(&rw, "int32/r1").unwrap();
-    let mut b = H5Dataset::<i32, U1>::open(&ro, "int32/r1").unwrap();
-    assert!(a.is_writable() && !b.is_writable());
-    let err = b.write_all(7).unwrap_err();
+    // A dataset of a read-only file opens read-only (a type without
+    // writes: tests/ui/read_only.rs), and not for writing.
+    let b = H5Dataset::<i32, U1>::open(&ro, "int32/r1").unwrap();
+    let err = H5Dataset::<i32, U1>::open_rw(&ro, "int32/r1").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Backend);
     assert!(err.to_string().contains("read-only"), "{err}");
+    assert!(format!("{b:?}").contains("writable: false"));
 
-    // A stack over both: the write is refused before `a` is touched.
+    // A stack over two writable views, one of which refuses the write: it
+    // is refused before `a` is touched.
+    let mut a = H5Dataset::<i32, U1>::open_rw(&rw, "int32/r1").unwrap();
+    let mut c = H5Dataset::<i32, U1>::open_rw(&rw, "int32/r1").unwrap();
     let before = a.read_all().unwrap();
     {
-        let mut both = Stacked::new(vec![&mut a, &mut b], 0).unwrap();
-        let err = both.write_all(0).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Backend);
+        let scaled = vec![Scaled::new(&mut a, 2.0), Scaled::new(&mut c, 0.0)];
+        let mut both = Stacked::new(scaled, 0).unwrap();
+        let err = both.write_all(1.0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value);
     }
     assert_eq!(a.read_all().unwrap(), before);
+    drop(c);
 
     // The writable copy takes writes and keeps them after reopening.
     a.write(
-        DynSelection::from(vec![SelElem::List(vec![2, 0, 2])]),
+        DynSelection::from(vec![SelectionItem::List(vec![2, 0, 2])]),
         &array![5, 6, 7],
     )
     .unwrap();
@@ -312,10 +320,10 @@ fn read_only_files_refuse_writes_before_writing_anything() {
     drop(a);
     drop(reopened);
     let rw = open_file_rw(&rw_path).unwrap();
-    let mut flags = H5Dataset::<bool, U2>::open(&rw, "bool/r2").unwrap();
+    let mut flags = H5Dataset::<bool, U2>::open_rw(&rw, "bool/r2").unwrap();
     flags
         .write(
-            DynSelection::from(vec![SelElem::Index(0)]),
+            DynSelection::from(vec![SelectionItem::Index(0)]),
             &array![false, true, true],
         )
         .unwrap();

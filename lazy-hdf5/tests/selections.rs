@@ -10,7 +10,7 @@ use std::fmt::Debug;
 
 use common::{check_read, check_write, create, key, sparse_key, Layout};
 
-use lazy_core::{AxisSel, DatasetMut, Region};
+use lazy_core::{AxisSelection, DatasetMutExt, Region};
 use lazy_hdf5::{create_file, H5Element};
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
@@ -143,14 +143,18 @@ fn reads_into_strided_buffers() {
     let mut rng = SmallRng::seed_from_u64(11);
     let reference = ArrayD::from_shape_simple_fn(IxDyn(&[6, 5]), || rng.random::<i32>());
     let h5 = create(&file, "x", &reference, Layout::Chunked, &mut rng);
-    let region = Region::new(vec![6, 5], vec![AxisSel::range(1, 2, 3), AxisSel::full(5)]).unwrap();
+    let region = Region::new(
+        vec![6, 5],
+        vec![AxisSelection::range(1, 2, 3), AxisSelection::full(5)],
+    )
+    .unwrap();
     let mut want = ArrayD::<i32>::zeros(IxDyn(&[5, 3]));
     let mut got = want.clone();
-    lazy_core::Dataset::read_into(&reference, &region, want.view_mut().reversed_axes()).unwrap();
-    lazy_core::Dataset::read_into(&h5, &region, got.view_mut().reversed_axes()).unwrap();
+    lazy_core::DatasetExt::read_into(&reference, &region, want.view_mut().reversed_axes()).unwrap();
+    lazy_core::DatasetExt::read_into(&h5, &region, got.view_mut().reversed_axes()).unwrap();
     assert_eq!(got, want);
     // A region resolved against another shape is refused.
     let other = Region::full(&[5, 6]);
-    assert!(lazy_core::Dataset::read_into(&h5, &other, got.view_mut()).is_err());
+    assert!(lazy_core::DatasetExt::read_into(&h5, &other, got.view_mut()).is_err());
     assert!(h5.validate_write(&Region::full(&[6, 5])).is_ok());
 }

@@ -5,7 +5,9 @@
 mod common;
 
 use common::{check_read, check_write, create, irange, key, Layout};
-use lazy_core::{BooleanOr, DatasetExt, Dyn, DynSelection, Scaled, SelElem, Stacked, Sum};
+use lazy_core::{
+    BooleanOr, DatasetExt, Dyn, DynSelection, ReadWrite, Scaled, SelectionItem, Stacked, Sum,
+};
 use lazy_hdf5::{create_file, H5Dataset};
 use ndarray::{array, ArrayD, IxDyn};
 use rand::rngs::SmallRng;
@@ -27,7 +29,7 @@ fn stacked_and_scaled_hdf5_match_ndarray() {
             .map(|_| ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(-1000..1000)))
             .collect();
         let layouts = [Layout::Contiguous, Layout::Chunked, Layout::Deflate];
-        let mut h5s: Vec<H5Dataset<i32, Dyn>> = refs
+        let mut h5s: Vec<H5Dataset<i32, Dyn, ReadWrite>> = refs
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -123,7 +125,7 @@ fn sum_and_or_of_hdf5_datasets() {
         &mut rng,
     );
     let total = Sum::new(vec![&x, &y]).unwrap();
-    let key = DynSelection::from(vec![SelElem::List(vec![1, 1, 0])]);
+    let key = DynSelection::from(vec![SelectionItem::List(vec![1, 1, 0])]);
     assert_eq!(
         total.read_dyn(&key).unwrap(),
         array![22.0, 22.0, 11.0].into_dyn()

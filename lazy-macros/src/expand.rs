@@ -1,5 +1,5 @@
-//! Expansion: the classified arguments into a chain of `Sel::push` calls,
-//! `Sel::new().push(a).push(b)…`, so that the type of each argument adds its
+//! Expansion: the classified arguments into a chain of `TypedSelection::push` calls,
+//! `TypedSelection::new().push(a).push(b)…`, so that the type of each argument adds its
 //! counts to the selection's type.
 
 use proc_macro2::TokenStream;
@@ -10,27 +10,27 @@ use crate::validate::{Int, Item, Slice};
 
 /// The selection expression for `items`.
 pub(crate) fn expand(items: &[Item]) -> TokenStream {
-    let typed = quote!(::lazy_datasets::typed);
+    let root = quote!(::lazy_datasets);
     let pushes = items.iter().map(|item| {
         let arg = match item {
-            Item::Ellipsis(span) => quote_spanned!(*span=> #typed::Ellipsis),
-            Item::NewAxis(span) => quote_spanned!(*span=> #typed::NewAxis),
+            Item::Ellipsis(span) => quote_spanned!(*span=> #root::Ellipsis),
+            Item::NewAxis(span) => quote_spanned!(*span=> #root::NewAxis),
             Item::Index(i) => int(i),
             Item::Slice(slice) => self::slice(slice),
             Item::List(entries) => {
                 let entries = entries.iter().map(int);
                 quote!(::std::vec::Vec::<isize>::from([#(#entries),*]))
             }
-            // Left as written: its type decides what it selects (`SelArg`).
+            // Left as written: its type decides what it selects (`IntoSelectionItem`).
             Item::Typed(expr) => quote!(#expr),
         };
         quote!(.push(#arg))
     });
-    quote!(#typed::Sel::new() #(#pushes)*)
+    quote!(#root::TypedSelection::new() #(#pushes)*)
 }
 
 fn slice(slice: &Slice) -> TokenStream {
-    let typed = quote!(::lazy_datasets::typed);
+    let root = quote!(::lazy_datasets);
     let some = |bound: &Option<Int>| match bound {
         Some(i) => {
             let i = int(i);
@@ -43,11 +43,11 @@ fn slice(slice: &Slice) -> TokenStream {
     match (&slice.end, slice.inclusive) {
         (Some(end), true) => {
             let end = int(end);
-            quote!(#typed::Slice::inclusive(#start, #end, #step))
+            quote!(#root::Slice::inclusive(#start, #end, #step))
         }
         (end, _) => {
             let stop = some(end);
-            quote!(#typed::Slice::new(#start, #stop, #step))
+            quote!(#root::Slice::new(#start, #stop, #step))
         }
     }
 }
@@ -65,7 +65,7 @@ fn int(i: &Int) -> TokenStream {
         }
         // Spanned at the expression, so a non-integer is reported there.
         Int::Expr(expr) => {
-            quote_spanned!(expr.span()=> ::lazy_datasets::typed::SelInt::to_isize(#expr))
+            quote_spanned!(expr.span()=> ::lazy_datasets::SelectionInt::to_isize(#expr))
         }
     }
 }

@@ -16,14 +16,14 @@ use proc_macro::TokenStream;
 
 /// A typed selection in NumPy's index syntax: `sel![.., 3, 1..10;2, [4, 0, 2], ..., NewAxis]`.
 ///
-/// The result is a [`Sel`] whose type counts the axes the selection
+/// The result is a [`TypedSelection`] whose type counts the axes the selection
 /// consumes, drops and adds, so reading it from a dataset of rank `R` gives
 /// an array of rank `R - dropped + added`, and indexing more axes than the
 /// dataset has does not compile. Pass it to `read`, `write` or `view` (and
 /// `sliced` on ndarray arrays). On a dataset of rank `Dyn` every check
 /// happens at run time and reads give `ArrayD`.
 ///
-/// [`Sel`]: ../lazy_datasets/typed/struct.Sel.html
+/// [`TypedSelection`]: ../lazy_datasets/struct.TypedSelection.html
 ///
 /// # Forms
 ///

@@ -4,7 +4,7 @@
 //! are not integers (floats, strings, booleans, …).
 //!
 //! Expressions whose meaning depends on their type (a variable may hold an
-//! integer, a list or a range) are left to the type system (`SelArg`).
+//! integer, a list or a range) are left to the type system (`IntoSelectionItem`).
 
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -41,7 +41,7 @@ pub(crate) struct Slice {
 pub(crate) enum Int {
     /// An unsuffixed integer literal, sign included: emitted as an `isize`.
     Literal { negative: bool, lit: LitInt },
-    /// Any other expression, converted with `SelInt` (which rejects non-integers).
+    /// Any other expression, converted with `SelectionInt` (which rejects non-integers).
     Expr(Expr),
 }
 
@@ -192,7 +192,7 @@ fn int(expr: Expr, what: &str) -> Result<Int> {
                 lit: lit.clone(),
             })
         }
-        // A suffixed integer keeps its type; `SelInt` converts it.
+        // A suffixed integer keeps its type; `SelectionInt` converts it.
         Lit::Int(_) => return Ok(Int::Expr(expr)),
         Lit::Float(_) => "is a float",
         Lit::Str(_) => "is a string (field names are not supported)",

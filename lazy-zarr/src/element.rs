@@ -36,15 +36,6 @@ pub trait ZarrElement: Element + zarrs::array::ElementOwned + sealed::Sealed {
     /// This value as a Zarr fill value.
     #[doc(hidden)]
     fn fill_value(self) -> ArrayBuilderFillValue;
-
-    /// The bytes of `buf`, when every byte pattern is a valid value (not for
-    /// `bool`, whose bytes are decoded through `u8`).
-    #[doc(hidden)]
-    fn bytes_mut(buf: &mut [Self]) -> Option<&mut [u8]>;
-
-    /// The value of a stored byte of a `bool` array (`true` when non-zero).
-    #[doc(hidden)]
-    fn from_byte(b: u8) -> Self;
 }
 
 macro_rules! numeric {
@@ -56,17 +47,6 @@ macro_rules! numeric {
             }
             fn fill_value(self) -> ArrayBuilderFillValue {
                 self.into()
-            }
-            fn bytes_mut(buf: &mut [Self]) -> Option<&mut [u8]> {
-                let len = std::mem::size_of_val(buf);
-                // SAFETY: the pointer and length cover exactly `buf`, which
-                // stays mutably borrowed for the lifetime of the result; a
-                // primitive integer or float has no padding and every bit
-                // pattern is a valid value, and `u8` has alignment 1.
-                Some(unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), len) })
-            }
-            fn from_byte(b: u8) -> Self {
-                <$t>::from(b != 0)
             }
         }
     )*};
@@ -85,12 +65,6 @@ impl ZarrElement for bool {
     }
     fn fill_value(self) -> ArrayBuilderFillValue {
         FillValueMetadata::Bool(self).into()
-    }
-    fn bytes_mut(_: &mut [Self]) -> Option<&mut [u8]> {
-        None
-    }
-    fn from_byte(b: u8) -> Self {
-        b != 0
     }
 }
 

@@ -1,18 +1,21 @@
 //! The Zarr backend of lazy-datasets, on [zarrs](https://docs.rs/zarrs): pure
 //! Rust, no system library.
 //!
-//! [`ZarrDataset<T, R>`](ZarrDataset) opens a Zarr array (v3, or v2 written
-//! by zarr-python 2 or 3) typed, checking its element type `T` and rank `R`
-//! against the metadata (or with rank [`Dyn`](lazy_core::Dyn) for any rank),
-//! and is a lazy-core `Dataset` and `DatasetMut`: it can be read and written
-//! with every selection that works on an ndarray, with the same results, and
-//! stacked, scaled, summed or OR'ed with other datasets. New arrays (Zarr
-//! v3) are made with [`ZarrDataset::create`] and [`ZarrCreate`]. With the
-//! facade's feature `zarr` this crate is `lazy_datasets::zarr`.
+//! [`ZarrDataset<T, R, M>`](ZarrDataset) opens a Zarr array (v3, or v2
+//! written by zarr-python 2 or 3) typed, checking its element type `T` and
+//! rank `R` against the metadata (or with rank [`Dyn`](lazy_core::Dyn) for
+//! any rank), and is a lazy-core `Dataset`: it can be read with every
+//! selection that works on an ndarray, with the same results, and stacked,
+//! scaled, summed or OR'ed with other datasets. Opened with
+//! [`open_rw`](ZarrDataset::open_rw) (or made with [`ZarrDataset::create`]
+//! and [`ZarrCreate`]) its mode `M` is [`ReadWrite`](lazy_core::ReadWrite)
+//! and it is a `DatasetMut` too; opened with [`open`](ZarrDataset::open) it
+//! is [`ReadOnly`](lazy_core::ReadOnly), and writing to it does not compile.
+//! With the facade's feature `zarr` this crate is `lazy_datasets::zarr`.
 //!
 //! ```
 //! use lazy_zarr::{ZarrCreate, ZarrDataset};
-//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, Scaled, SelElem, Stacked};
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, Scaled, SelectionItem, Stacked};
 //! use ndarray::array;
 //! use typenum::U1;
 //!
@@ -25,7 +28,7 @@
 //! let y = ZarrDataset::<i32, U1>::open(&store, "y")?;
 //! let xy = Scaled::new(Stacked::new(vec![x, y], -1)?, 0.5);
 //! // NumPy: xy[::-2] — only rows 2 and 0 are read from the store.
-//! let rows = xy.read_dyn(&DynSelection::from(vec![SelElem::slice(None, None, Some(-2))]))?;
+//! let rows = xy.read_dyn(&DynSelection::from(vec![SelectionItem::slice(None, None, Some(-2))]))?;
 //! assert_eq!(rows, array![[1.5, 3.0], [0.5, 2.0]].into_dyn());
 //! # Ok::<(), lazy_core::Error>(())
 //! ```
@@ -34,7 +37,8 @@
 //!
 //! zarrs reads and writes boxes of an array (contiguous along every axis),
 //! decoding or encoding the chunks a box touches in parallel. A read turns
-//! its region into a few boxes: per axis, an index or a range whose step is
+//! its region into a few boxes, planned by lazy-core's planner
+//! ([`lazy_core::backend::Plan`]) with Zarr's policy: per axis, an index or a range whose step is
 //! at most the chunk length is one span from its lowest to its highest
 //! position; longer steps and lists are sorted, deduplicated and split
 //! wherever neighbours are more than a chunk length apart, so that no chunk
@@ -68,18 +72,20 @@
 //! [`Backend`](lazy_core::ErrorKind::Backend) errors with the zarrs error as
 //! their source (a missing store or array, an unsupported codec among them),
 //! a rank mismatch at open is a [`Shape`](lazy_core::ErrorKind::Shape)
-//! error, an element-type mismatch a [`Value`](lazy_core::ErrorKind::Value)
-//! error, and writing to an array opened read-only a `Backend` error raised
-//! before anything is written (so a write through a `Stacked` view checks
-//! every array first).
+//! error, and an element-type mismatch a [`Value`](lazy_core::ErrorKind::Value)
+//! error. Writing to an array opened read-only does not compile.
 #![warn(missing_docs)]
 
+mod create;
 mod dataset;
 mod element;
-mod plan;
+mod info;
+mod open;
 
-pub use dataset::{inspect, ArrayInfo, Compression, Storage, ZarrCreate, ZarrDataset};
+pub use create::{Compression, ZarrCreate};
+pub use dataset::{Storage, ZarrDataset};
 pub use element::{dtype_of, ZarrElement};
+pub use info::{inspect, Info};
 
 /// zarrs, the Zarr library this crate is built on: stores, array and group
 /// creation, attributes, codecs.

@@ -17,7 +17,7 @@
 //! - **write**: a random tree of writable views (`Stacked`, `Scaled`,
 //!   `Sliced`) written with a random key and value, compared with the naive
 //!   location-map model (every source checked, and unchanged after an error);
-//! - **region**: hand-built `Region`s (any `AxisSel`, step 0, `usize::MAX`
+//! - **region**: hand-built `Region`s (any `AxisSelection`, step 0, `usize::MAX`
 //!   lengths) checked by `Region::new`, read, written, split into blocks and
 //!   composed;
 //! - **huge**: datasets reporting shapes such as `[usize::MAX, 2]` or
@@ -33,10 +33,11 @@
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use lazy_datasets::blocks::for_each_block;
+use lazy_datasets::backend::for_each_block;
 use lazy_datasets::{
-    copy_into_with, AxisSel, BooleanOr, CopyOptions, Dataset, DatasetExt, DatasetMut,
-    DatasetMutExt, Dyn, DynSelection, ErrorKind, Region, Scaled, SelElem, Stacked, Sum,
+    copy_into_with, AxisSelection, BooleanOr, CheckedRegion, CopyOptions, Dataset, DatasetExt,
+    DatasetMut, DatasetMutExt, Dyn, DynSelection, ErrorKind, Region, Scaled, SelectionItem,
+    Stacked, Sum,
 };
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder, Slice};
 
@@ -199,17 +200,17 @@ fn gen_list(u: &mut Input, n: usize) -> Vec<isize> {
     (0..len).map(|_| u.int(n)).collect()
 }
 
-fn gen_elem(u: &mut Input, n: usize) -> SelElem {
+fn gen_elem(u: &mut Input, n: usize) -> SelectionItem {
     match u.below(10) {
-        0..=2 => SelElem::Index(u.int(n)),
-        3..=6 => SelElem::slice(gen_bound(u, n), gen_bound(u, n), gen_step(u, n)),
-        _ => SelElem::List(gen_list(u, n)),
+        0..=2 => SelectionItem::Index(u.int(n)),
+        3..=6 => SelectionItem::slice(gen_bound(u, n), gen_bound(u, n), gen_step(u, n)),
+        _ => SelectionItem::List(gen_list(u, n)),
     }
 }
 
 /// A random key for `shape`: up to one entry per axis (sometimes too many),
 /// sometimes an ellipsis (rarely two), sometimes newaxis.
-fn gen_key(u: &mut Input, shape: &[usize]) -> Vec<SelElem> {
+fn gen_key(u: &mut Input, shape: &[usize]) -> Vec<SelectionItem> {
     let ndim = shape.len();
     let n_consume = if u.chance(12) {
         ndim + 1 + u.below(2)
@@ -220,7 +221,7 @@ fn gen_key(u: &mut Input, shape: &[usize]) -> Vec<SelElem> {
     let mut key = Vec::new();
     for j in 0..n_consume {
         if ellipsis_at == Some(j) {
-            key.push(SelElem::Ellipsis);
+            key.push(SelectionItem::Ellipsis);
         }
         let axis = match ellipsis_at {
             Some(e) if j >= e => (ndim + j).checked_sub(n_consume),
@@ -230,20 +231,20 @@ fn gen_key(u: &mut Input, shape: &[usize]) -> Vec<SelElem> {
         key.push(gen_elem(u, n));
     }
     if ellipsis_at == Some(n_consume) {
-        key.push(SelElem::Ellipsis);
+        key.push(SelectionItem::Ellipsis);
     }
     for _ in 0..[0, 0, 0, 1, 2][u.below(5)] {
         let at = u.below(key.len() + 1);
-        key.insert(at, SelElem::NewAxis);
+        key.insert(at, SelectionItem::NewAxis);
     }
     if u.chance(40) {
         let at = u.below(key.len() + 1);
-        key.insert(at, SelElem::Ellipsis);
+        key.insert(at, SelectionItem::Ellipsis);
     }
     key
 }
 
-fn sel(key: &[SelElem]) -> DynSelection {
+fn sel(key: &[SelectionItem]) -> DynSelection {
     DynSelection::from(key.to_vec())
 }
 
@@ -327,7 +328,10 @@ fn check_read<T: PartialEq + Debug>(
 /// The output shape of `key` on `shape` per the reference, counting only
 /// (no enumeration of the output): `TooBig` when it has more than `LIMIT`
 /// elements, with the exact count (or `None` on overflow).
-fn read_size(shape: &[usize], key: &[SelElem]) -> Result<(Vec<usize>, Option<usize>), ErrorKind> {
+fn read_size(
+    shape: &[usize],
+    key: &[SelectionItem],
+) -> Result<(Vec<usize>, Option<usize>), ErrorKind> {
     let picks = naive_resolve(shape, key)?;
     let out: Vec<usize> = picks
         .iter()
@@ -354,8 +358,12 @@ fn unallocatable(shape: &[usize], size: usize) -> bool {
 
 /// Reads `key` from `ds` (whose naive value is `value`) and compares; reads
 /// whose output is too large to check are only done when they must fail.
-fn read_and_check<D>(ctx: &dyn Fn() -> String, ds: &D, value: &Naive<D::Elem>, key: &[SelElem])
-where
+fn read_and_check<D>(
+    ctx: &dyn Fn() -> String,
+    ds: &D,
+    value: &Naive<D::Elem>,
+    key: &[SelectionItem],
+) where
     D: Dataset + ?Sized,
 {
     match read_size(&value.shape, key) {
@@ -438,7 +446,7 @@ enum Node {
     Scale(f64, Box<Node>),
     Sum(Vec<Node>),
     Or(Vec<Node>),
-    View(Vec<SelElem>, Box<Node>),
+    View(Vec<SelectionItem>, Box<Node>),
 }
 
 const FACTORS: [f64; 7] = [1.0, 2.0, -1.0, 0.5, -4.0, 0.25, 0.0];
@@ -535,19 +543,21 @@ fn gen_stack(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, 
 fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w: bool) -> Node {
     let mut key = Vec::new();
     let mut src = Vec::new();
-    let full = SelElem::slice(None, None, None);
+    let full = SelectionItem::slice(None, None, None);
     for &n in shape {
         if u.chance(5) {
             let m = 1 + u.below(3);
             src.push(m);
-            key.push(SelElem::Index(u.range(-(m as i128), m as i128 - 1) as isize));
+            key.push(SelectionItem::Index(
+                u.range(-(m as i128), m as i128 - 1) as isize
+            ));
         }
         match u.below(6) {
-            0 if n == 1 => key.push(SelElem::NewAxis),
+            0 if n == 1 => key.push(SelectionItem::NewAxis),
             1 => {
                 let m = if n == 0 { u.below(4) } else { 1 + u.below(4) };
                 src.push(m);
-                key.push(SelElem::List(
+                key.push(SelectionItem::List(
                     (0..n)
                         .map(|_| u.range(-(m as i128), m as i128 - 1) as isize)
                         .collect(),
@@ -556,17 +566,21 @@ fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w
             2 => {
                 src.push(2 * n);
                 let step = if u.chance(2) { 2 } else { -2 };
-                key.push(SelElem::slice(None, None, Some(step)));
+                key.push(SelectionItem::slice(None, None, Some(step)));
             }
             3 => {
                 let j = u.below(3);
                 src.push(n + j + u.below(3));
                 let start = j as isize;
-                key.push(SelElem::slice(Some(start), Some(start + n as isize), None));
+                key.push(SelectionItem::slice(
+                    Some(start),
+                    Some(start + n as isize),
+                    None,
+                ));
             }
             4 => {
                 src.push(n);
-                key.push(SelElem::slice(None, None, Some(-1)));
+                key.push(SelectionItem::slice(None, None, Some(-1)));
             }
             _ => {
                 src.push(n);
@@ -579,7 +593,7 @@ fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w
         for _ in 0..1 + u.below(2) {
             let m = 1 + u.below(3);
             src.push(m);
-            key.push(SelElem::Index(u.int(m)));
+            key.push(SelectionItem::Index(u.int(m)));
         }
     }
     match u.below(3) {
@@ -594,7 +608,7 @@ fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w
             while key.get(end) == Some(&full) && u.below(3) != 0 {
                 end += 1;
             }
-            key.splice(at..end, [SelElem::Ellipsis]);
+            key.splice(at..end, [SelectionItem::Ellipsis]);
         }
         _ => {}
     }
@@ -624,13 +638,13 @@ impl<D: Dataset<Elem = bool>> Dataset for AsF64<D> {
         self.0.shape()
     }
 
-    fn read_into(
+    fn read_region(
         &self,
-        region: &Region,
+        region: CheckedRegion<'_>,
         mut out: ArrayViewMutD<'_, f64>,
     ) -> lazy_datasets::Result<()> {
         let mut flags = ArrayD::<bool>::default(out.shape());
-        self.0.read_into(region, flags.view_mut())?;
+        self.0.read_into(&region, flags.view_mut())?;
         out.zip_mut_with(&flags, |o, &b| *o = if b { 1.0 } else { 0.0 });
         Ok(())
     }
@@ -822,8 +836,8 @@ fn tree_case(u: &mut Input) {
             for chunk in ds.chunks(axis, len).unwrap() {
                 let (_, data) = chunk.unwrap();
                 let n = len.min(value.shape[axis] - start);
-                let mut key = vec![SelElem::slice(None, None, None); axis];
-                key.push(SelElem::slice(
+                let mut key = vec![SelectionItem::slice(None, None, None); axis];
+                key.push(SelectionItem::slice(
                     Some(start as isize),
                     Some((start + n) as isize),
                     None,
@@ -1059,7 +1073,7 @@ fn write_case(u: &mut Input) {
 // Mode "region": hand-built regions
 // ---------------------------------------------------------------------------
 
-fn gen_axis_sel(u: &mut Input, n: usize) -> AxisSel {
+fn gen_axis_sel(u: &mut Input, n: usize) -> AxisSelection {
     let any = |u: &mut Input| -> usize {
         match u.below(6) {
             0 => usize::MAX - u.below(3),
@@ -1069,7 +1083,7 @@ fn gen_axis_sel(u: &mut Input, n: usize) -> AxisSel {
         }
     };
     match u.below(3) {
-        0 => AxisSel::Index(any(u)),
+        0 => AxisSelection::Index(any(u)),
         1 => {
             let start = any(u);
             let step = match u.below(6) {
@@ -1081,19 +1095,19 @@ fn gen_axis_sel(u: &mut Input, n: usize) -> AxisSel {
                 0 => any(u),
                 _ => u.below(n + 2),
             };
-            AxisSel::Range { start, step, len }
+            AxisSelection::Range { start, step, len }
         }
-        _ => AxisSel::List((0..u.below(5)).map(|_| any(u)).collect()),
+        _ => AxisSelection::List((0..u.below(5)).map(|_| any(u)).collect()),
     }
 }
 
 /// The positions of a hand-built selection on an axis of length `n`, or
 /// `None` when it is invalid (out of bounds, or step 0 over two positions).
-fn naive_positions(sel: &AxisSel, n: usize) -> Option<Vec<usize>> {
+fn naive_positions(sel: &AxisSelection, n: usize) -> Option<Vec<usize>> {
     match sel {
-        AxisSel::Index(i) => (*i < n).then(|| vec![*i]),
-        AxisSel::List(l) => l.iter().all(|&i| i < n).then(|| l.clone()),
-        AxisSel::Range { start, step, len } => {
+        AxisSelection::Index(i) => (*i < n).then(|| vec![*i]),
+        AxisSelection::List(l) => l.iter().all(|&i| i < n).then(|| l.clone()),
+        AxisSelection::Range { start, step, len } => {
             if *len == 0 {
                 return Some(vec![]);
             }
@@ -1117,10 +1131,10 @@ fn naive_positions(sel: &AxisSel, n: usize) -> Option<Vec<usize>> {
 
 /// `a[region]` by enumeration: per axis the positions, output axes for all
 /// but indices.
-fn naive_region_read(a: &Naive<f64>, axes: &[AxisSel], pos: &[Vec<usize>]) -> Naive<f64> {
+fn naive_region_read(a: &Naive<f64>, axes: &[AxisSelection], pos: &[Vec<usize>]) -> Naive<f64> {
     let keep: Vec<bool> = axes
         .iter()
-        .map(|s| !matches!(s, AxisSel::Index(_)))
+        .map(|s| !matches!(s, AxisSelection::Index(_)))
         .collect();
     let out: Vec<usize> = pos
         .iter()
@@ -1145,12 +1159,12 @@ fn naive_region_read(a: &Naive<f64>, axes: &[AxisSel], pos: &[Vec<usize>]) -> Na
 
 fn region_case(u: &mut Input) {
     let shape = gen_shape(u, 4, 64);
-    let mut axes: Vec<AxisSel> = shape.iter().map(|&n| gen_axis_sel(u, n)).collect();
+    let mut axes: Vec<AxisSelection> = shape.iter().map(|&n| gen_axis_sel(u, n)).collect();
     if u.chance(16) {
         if u.chance(2) {
             axes.pop();
         } else {
-            axes.push(AxisSel::Index(0));
+            axes.push(AxisSelection::Index(0));
         }
     }
     let ctx = || format!("shape {shape:?}, region {axes:?}");
@@ -1210,13 +1224,12 @@ fn region_case(u: &mut Input) {
         }
     }
 
-    // Composed with a region of its output, from a random key.
+    // Composed with a region of its output, from a random key (newaxis
+    // included: a composed region keeps it as an output axis).
     let key = gen_key(u, &want.shape);
     if let Ok(inner) = lazy_datasets::resolve(&want.shape, &key) {
-        if inner.new_axes.is_empty()
-            && read_size(&want.shape, &key).is_ok_and(|(_, n)| n.is_some_and(|n| n <= LIMIT))
-        {
-            let composed = region.compose(&inner.region).unwrap();
+        if read_size(&want.shape, &key).is_ok_and(|(_, n)| n.is_some_and(|n| n <= LIMIT)) {
+            let composed = region.compose(&inner).unwrap();
             let mut out = ArrayD::<f64>::zeros(IxDyn(&composed.out_shape()));
             a.read_into(&composed, out.view_mut()).unwrap();
             let cctx = || format!("{}: composed with {key:?}", ctx());
@@ -1269,13 +1282,11 @@ impl Dataset for Fake {
         &self.shape
     }
 
-    fn read_into(
+    fn read_region(
         &self,
-        region: &Region,
+        region: CheckedRegion<'_>,
         mut out: ArrayViewMutD<'_, f64>,
     ) -> lazy_datasets::Result<()> {
-        region.check_shape(&self.shape)?;
-        region.check_out(out.shape())?;
         assert!(
             out.len() <= LIMIT,
             "a fake dataset was asked for {} elements",
@@ -1287,7 +1298,7 @@ impl Dataset for Fake {
                 .axes()
                 .iter()
                 .map(|sel| match sel {
-                    AxisSel::Index(i) => *i,
+                    AxisSelection::Index(i) => *i,
                     other => {
                         k += 1;
                         other.position(idx[k - 1]).expect("position in range")
@@ -1301,12 +1312,11 @@ impl Dataset for Fake {
 }
 
 impl DatasetMut for Fake {
-    fn write_from(
+    fn write_region(
         &mut self,
-        region: &Region,
+        region: CheckedRegion<'_>,
         src: ArrayViewD<'_, f64>,
     ) -> lazy_datasets::Result<()> {
-        region.check_shape(&self.shape)?;
         region.check_out(src.shape())
     }
 }
@@ -1404,19 +1414,19 @@ fn lazy_slice(
 }
 
 /// `naive_resolve` with slices as formulas.
-fn lazy_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Lazy>, ErrorKind> {
+fn lazy_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Lazy>, ErrorKind> {
     let expanded = expand_key(shape, key)?;
     let mut axes = shape.iter().copied();
     let mut out = Vec::new();
     for e in &expanded {
         out.push(match e {
-            SelElem::NewAxis => Lazy::Unit,
-            SelElem::Ellipsis => unreachable!("expanded above"),
-            SelElem::Index(i) => Lazy::Fixed(wrap_index(*i, axes.next().unwrap())?),
-            SelElem::Slice { start, stop, step } => {
+            SelectionItem::NewAxis => Lazy::Unit,
+            SelectionItem::Ellipsis => unreachable!("expanded above"),
+            SelectionItem::Index(i) => Lazy::Fixed(wrap_index(*i, axes.next().unwrap())?),
+            SelectionItem::Slice { start, stop, step } => {
                 lazy_slice(*start, *stop, *step, axes.next().unwrap())?
             }
-            SelElem::List(l) => {
+            SelectionItem::List(l) => {
                 let n = axes.next().unwrap();
                 Lazy::List(
                     l.iter()
@@ -1436,7 +1446,7 @@ enum HNode {
     Stack(usize, Vec<HNode>),
     Scale(f64, Box<HNode>),
     Sum(Vec<HNode>),
-    View(Vec<Lazy>, Vec<SelElem>, Box<HNode>),
+    View(Vec<Lazy>, Vec<SelectionItem>, Box<HNode>),
 }
 
 impl HNode {
@@ -1626,7 +1636,7 @@ fn huge_case(u: &mut Input) {
                     0,
                 )
                 .unwrap();
-                let mut key0 = vec![SelElem::Index(0)];
+                let mut key0 = vec![SelectionItem::Index(0)];
                 key0.extend(key.iter().cloned());
                 let got = stack.write_dyn(&sel(&key0), ndarray::arr0(1.0).into_dyn().view());
                 if let Err(e) = got {

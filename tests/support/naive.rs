@@ -20,7 +20,7 @@
 //!
 //! Include it with `#[path = "support/naive.rs"] mod naive;`.
 
-use lazy_datasets::{ErrorKind, SelElem};
+use lazy_datasets::{ErrorKind, SelectionItem};
 use ndarray::{ArrayD, IxDyn};
 
 /// An N-d array: a shape and its elements in row-major order.
@@ -159,25 +159,28 @@ pub fn slice_positions(
 /// The key with its ellipsis (or, without one, the missing trailing axes)
 /// expanded into full slices: one element per axis, plus the newaxis
 /// entries. Two ellipses or too many indices are index errors.
-pub fn expand_key(shape: &[usize], key: &[SelElem]) -> Result<Vec<SelElem>, ErrorKind> {
-    let ellipses = key.iter().filter(|e| **e == SelElem::Ellipsis).count();
+pub fn expand_key(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<SelectionItem>, ErrorKind> {
+    let ellipses = key
+        .iter()
+        .filter(|e| **e == SelectionItem::Ellipsis)
+        .count();
     if ellipses > 1 {
         return Err(ErrorKind::Index);
     }
-    let consuming = |e: &SelElem| {
+    let consuming = |e: &SelectionItem| {
         matches!(
             e,
-            SelElem::Index(_) | SelElem::Slice { .. } | SelElem::List(_)
+            SelectionItem::Index(_) | SelectionItem::Slice { .. } | SelectionItem::List(_)
         )
     };
     let consumed = key.iter().filter(|e| consuming(e)).count();
     if consumed > shape.len() {
         return Err(ErrorKind::Index);
     }
-    let full = SelElem::slice(None, None, None);
+    let full = SelectionItem::slice(None, None, None);
     let mut expanded = Vec::new();
     for e in key {
-        if *e == SelElem::Ellipsis {
+        if *e == SelectionItem::Ellipsis {
             expanded.extend(std::iter::repeat_n(full.clone(), shape.len() - consumed));
         } else {
             expanded.push(e.clone());
@@ -191,19 +194,19 @@ pub fn expand_key(shape: &[usize], key: &[SelElem]) -> Result<Vec<SelElem>, Erro
 
 /// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
 /// element after the ellipsis is expanded and missing trailing axes are added.
-pub fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, ErrorKind> {
+pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>, ErrorKind> {
     let expanded = expand_key(shape, key)?;
     let mut axes = shape.iter().copied();
     let mut picks = Vec::new();
     for e in &expanded {
         picks.push(match e {
-            SelElem::NewAxis => Pick::Unit,
-            SelElem::Ellipsis => unreachable!("expanded above"),
-            SelElem::Index(i) => Pick::Fixed(wrap_index(*i, axes.next().unwrap())?),
-            SelElem::Slice { start, stop, step } => {
+            SelectionItem::NewAxis => Pick::Unit,
+            SelectionItem::Ellipsis => unreachable!("expanded above"),
+            SelectionItem::Index(i) => Pick::Fixed(wrap_index(*i, axes.next().unwrap())?),
+            SelectionItem::Slice { start, stop, step } => {
                 Pick::Along(slice_positions(*start, *stop, *step, axes.next().unwrap())?)
             }
-            SelElem::List(l) => {
+            SelectionItem::List(l) => {
                 let n = axes.next().unwrap();
                 Pick::Along(
                     l.iter()
@@ -218,7 +221,7 @@ pub fn naive_resolve(shape: &[usize], key: &[SelElem]) -> Result<Vec<Pick>, Erro
 }
 
 /// `a[key]` by enumerating every output position.
-pub fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelElem]) -> Result<Naive<T>, ErrorKind> {
+pub fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelectionItem]) -> Result<Naive<T>, ErrorKind> {
     let picks = naive_resolve(&a.shape, key)?;
     let shape: Vec<usize> = picks
         .iter()
@@ -281,7 +284,7 @@ pub fn naive_broadcast<V: Clone>(
 /// in C order (later ones win).
 pub fn naive_assignments<V: Clone>(
     map: &Naive<Loc>,
-    key: &[SelElem],
+    key: &[SelectionItem],
     value: &Naive<V>,
 ) -> Result<Vec<(Loc, V)>, ErrorKind> {
     let targets = naive_read(map, key)?;

@@ -3,7 +3,7 @@
 //! backends (each includes this file with `#[path]`).
 #![allow(dead_code)]
 
-use lazy_core::{Dataset, DatasetExt, DatasetMut, DatasetMutExt, DynSelection, SelElem};
+use lazy_core::{Dataset, DatasetExt, DatasetMut, DatasetMutExt, DynSelection, SelectionItem};
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -28,7 +28,7 @@ pub fn index(rng: &mut SmallRng, n: usize) -> isize {
 }
 
 /// A random key for a dataset of shape `shape`.
-pub fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
+pub fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelectionItem> {
     let ndim = shape.len();
     let consumed = rng.random_range(0..=ndim);
     let mut elems = Vec::new();
@@ -40,17 +40,17 @@ pub fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
     };
     for k in 0..=consumed {
         if ellipsis_at == Some(k) {
-            elems.push(SelElem::Ellipsis);
+            elems.push(SelectionItem::Ellipsis);
         }
         while rng.random_bool(0.12) {
-            elems.push(SelElem::NewAxis);
+            elems.push(SelectionItem::NewAxis);
         }
         if k == consumed {
             break;
         }
         let n = shape[axis_of(k)];
         let elem = match rng.random_range(0..10) {
-            0..=1 if n > 0 => SelElem::Index(index(rng, n)),
+            0..=1 if n > 0 => SelectionItem::Index(index(rng, n)),
             2..=5 => {
                 let bound = |rng: &mut SmallRng| {
                     rng.random_bool(0.7)
@@ -62,13 +62,13 @@ pub fn key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelElem> {
                     let s = irange(rng, 1, 4);
                     Some(if rng.random_bool(0.5) { -s } else { s })
                 };
-                SelElem::slice(bound(rng), bound(rng), step)
+                SelectionItem::slice(bound(rng), bound(rng), step)
             }
             6..=8 if n > 0 => {
                 let len = rng.random_range(1..=6);
-                SelElem::List((0..len).map(|_| index(rng, n)).collect())
+                SelectionItem::List((0..len).map(|_| index(rng, n)).collect())
             }
-            _ => SelElem::FULL,
+            _ => SelectionItem::FULL,
         };
         elems.push(elem);
     }
@@ -83,26 +83,26 @@ pub fn sparse_key(
     shape: &[usize],
     max_list: usize,
     long_steps: bool,
-) -> Vec<SelElem> {
+) -> Vec<SelectionItem> {
     let kinds = if long_steps { 5 } else { 4 };
     shape
         .iter()
         .map(|&n| match rng.random_range(0..kinds) {
-            0 | 1 => SelElem::List(
+            0 | 1 => SelectionItem::List(
                 (0..rng.random_range(1..max_list))
                     .map(|_| irange(rng, -(n as isize), n as isize))
                     .collect(),
             ),
-            2 => SelElem::slice(None, None, Some(-irange(rng, 1, 4))),
-            3 if long_steps => SelElem::slice(None, None, Some(irange(rng, 50, 900))),
-            _ => SelElem::FULL,
+            2 => SelectionItem::slice(None, None, Some(-irange(rng, 1, 4))),
+            3 if long_steps => SelectionItem::slice(None, None, Some(irange(rng, 50, 900))),
+            _ => SelectionItem::FULL,
         })
         .collect()
 }
 
 /// Reads `key` from both and compares results or error kinds; returns whether
 /// the key was valid. `what` names the dataset under test in messages.
-pub fn check_read<A, B>(backend: &A, reference: &B, key: &[SelElem], what: &str) -> bool
+pub fn check_read<A, B>(backend: &A, reference: &B, key: &[SelectionItem], what: &str) -> bool
 where
     A: Dataset,
     B: Dataset<Elem = A::Elem>,
@@ -126,7 +126,7 @@ where
 pub fn check_write<A, B>(
     backend: &mut A,
     reference: &mut B,
-    key: &[SelElem],
+    key: &[SelectionItem],
     rng: &mut SmallRng,
     value: &impl Fn(&mut SmallRng) -> A::Elem,
     what: &str,

@@ -12,12 +12,13 @@
 
 use ndarray::{ArrayViewMutD, Zip};
 
+use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::Dataset;
-use crate::element::{zeroed, Element};
+use crate::dataset::{CheckedRegion, Dataset};
+use crate::element::Element;
 use crate::error::Result;
+use crate::ext::DatasetExt;
 use crate::ops::{common_shape, max_hint};
-use crate::region::Region;
 
 /// The element-wise logical OR of N datasets of one shape: an element is
 /// `true` where any source is non-zero (NaN counts as non-zero, as in NumPy).
@@ -60,10 +61,9 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, bool>) -> Result<()> {
-        region.check_shape(&self.shape)?;
+    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, bool>) -> Result<()> {
         let block = max_hint(&self.sources).max(BLOCK_ELEMS);
-        for_each_block(region, out, block, &|region, mut out| {
+        for_each_block(&region, out, block, &|region, mut out| {
             out.fill(false);
             let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
             for source in &self.sources {
@@ -81,4 +81,4 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
     }
 }
 
-crate::dataset_methods!(BooleanOr<D>);
+crate::backend::dataset_methods!(BooleanOr<D>);

@@ -1,17 +1,23 @@
 //! Views over datasets: each one a lazy dataset that maps a region of itself
 //! to regions of its sources and reads (or writes) only those.
 //!
-//! - [`Stacked`](stacked::Stacked): N same-shape datasets along a new axis; read and write.
-//! - [`Scaled`](scaled::Scaled): `source * factor`; read, and write with the inverse.
-//! - [`Sum`](sum::Sum): element-wise sum; read-only.
-//! - [`BooleanOr`](boolean_or::BooleanOr): element-wise logical OR; read-only.
-//! - [`Sliced`](sliced::Sliced): a lazy selection of a dataset; read and write.
+//! - [`Stacked`]: N same-shape datasets along a new axis; read and write.
+//! - [`Scaled`]: `source * factor`; read, and write with the inverse.
+//! - [`Sum`]: element-wise sum; read-only.
+//! - [`BooleanOr`]: element-wise logical OR; read-only.
+//! - [`Sliced`]: a lazy selection of a dataset; read and write.
 
-pub mod boolean_or;
-pub mod scaled;
-pub mod sliced;
-pub mod stacked;
-pub mod sum;
+mod boolean_or;
+mod scaled;
+mod sliced;
+mod stacked;
+mod sum;
+
+pub use boolean_or::BooleanOr;
+pub use scaled::Scaled;
+pub use sliced::Sliced;
+pub use stacked::Stacked;
+pub use sum::{Sum, Summable};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};

@@ -15,11 +15,12 @@
 use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
 use num_traits::{AsPrimitive, Float};
 
+use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{Dataset, DatasetMut};
-use crate::element::{zeroed, Element};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::region::Region;
+use crate::ext::{DatasetExt, DatasetMutExt};
 
 /// Reads `source * factor` as `F` (an integer source reads as floats, as NumPy
 /// promotes); writes `value / factor` converted back to the source's element
@@ -81,10 +82,10 @@ where
         self.source.shape()
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, F>) -> Result<()> {
+    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, F>) -> Result<()> {
         let factor = self.factor;
         let block = self.source.block_hint().max(BLOCK_ELEMS);
-        for_each_block(region, out, block, &|region, mut out| {
+        for_each_block(&region, out, block, &|region, mut out| {
             let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
             self.source.read_into(region, raw.view_mut())?;
             Zip::from(&mut out)
@@ -105,26 +106,24 @@ where
     F: Float + Element + AsPrimitive<D::Elem>,
     D::Elem: AsPrimitive<F>,
 {
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, F>) -> Result<()> {
-        self.validate_write(region)?;
-        region.check_out(src.shape())?;
+    fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let factor = self.factor;
         // `src` may be a broadcast scalar: allocate its full size fallibly.
         let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
         Zip::from(&mut raw)
             .and(&src)
             .for_each(|r, &v| *r = (v / factor).as_());
-        self.source.write_from(region, raw.view())
+        self.source.write_from(&region, raw.view())
     }
 
-    fn validate_write(&self, region: &Region) -> Result<()> {
+    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         if self.factor == F::zero() {
             return Err(Error::value(
                 "cannot write through a Scaled view with factor 0: the inverse scaling is undefined",
             ));
         }
-        self.source.validate_write(region)
+        self.source.validate_write(&region)
     }
 }
 
-crate::dataset_methods!(Scaled<D, F>);
+crate::backend::dataset_methods!(Scaled<D, F>);

@@ -1,7 +1,7 @@
 //! [`Stacked`]: N same-shape datasets joined along a new axis, like `np.stack`.
 //!
 //! ```
-//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem, Stacked};
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem, Stacked};
 //! use ndarray::array;
 //!
 //! let (mut x, mut y, mut z) = (array![1.0, 2.0], array![3.0, 4.0], array![5.0, 6.0]);
@@ -9,7 +9,7 @@
 //! assert_eq!(xyz.shape(), &[2, 3]);
 //! assert_eq!(xyz.read_all().unwrap(), array![[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]);
 //! // Write the first row back: x[0], y[0], z[0] change.
-//! xyz.write(DynSelection::from(vec![SelElem::Index(0)]), &array![-1.0, -3.0, -5.0]).unwrap();
+//! xyz.write(DynSelection::from(vec![SelectionItem::Index(0)]), &array![-1.0, -3.0, -5.0]).unwrap();
 //! drop(xyz);
 //! assert_eq!((x[0], y[0], z[0]), (-1.0, -3.0, -5.0));
 //! ```
@@ -20,11 +20,12 @@ use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
 use typenum::{Add1, B1};
 
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::error::{Error, Result};
+use crate::ext::{DatasetExt, DatasetMutExt};
 use crate::ops::{common_shape, max_hint};
 use crate::rank::Rank;
-use crate::region::{AxisSel, Region};
+use crate::region::{AxisSelection, Region};
 
 /// N datasets of one shape and element type stacked along a new axis: rank
 /// `Add1<D::Rank>`. Reads and writes go to the selected sources only; the
@@ -94,10 +95,13 @@ impl<D: Dataset> Stacked<D> {
         self.sources
     }
 
-    /// The selection along the stacked axis and the region of each source.
-    fn split(&self, region: &Region) -> Result<(AxisSel, Region)> {
-        region.check_shape(&self.shape)?;
-        region.split_axis(self.axis)
+    /// Where the stacked axis is in the output of `region` (a canonical
+    /// region of this stack that keeps it).
+    fn out_axis(&self, region: &Region) -> Result<Axis> {
+        region
+            .out_axis(self.axis)
+            .map(Axis)
+            .ok_or_else(|| Error::index("the stacked axis is not in the output"))
     }
 
     fn source(&self, i: usize) -> Result<&D> {
@@ -120,17 +124,20 @@ where
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
-        region.check_shape(&self.shape)?;
+    fn read_region(
+        &self,
+        region: CheckedRegion<'_>,
+        out: ArrayViewMutD<'_, D::Elem>,
+    ) -> Result<()> {
         // Blocks keep each piece of the output in cache while every source
         // writes its part of it.
         let block = max_hint(&self.sources).max(BLOCK_ELEMS);
-        for_each_block(region, out, block, &|region, mut out| {
+        for_each_block(&region, out, block, &|region, mut out| {
             let (sel, inner) = region.split_axis(self.axis)?;
-            if let AxisSel::Index(i) = sel {
+            if let AxisSelection::Index(i) = sel {
                 return self.source(i)?.read_into(&inner, out);
             }
-            let out_axis = Axis(region.out_axis(self.axis));
+            let out_axis = self.out_axis(region)?;
             for (k, i) in sel.positions().enumerate() {
                 self.source(i)?
                     .read_into(&inner, out.index_axis_mut(out_axis, k))?;
@@ -150,14 +157,17 @@ where
     D::Rank: Add<B1>,
     Add1<D::Rank>: Rank,
 {
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
-        self.validate_write(region)?;
-        region.check_out(src.shape())?;
-        let (sel, inner) = self.split(region)?;
-        if let AxisSel::Index(i) = sel {
+    fn write_region(
+        &mut self,
+        region: CheckedRegion<'_>,
+        src: ArrayViewD<'_, D::Elem>,
+    ) -> Result<()> {
+        // `write_from` ran `check_write`: every target accepts its part.
+        let (sel, inner) = region.split_axis(self.axis)?;
+        if let AxisSelection::Index(i) = sel {
             return self.source_mut(i)?.write_from(&inner, src);
         }
-        let src_axis = Axis(region.out_axis(self.axis));
+        let src_axis = self.out_axis(&region)?;
         for (k, i) in sel.positions().enumerate() {
             let part = src.index_axis(src_axis, k);
             self.source_mut(i)?.write_from(&inner, part)?;
@@ -165,8 +175,8 @@ where
         Ok(())
     }
 
-    fn validate_write(&self, region: &Region) -> Result<()> {
-        let (sel, inner) = self.split(region)?;
+    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
+        let (sel, inner) = region.split_axis(self.axis)?;
         let mut seen = vec![false; self.sources.len()];
         for i in sel.positions() {
             match seen.get_mut(i) {
@@ -191,4 +201,4 @@ fn no_source(i: usize, n: usize) -> Error {
     Error::index(format!("no dataset {i} in a stack of {n}"))
 }
 
-crate::dataset_methods!(Stacked<D>);
+crate::backend::dataset_methods!(Stacked<D>);

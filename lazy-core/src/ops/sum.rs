@@ -10,12 +10,13 @@
 
 use ndarray::{ArrayViewMutD, Zip};
 
+use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::Dataset;
-use crate::element::{zeroed, Element};
+use crate::dataset::{CheckedRegion, Dataset};
+use crate::element::Element;
 use crate::error::Result;
+use crate::ext::DatasetExt;
 use crate::ops::{common_shape, max_hint};
-use crate::region::Region;
 
 /// An element type that can be summed: integers (wrapping on overflow, as
 /// NumPy's fixed-width integers do) and floats. Not `bool`.
@@ -106,10 +107,13 @@ where
         &self.shape
     }
 
-    fn read_into(&self, region: &Region, out: ArrayViewMutD<'_, D::Elem>) -> Result<()> {
-        region.check_shape(&self.shape)?;
+    fn read_region(
+        &self,
+        region: CheckedRegion<'_>,
+        out: ArrayViewMutD<'_, D::Elem>,
+    ) -> Result<()> {
         let block = max_hint(&self.sources).max(BLOCK_ELEMS);
-        for_each_block(region, out, block, &|region, mut out| {
+        for_each_block(&region, out, block, &|region, mut out| {
             let mut sources = self.sources.iter();
             if let Some(first) = sources.next() {
                 first.read_into(region, out.view_mut())?;
@@ -130,4 +134,4 @@ where
     }
 }
 
-crate::dataset_methods!(Sum<D>);
+crate::backend::dataset_methods!(Sum<D>);

@@ -2,7 +2,7 @@
 //! random NumPy-style keys, and comparisons against an in-memory reference.
 #![allow(dead_code)]
 
-use lazy_core::Dyn;
+use lazy_core::{Dyn, ReadWrite};
 use lazy_hdf5::{H5Dataset, H5Element};
 use ndarray::ArrayD;
 use rand::rngs::SmallRng;
@@ -24,7 +24,7 @@ pub fn create<T: H5Element>(
     data: &ArrayD<T>,
     layout: Layout,
     rng: &mut SmallRng,
-) -> H5Dataset<T, Dyn> {
+) -> H5Dataset<T, Dyn, ReadWrite> {
     let shape = data.shape().to_vec();
     let builder = file.new_dataset::<T>();
     let ds = if shape.is_empty() {
@@ -50,7 +50,7 @@ pub fn create<T: H5Element>(
     if !data.is_empty() {
         ds.write(data.view()).unwrap();
     }
-    let opened = H5Dataset::<T, Dyn>::open(file, name).unwrap();
+    let opened = H5Dataset::<T, Dyn>::open_rw(file, name).unwrap();
     assert_eq!(opened.shape(), &shape[..]);
     opened
 }

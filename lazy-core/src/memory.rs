@@ -7,26 +7,26 @@
 //! order and duplicates work.
 //!
 //! ```
-//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelElem};
+//! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem};
 //! use ndarray::{array, ArcArray1};
 //!
 //! let shared: ArcArray1<f32> = array![1.0, 2.0, 3.0].into_shared();
-//! let key = DynSelection::from(vec![SelElem::List(vec![2, 0])]);
+//! let key = DynSelection::from(vec![SelectionItem::List(vec![2, 0])]);
 //! assert_eq!(shared.read_dyn(&key).unwrap(), array![3.0, 1.0].into_dyn());
 //!
 //! let mut owned = ndarray::Array2::<u16>::zeros((2, 3));
-//! let cols = DynSelection::from(vec![SelElem::FULL, SelElem::List(vec![2, 0])]);
+//! let cols = DynSelection::from(vec![SelectionItem::FULL, SelectionItem::List(vec![2, 0])]);
 //! owned.write_dyn(&cols, array![5u16].into_dyn().view()).unwrap();
 //! assert_eq!(owned, array![[5, 0, 5], [5, 0, 5]]);
 //! ```
 
 use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Axis, Data, DataMut, IxDyn, RawData, Slice};
 
-use crate::dataset::{Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::element::Element;
 use crate::error::Result;
 use crate::rank::DimRank;
-use crate::region::{AxisSel, Region};
+use crate::region::{AxisSelection, Region};
 
 impl<A, S, D> Dataset for ArrayBase<S, D>
 where
@@ -41,14 +41,8 @@ where
         ArrayBase::shape(self)
     }
 
-    fn read_into(&self, region: &Region, mut out: ArrayViewMutD<'_, A>) -> Result<()> {
-        region.check_shape(ArrayBase::shape(self))?;
-        region.check_out(out.shape())?;
-        if out.is_empty() {
-            // Nothing to copy, however long the lists on other axes.
-            return Ok(());
-        }
-        let (src, lists) = select(self.view().into_dyn(), region);
+    fn read_region(&self, region: CheckedRegion<'_>, mut out: ArrayViewMutD<'_, A>) -> Result<()> {
+        let (src, lists) = select(self.view().into_dyn(), &region);
         copy_lists(&lists, 0, true, src, out.view_mut());
         Ok(())
     }
@@ -64,13 +58,8 @@ where
     S: DataMut<Elem = A> + Sync,
     D: DimRank,
 {
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, A>) -> Result<()> {
-        region.check_shape(ArrayBase::shape(self))?;
-        region.check_out(src.shape())?;
-        if src.is_empty() {
-            return Ok(());
-        }
-        let (dst, lists) = select(self.view_mut().into_dyn(), region);
+    fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, A>) -> Result<()> {
+        let (dst, lists) = select(self.view_mut().into_dyn(), &region);
         copy_lists(&lists, 0, false, src, dst);
         Ok(())
     }
@@ -86,19 +75,19 @@ fn select<S: RawData>(
     region: &Region,
 ) -> (ArrayBase<S, IxDyn>, ListAxes<'_>) {
     // The region was checked against this array's shape, so every position is
-    // in bounds.
+    // in bounds, and is canonical, so the output axes are the kept axes in order.
     let mut lists = Vec::new();
     let mut axis = 0;
     for sel in region.axes() {
         match sel {
-            AxisSel::Index(i) => {
+            AxisSelection::Index(i) => {
                 a = a.index_axis_move(Axis(axis), *i);
                 continue;
             }
-            AxisSel::Range { start, step, len } => {
+            AxisSelection::Range { start, step, len } => {
                 a.slice_axis_inplace(Axis(axis), range_slice(*start, *step, *len));
             }
-            AxisSel::List(list) => lists.push((axis, list.as_slice())),
+            AxisSelection::List(list) => lists.push((axis, list.as_slice())),
         }
         axis += 1;
     }

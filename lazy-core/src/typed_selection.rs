@@ -1,6 +1,6 @@
 //! Typed selections: what `sel!` builds, with the rank arithmetic in the type.
 //!
-//! A [`Sel<C, Dr, A>`](Sel) is a list of [`SelElem`]s whose type records how
+//! A [`TypedSelection<C, Dr, A>`](TypedSelection) is a list of [`SelectionItem`]s whose type records how
 //! many axes of a dataset it consumes (`C`: integers, ranges and lists), how
 //! many of those it drops (`Dr`: integers) and how many it adds (`A`:
 //! newaxis), as typenum numbers. Applied to a dataset of rank `R` it produces
@@ -8,20 +8,20 @@
 //! than a dataset has is a compile error ([`FitsRank`]). On a [`Dyn`] dataset
 //! every check moves to run time and the output is `Dyn`.
 //!
-//! The effect of each element comes from its type through [`SelArg`], as
+//! The effect of each element comes from its type through [`IntoSelectionItem`], as
 //! ndarray's `SliceNextDim` does: an integer consumes an axis and drops it, a
 //! range or a list consumes one and keeps it, [`NewAxis`] adds one. The
-//! `sel!` macro of the facade crate writes the [`Sel::push`] chain for you:
+//! `sel!` macro of the facade crate writes the [`TypedSelection::push`] chain for you:
 //! `sel![-1, NewAxis, ..;-1]` is the selection below.
 //!
 //! ```
-//! use lazy_core::typed::{NewAxis, Sel, Slice};
+//! use lazy_core::{NewAxis, TypedSelection, Slice};
 //! use lazy_core::DatasetExt;
 //! use ndarray::{array, Array2};
 //!
 //! let a = array![[1, 2, 3], [4, 5, 6]];
 //! // NumPy: a[-1, np.newaxis, ::-1]
-//! let key = Sel::new().push(-1).push(NewAxis).push(Slice::new(None, None, -1));
+//! let key = TypedSelection::new().push(-1).push(NewAxis).push(Slice::new(None, None, -1));
 //! let last_reversed: Array2<i32> = a.read(key).unwrap();
 //! assert_eq!(last_reversed, array![[6, 5, 4]]);
 //! ```
@@ -33,71 +33,71 @@ use std::ops::{Add, Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeT
 use typenum::{Diff, Sum, Unsigned, U0, U1};
 
 use crate::rank::{Dyn, Rank};
-use crate::selection::{DynSelection, SelElem, Selection};
+use crate::selection::{DynSelection, Selection, SelectionItem};
 
 /// A selection whose type says how many axes it consumes (`C`), drops (`Dr`)
-/// and adds (`A`); made by `sel!` or by chaining [`push`](Sel::push).
+/// and adds (`A`); made by `sel!` or by chaining [`push`](TypedSelection::push).
 ///
 /// It implements [`Selection<R>`] for every rank `R` with at least `C` axes
 /// (and for [`Dyn`]), with output rank `R - Dr + A`.
 ///
 /// ```
-/// use lazy_core::typed::Sel;
-/// use lazy_core::{DatasetExt, SelElem};
+/// use lazy_core::TypedSelection;
+/// use lazy_core::{DatasetExt, SelectionItem};
 /// use ndarray::{array, Array1};
 ///
 /// let a = array![[1, 2], [3, 4], [5, 6]];
 /// // NumPy: a[1:, 0]
-/// let key = Sel::new().push(1..).push(0);
-/// assert_eq!(key.elems(), &[SelElem::slice(Some(1), None, None), SelElem::Index(0)]);
+/// let key = TypedSelection::new().push(1..).push(0);
+/// assert_eq!(key.elems(), &[SelectionItem::slice(Some(1), None, None), SelectionItem::Index(0)]);
 /// let col: Array1<i32> = a.read(&key).unwrap();
 /// assert_eq!(col, array![3, 5]);
 /// ```
-pub struct Sel<C = U0, Dr = U0, A = U0> {
-    elems: Vec<SelElem>,
+pub struct TypedSelection<C = U0, Dr = U0, A = U0> {
+    elems: Vec<SelectionItem>,
     counts: PhantomData<Counts<C, Dr, A>>,
 }
 
-/// The counts as a phantom type; a function type, so that `Sel` is `Send`
+/// The counts as a phantom type; a function type, so that `TypedSelection` is `Send`
 /// and `Sync` whatever the counts are.
 type Counts<C, Dr, A> = fn() -> (C, Dr, A);
 
-/// What [`Sel::push`] gives for an element of type `T`: each count plus the
-/// element's [`SelArg`] count.
-pub type Pushed<C, Dr, A, T> = Sel<
-    Sum<C, <T as SelArg>::Consumes>,
-    Sum<Dr, <T as SelArg>::Drops>,
-    Sum<A, <T as SelArg>::Adds>,
+/// What [`TypedSelection::push`] gives for an element of type `T`: each count plus the
+/// element's [`IntoSelectionItem`] count.
+pub type Pushed<C, Dr, A, T> = TypedSelection<
+    Sum<C, <T as IntoSelectionItem>::Consumes>,
+    Sum<Dr, <T as IntoSelectionItem>::Drops>,
+    Sum<A, <T as IntoSelectionItem>::Adds>,
 >;
 
-impl Sel {
+impl TypedSelection {
     /// The empty selection (`[...]`): everything, consuming no axis.
     pub fn new() -> Self {
-        Sel {
+        TypedSelection {
             elems: Vec::new(),
             counts: PhantomData,
         }
     }
 }
 
-impl Default for Sel {
+impl Default for TypedSelection {
     fn default() -> Self {
-        Sel::new()
+        TypedSelection::new()
     }
 }
 
-impl<C, Dr, A> Sel<C, Dr, A> {
+impl<C, Dr, A> TypedSelection<C, Dr, A> {
     /// Appends one element; the counts of the result add the element's
-    /// [`SelArg`] counts.
+    /// [`IntoSelectionItem`] counts.
     ///
     /// ```
-    /// use lazy_core::typed::{Ellipsis, NewAxis, Sel};
+    /// use lazy_core::{Ellipsis, NewAxis, TypedSelection};
     /// use lazy_core::{DatasetExt, Dyn};
     /// use ndarray::{Array3, ArrayD};
     ///
     /// let a = Array3::<u8>::zeros((2, 3, 4));
     /// // NumPy: a[..., [3, 0], np.newaxis]
-    /// let key = Sel::new().push(Ellipsis).push(vec![3, 0]).push(NewAxis);
+    /// let key = TypedSelection::new().push(Ellipsis).push(vec![3, 0]).push(NewAxis);
     /// assert_eq!(a.read(&key).unwrap().shape(), &[2, 3, 2, 1]);
     /// // On a dataset whose rank is known only at run time the output is `Dyn`.
     /// let d: ArrayD<u8> = a.into_dyn();
@@ -106,20 +106,20 @@ impl<C, Dr, A> Sel<C, Dr, A> {
     /// ```
     pub fn push<T>(mut self, arg: T) -> Pushed<C, Dr, A, T>
     where
-        T: SelArg,
+        T: IntoSelectionItem,
         C: Add<T::Consumes>,
         Dr: Add<T::Drops>,
         A: Add<T::Adds>,
     {
         self.elems.push(arg.into_elem());
-        Sel {
+        TypedSelection {
             elems: self.elems,
             counts: PhantomData,
         }
     }
 
     /// The elements of the selection, in order.
-    pub fn elems(&self) -> &[SelElem] {
+    pub fn elems(&self) -> &[SelectionItem] {
         &self.elems
     }
 
@@ -129,26 +129,26 @@ impl<C, Dr, A> Sel<C, Dr, A> {
     }
 }
 
-impl<C, Dr, A> Clone for Sel<C, Dr, A> {
+impl<C, Dr, A> Clone for TypedSelection<C, Dr, A> {
     fn clone(&self) -> Self {
-        Sel {
+        TypedSelection {
             elems: self.elems.clone(),
             counts: PhantomData,
         }
     }
 }
 
-impl<C, Dr, A> PartialEq for Sel<C, Dr, A> {
+impl<C, Dr, A> PartialEq for TypedSelection<C, Dr, A> {
     fn eq(&self, other: &Self) -> bool {
         self.elems == other.elems
     }
 }
 
-impl<C, Dr, A> Eq for Sel<C, Dr, A> {}
+impl<C, Dr, A> Eq for TypedSelection<C, Dr, A> {}
 
-impl<C: Unsigned, Dr: Unsigned, A: Unsigned> fmt::Debug for Sel<C, Dr, A> {
+impl<C: Unsigned, Dr: Unsigned, A: Unsigned> fmt::Debug for TypedSelection<C, Dr, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sel")
+        f.debug_struct("TypedSelection")
             .field("consumes", &C::USIZE)
             .field("drops", &Dr::USIZE)
             .field("adds", &A::USIZE)
@@ -157,13 +157,13 @@ impl<C: Unsigned, Dr: Unsigned, A: Unsigned> fmt::Debug for Sel<C, Dr, A> {
     }
 }
 
-impl<C, Dr, A> From<Sel<C, Dr, A>> for DynSelection {
-    fn from(sel: Sel<C, Dr, A>) -> Self {
+impl<C, Dr, A> From<TypedSelection<C, Dr, A>> for DynSelection {
+    fn from(sel: TypedSelection<C, Dr, A>) -> Self {
         sel.into_dyn()
     }
 }
 
-/// The output rank of a [`Sel<C, Dr, A>`](Sel) applied to rank `R`: the axes
+/// The output rank of a [`TypedSelection<C, Dr, A>`](TypedSelection) applied to rank `R`: the axes
 /// the selection does not reach, plus the ones it keeps, plus the new ones.
 type OutRank<R, C, Dr, A> = Sum<Sum<Rest<R, C>, Diff<C, Dr>>, A>;
 
@@ -182,14 +182,14 @@ macro_rules! selection_impls {
             OutRank<R, C, Dr, A>: Rank,
         {
             type Out = OutRank<R, C, Dr, A>;
-            fn elems(&self) -> &[SelElem] {
+            fn elems(&self) -> &[SelectionItem] {
                 &self.elems
             }
         }
     )*};
 }
 
-selection_impls!(Sel<C, Dr, A>, &Sel<C, Dr, A>);
+selection_impls!(TypedSelection<C, Dr, A>, &TypedSelection<C, Dr, A>);
 
 /// A number of axes, as a type that reads well in compile errors: a
 /// selection consuming two axes and a rank-1 dataset meet as `Axes<2>` and
@@ -200,7 +200,7 @@ pub struct Axes<const N: usize>;
 /// Maps a typenum number of axes to [`Axes<N>`](Axes), and [`Dyn`] to itself.
 ///
 /// ```
-/// use lazy_core::typed::{AxisCount, Axes};
+/// use lazy_core::{AxisCount, Axes};
 /// let _: <typenum::U3 as AxisCount>::Axes = Axes::<3>;
 /// ```
 #[diagnostic::on_unimplemented(
@@ -227,7 +227,7 @@ impl AxisCount for Dyn {
 /// mentions only the `Dyn` impl, which says how to defer the check.
 ///
 /// ```
-/// use lazy_core::typed::{Axes, FitsRank};
+/// use lazy_core::{Axes, FitsRank};
 /// use lazy_core::Dyn;
 ///
 /// fn fits<C: FitsRank<R>, R>() {}
@@ -291,19 +291,19 @@ fits_rank!([] U0 = 0 U1 = 1 U2 = 2 U3 = 3 U4 = 4 U5 = 5 U6 = 6 U7 = 7 U8 = 8
 /// Ranges here have NumPy's meaning: negative bounds count from the end.
 ///
 /// ```
-/// use lazy_core::typed::SelArg;
-/// use lazy_core::SelElem;
+/// use lazy_core::IntoSelectionItem;
+/// use lazy_core::SelectionItem;
 ///
-/// assert_eq!(SelArg::into_elem(-1i32), SelElem::Index(-1));
-/// assert_eq!(SelArg::into_elem(2usize..), SelElem::slice(Some(2), None, None));
-/// assert_eq!(SelArg::into_elem(&[3u8, 0][..]), SelElem::List(vec![3, 0]));
+/// assert_eq!(IntoSelectionItem::into_elem(-1i32), SelectionItem::Index(-1));
+/// assert_eq!(IntoSelectionItem::into_elem(2usize..), SelectionItem::slice(Some(2), None, None));
+/// assert_eq!(IntoSelectionItem::into_elem(&[3u8, 0][..]), SelectionItem::List(vec![3, 0]));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot select along an axis",
     label = "expected an integer, a range, a list of integers, `...` or `NewAxis`",
     note = "`sel!` takes integers (`3`, `-1`, `i`), ranges with an optional step (`1..10;2`, `..;-1`), lists (`[4, 0, 2]`, `&[isize]`, `Vec<usize>`), `...` and `NewAxis`, as NumPy indexing does"
 )]
-pub trait SelArg {
+pub trait IntoSelectionItem {
     /// Axes of the dataset this element consumes (0 or 1).
     type Consumes: Unsigned;
     /// Consumed axes that do not appear in the output (1 for an integer).
@@ -312,7 +312,7 @@ pub trait SelArg {
     type Adds: Unsigned;
 
     /// The element in runtime form.
-    fn into_elem(self) -> SelElem;
+    fn into_elem(self) -> SelectionItem;
 }
 
 /// An integer type usable as an index, a range bound, a step or a list entry
@@ -320,24 +320,24 @@ pub trait SelArg {
 /// such an index is out of bounds, such a bound is clamped.
 ///
 /// ```
-/// use lazy_core::typed::SelInt;
-/// assert_eq!(SelInt::to_isize(7u8), 7);
-/// assert_eq!(SelInt::to_isize(u128::MAX), isize::MAX);
-/// assert_eq!(SelInt::to_isize(i128::MIN), isize::MIN);
+/// use lazy_core::SelectionInt;
+/// assert_eq!(SelectionInt::to_isize(7u8), 7);
+/// assert_eq!(SelectionInt::to_isize(u128::MAX), isize::MAX);
+/// assert_eq!(SelectionInt::to_isize(i128::MIN), isize::MIN);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an integer type, so it cannot index an axis",
     label = "expected an integer (`isize`, `i32`, `usize`, …)",
     note = "indices, range bounds, steps and list entries in `sel!` are integers, as in NumPy; convert floats explicitly, e.g. `x.round() as isize`"
 )]
-pub trait SelInt: Copy {
+pub trait SelectionInt: Copy {
     /// The value as an `isize`, saturating.
     fn to_isize(self) -> isize;
 }
 
 macro_rules! sel_ints {
     ($($t:ty),*) => {$(
-        impl SelInt for $t {
+        impl SelectionInt for $t {
             #[inline]
             fn to_isize(self) -> isize {
                 // Saturate: past isize, an index is out of bounds and a bound clamps.
@@ -345,12 +345,12 @@ macro_rules! sel_ints {
             }
         }
 
-        impl SelArg for $t {
+        impl IntoSelectionItem for $t {
             type Consumes = U1;
             type Drops = U1;
             type Adds = U0;
-            fn into_elem(self) -> SelElem {
-                SelElem::Index(self.to_isize())
+            fn into_elem(self) -> SelectionItem {
+                SelectionItem::Index(self.to_isize())
             }
         }
     )*};
@@ -368,12 +368,12 @@ sel_ints!(isize, i8, i16, i32, i64, i128, usize, u8, u16, u32, u64, u128);
 /// is NumPy's `[5:1:-2]`, positions 5 and 3.
 ///
 /// ```
-/// use lazy_core::typed::{Sel, Slice};
+/// use lazy_core::{TypedSelection, Slice};
 /// use lazy_core::DatasetExt;
 /// use ndarray::{array, Array1};
 ///
 /// let a = Array1::from_iter(0..8);
-/// let key = |s: Slice| Sel::new().push(s);
+/// let key = |s: Slice| TypedSelection::new().push(s);
 /// assert_eq!(a.read(key(Slice::new(Some(5), Some(1), -2))).unwrap(), array![5, 3]);     // a[5:1:-2]
 /// assert_eq!(a.read(key(Slice::new(None, None, -3))).unwrap(), array![7, 4, 1]);        // a[::-3]
 /// assert_eq!(a.read(key(Slice::new(Some(-3), None, 1))).unwrap(), array![5, 6, 7]);     // a[-3:]
@@ -404,7 +404,7 @@ impl Slice {
     /// so `..=-1` reaches the last element as one expects.
     ///
     /// ```
-    /// use lazy_core::typed::Slice;
+    /// use lazy_core::Slice;
     /// assert_eq!(Slice::inclusive(Some(1), 3, 1), Slice::new(Some(1), Some(4), 1));
     /// assert_eq!(Slice::inclusive(None, -1, 1), Slice::new(None, None, 1));
     /// assert_eq!(Slice::inclusive(Some(-1), -3, -1), Slice::new(Some(-1), Some(-4), -1));
@@ -422,31 +422,31 @@ impl Slice {
     }
 }
 
-impl SelArg for Slice {
+impl IntoSelectionItem for Slice {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
-        SelElem::slice(self.start, self.stop, (self.step != 1).then_some(self.step))
+    fn into_elem(self) -> SelectionItem {
+        SelectionItem::slice(self.start, self.stop, (self.step != 1).then_some(self.step))
     }
 }
 
-impl SelArg for RangeFull {
+impl IntoSelectionItem for RangeFull {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
-        SelElem::FULL
+    fn into_elem(self) -> SelectionItem {
+        SelectionItem::FULL
     }
 }
 
 macro_rules! sel_ranges {
     ($($range:ident => |$r:ident| $slice:expr;)*) => {$(
-        impl<T: SelInt> SelArg for $range<T> {
+        impl<T: SelectionInt> IntoSelectionItem for $range<T> {
             type Consumes = U1;
             type Drops = U0;
             type Adds = U0;
-            fn into_elem(self) -> SelElem {
+            fn into_elem(self) -> SelectionItem {
                 let $r = self;
                 $slice.into_elem()
             }
@@ -462,51 +462,51 @@ sel_ranges! {
     RangeToInclusive => |r| Slice::inclusive(None, r.end.to_isize(), 1);
 }
 
-fn list<T: SelInt>(positions: &[T]) -> SelElem {
-    SelElem::List(positions.iter().map(|p| p.to_isize()).collect())
+fn list<T: SelectionInt>(positions: &[T]) -> SelectionItem {
+    SelectionItem::List(positions.iter().map(|p| p.to_isize()).collect())
 }
 
-impl<T: SelInt> SelArg for Vec<T> {
+impl<T: SelectionInt> IntoSelectionItem for Vec<T> {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
+    fn into_elem(self) -> SelectionItem {
         list(&self)
     }
 }
 
-impl<T: SelInt> SelArg for &Vec<T> {
+impl<T: SelectionInt> IntoSelectionItem for &Vec<T> {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
+    fn into_elem(self) -> SelectionItem {
         list(self)
     }
 }
 
-impl<T: SelInt> SelArg for &[T] {
+impl<T: SelectionInt> IntoSelectionItem for &[T] {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
+    fn into_elem(self) -> SelectionItem {
         list(self)
     }
 }
 
-impl<T: SelInt, const N: usize> SelArg for [T; N] {
+impl<T: SelectionInt, const N: usize> IntoSelectionItem for [T; N] {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
+    fn into_elem(self) -> SelectionItem {
         list(&self)
     }
 }
 
-impl<T: SelInt, const N: usize> SelArg for &[T; N] {
+impl<T: SelectionInt, const N: usize> IntoSelectionItem for &[T; N] {
     type Consumes = U1;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
+    fn into_elem(self) -> SelectionItem {
         list(self)
     }
 }
@@ -515,21 +515,21 @@ impl<T: SelInt, const N: usize> SelArg for &[T; N] {
 /// (`NewAxis` in `sel!`).
 ///
 /// ```
-/// use lazy_core::typed::{NewAxis, Sel};
+/// use lazy_core::{NewAxis, TypedSelection};
 /// use lazy_core::DatasetExt;
 /// use ndarray::{array, Array2};
-/// let col: Array2<i32> = array![1, 2].read(Sel::new().push(..).push(NewAxis)).unwrap();
+/// let col: Array2<i32> = array![1, 2].read(TypedSelection::new().push(..).push(NewAxis)).unwrap();
 /// assert_eq!(col, array![[1], [2]]);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct NewAxis;
 
-impl SelArg for NewAxis {
+impl IntoSelectionItem for NewAxis {
     type Consumes = U0;
     type Drops = U0;
     type Adds = U1;
-    fn into_elem(self) -> SelElem {
-        SelElem::NewAxis
+    fn into_elem(self) -> SelectionItem {
+        SelectionItem::NewAxis
     }
 }
 
@@ -537,20 +537,20 @@ impl SelArg for NewAxis {
 /// (`...` in `sel!`, which allows at most one).
 ///
 /// ```
-/// use lazy_core::typed::{Ellipsis, Sel};
+/// use lazy_core::{Ellipsis, TypedSelection};
 /// use lazy_core::DatasetExt;
 /// use ndarray::{array, Array1};
-/// let last_col: Array1<i32> = array![[1, 2], [3, 4]].read(Sel::new().push(Ellipsis).push(-1)).unwrap();
+/// let last_col: Array1<i32> = array![[1, 2], [3, 4]].read(TypedSelection::new().push(Ellipsis).push(-1)).unwrap();
 /// assert_eq!(last_col, array![2, 4]);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Ellipsis;
 
-impl SelArg for Ellipsis {
+impl IntoSelectionItem for Ellipsis {
     type Consumes = U0;
     type Drops = U0;
     type Adds = U0;
-    fn into_elem(self) -> SelElem {
-        SelElem::Ellipsis
+    fn into_elem(self) -> SelectionItem {
+        SelectionItem::Ellipsis
     }
 }

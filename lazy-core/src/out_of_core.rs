@@ -19,11 +19,12 @@
 
 use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 
+use crate::alloc::{zeroed, zeroed_vec};
 use crate::blocks::for_each_block_seq;
 use crate::dataset::{Dataset, DatasetMut};
-use crate::element::{zeroed, zeroed_vec};
 use crate::error::{Error, Result};
-use crate::region::{AxisSel, Region};
+use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::region::{AxisSelection, Region};
 
 /// An iterator over a dataset in chunks along one axis: each item is the
 /// region read and its data. Made by [`DatasetExt::chunks`](crate::DatasetExt::chunks).
@@ -91,7 +92,7 @@ fn read_chunk<D: Dataset + ?Sized>(
     let shape = dataset.shape();
     let mut axes = Region::full(shape).axes().to_vec();
     if let Some(sel) = axes.get_mut(axis) {
-        *sel = AxisSel::range(start, 1, n);
+        *sel = AxisSelection::range(start, 1, n);
     }
     let region = Region::new(shape.to_vec(), axes)?;
     let mut data = zeroed(region.out_shape())?;

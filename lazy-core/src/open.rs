@@ -1,0 +1,97 @@
+//! Opening stored datasets: read-only and read-write opens as types, and
+//! the checks every backend makes when it opens one.
+//!
+//! A backend's dataset type carries a [`Mode`]: opened with `open` it is
+//! [`ReadOnly`] and has no `DatasetMut` impl, so writing to it does not
+//! compile; opened with `open_rw` (or created) it is [`ReadWrite`]. The
+//! check of what a file holds against the element type and rank asked for
+//! is [`check_open`], so every backend words its errors alike.
+//!
+//! ```
+//! use lazy_core::backend::check_open;
+//! use lazy_core::{DType, Dyn, ErrorKind};
+//! use typenum::U2;
+//!
+//! let what = "dataset \"/x\" in \"a.h5\"";
+//! assert!(check_open::<f64, U2>(what, &[3, 4], Some(DType::F64), "float64").is_ok());
+//! let err = check_open::<f64, U2>(what, &[3], Some(DType::F64), "float64").unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Shape);
+//! assert_eq!(err.to_string(), "shape error: dataset \"/x\" in \"a.h5\" has rank 1 (shape [3]), expected rank 2");
+//! let err = check_open::<f64, Dyn>(what, &[3], Some(DType::I32), "int32").unwrap_err();
+//! assert_eq!(err.to_string(), "value error: dataset \"/x\" in \"a.h5\" holds int32, expected float64");
+//! let err = check_open::<f64, Dyn>(what, &[3], None, "the HDF5 type string").unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Value);
+//! ```
+
+use std::fmt::{self, Debug};
+
+use crate::element::{DType, Element};
+use crate::error::{Error, Result};
+use crate::rank::Rank;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Whether a stored dataset was opened for writing: [`ReadOnly`] or
+/// [`ReadWrite`]. Sealed.
+pub trait Mode: sealed::Sealed + Copy + Default + Debug + Send + Sync + 'static {
+    /// Whether writes are allowed.
+    const WRITABLE: bool;
+}
+
+/// Opened read-only: the dataset type has no `DatasetMut` impl, so writes
+/// do not compile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ReadOnly;
+
+/// Opened for reading and writing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ReadWrite;
+
+impl sealed::Sealed for ReadOnly {}
+impl sealed::Sealed for ReadWrite {}
+
+impl Mode for ReadOnly {
+    const WRITABLE: bool = false;
+}
+
+impl Mode for ReadWrite {
+    const WRITABLE: bool = true;
+}
+
+/// Checks what storage holds against the element type `T` and rank `R`
+/// asked for. `what` names the dataset and where it is (`dataset "/x" in
+/// "a.h5"`), `shape` is its shape, `found` its element type (`None` for a
+/// stored type with no lazy-datasets element type) and `described` the
+/// stored type in the storage's own words.
+///
+/// A rank other than `R` is a [`Shape`](crate::ErrorKind::Shape) error, an
+/// element type other than `T` a [`Value`](crate::ErrorKind::Value) error;
+/// both say what was expected and what was found.
+pub fn check_open<T: Element, R: Rank>(
+    what: impl fmt::Display,
+    shape: &[usize],
+    found: Option<DType>,
+    described: impl fmt::Display,
+) -> Result<()> {
+    if let Some(ndim) = R::NDIM {
+        if ndim != shape.len() {
+            return Err(Error::shape(format!(
+                "{what} has rank {} (shape {shape:?}), expected rank {ndim}",
+                shape.len()
+            )));
+        }
+    }
+    match found {
+        Some(found) if found == T::DTYPE => Ok(()),
+        Some(found) => Err(Error::value(format!(
+            "{what} holds {found}, expected {}",
+            T::DTYPE
+        ))),
+        None => Err(Error::value(format!(
+            "{what} holds {described}, which has no lazy-datasets element type; expected {}",
+            T::DTYPE
+        ))),
+    }
+}

@@ -1,0 +1,153 @@
+//! [`resolve`]: a selection meets a shape, with NumPy's rules.
+//!
+//! Negative indices count from the end, slice bounds clamp, the ellipsis
+//! expands, missing trailing axes are taken whole, and out-of-range integers
+//! or list entries, a zero step, two ellipses or too many indices are
+//! [`ErrorKind::Index`](crate::ErrorKind::Index) errors. Newaxis entries
+//! become [`OutAxis::New`] output axes of the region.
+//!
+//! ```
+//! use lazy_core::{resolve, AxisSelection, OutAxis, SelectionItem};
+//!
+//! // NumPy: x[np.newaxis, ..., ::2] on a 3 x 5 array
+//! let r = resolve(&[3, 5], &[SelectionItem::NewAxis, SelectionItem::Ellipsis, SelectionItem::slice(None, None, Some(2))]).unwrap();
+//! assert_eq!(r.axes(), &[AxisSelection::full(3), AxisSelection::range(0, 2, 3)]);
+//! assert_eq!(r.out_axes(), &[OutAxis::New(1), OutAxis::Source(0), OutAxis::Source(1)]);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::region::{AxisSelection, OutAxis, Region};
+use crate::selection::SelectionItem;
+
+/// Resolves a selection against a shape with NumPy's rules (see the module docs).
+///
+/// ```
+/// use lazy_core::{resolve, AxisSelection, ErrorKind, SelectionItem};
+///
+/// let r = resolve(&[5], &[SelectionItem::List(vec![-1, 0, 0])]).unwrap();
+/// assert_eq!(r.axes(), &[AxisSelection::List(vec![4, 0, 0])]);
+///
+/// let err = resolve(&[5], &[SelectionItem::Index(0), SelectionItem::Index(0)]).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Index);
+/// assert_eq!(err.to_string(), "index error: too many indices for array: array is 1-dimensional, but 2 were indexed");
+/// ```
+pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
+    let ndim = shape.len();
+    let consumed = key.iter().filter(|e| e.consumes_axis()).count();
+    if key
+        .iter()
+        .filter(|e| matches!(e, SelectionItem::Ellipsis))
+        .count()
+        > 1
+    {
+        return Err(Error::index(
+            "an index can only have a single ellipsis ('...')",
+        ));
+    }
+    if consumed > ndim {
+        return Err(Error::index(format!(
+            "too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed"
+        )));
+    }
+    let mut axes = Vec::with_capacity(ndim);
+    let mut out = Vec::with_capacity(ndim);
+    let mut sizes = shape.iter().copied().enumerate();
+    let mut next_axis = || {
+        sizes
+            .next()
+            .ok_or_else(|| Error::index("too many indices for array"))
+    };
+    let keep = |axes: &mut Vec<AxisSelection>, out: &mut Vec<OutAxis>, sel: AxisSelection| {
+        out.push(OutAxis::Source(axes.len()));
+        axes.push(sel);
+    };
+    for elem in key {
+        match elem {
+            SelectionItem::Ellipsis => {
+                for _ in 0..ndim - consumed {
+                    let (_, n) = next_axis()?;
+                    keep(&mut axes, &mut out, AxisSelection::full(n));
+                }
+            }
+            SelectionItem::NewAxis => out.push(OutAxis::New(1)),
+            SelectionItem::Index(i) => {
+                let (axis, n) = next_axis()?;
+                axes.push(AxisSelection::Index(normalize_index(*i, axis, n)?));
+            }
+            SelectionItem::Slice { start, stop, step } => {
+                let (_, n) = next_axis()?;
+                keep(&mut axes, &mut out, resolve_slice(*start, *stop, *step, n)?);
+            }
+            SelectionItem::List(list) => {
+                let (axis, n) = next_axis()?;
+                let list = list
+                    .iter()
+                    .map(|&i| normalize_index(i, axis, n))
+                    .collect::<Result<Vec<_>>>()?;
+                keep(&mut axes, &mut out, AxisSelection::List(list));
+            }
+        }
+    }
+    for (_, n) in sizes {
+        keep(&mut axes, &mut out, AxisSelection::full(n));
+    }
+    Region::with_out(shape.to_vec(), axes, out)
+}
+/// A possibly negative index into an axis of length `n`, checked.
+fn normalize_index(i: isize, axis: usize, n: usize) -> Result<usize> {
+    let wide = i128::try_from(i).unwrap_or(i128::MIN);
+    let n_wide = n as i128;
+    let j = if wide < 0 { wide + n_wide } else { wide };
+    if (0..n_wide).contains(&j) {
+        usize::try_from(j).map_err(|_| Error::index("index overflow"))
+    } else {
+        Err(Error::index(format!(
+            "index {i} is out of bounds for axis {axis} with size {n}"
+        )))
+    }
+}
+
+/// NumPy's `slice(start, stop, step).indices(n)` and the resulting length.
+fn resolve_slice(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: Option<isize>,
+    n: usize,
+) -> Result<AxisSelection> {
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(Error::index("slice step cannot be zero"));
+    }
+    let n = n as i128;
+    let s = step as i128;
+    // Clamp one bound as CPython's PySlice_AdjustIndices does.
+    let clamp = |b: isize| {
+        let mut b = b as i128;
+        if b < 0 {
+            b += n;
+            if b < 0 {
+                b = if s < 0 { -1 } else { 0 };
+            }
+        } else if b >= n {
+            b = if s < 0 { n - 1 } else { n };
+        }
+        b
+    };
+    let (lo_default, hi_default) = if s < 0 { (n - 1, -1) } else { (0, n) };
+    let begin = start.map_or(lo_default, clamp);
+    let end = stop.map_or(hi_default, clamp);
+    let len = if s > 0 && end > begin {
+        (end - begin - 1) / s + 1
+    } else if s < 0 && begin > end {
+        (begin - end - 1) / (-s) + 1
+    } else {
+        0
+    };
+    let len = usize::try_from(len).map_err(|_| Error::index("slice length overflow"))?;
+    let begin = if len == 0 {
+        0
+    } else {
+        usize::try_from(begin).map_err(|_| Error::index("slice start overflow"))?
+    };
+    Ok(AxisSelection::range(begin, step, len))
+}

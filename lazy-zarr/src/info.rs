@@ -1,0 +1,79 @@
+//! [`inspect`]: what a Zarr array holds, found without choosing a type.
+
+use std::fmt;
+use std::path::Path;
+
+use lazy_core::{DType, Error, Result};
+use zarrs::array::Array;
+
+use crate::dataset::Storage;
+use crate::element::dtype_of;
+use crate::open::{filesystem_store, node_path};
+
+/// What a Zarr array holds, found without choosing a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Info {
+    /// The shape (empty for a rank-0 array).
+    pub shape: Vec<usize>,
+    /// The element type, or `None` for a Zarr data type with no
+    /// lazy-datasets element type (strings, complex numbers, …).
+    pub dtype: Option<DType>,
+    /// The Zarr data type's name (`"int32"`, `"float16"`, `"string"`).
+    pub data_type: String,
+    /// The chunk shape (in a sharded array, the shard shape); always
+    /// `Some` for a Zarr array.
+    pub chunks: Option<Vec<usize>>,
+    /// The Zarr format: 2 or 3.
+    pub zarr_format: u8,
+}
+
+/// The shape, element type and chunks of the array at `path` in the
+/// filesystem store at `store`, to pick the `T` and `R` to open it with.
+///
+/// ```
+/// use lazy_zarr::{inspect, ZarrCreate, ZarrDataset};
+/// use lazy_core::DType;
+/// use typenum::U2;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// ZarrDataset::<u16, U2>::create(dir.path(), "g", &[4, 2], &ZarrCreate::default().chunks([2, 2]))?;
+/// let info = inspect(dir.path(), "g")?;
+/// assert_eq!((info.shape, info.dtype, info.chunks), (vec![4, 2], Some(DType::U16), Some(vec![2, 2])));
+/// assert_eq!(info.zarr_format, 3);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<Info> {
+    let root = store.as_ref();
+    let storage = filesystem_store(root)?;
+    let node = node_path(path)?;
+    let what = |e: &dyn fmt::Display| {
+        format!(
+            "cannot inspect Zarr array {path:?} in {}: {e}",
+            root.display()
+        )
+    };
+    let array: Array<Storage> =
+        Array::open(storage, node.as_str()).map_err(|e| Error::backend(what(&e), e))?;
+    let to_usize = |v: &[u64]| -> Result<Vec<usize>> {
+        v.iter()
+            .map(|&n| usize::try_from(n).map_err(|e| Error::backend(what(&e), e)))
+            .collect()
+    };
+    let shape = to_usize(array.shape())?;
+    let chunks = match array.chunk_shape(&vec![0; shape.len()]) {
+        Ok(c) => c.iter().map(|n| n.get() as usize).collect(),
+        Err(_) => shape.clone(),
+    };
+    let chunks = Some(chunks);
+    Ok(Info {
+        dtype: dtype_of(array.data_type()),
+        data_type: array.data_type().to_string(),
+        zarr_format: match array.metadata() {
+            zarrs::array::ArrayMetadata::V2(_) => 2,
+            _ => 3,
+        },
+        shape,
+        chunks,
+    })
+}

@@ -1,0 +1,170 @@
+//! Opening Zarr arrays: typed, read-only ([`ZarrDataset::open`]) or for
+//! writing ([`ZarrDataset::open_rw`]), on a filesystem store or any zarrs
+//! store ([`ZarrDataset::from_inner`]).
+
+use std::marker::PhantomData;
+use std::path::Path;
+use std::sync::Arc;
+
+use lazy_core::backend::check_open;
+use lazy_core::{Error, Mode, Rank, ReadOnly, ReadWrite, Result};
+use zarrs::array::{Array, ArrayShardedExt};
+use zarrs::filesystem::FilesystemStore;
+use zarrs::node::NodePath;
+
+use crate::dataset::{Storage, ZarrDataset};
+use crate::element::{dtype_of, ZarrElement};
+
+/// Opening: the constructors are associated with the read-only type (the
+/// default mode), so `ZarrDataset::<f64, U2>::open_rw(..)` needs no mode
+/// written out; each returns the mode it opens with.
+impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
+    /// Opens the array at `path` in the filesystem store at `store`
+    /// read-only, and checks it against `T` and `R`. Zarr v3 and v2 arrays
+    /// both open; the result has no write methods (use
+    /// [`open_rw`](ZarrDataset::open_rw) to write).
+    ///
+    /// Errors, each naming the store and the array:
+    /// - no such array (or unreadable metadata): [`Backend`](lazy_core::ErrorKind::Backend),
+    ///   with zarrs' message and its error as the source;
+    /// - a rank other than `R`: [`Shape`](lazy_core::ErrorKind::Shape), with both ranks;
+    /// - an element type other than `T` (Zarr data types with no
+    ///   lazy-datasets element type included): [`Value`](lazy_core::ErrorKind::Value),
+    ///   with both types.
+    ///
+    /// ```
+    /// use lazy_zarr::{ZarrCreate, ZarrDataset};
+    /// use lazy_core::{Dyn, ErrorKind};
+    /// use typenum::{U1, U2};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// ZarrDataset::<i32, U1>::create(dir.path(), "counts", &[3], &ZarrCreate::default())?;
+    ///
+    /// assert_eq!(ZarrDataset::<i32, Dyn>::open(dir.path(), "counts")?.shape(), &[3]);
+    /// let err = ZarrDataset::<i32, U2>::open(dir.path(), "counts").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Shape);
+    /// let err = ZarrDataset::<f64, U1>::open(dir.path(), "counts").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Value);
+    /// assert!(err.to_string().contains("int32") && err.to_string().contains("float64"));
+    /// let err = ZarrDataset::<i32, U1>::open(dir.path(), "missing").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Backend);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn open(store: impl AsRef<Path>, path: &str) -> Result<Self> {
+        let (array, store) = open_array(store.as_ref(), path)?;
+        Self::checked(array, store)
+    }
+
+    /// Wraps an array opened with zarrs on any store, read-only, checking it
+    /// as [`open`](Self::open) does.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lazy_zarr::zarrs::array::{data_type, ArrayBuilder};
+    /// use lazy_zarr::zarrs::storage::store::MemoryStore;
+    /// use lazy_zarr::{Storage, ZarrDataset};
+    /// use lazy_core::DatasetExt;
+    /// use typenum::U1;
+    ///
+    /// let store: Arc<Storage> = Arc::new(MemoryStore::new());
+    /// let array = ArrayBuilder::new(vec![4], vec![2], data_type::uint8(), 7u8)
+    ///     .build(store, "/a")
+    ///     .unwrap();
+    /// let a = ZarrDataset::<u8, U1>::from_inner(array)?;
+    /// assert_eq!(a.read_all()?, ndarray::array![7, 7, 7, 7]); // all fill value
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn from_inner(array: Array<Storage>) -> Result<Self> {
+        Self::checked(array, "a zarrs store".to_string())
+    }
+
+    /// Opens the array at `path` in the filesystem store at `store` for
+    /// reading and writing; checks as [`open`](ZarrDataset::open) does.
+    pub fn open_rw(store: impl AsRef<Path>, path: &str) -> Result<ZarrDataset<T, R, ReadWrite>> {
+        let (array, store) = open_array(store.as_ref(), path)?;
+        ZarrDataset::checked(array, store)
+    }
+
+    /// Wraps an array opened with zarrs on any store that can be written,
+    /// for reading and writing, checking it as [`open`](ZarrDataset::open) does.
+    pub fn from_inner_rw(array: Array<Storage>) -> Result<ZarrDataset<T, R, ReadWrite>> {
+        ZarrDataset::checked(array, "a zarrs store".to_string())
+    }
+}
+
+/// Opens the zarrs array at `path` in the filesystem store at `root`, and
+/// names the store for messages.
+fn open_array(root: &Path, path: &str) -> Result<(Array<Storage>, String)> {
+    let storage = filesystem_store(root)?;
+    let node = node_path(path)?;
+    let store = root.display().to_string();
+    let array = Array::open(storage, node.as_str()).map_err(|e| {
+        Error::backend(
+            format!("cannot open Zarr array {path:?} in {store}: {e}"),
+            e,
+        )
+    })?;
+    Ok((array, store))
+}
+
+impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
+    /// Checks `array` against `T` and `R`.
+    pub(crate) fn checked(array: Array<Storage>, store: String) -> Result<Self> {
+        let path = array.path().as_str().to_string();
+        let what = format!("Zarr array {path:?} in {store}");
+        let shape = array
+            .shape()
+            .iter()
+            .map(|&n| usize::try_from(n))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::backend(format!("{what} is too large for this platform"), e))?;
+        check_open::<T, R>(
+            &what,
+            &shape,
+            dtype_of(array.data_type()),
+            format!("the Zarr data type {}", array.data_type()),
+        )?;
+        let grain = grain_of(&array, &shape);
+        Ok(ZarrDataset {
+            array,
+            store,
+            path,
+            shape,
+            grain,
+            _marker: PhantomData,
+        })
+    }
+}
+
+/// The chunk length along each axis: the subchunk shape of a sharded array
+/// (what zarrs decodes at once), the regular chunk shape otherwise. Only a
+/// hint for planning reads, so anything unexpected falls back to 1.
+fn grain_of(array: &Array<Storage>, shape: &[usize]) -> Vec<usize> {
+    let chunk = array
+        .effective_subchunk_shape()
+        .or_else(|| array.chunk_shape(&vec![0; shape.len()]).ok());
+    match chunk {
+        Some(c) if c.len() == shape.len() => c
+            .iter()
+            .map(|n| usize::try_from(n.get()).unwrap_or(usize::MAX))
+            .collect(),
+        _ => vec![1; shape.len()],
+    }
+}
+
+/// A zarrs node path from a user's path: a leading `/` is added and a
+/// trailing one removed (`"x"`, `"/x"` and `"/x/"` are the same array).
+pub(crate) fn node_path(path: &str) -> Result<NodePath> {
+    let trimmed = path.trim_end_matches('/');
+    let full = format!("/{}", trimmed.trim_start_matches('/'));
+    NodePath::new(&full)
+        .map_err(|e| Error::backend(format!("{path:?} is not a valid Zarr node path: {e}"), e))
+}
+
+/// A filesystem store at `root`, as [`Storage`].
+pub(crate) fn filesystem_store(root: &Path) -> Result<Arc<Storage>> {
+    let store = FilesystemStore::new(root).map_err(|e| {
+        Error::backend(format!("cannot open Zarr store {}: {e}", root.display()), e)
+    })?;
+    Ok(Arc::new(store))
+}
