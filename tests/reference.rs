@@ -1,7 +1,7 @@
 //! Every view, read and written with random keys, against a naive reference.
 //!
-//! The reference (in `support/naive.rs`, shared with the reliability tests and
-//! the fuzz target) is written from NumPy's documented rules and
+//! The reference (`lazy_testkit::naive`, shared with the backend conformance
+//! suite and the fuzz harness) is written from NumPy's documented rules and
 //! shares no code with lazy-core's `resolve`/`Region`: an N-d array is a shape
 //! and a row-major `Vec`; a key is resolved to one list of positions per axis
 //! by enumerating Python's `slice.indices()`; a read gathers element by element;
@@ -36,10 +36,9 @@ const CASES: usize = 3000;
 // The naive reference
 // ---------------------------------------------------------------------------
 
-#[path = "support/naive.rs"]
-mod naive;
-
-use naive::*;
+use lazy_testkit::entropy::Entropy;
+use lazy_testkit::keys::{self, KeyStyle};
+use lazy_testkit::naive::*;
 
 #[test]
 fn reference_self_check() {
@@ -125,139 +124,21 @@ fn reference_self_check() {
 // Random shapes, keys and values
 // ---------------------------------------------------------------------------
 
-const EXTREMES: [isize; 6] = [
-    isize::MIN,
-    isize::MIN + 1,
-    isize::MAX,
-    isize::MAX - 1,
-    -(1 << 40),
-    1 << 40,
-];
-
-/// A uniform `isize` in `lo..=hi` (rand samples `i64`, not `isize`).
+/// A uniform `isize` in `lo..=hi`.
 fn irange(rng: &mut SmallRng, lo: isize, hi: isize) -> isize {
-    rng.random_range(lo as i64..=hi as i64) as isize
-}
-
-fn extreme(rng: &mut SmallRng) -> isize {
-    EXTREMES[rng.random_range(0..EXTREMES.len())]
+    rng.range(lo as i128, hi as i128) as isize
 }
 
 /// A shape of rank `0..=max_rank` with zero-length and length-1 axes, at most
 /// 150 elements.
 fn gen_shape(rng: &mut SmallRng, max_rank: usize) -> Vec<usize> {
-    loop {
-        let rank = rng.random_range(0..=max_rank);
-        let shape: Vec<usize> = (0..rank)
-            .map(|_| match rng.random_range(0..12) {
-                0 => 0,
-                1..=3 => 1,
-                _ => rng.random_range(2..=5),
-            })
-            .collect();
-        if numel(&shape) <= 150 {
-            return shape;
-        }
-    }
+    keys::shape(rng, max_rank, 5, 150)
 }
 
-/// An integer index for an axis of length `n`: mostly in range.
-fn gen_index(rng: &mut SmallRng, n: isize) -> isize {
-    match rng.random_range(0..20) {
-        0 => extreme(rng),
-        1..=3 => irange(rng, -n - 3, n + 3),
-        _ if n > 0 => irange(rng, -n, n - 1),
-        _ => irange(rng, -2, 2),
-    }
-}
-
-fn gen_bound(rng: &mut SmallRng, n: isize) -> Option<isize> {
-    match rng.random_range(0..20) {
-        0..=5 => None,
-        6 => Some(extreme(rng)),
-        _ => Some(irange(rng, -n - 3, n + 3)),
-    }
-}
-
-fn gen_step(rng: &mut SmallRng) -> Option<isize> {
-    match rng.random_range(0..40) {
-        0..=11 => None,
-        12 => Some(0),
-        13 => Some(extreme(rng)),
-        _ => Some(
-            *[-3, -2, -1, -1, 1, 2, 3]
-                .get(rng.random_range(0..7))
-                .unwrap(),
-        ),
-    }
-}
-
-fn gen_list(rng: &mut SmallRng, n: isize) -> Vec<isize> {
-    let len = match rng.random_range(0..10) {
-        0 => 0,
-        _ => rng.random_range(1..=4),
-    };
-    (0..len)
-        .map(|_| {
-            if n > 0 && rng.random_range(0..12) != 0 {
-                irange(rng, -n, n - 1)
-            } else {
-                gen_index(rng, n)
-            }
-        })
-        .collect()
-}
-
-fn gen_elem(rng: &mut SmallRng, n: isize) -> SelectionItem {
-    match rng.random_range(0..10) {
-        0..=2 => SelectionItem::Index(gen_index(rng, n)),
-        3..=6 => SelectionItem::slice(gen_bound(rng, n), gen_bound(rng, n), gen_step(rng)),
-        _ => SelectionItem::List(gen_list(rng, n)),
-    }
-}
-
-/// A random key for `shape`: up to one index per axis (sometimes too many),
-/// sometimes an ellipsis (rarely two), sometimes newaxis.
+/// A random key for `shape`, from the kit's one generator: extreme
+/// integers and malformed keys included.
 fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelectionItem> {
-    let ndim = shape.len();
-    let n_consume = if rng.random_range(0..12) == 0 {
-        ndim + rng.random_range(1..=2)
-    } else {
-        rng.random_range(0..=ndim)
-    };
-    let ellipsis_at = rng
-        .random_bool(0.35)
-        .then(|| rng.random_range(0..=n_consume));
-    let mut key = Vec::new();
-    for j in 0..n_consume {
-        if ellipsis_at == Some(j) {
-            key.push(SelectionItem::Ellipsis);
-        }
-        // The axis entry j will index, for plausible values only.
-        let axis = match ellipsis_at {
-            Some(e) if j >= e => (ndim + j).checked_sub(n_consume),
-            _ => Some(j),
-        };
-        let n = axis.and_then(|a| shape.get(a)).copied().unwrap_or(3) as isize;
-        key.push(gen_elem(rng, n));
-    }
-    if ellipsis_at == Some(n_consume) {
-        key.push(SelectionItem::Ellipsis);
-    }
-    let n_new = match rng.random_range(0..10) {
-        0..=6 => 0,
-        7 | 8 => 1,
-        _ => 2,
-    };
-    for _ in 0..n_new {
-        let at = rng.random_range(0..=key.len());
-        key.insert(at, SelectionItem::NewAxis);
-    }
-    if rng.random_range(0..40) == 0 {
-        let at = rng.random_range(0..=key.len());
-        key.insert(at, SelectionItem::Ellipsis);
-    }
-    key
+    keys::key(rng, shape, KeyStyle::REFERENCE)
 }
 
 /// The shape of a value to write to a selection of shape `out` (unknown when

@@ -1,12 +1,12 @@
 //! Reliability: no panic on any key, overflow-checked sizes, fallible
 //! allocations, wrapping integer sums, and the fuzzer's findings.
 //!
-//! The fuzz harness (`support/harness.rs`, run by `cargo fuzz` from `fuzz/`)
-//! is compiled here too: every file of the committed, minimised corpus and
+//! The fuzz harness (`lazy_testkit::harness`, run by `cargo fuzz` from
+//! `fuzz/`) runs here too: every file of the committed, minimised corpus and
 //! every crash the fuzzer found is replayed on stable Rust.
 
-#[path = "support/harness.rs"]
-mod harness;
+use lazy_testkit::datasets::Computed;
+use lazy_testkit::harness;
 
 use std::path::Path;
 
@@ -77,11 +77,9 @@ fn fuzz_smoke() {
 // Integer sums wrap, as NumPy's fixed-width integers do
 // ---------------------------------------------------------------------------
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use lazy_datasets::prelude::*;
 use lazy_datasets::{copy_into_with, AxisSelection, CopyOptions, Region};
-use ndarray::{array, Array1, Array2, ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+use ndarray::{array, Array1, Array2, ArrayD, IxDyn};
 
 #[test]
 fn integer_sums_wrap() {
@@ -144,70 +142,6 @@ fn integer_sums_wrap_in_blocks_and_views() {
 // Sizes that overflow: errors, never a panic or an aborting allocation
 // ---------------------------------------------------------------------------
 
-/// A dataset that reports any shape, computes each element from its
-/// position, and counts how many elements it was asked for.
-struct Huge {
-    shape: Vec<usize>,
-    served: AtomicUsize,
-}
-
-impl Huge {
-    fn new(shape: &[usize]) -> Self {
-        Huge {
-            shape: shape.to_vec(),
-            served: AtomicUsize::new(0),
-        }
-    }
-
-    fn value(pos: &[usize]) -> f64 {
-        pos.iter().fold(0u64, |h, &p| {
-            h.wrapping_mul(31).wrapping_add(p as u64 % 1_000_003)
-        }) as f64
-    }
-}
-
-impl Dataset for Huge {
-    type Elem = f64;
-    type Rank = Dyn;
-
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        mut out: ArrayViewMutD<'_, f64>,
-    ) -> Result<()> {
-        assert!(out.len() <= 1 << 20, "asked for {} elements", out.len());
-        self.served.fetch_add(out.len(), Ordering::Relaxed);
-        for (idx, o) in out.indexed_iter_mut() {
-            let mut k = 0;
-            let pos: Vec<usize> = region
-                .axes()
-                .iter()
-                .map(|sel| match sel {
-                    AxisSelection::Index(i) => *i,
-                    other => {
-                        k += 1;
-                        other.position(idx[k - 1]).unwrap()
-                    }
-                })
-                .collect();
-            *o = Huge::value(&pos);
-        }
-        Ok(())
-    }
-}
-
-impl DatasetMut for Huge {
-    fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, f64>) -> Result<()> {
-        region.check_out(src.shape())?;
-        self.served.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
 fn key(elems: Vec<SelectionItem>) -> DynSelection {
     DynSelection::from(elems)
 }
@@ -221,7 +155,7 @@ fn shape_error<T: std::fmt::Debug>(r: Result<T>) -> String {
 #[test]
 fn element_counts_that_overflow_usize() {
     for shape in [[usize::MAX, 2], [1 << 40, 1 << 40], [1 << 32, 1 << 32]] {
-        let ds = Huge::new(&shape);
+        let ds = Computed::new(0, &shape);
         // Everything at once: more elements than usize holds.
         let msg = shape_error(ds.read_all());
         assert!(msg.contains("more elements than fit"), "{msg}");
@@ -233,7 +167,11 @@ fn element_counts_that_overflow_usize() {
         let last = shape[0] - 1;
         assert_eq!(
             got.unwrap(),
-            array![Huge::value(&[last, 0]), Huge::value(&[last, 1])].into_dyn()
+            array![
+                Computed::value(0, &[last, 0]),
+                Computed::value(0, &[last, 1])
+            ]
+            .into_dyn()
         );
         // Views over it are as lazy: building them allocates nothing.
         let st = Stacked::new(vec![&ds, &ds], 1).unwrap();
@@ -252,7 +190,7 @@ fn element_counts_that_overflow_usize() {
             .read_dyn(&key(vec![SelectionItem::Index(0), SelectionItem::Index(1)]))
             .unwrap();
         assert_eq!(got.shape(), &[] as &[usize]);
-        assert_eq!(got.first().copied(), Some(Huge::value(&[last, 1])));
+        assert_eq!(got.first().copied(), Some(Computed::value(0, &[last, 1])));
         // Chunks of a whole first-axis position are too large here too.
         // One chunk holding everything: refused like the whole read.
         let first = ds.chunks(1, shape[1]).unwrap().next().unwrap();
@@ -263,11 +201,11 @@ fn element_counts_that_overflow_usize() {
 #[test]
 fn outputs_too_large_to_allocate_are_refused() {
     // 2^50 elements (8 PiB of f64): an error, before any element is read.
-    let ds = Huge::new(&[1 << 25, 1 << 25]);
+    let ds = Computed::new(0, &[1 << 25, 1 << 25]);
     let msg = shape_error(ds.read_all());
     assert!(msg.contains("could not be allocated"), "{msg}");
     // 2^62 elements: more bytes than isize::MAX, refused without trying.
-    let ds2 = Huge::new(&[1 << 31, 1 << 31]);
+    let ds2 = Computed::new(0, &[1 << 31, 1 << 31]);
     let msg = shape_error(ds2.read_all());
     assert!(msg.contains("more than any allocation can hold"), "{msg}");
     // Through every view.
@@ -275,11 +213,11 @@ fn outputs_too_large_to_allocate_are_refused() {
     shape_error(Sum::new(vec![&ds, &ds]).unwrap().read_all());
     shape_error(BooleanOr::new(vec![&ds, &ds]).unwrap().read_all());
     shape_error(Stacked::new(vec![&ds, &ds], -1).unwrap().read_all());
-    assert_eq!(ds.served.load(Ordering::Relaxed), 0);
-    assert_eq!(ds2.served.load(Ordering::Relaxed), 0);
+    assert_eq!(ds.served(), 0);
+    assert_eq!(ds2.served(), 0);
     // An empty output whose other axes multiply past isize::MAX cannot be
     // an ndarray array either.
-    let ds3 = Huge::new(&[usize::MAX, 4, 0]);
+    let ds3 = Computed::new(0, &[usize::MAX, 4, 0]);
     let msg = shape_error(ds3.read_all());
     assert!(msg.contains("cannot be represented"), "{msg}");
 }
@@ -289,21 +227,21 @@ fn writes_of_huge_broadcast_values_are_refused() {
     // Writing a scalar through a scale makes an inverse-scaled copy of the
     // broadcast value: 2^62 elements cannot be allocated (this panicked with
     // "capacity overflow" before).
-    let mut target = Huge::new(&[1 << 31, 1 << 31]);
+    let mut target = Computed::new(0, &[1 << 31, 1 << 31]);
     let msg = shape_error(Scaled::new(&mut target, 2.0).write_all(1.0));
     assert!(msg.contains("more than any allocation can hold"), "{msg}");
-    assert_eq!(target.served.load(Ordering::Relaxed), 0);
+    assert_eq!(target.served(), 0);
     // A region with more elements than isize::MAX cannot even be broadcast to.
-    let mut target = Huge::new(&[usize::MAX, 4]);
+    let mut target = Computed::new(0, &[usize::MAX, 4]);
     shape_error(Scaled::new(&mut target, 2.0).write_all(1.0));
     shape_error(target.write_all(1.0));
     // Without a scale the broadcast view goes to the source as it is.
-    let mut target = Huge::new(&[1 << 31, 1 << 31]);
+    let mut target = Computed::new(0, &[1 << 31, 1 << 31]);
     target.write_all(1.0).unwrap();
     let mut st = Stacked::new(vec![&mut target], 0).unwrap();
     st.write_all(1.0).unwrap();
     drop(st);
-    assert_eq!(target.served.load(Ordering::Relaxed), 2);
+    assert_eq!(target.writes(), 2);
 }
 
 #[test]
@@ -311,19 +249,19 @@ fn copy_with_an_unbounded_budget_is_refused() {
     // The copy buffer is min(budget, total) elements: with an unbounded
     // budget and 2^62 elements it cannot be allocated (this panicked with
     // "capacity overflow" before).
-    let src = Huge::new(&[1 << 31, 1 << 31]);
-    let mut dst = Huge::new(&[1 << 31, 1 << 31]);
+    let src = Computed::new(0, &[1 << 31, 1 << 31]);
+    let mut dst = Computed::new(0, &[1 << 31, 1 << 31]);
     let options = CopyOptions {
         budget: usize::MAX,
         ..CopyOptions::default()
     };
     shape_error(copy_into_with(&src, &mut dst, &options));
     // More elements than usize holds.
-    let src = Huge::new(&[1 << 40, 1 << 40]);
-    let mut dst = Huge::new(&[1 << 40, 1 << 40]);
+    let src = Computed::new(0, &[1 << 40, 1 << 40]);
+    let mut dst = Computed::new(0, &[1 << 40, 1 << 40]);
     shape_error(copy_into_with(&src, &mut dst, &options));
-    assert_eq!(src.served.load(Ordering::Relaxed), 0);
-    assert_eq!(dst.served.load(Ordering::Relaxed), 0);
+    assert_eq!(src.served(), 0);
+    assert_eq!(dst.served(), 0);
     // A copy that fits works with any budget, however small.
     let src = Array2::from_shape_fn((7, 5), |(i, j)| (i * 5 + j) as f64);
     for budget in [1, 7, 8, 100, usize::MAX] {
@@ -370,7 +308,7 @@ fn slices_of_absurd_length() {
         ErrorKind::Index
     );
     // On an axis longer than isize::MAX (a dataset that only says so).
-    let ds = Huge::new(&[usize::MAX]);
+    let ds = Computed::new(0, &[usize::MAX]);
     let got = ds
         .read_dyn(&key(vec![s(None, None, Some(isize::MIN))]))
         .unwrap();
@@ -378,15 +316,19 @@ fn slices_of_absurd_length() {
     let n = usize::MAX;
     assert_eq!(
         got,
-        array![Huge::value(&[n - 1]), Huge::value(&[n - 1 - (1 << 63)])].into_dyn()
+        array![
+            Computed::value(0, &[n - 1]),
+            Computed::value(0, &[n - 1 - (1 << 63)])
+        ]
+        .into_dyn()
     );
     let got = ds.read_dyn(&key(vec![s(Some(-3), None, None)])).unwrap();
     assert_eq!(
         got,
         array![
-            Huge::value(&[n - 3]),
-            Huge::value(&[n - 2]),
-            Huge::value(&[n - 1])
+            Computed::value(0, &[n - 3]),
+            Computed::value(0, &[n - 2]),
+            Computed::value(0, &[n - 1])
         ]
         .into_dyn()
     );
@@ -398,11 +340,11 @@ fn slices_of_absurd_length() {
     let m = isize::MAX as usize;
     assert_eq!(
         got.unwrap(),
-        array![Huge::value(&[m]), Huge::value(&[m - 1])].into_dyn()
+        array![Computed::value(0, &[m]), Computed::value(0, &[m - 1])].into_dyn()
     );
     // The whole axis: too long to read, refused before reading.
     shape_error(ds.read_dyn(&key(vec![s(Some(1), None, None)])));
-    assert_eq!(ds.served.load(Ordering::Relaxed), 2 + 3 + 2);
+    assert_eq!(ds.served(), 2 + 3 + 2);
 }
 
 #[test]

@@ -3,47 +3,17 @@
 //! `list(range(n))`), a naive slice reference on random keys, and a
 //! recording dataset that shows which regions views ask their sources for.
 
-use std::sync::Mutex;
-
 use lazy_datasets::prelude::*;
 use lazy_datasets::{AxisSelection, Region};
-use ndarray::{array, Array, Array1, Array2, Array3, ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+use ndarray::{array, Array, Array1, Array2, Array3, ArrayD, ArrayViewD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 /// A rank-1 dataset of `f64` that logs every region it is asked to read.
-struct Recording {
-    data: Array1<f64>,
-    reads: Mutex<Vec<Region>>,
-}
+type Recording = lazy_testkit::datasets::Recording<U1>;
 
-impl Recording {
-    fn new(data: Array1<f64>) -> Self {
-        Recording {
-            data,
-            reads: Mutex::new(Vec::new()),
-        }
-    }
-
-    fn reads(&self) -> Vec<Region> {
-        self.reads.lock().map(|r| r.clone()).unwrap_or_default()
-    }
-}
-
-impl Dataset for Recording {
-    type Elem = f64;
-    type Rank = U1;
-
-    fn shape(&self) -> &[usize] {
-        self.data.shape()
-    }
-
-    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, f64>) -> Result<()> {
-        if let Ok(mut reads) = self.reads.lock() {
-            reads.push(region.region().clone());
-        }
-        self.data.read_into(&region, out)
-    }
+fn recording(data: Array1<f64>) -> Recording {
+    Recording::new(data.into_dyn())
 }
 
 fn range_region(n: usize, start: usize, step: isize, len: usize) -> Region {
@@ -53,9 +23,9 @@ fn range_region(n: usize, start: usize, step: isize, len: usize) -> Region {
 #[test]
 fn views_of_a_stack_read_only_the_requested_region_of_one_source() -> Result<()> {
     let n = 3000;
-    let a = Recording::new(Array::range(0.0, n as f64, 1.0));
-    let b = Recording::new(Array::range(0.0, n as f64, 1.0) + 10_000.0);
-    let c = Recording::new(Array::range(0.0, n as f64, 1.0) + 20_000.0);
+    let a = recording(Array::range(0.0, n as f64, 1.0));
+    let b = recording(Array::range(0.0, n as f64, 1.0) + 10_000.0);
+    let c = recording(Array::range(0.0, n as f64, 1.0) + 20_000.0);
     let stacked = Stacked::new(vec![&a, &b, &c], -1)?; // shape (3000, 3)
 
     let window = stacked.view(sel![1000..2000, ..])?;
@@ -73,7 +43,7 @@ fn views_of_a_stack_read_only_the_requested_region_of_one_source() -> Result<()>
 fn chained_views_with_negative_steps_compose_into_one_region() -> Result<()> {
     let n = 100;
     let sources: Vec<Recording> = (0..3)
-        .map(|k| Recording::new(Array::range(0.0, n as f64, 1.0) + 1000.0 * k as f64))
+        .map(|k| recording(Array::range(0.0, n as f64, 1.0) + 1000.0 * k as f64))
         .collect();
     let stacked = Stacked::new(sources.iter().collect(), -1)?; // shape (100, 3)
 

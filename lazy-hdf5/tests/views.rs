@@ -1,90 +1,17 @@
-//! Views over HDF5 datasets: `Stacked` and `Scaled` (generic in lazy-core)
-//! read and write HDF5 datasets in several files exactly as they do ndarray
-//! arrays, for random keys.
+//! Views over HDF5 datasets beyond the conformance suite's (`selections.rs`
+//! runs `conformance::views`): sums and ORs of files, and bools stacked as
+//! strided columns.
 
 mod common;
 
-use common::{check_read, check_write, create, irange, key, Layout};
-use lazy_core::{
-    BooleanOr, DatasetExt, Dyn, DynSelection, ReadWrite, Scaled, SelectionItem, Stacked, Sum,
-};
-use lazy_hdf5::{create_file, H5Dataset};
+use common::{create, Layout};
+use lazy_core::{BooleanOr, DatasetExt, DynSelection, SelectionItem, Stacked, Sum};
+use lazy_hdf5::create_file;
+use lazy_testkit::conformance::{same_read, same_write};
+use lazy_testkit::keys::{key, KeyStyle};
 use ndarray::{array, ArrayD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-
-#[test]
-fn stacked_and_scaled_hdf5_match_ndarray() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = [
-        create_file(dir.path().join("a.h5")).unwrap(),
-        create_file(dir.path().join("b.h5")).unwrap(),
-    ];
-    let mut rng = SmallRng::seed_from_u64(0xc4a2);
-    let (mut reads, mut writes) = (0, 0);
-    for case in 0..12 {
-        let ndim = rng.random_range(0..=2);
-        let shape: Vec<usize> = (0..ndim).map(|_| rng.random_range(1..=6)).collect();
-        let mut refs: Vec<ArrayD<i32>> = (0..3)
-            .map(|_| ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(-1000..1000)))
-            .collect();
-        let layouts = [Layout::Contiguous, Layout::Chunked, Layout::Deflate];
-        let mut h5s: Vec<H5Dataset<i32, Dyn, ReadWrite>> = refs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let file = &files[i % 2];
-                create(file, &format!("c{case}_{i}"), r, layouts[i], &mut rng)
-            })
-            .collect();
-        let axis = irange(&mut rng, -(ndim as isize) - 1, ndim as isize + 1);
-        let what = format!("Stacked(axis {axis}) of {h5s:?}");
-
-        let mut hs = Stacked::new(h5s.iter_mut().collect(), axis).unwrap();
-        let mut rs = Stacked::new(refs.iter_mut().collect(), axis).unwrap();
-        let stack_shape = rs.shape().to_vec();
-        for _ in 0..40 {
-            reads += 1;
-            check_read(&hs, &rs, &key(&mut rng, &stack_shape), &what);
-        }
-        for _ in 0..15 {
-            let k = key(&mut rng, &stack_shape);
-            writes += usize::from(check_write(
-                &mut hs,
-                &mut rs,
-                &k,
-                &mut rng,
-                &|r| r.random_range(-1000..1000),
-                &what,
-            ));
-        }
-
-        // Scaled over the stack: reads multiply, writes divide and truncate.
-        let mut hs = Scaled::new(hs, 0.5);
-        let mut rs = Scaled::new(rs, 0.5);
-        for _ in 0..20 {
-            reads += 1;
-            check_read(&hs, &rs, &key(&mut rng, &stack_shape), &what);
-        }
-        for _ in 0..10 {
-            let k = key(&mut rng, &stack_shape);
-            writes += usize::from(check_write(
-                &mut hs,
-                &mut rs,
-                &k,
-                &mut rng,
-                &|r| r.random_range(-500.0..500.0),
-                &what,
-            ));
-        }
-        drop((hs, rs));
-        // The files hold what the references hold.
-        for (h, r) in h5s.iter().zip(&refs) {
-            assert_eq!(&h.read_all().unwrap(), r);
-        }
-    }
-    println!("{reads} random reads and {writes} random writes through views");
-}
 
 #[test]
 fn sum_and_or_of_hdf5_datasets() {
@@ -152,9 +79,9 @@ fn stacked_bool_columns() {
     let all = DynSelection::all();
     assert_eq!(hs.read_dyn(&all).unwrap(), rs.read_dyn(&all).unwrap());
     for _ in 0..30 {
-        let k = key(&mut rng, &[4, 5, 3]);
-        check_read(&hs, &rs, &k, "bool stack");
-        check_write(
+        let k = key(&mut rng, &[4, 5, 3], KeyStyle::STORAGE);
+        same_read(&hs, &rs, &k, "bool stack");
+        same_write(
             &mut hs,
             &mut rs,
             &k,

@@ -1,14 +1,18 @@
-//! Every selection that works on an ndarray works on a Zarr array, with
-//! identical results: random keys (negative steps, unsorted and duplicated
-//! lists, lists on several axes, newaxis, ellipsis, out-of-range entries) are
-//! read from and written to uncompressed, gzip-compressed and sharded arrays
-//! with random chunk shapes, with an in-memory `ArrayD` as the reference.
+//! Zarr runs the test kit's backend conformance suite: every selection that
+//! works on an ndarray works on a Zarr array, with the results of the naive
+//! NumPy reference. Random keys (negative steps, unsorted and duplicated
+//! lists, lists on several axes, newaxis, ellipsis, out-of-range entries)
+//! are read from and written to uncompressed, gzip-compressed and sharded
+//! arrays with random chunk shapes, of every element type; long axes with
+//! small chunks split transfers into pieces. Besides: arrays never written
+//! (every element the fill value) and arrays made by `ZarrDataset::create`.
 
-use std::fmt::Debug;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lazy_core::{AxisSelection, DatasetExt, DatasetMutExt, Dyn, DynSelection, ReadWrite, Region};
+use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, ReadWrite};
+use lazy_testkit::conformance::{self, same_read, same_write, Backend};
+use lazy_testkit::keys::{key, KeyStyle};
 use lazy_zarr::zarrs::array::codec::GzipCodec;
 use lazy_zarr::zarrs::array::{ArrayBuilder, ArraySubset};
 use lazy_zarr::zarrs::filesystem::FilesystemStore;
@@ -16,10 +20,6 @@ use lazy_zarr::{ZarrDataset, ZarrElement};
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-
-#[path = "../../tests/support/random_keys.rs"]
-mod random_keys;
-use random_keys::{check_read, check_write, key, sparse_key};
 
 #[derive(Debug, Clone, Copy)]
 enum Layout {
@@ -78,96 +78,47 @@ fn create<T: ZarrElement>(
     opened
 }
 
-fn random_shape(rng: &mut SmallRng) -> Vec<usize> {
-    let ndim = rng.random_range(0..=4);
-    (0..ndim)
-        .map(|_| {
-            if rng.random_bool(0.05) {
-                0
-            } else {
-                rng.random_range(1..=7)
-            }
-        })
-        .collect()
+/// Zarr arrays in one store, in the three layouts, for the conformance
+/// suite of the test kit.
+struct Zarr {
+    root: PathBuf,
 }
 
-#[derive(Default)]
-struct Counts {
-    arrays: usize,
-    reads: usize,
-    valid_reads: usize,
-    writes: usize,
-    valid_writes: usize,
+impl<T: ZarrElement> Backend<T> for Zarr {
+    type Dataset = ZarrDataset<T, Dyn, ReadWrite>;
+
+    fn layouts(&self) -> usize {
+        3
+    }
+
+    fn create(
+        &mut self,
+        name: &str,
+        data: &ArrayD<T>,
+        layout: usize,
+        rng: &mut SmallRng,
+    ) -> Self::Dataset {
+        let layout = [Layout::Raw, Layout::Gzip, Layout::Sharded][layout % 3];
+        create(&self.root, name, data, layout, false, rng)
+    }
+
+    fn reopened(&mut self, name: &str) -> Option<ArrayD<T>> {
+        let a = ZarrDataset::<T, Dyn>::open(&self.root, name).unwrap();
+        Some(a.read_dyn(&DynSelection::all()).unwrap())
+    }
 }
 
-fn run<T: ZarrElement + Debug>(
-    rng: &mut SmallRng,
-    root: &Path,
-    counts: &mut Counts,
-    arrays: usize,
-    value: impl Fn(&mut SmallRng) -> T,
-) {
-    for i in 0..arrays {
-        let shape = random_shape(rng);
-        let layout = [Layout::Raw, Layout::Gzip, Layout::Sharded][i % 3];
-        let fill_only = rng.random_bool(0.15);
-        let mut reference = ArrayD::from_shape_simple_fn(IxDyn(&shape), || value(rng));
-        if fill_only {
-            if let Some(&first) = reference.iter().next() {
-                reference.fill(first);
-            }
-        }
-        let name = format!("{}_{i}", T::DTYPE);
-        let mut zarr = create(root, &name, &reference, layout, fill_only, rng);
-        counts.arrays += 1;
-        for _ in 0..60 {
-            let k = key(rng, &shape);
-            counts.reads += 1;
-            counts.valid_reads +=
-                usize::from(check_read(&zarr, &reference, &k, &format!("{zarr:?}")));
-        }
-        for _ in 0..25 {
-            let k = key(rng, &shape);
-            counts.writes += 1;
-            let what = format!("{zarr:?}");
-            counts.valid_writes += usize::from(check_write(
-                &mut zarr,
-                &mut reference,
-                &k,
-                rng,
-                &value,
-                &what,
-            ));
-        }
-        // A fresh handle sees what was written.
-        let reopened = ZarrDataset::<T, Dyn>::open(root, &name).unwrap();
-        assert_eq!(reopened.read_dyn(&DynSelection::all()).unwrap(), reference);
+fn backend(dir: &tempfile::TempDir, name: &str) -> Zarr {
+    Zarr {
+        root: dir.path().join(name),
     }
 }
 
 #[test]
-fn random_selections_match_ndarray() {
+fn every_element_type() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("random.zarr");
-    let mut rng = SmallRng::seed_from_u64(0x5eed_2a77);
-    let mut counts = Counts::default();
-    run(&mut rng, &root, &mut counts, 45, |r| {
-        r.random_range(-1e3..1e3f64)
-    });
-    run(&mut rng, &root, &mut counts, 12, |r| r.random::<i16>());
-    run(&mut rng, &root, &mut counts, 12, |r| r.random::<u8>());
-    run(&mut rng, &root, &mut counts, 12, |r| r.random::<bool>());
-    run(&mut rng, &root, &mut counts, 6, |r| r.random::<u64>());
-    run(&mut rng, &root, &mut counts, 6, |r| r.random::<i8>());
-    run(&mut rng, &root, &mut counts, 6, |r| {
-        r.random_range(-1e3..1e3f32)
-    });
-    println!(
-        "{} arrays, {} random reads ({} valid keys), {} random writes ({} valid keys)",
-        counts.arrays, counts.reads, counts.valid_reads, counts.writes, counts.valid_writes
-    );
-    assert!(counts.valid_reads > counts.reads / 2);
-    assert!(counts.valid_writes > counts.writes / 2);
+    let report = conformance::every_element_type(&mut backend(&dir, "random.zarr"), 0x5eed_2a77);
+    assert_eq!(report.datasets, 99);
 }
 
 /// Long axes with small chunks and sparse lists: boxes split at gaps wider
@@ -175,73 +126,55 @@ fn random_selections_match_ndarray() {
 #[test]
 fn sparse_lists_on_long_axes() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("sparse.zarr");
-    let mut rng = SmallRng::seed_from_u64(7);
-    for (i, shape) in [
-        vec![20_000],
-        vec![3000, 40],
-        vec![40, 3000],
-        vec![300, 20, 30],
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        for (j, layout) in [Layout::Raw, Layout::Gzip, Layout::Sharded]
-            .into_iter()
-            .enumerate()
-        {
-            let mut reference =
-                ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(0..1_000_000i64));
-            let mut zarr = create(
-                &root,
-                &format!("s{i}_{j}"),
-                &reference,
-                layout,
-                false,
-                &mut rng,
-            );
-            for round in 0..30 {
-                // Sparse lists, unsorted, with duplicates, on one or several
-                // axes; long steps.
-                let key = sparse_key(&mut rng, &shape, 40, true);
-                check_read(&zarr, &reference, &key, &format!("{zarr:?}"));
-                if round % 3 == 0 {
-                    let what = format!("{zarr:?}");
-                    check_write(
-                        &mut zarr,
-                        &mut reference,
-                        &key,
-                        &mut rng,
-                        &|r| r.random_range(0..1_000_000i64),
-                        &what,
-                    );
-                }
-            }
-        }
-    }
+    conformance::sparse_lists_on_long_axes(&mut backend(&dir, "sparse.zarr"), 7, 30, 40, true);
 }
 
-/// A read into a buffer that is not contiguous goes through a temporary cover.
 #[test]
-fn reads_into_strided_buffers() {
+fn strided_buffers() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = SmallRng::seed_from_u64(11);
-    let reference = ArrayD::from_shape_simple_fn(IxDyn(&[6, 5]), || rng.random::<i32>());
-    let zarr = create(dir.path(), "x", &reference, Layout::Gzip, false, &mut rng);
-    let region = Region::new(
-        vec![6, 5],
-        vec![AxisSelection::range(1, 1, 3), AxisSelection::full(5)],
-    )
-    .unwrap();
-    let mut want = ArrayD::<i32>::zeros(IxDyn(&[5, 3]));
-    let mut got = want.clone();
-    lazy_core::DatasetExt::read_into(&reference, &region, want.view_mut().reversed_axes()).unwrap();
-    lazy_core::DatasetExt::read_into(&zarr, &region, got.view_mut().reversed_axes()).unwrap();
-    assert_eq!(got, want);
-    // A region resolved against another shape is refused.
-    let other = Region::full(&[5, 6]);
-    assert!(lazy_core::DatasetExt::read_into(&zarr, &other, got.view_mut()).is_err());
-    assert!(zarr.validate_write(&Region::full(&[6, 5])).is_ok());
+    conformance::strided_buffers(&mut backend(&dir, "strided.zarr"), 11);
+}
+
+#[test]
+fn views_over_zarr_match_views_over_ndarray() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::views(&mut backend(&dir, "views.zarr"), 0xc4a3);
+}
+
+/// Arrays whose chunks were never written read as the fill value, and take
+/// writes of every kind.
+#[test]
+fn arrays_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("fill.zarr");
+    let mut rng = SmallRng::seed_from_u64(0xf111);
+    for i in 0..15 {
+        let shape = lazy_testkit::keys::shape(&mut rng, 4, 7, 2401);
+        let fill = rng.random_range(-100..100i32);
+        let mut reference = ArrayD::from_elem(IxDyn(&shape), fill);
+        let layout = [Layout::Raw, Layout::Gzip, Layout::Sharded][i % 3];
+        let mut zarr = create(&root, &format!("f{i}"), &reference, layout, true, &mut rng);
+        let what = format!("{zarr:?}");
+        for _ in 0..20 {
+            same_read(
+                &zarr,
+                &reference,
+                &key(&mut rng, &shape, KeyStyle::STORAGE),
+                &what,
+            );
+        }
+        for _ in 0..10 {
+            let k = key(&mut rng, &shape, KeyStyle::STORAGE);
+            same_write(
+                &mut zarr,
+                &mut reference,
+                &k,
+                &mut rng,
+                &|r| r.random(),
+                &what,
+            );
+        }
+    }
 }
 
 /// An array opened read-only is a read-only type: `tests/ui/read_only.rs`
@@ -293,9 +226,9 @@ fn created_arrays_with_every_compression() {
             let mut reference = ArrayD::from_elem(IxDyn(&[9, 10, 11]), -7i32);
             assert_eq!(zarr.read_dyn(&DynSelection::all()).unwrap(), reference);
             for _ in 0..20 {
-                let k = key(&mut rng, &[9, 10, 11]);
+                let k = key(&mut rng, &[9, 10, 11], KeyStyle::STORAGE);
                 let what = format!("{zarr:?}");
-                check_write(
+                same_write(
                     &mut zarr,
                     &mut reference,
                     &k,
@@ -303,10 +236,10 @@ fn created_arrays_with_every_compression() {
                     &|r| r.random(),
                     &what,
                 );
-                check_read(
+                same_read(
                     &zarr,
                     &reference,
-                    &key(&mut rng, &[9, 10, 11]),
+                    &key(&mut rng, &[9, 10, 11], KeyStyle::STORAGE),
                     &format!("{zarr:?}"),
                 );
             }

@@ -1,9 +1,10 @@
 //! Shared by the integration tests: datasets written by hdf5-metno itself,
-//! random NumPy-style keys, and comparisons against an in-memory reference.
+//! and HDF5 as a backend of the test kit's conformance suite.
 #![allow(dead_code)]
 
-use lazy_core::{Dyn, ReadWrite};
+use lazy_core::{DatasetExt, Dyn, ReadWrite};
 use lazy_hdf5::{H5Dataset, H5Element};
+use lazy_testkit::conformance::Backend;
 use ndarray::ArrayD;
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -55,6 +56,32 @@ pub fn create<T: H5Element>(
     opened
 }
 
-#[path = "../../../tests/support/random_keys.rs"]
-mod random_keys;
-pub use random_keys::*;
+/// HDF5 datasets in one file, in the three layouts, for the conformance
+/// suite of the test kit.
+pub struct Hdf5 {
+    pub file: lazy_hdf5::File,
+}
+
+impl<T: H5Element> Backend<T> for Hdf5 {
+    type Dataset = H5Dataset<T, Dyn, ReadWrite>;
+
+    fn layouts(&self) -> usize {
+        3
+    }
+
+    fn create(
+        &mut self,
+        name: &str,
+        data: &ArrayD<T>,
+        layout: usize,
+        rng: &mut SmallRng,
+    ) -> Self::Dataset {
+        let layout = [Layout::Contiguous, Layout::Chunked, Layout::Deflate][layout % 3];
+        create(&self.file, name, data, layout, rng)
+    }
+
+    fn reopened(&mut self, name: &str) -> Option<ArrayD<T>> {
+        let ds = H5Dataset::<T, Dyn>::open(&self.file, name).unwrap();
+        Some(ds.read_all().unwrap())
+    }
+}

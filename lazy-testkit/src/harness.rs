@@ -4,8 +4,9 @@
 //!
 //! It is shared by the `cargo fuzz` target (`fuzz/fuzz_targets/selections.rs`)
 //! and by `tests/reliability.rs`, which replays the committed corpus and every
-//! crash the fuzzer found, on stable Rust. It depends on nothing but
-//! lazy-datasets and ndarray: the bytes are read by [`Input`].
+//! crash the fuzzer found, on stable Rust. The bytes are read through
+//! [`Bytes`], so shapes and keys come from the kit's one generator
+//! ([`crate::keys`], in style [`KeyStyle::FUZZ`]).
 //!
 //! Each input runs one of six modes:
 //!
@@ -33,21 +34,20 @@
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use lazy_datasets::backend::for_each_block;
-use lazy_datasets::{
+use lazy_core::backend::for_each_block;
+use lazy_core::{
     copy_into_with, AxisSelection, BooleanOr, CheckedRegion, CopyOptions, Dataset, DatasetExt,
     DatasetMut, DatasetMutExt, Dyn, DynSelection, ErrorKind, Region, Scaled, SelectionItem,
     Stacked, Sum,
 };
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder, Slice};
+use ndarray::{ArrayD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder, Slice};
 
-#[path = "naive.rs"]
-#[allow(dead_code)]
-mod naive;
-
-use naive::{
+use crate::datasets::Computed;
+use crate::entropy::{Bytes, Entropy};
+use crate::keys::{self, KeyStyle};
+use crate::naive::{
     expand_key, naive_broadcast, naive_read, naive_resolve, naive_stack_axis, numel, ravel,
-    slice_positions, stack_maps, unravel, wrap_index, Loc, Naive, Pick,
+    slice_formula, stack_maps, unravel, wrap_index, Loc, Naive, Pick,
 };
 
 /// Reads larger than this many elements are not compared element by element.
@@ -64,7 +64,7 @@ fn count(i: usize) {
 
 /// Runs one input; panics when the library misbehaves.
 pub fn run(data: &[u8]) {
-    let mut u = Input::new(data);
+    let mut u = Bytes::new(data);
     match u.below(16) {
         0..=5 => tree_case(&mut u),
         6..=9 => write_case(&mut u),
@@ -75,197 +75,8 @@ pub fn run(data: &[u8]) {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Bytes
-// ---------------------------------------------------------------------------
-
-/// The fuzzer's bytes, read front to back; zeros once they run out.
-pub struct Input<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Input<'a> {
-    pub fn new(data: &'a [u8]) -> Self {
-        Input { data }
-    }
-
-    fn byte(&mut self) -> u8 {
-        match self.data.split_first() {
-            Some((&b, rest)) => {
-                self.data = rest;
-                b
-            }
-            None => 0,
-        }
-    }
-
-    fn u64(&mut self) -> u64 {
-        (0..8).fold(0u64, |acc, _| (acc << 8) | u64::from(self.byte()))
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        match n {
-            0 | 1 => 0,
-            2..=256 => usize::from(self.byte()) % n,
-            _ => (self.u64() % n as u64) as usize,
-        }
-    }
-
-    /// A number in `lo..=hi`.
-    fn range(&mut self, lo: i128, hi: i128) -> i128 {
-        if hi <= lo {
-            return lo;
-        }
-        let span = (hi - lo) as u128 + 1;
-        let r = if span <= 256 {
-            u128::from(self.byte())
-        } else {
-            u128::from(self.u64())
-        };
-        lo + (r % span) as i128
-    }
-
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-
-    /// An index-like number for an axis of length `n`: mostly in range,
-    /// sometimes just out of it, sometimes extreme.
-    fn int(&mut self, n: usize) -> isize {
-        let n = n as i128;
-        let v = match self.below(20) {
-            0 => return self.extreme(n),
-            1 => return self.u64() as isize,
-            2..=4 => self.range(-n - 3, n + 3),
-            _ if n > 0 => self.range(-n, n - 1),
-            _ => self.range(-2, 2),
-        };
-        clamp_isize(v)
-    }
-
-    fn extreme(&mut self, n: i128) -> isize {
-        let choices = [
-            isize::MIN as i128,
-            isize::MIN as i128 + 1,
-            isize::MAX as i128,
-            isize::MAX as i128 - 1,
-            1 << 40,
-            -(1 << 40),
-            n,
-            -n - 1,
-            n - 1,
-            -n,
-        ];
-        clamp_isize(choices[self.below(choices.len())])
-    }
-}
-
-fn clamp_isize(v: i128) -> isize {
-    v.clamp(isize::MIN as i128, isize::MAX as i128) as isize
-}
-
-// ---------------------------------------------------------------------------
-// Keys
-// ---------------------------------------------------------------------------
-
-fn gen_bound(u: &mut Input, n: usize) -> Option<isize> {
-    match u.below(10) {
-        0..=2 => None,
-        _ => Some(u.int(n)),
-    }
-}
-
-fn gen_step(u: &mut Input, n: usize) -> Option<isize> {
-    match u.below(24) {
-        0..=7 => None,
-        8 => Some(0),
-        9 => Some(u.extreme(n as i128)),
-        10 => Some(u.int(n)),
-        _ => Some([-3, -2, -1, -1, 1, 2, 3][u.below(7)]),
-    }
-}
-
-fn gen_list(u: &mut Input, n: usize) -> Vec<isize> {
-    if u.chance(48) {
-        // A huge list: a short pattern repeated.
-        let pattern: Vec<isize> = (0..1 + u.below(4)).map(|_| u.int(n)).collect();
-        let len = 1000 + u.below(100_000);
-        return pattern.iter().copied().cycle().take(len).collect();
-    }
-    let len = match u.below(8) {
-        0 => 0,
-        _ => 1 + u.below(5),
-    };
-    (0..len).map(|_| u.int(n)).collect()
-}
-
-fn gen_elem(u: &mut Input, n: usize) -> SelectionItem {
-    match u.below(10) {
-        0..=2 => SelectionItem::Index(u.int(n)),
-        3..=6 => SelectionItem::slice(gen_bound(u, n), gen_bound(u, n), gen_step(u, n)),
-        _ => SelectionItem::List(gen_list(u, n)),
-    }
-}
-
-/// A random key for `shape`: up to one entry per axis (sometimes too many),
-/// sometimes an ellipsis (rarely two), sometimes newaxis.
-fn gen_key(u: &mut Input, shape: &[usize]) -> Vec<SelectionItem> {
-    let ndim = shape.len();
-    let n_consume = if u.chance(12) {
-        ndim + 1 + u.below(2)
-    } else {
-        u.below(ndim + 1)
-    };
-    let ellipsis_at = (u.below(3) == 0).then(|| u.below(n_consume + 1));
-    let mut key = Vec::new();
-    for j in 0..n_consume {
-        if ellipsis_at == Some(j) {
-            key.push(SelectionItem::Ellipsis);
-        }
-        let axis = match ellipsis_at {
-            Some(e) if j >= e => (ndim + j).checked_sub(n_consume),
-            _ => Some(j),
-        };
-        let n = axis.and_then(|a| shape.get(a)).copied().unwrap_or(3);
-        key.push(gen_elem(u, n));
-    }
-    if ellipsis_at == Some(n_consume) {
-        key.push(SelectionItem::Ellipsis);
-    }
-    for _ in 0..[0, 0, 0, 1, 2][u.below(5)] {
-        let at = u.below(key.len() + 1);
-        key.insert(at, SelectionItem::NewAxis);
-    }
-    if u.chance(40) {
-        let at = u.below(key.len() + 1);
-        key.insert(at, SelectionItem::Ellipsis);
-    }
-    key
-}
-
 fn sel(key: &[SelectionItem]) -> DynSelection {
     DynSelection::from(key.to_vec())
-}
-
-/// A shape of rank `0..=max_rank` with at most `max_elems` elements,
-/// zero-length and length-1 axes included.
-fn gen_shape(u: &mut Input, max_rank: usize, max_elems: usize) -> Vec<usize> {
-    let rank = u.below(max_rank + 1);
-    let mut shape: Vec<usize> = (0..rank)
-        .map(|_| match u.below(12) {
-            0 => 0,
-            1..=3 => 1,
-            _ => 2 + u.below(4),
-        })
-        .collect();
-    for k in 0..shape.len() {
-        if numel(&shape) <= max_elems {
-            break;
-        }
-        shape[k] = 1;
-    }
-    shape
 }
 
 /// The number of elements of `shape`, or `None` when it overflows `usize`.
@@ -302,7 +113,7 @@ impl<T> From<Result<T, ErrorKind>> for Want<T> {
 
 fn check_read<T: PartialEq + Debug>(
     ctx: &dyn Fn() -> String,
-    got: lazy_datasets::Result<ArrayD<T>>,
+    got: lazy_core::Result<ArrayD<T>>,
     want: Result<Naive<T>, ErrorKind>,
 ) {
     match (got, want) {
@@ -407,7 +218,7 @@ fn source_values(s: usize, shape: &[usize]) -> Vec<f64> {
 /// An array holding `data` (row-major, of `shape`) in one of several
 /// memory layouts: C order, Fortran order, a reversed axis, or every other
 /// element of a larger array.
-fn layout_array(u: &mut Input, shape: &[usize], data: &[f64]) -> ArrayD<f64> {
+fn layout_array(u: &mut Bytes<'_>, shape: &[usize], data: &[f64]) -> ArrayD<f64> {
     let c = ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).unwrap();
     match u.below(4) {
         0 => c,
@@ -468,7 +279,7 @@ impl Leaves {
 /// mistakes (an axis out of range, a source of another shape, no sources,
 /// a mangled key), which both the library and the model must reject alike.
 fn gen_node(
-    u: &mut Input,
+    u: &mut Bytes<'_>,
     leaves: &mut Leaves,
     shape: &[usize],
     depth: usize,
@@ -491,7 +302,7 @@ fn gen_node(
                 .map(|_| gen_node(u, leaves, shape, depth - 1, false))
                 .collect();
             if n > 1 && u.chance(24) {
-                let other = gen_shape(u, 3, 32);
+                let other = keys::shape(u, 3, 5, 32);
                 children[n - 1] = Node::Leaf(leaves.add(&other));
             }
             if k == 3 {
@@ -503,7 +314,13 @@ fn gen_node(
     }
 }
 
-fn gen_stack(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w: bool) -> Node {
+fn gen_stack(
+    u: &mut Bytes<'_>,
+    leaves: &mut Leaves,
+    shape: &[usize],
+    depth: usize,
+    w: bool,
+) -> Node {
     let axes: Vec<usize> = (0..shape.len())
         .filter(|&a| (1..=4).contains(&shape[a]))
         .collect();
@@ -527,7 +344,7 @@ fn gen_stack(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, 
         .collect();
     if u.chance(24) {
         if k > 1 && !w {
-            let other = gen_shape(u, 3, 32);
+            let other = keys::shape(u, 3, 5, 32);
             children[k - 1] = Node::Leaf(leaves.add(&other));
         } else if !w {
             children.clear();
@@ -540,7 +357,13 @@ fn gen_stack(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, 
 /// slice over a source axis of a fitting length, with dropped (integer)
 /// axes between; trailing full slices may be left out or replaced by an
 /// ellipsis.
-fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w: bool) -> Node {
+fn gen_view(
+    u: &mut Bytes<'_>,
+    leaves: &mut Leaves,
+    shape: &[usize],
+    depth: usize,
+    w: bool,
+) -> Node {
     let mut key = Vec::new();
     let mut src = Vec::new();
     let full = SelectionItem::slice(None, None, None);
@@ -593,7 +416,7 @@ fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w
         for _ in 0..1 + u.below(2) {
             let m = 1 + u.below(3);
             src.push(m);
-            key.push(SelectionItem::Index(u.int(m)));
+            key.push(SelectionItem::Index(keys::int(u, m, KeyStyle::FUZZ)));
         }
     }
     match u.below(3) {
@@ -614,7 +437,7 @@ fn gen_view(u: &mut Input, leaves: &mut Leaves, shape: &[usize], depth: usize, w
     }
     if u.chance(16) && !key.is_empty() {
         let at = u.below(key.len());
-        key[at] = gen_elem(u, 3);
+        key[at] = keys::item(u, 3, KeyStyle::FUZZ);
     }
     let nonzero: Vec<usize> = src.iter().copied().filter(|&n| n != 0).collect();
     if src.len() > 6 || checked_numel(&nonzero).is_none_or(|n| n > 4096) {
@@ -642,7 +465,7 @@ impl<D: Dataset<Elem = bool>> Dataset for AsF64<D> {
         &self,
         region: CheckedRegion<'_>,
         mut out: ArrayViewMutD<'_, f64>,
-    ) -> lazy_datasets::Result<()> {
+    ) -> lazy_core::Result<()> {
         let mut flags = ArrayD::<bool>::default(out.shape());
         self.0.read_into(&region, flags.view_mut())?;
         out.zip_mut_with(&flags, |o, &b| *o = if b { 1.0 } else { 0.0 });
@@ -650,8 +473,8 @@ impl<D: Dataset<Elem = bool>> Dataset for AsF64<D> {
     }
 }
 
-fn build<'a>(node: &Node, arrays: &'a [ArrayD<f64>]) -> lazy_datasets::Result<BoxDs<'a>> {
-    let all = |nodes: &[Node]| -> lazy_datasets::Result<Vec<BoxDs<'a>>> {
+fn build<'a>(node: &Node, arrays: &'a [ArrayD<f64>]) -> lazy_core::Result<BoxDs<'a>> {
+    let all = |nodes: &[Node]| -> lazy_core::Result<Vec<BoxDs<'a>>> {
         nodes.iter().map(|n| build(n, arrays)).collect()
     };
     Ok(match node {
@@ -755,8 +578,8 @@ fn eval(node: &Node, values: &[Naive<f64>]) -> Want<Naive<f64>> {
     }
 }
 
-fn tree_case(u: &mut Input) {
-    let shape = gen_shape(u, 4, 48);
+fn tree_case(u: &mut Bytes<'_>) {
+    let shape = keys::shape(u, 4, 5, 48);
     let mut leaves = Leaves { shapes: Vec::new() };
     let mut node = gen_node(u, &mut leaves, &shape, 3, false);
     // Sometimes views with arbitrary keys on top (a view of a view); their
@@ -801,7 +624,7 @@ fn tree_case(u: &mut Input) {
     let Some((ds, value)) = ds else {
         return;
     };
-    let key = gen_key(u, &value.shape);
+    let key = keys::key(u, &value.shape, KeyStyle::FUZZ);
     let ctx = || {
         format!(
             "tree {node:?} over leaves {:?}: read {key:?}",
@@ -856,12 +679,12 @@ fn tree_case(u: &mut Input) {
 }
 
 /// Gives every `View` with an empty key a random key for the shape below it.
-fn fill_view_keys(u: &mut Input, node: &mut Node, values: &[Naive<f64>]) {
+fn fill_view_keys(u: &mut Bytes<'_>, node: &mut Node, values: &[Naive<f64>]) {
     if let Node::View(key, child) = node {
         fill_view_keys(u, child, values);
         if key.is_empty() {
             if let Want::Ok(v) = eval(child, values) {
-                *key = gen_key(u, &v.shape);
+                *key = keys::key(u, &v.shape, KeyStyle::FUZZ);
             }
         }
     }
@@ -876,14 +699,14 @@ type BoxMut<'a> = Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + 'a>;
 fn build_mut<'a>(
     node: &Node,
     arrays: &mut Vec<Option<&'a mut ArrayD<f64>>>,
-) -> lazy_datasets::Result<BoxMut<'a>> {
+) -> lazy_core::Result<BoxMut<'a>> {
     Ok(match node {
         Node::Leaf(s) => Box::new(arrays[*s].take().expect("each leaf once")),
         Node::Stack(axis, children) => {
             let built = children
                 .iter()
                 .map(|c| build_mut(c, arrays))
-                .collect::<lazy_datasets::Result<Vec<_>>>()?;
+                .collect::<lazy_core::Result<Vec<_>>>()?;
             Box::new(Stacked::new(built, *axis)?)
         }
         Node::Scale(f, child) => Box::new(Scaled::new(build_mut(child, arrays)?, *f)),
@@ -943,8 +766,9 @@ fn eval_map(node: &Node, shapes: &[Vec<usize>]) -> Want<Naive<Place>> {
 
 /// The shape of a value to write to a selection of shape `out` (unknown when
 /// the key is invalid): mostly broadcastable, sometimes not.
-fn gen_value_shape(u: &mut Input, out: Option<Vec<usize>>) -> Vec<usize> {
-    let random = |u: &mut Input| -> Vec<usize> { (0..u.below(4)).map(|_| u.below(5)).collect() };
+fn gen_value_shape(u: &mut Bytes<'_>, out: Option<Vec<usize>>) -> Vec<usize> {
+    let random =
+        |u: &mut Bytes<'_>| -> Vec<usize> { (0..u.below(4)).map(|_| u.below(5)).collect() };
     let Some(out) = out else {
         return random(u);
     };
@@ -965,8 +789,8 @@ fn gen_value_shape(u: &mut Input, out: Option<Vec<usize>>) -> Vec<usize> {
     }
 }
 
-fn write_case(u: &mut Input) {
-    let shape = gen_shape(u, 4, 48);
+fn write_case(u: &mut Bytes<'_>) {
+    let shape = keys::shape(u, 4, 5, 48);
     let mut leaves = Leaves { shapes: Vec::new() };
     let node = gen_node(u, &mut leaves, &shape, 3, true);
     let shapes = leaves.shapes.clone();
@@ -1002,7 +826,7 @@ fn write_case(u: &mut Input) {
     };
 
     // A read through the writable views.
-    let key = gen_key(u, &map.shape);
+    let key = keys::key(u, &map.shape, KeyStyle::FUZZ);
     let value = Naive {
         shape: map.shape.clone(),
         data: map
@@ -1015,7 +839,7 @@ fn write_case(u: &mut Input) {
     read_and_check(&rctx, &*ds, &value, &key);
 
     // A write.
-    let key = gen_key(u, &map.shape);
+    let key = keys::key(u, &map.shape, KeyStyle::FUZZ);
     let (target, too_big) = match read_size(&map.shape, &key) {
         Ok((out, Some(n))) => (Some(out), n > LIMIT),
         Ok((out, None)) => (Some(out), true),
@@ -1073,8 +897,8 @@ fn write_case(u: &mut Input) {
 // Mode "region": hand-built regions
 // ---------------------------------------------------------------------------
 
-fn gen_axis_sel(u: &mut Input, n: usize) -> AxisSelection {
-    let any = |u: &mut Input| -> usize {
+fn gen_axis_sel(u: &mut Bytes<'_>, n: usize) -> AxisSelection {
+    let any = |u: &mut Bytes<'_>| -> usize {
         match u.below(6) {
             0 => usize::MAX - u.below(3),
             1 => u.u64() as usize,
@@ -1088,7 +912,7 @@ fn gen_axis_sel(u: &mut Input, n: usize) -> AxisSelection {
             let start = any(u);
             let step = match u.below(6) {
                 0 => 0,
-                1 => u.extreme(n as i128),
+                1 => keys::extreme(u, n as i128),
                 _ => u.range(-3, 3) as isize,
             };
             let len = match u.below(5) {
@@ -1157,8 +981,8 @@ fn naive_region_read(a: &Naive<f64>, axes: &[AxisSelection], pos: &[Vec<usize>])
     Naive { shape: out, data }
 }
 
-fn region_case(u: &mut Input) {
-    let shape = gen_shape(u, 4, 64);
+fn region_case(u: &mut Bytes<'_>) {
+    let shape = keys::shape(u, 4, 5, 64);
     let mut axes: Vec<AxisSelection> = shape.iter().map(|&n| gen_axis_sel(u, n)).collect();
     if u.chance(16) {
         if u.chance(2) {
@@ -1226,8 +1050,8 @@ fn region_case(u: &mut Input) {
 
     // Composed with a region of its output, from a random key (newaxis
     // included: a composed region keeps it as an output axis).
-    let key = gen_key(u, &want.shape);
-    if let Ok(inner) = lazy_datasets::resolve(&want.shape, &key) {
+    let key = keys::key(u, &want.shape, KeyStyle::FUZZ);
+    if let Ok(inner) = lazy_core::resolve(&want.shape, &key) {
         if read_size(&want.shape, &key).is_ok_and(|(_, n)| n.is_some_and(|n| n <= LIMIT)) {
             let composed = region.compose(&inner).unwrap();
             let mut out = ArrayD::<f64>::zeros(IxDyn(&composed.out_shape()));
@@ -1260,67 +1084,6 @@ fn region_case(u: &mut Input) {
 // Mode "huge": shapes whose element counts overflow
 // ---------------------------------------------------------------------------
 
-/// A dataset that reports any shape and computes its elements from their
-/// positions; writes check shapes and are counted.
-struct Fake {
-    id: u64,
-    shape: Vec<usize>,
-}
-
-fn fake_value(id: u64, pos: &[usize]) -> f64 {
-    let h = pos.iter().fold(id.wrapping_add(0x51), |h, &p| {
-        (h ^ p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    });
-    (h >> 44) as f64
-}
-
-impl Dataset for Fake {
-    type Elem = f64;
-    type Rank = Dyn;
-
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        mut out: ArrayViewMutD<'_, f64>,
-    ) -> lazy_datasets::Result<()> {
-        assert!(
-            out.len() <= LIMIT,
-            "a fake dataset was asked for {} elements",
-            out.len()
-        );
-        for (idx, o) in out.indexed_iter_mut() {
-            let mut k = 0;
-            let pos: Vec<usize> = region
-                .axes()
-                .iter()
-                .map(|sel| match sel {
-                    AxisSelection::Index(i) => *i,
-                    other => {
-                        k += 1;
-                        other.position(idx[k - 1]).expect("position in range")
-                    }
-                })
-                .collect();
-            *o = fake_value(self.id, &pos);
-        }
-        Ok(())
-    }
-}
-
-impl DatasetMut for Fake {
-    fn write_region(
-        &mut self,
-        region: CheckedRegion<'_>,
-        src: ArrayViewD<'_, f64>,
-    ) -> lazy_datasets::Result<()> {
-        region.check_out(src.shape())
-    }
-}
-
 /// One axis of a lazily resolved key: positions are computed, not listed.
 #[derive(Debug, Clone)]
 enum Lazy {
@@ -1350,67 +1113,15 @@ impl Lazy {
     }
 }
 
-/// CPython's `PySlice_AdjustIndices` and slice length, as formulas, for
-/// axes too long to enumerate; checked against `slice_positions` on short
-/// axes.
+/// A slice as a formula ([`slice_formula`]), for axes too long to list.
 fn lazy_slice(
     start: Option<isize>,
     stop: Option<isize>,
     step: Option<isize>,
     n: usize,
 ) -> Result<Lazy, ErrorKind> {
-    let step = step.unwrap_or(1) as i128;
-    if step == 0 {
-        return Err(ErrorKind::Index);
-    }
-    let len_n = n as i128;
-    let adjust = |b: Option<isize>, default: i128| match b {
-        None => default,
-        Some(b) => {
-            let mut b = b as i128;
-            if b < 0 {
-                b += len_n;
-                if b < 0 {
-                    b = if step < 0 { -1 } else { 0 };
-                }
-            } else if b >= len_n {
-                b = if step < 0 { len_n - 1 } else { len_n };
-            }
-            b
-        }
-    };
-    let (d_start, d_stop) = if step < 0 {
-        (len_n - 1, -1)
-    } else {
-        (0, len_n)
-    };
-    let first = adjust(start, d_start);
-    let last = adjust(stop, d_stop);
-    let len = if step < 0 {
-        if last < first {
-            (first - last - 1) / (-step) + 1
-        } else {
-            0
-        }
-    } else if first < last {
-        (last - first - 1) / step + 1
-    } else {
-        0
-    };
-    let lazy = Lazy::Range {
-        first,
-        step,
-        len: len as usize,
-    };
-    if n <= 64 {
-        let listed = slice_positions(start, stop, Some(step as isize), n)?;
-        let computed: Vec<usize> = (0..len as usize).map(|k| lazy.at(k)).collect();
-        assert_eq!(
-            computed, listed,
-            "slice formula vs enumeration: {start:?}:{stop:?}:{step} on {n}"
-        );
-    }
-    Ok(lazy)
+    let (first, step, len) = slice_formula(start, stop, step, n)?;
+    Ok(Lazy::Range { first, step, len })
 }
 
 /// `naive_resolve` with slices as formulas.
@@ -1466,7 +1177,7 @@ impl HNode {
 
     fn value(&self, idx: &[usize]) -> f64 {
         match self {
-            HNode::Leaf(id, _) => fake_value(*id, idx),
+            HNode::Leaf(id, _) => Computed::value(*id, idx),
             HNode::Stack(axis, c) => {
                 let mut inner = idx.to_vec();
                 let k = inner.remove(*axis);
@@ -1510,7 +1221,7 @@ const HUGE: [usize; 12] = [
     usize::MAX,
 ];
 
-fn gen_hnode(u: &mut Input, next_id: &mut u64, shape: &[usize], depth: usize) -> HNode {
+fn gen_hnode(u: &mut Bytes<'_>, next_id: &mut u64, shape: &[usize], depth: usize) -> HNode {
     if depth == 0 || u.chance(3) {
         *next_id += 1;
         return HNode::Leaf(*next_id, shape.to_vec());
@@ -1548,36 +1259,33 @@ fn gen_hnode(u: &mut Input, next_id: &mut u64, shape: &[usize], depth: usize) ->
 
 type HBox = Box<dyn Dataset<Elem = f64, Rank = Dyn>>;
 
-fn build_huge(node: &HNode) -> lazy_datasets::Result<HBox> {
+fn build_huge(node: &HNode) -> lazy_core::Result<HBox> {
     Ok(match node {
-        HNode::Leaf(id, shape) => Box::new(Fake {
-            id: *id,
-            shape: shape.clone(),
-        }),
+        HNode::Leaf(id, shape) => Box::new(Computed::new(*id, shape)),
         HNode::Stack(axis, c) => Box::new(Stacked::new(
             c.iter()
                 .map(build_huge)
-                .collect::<lazy_datasets::Result<Vec<_>>>()?,
+                .collect::<lazy_core::Result<Vec<_>>>()?,
             *axis as isize,
         )?),
         HNode::Scale(f, c) => Box::new(Scaled::new(build_huge(c)?, *f)),
         HNode::Sum(c) => Box::new(Sum::new(
             c.iter()
                 .map(build_huge)
-                .collect::<lazy_datasets::Result<Vec<_>>>()?,
+                .collect::<lazy_core::Result<Vec<_>>>()?,
         )?),
         HNode::View(_, key, c) => Box::new(build_huge(c)?.sliced(sel(key))?),
     })
 }
 
-fn huge_case(u: &mut Input) {
+fn huge_case(u: &mut Bytes<'_>) {
     let rank = u.below(4);
     let shape: Vec<usize> = (0..rank).map(|_| HUGE[u.below(HUGE.len())]).collect();
     let mut next_id = 0;
     let mut node = gen_hnode(u, &mut next_id, &shape, 2);
     for _ in 0..u.below(3) {
         let shape = node.shape();
-        let key = gen_key(u, &shape);
+        let key = keys::key(u, &shape, KeyStyle::FUZZ);
         let ctx = || format!("huge {node:?}: view {key:?}");
         let want = lazy_resolve(&shape, &key);
         let got = build_huge(&node).and_then(|d| d.sliced(sel(&key)));
@@ -1601,7 +1309,7 @@ fn huge_case(u: &mut Input) {
     let ds = build_huge(&node).unwrap();
     let shape = node.shape();
     assert_eq!(ds.shape(), &shape[..], "huge {node:?}: shape");
-    let key = gen_key(u, &shape);
+    let key = keys::key(u, &shape, KeyStyle::FUZZ);
     let ctx = || format!("huge {node:?}: read {key:?}");
     match lazy_resolve(&shape, &key) {
         Err(k) => {
@@ -1616,26 +1324,13 @@ fn huge_case(u: &mut Input) {
                 assert_eq!(e.kind(), ErrorKind::Shape, "{}: {e}", ctx());
                 // A scalar written through a scale to the same region: the
                 // inverse-scaled copy cannot be allocated either.
-                let mut fake = Scaled::new(
-                    Fake {
-                        id: 0,
-                        shape: shape.clone(),
-                    },
-                    2.0,
-                );
+                let mut fake = Scaled::new(Computed::new(0, &shape), 2.0);
                 let e = fake
                     .write_dyn(&sel(&key), ndarray::arr0(1.0).into_dyn().view())
                     .unwrap_err();
                 assert_eq!(e.kind(), ErrorKind::Shape, "{}: scaled write: {e}", ctx());
                 // Through a stack: the sources take the broadcast value as it is.
-                let mut stack = Stacked::new(
-                    vec![Fake {
-                        id: 0,
-                        shape: shape.clone(),
-                    }],
-                    0,
-                )
-                .unwrap();
+                let mut stack = Stacked::new(vec![Computed::new(0, &shape)], 0).unwrap();
                 let mut key0 = vec![SelectionItem::Index(0)];
                 key0.extend(key.iter().cloned());
                 let got = stack.write_dyn(&sel(&key0), ndarray::arr0(1.0).into_dyn().view());
@@ -1661,11 +1356,11 @@ fn huge_case(u: &mut Input) {
 // Mode "wrap": integer sums wrap
 // ---------------------------------------------------------------------------
 
-fn wrap_sum<T>(u: &mut Input, from: impl Fn(u64) -> T, add: impl Fn(T, T) -> T)
+fn wrap_sum<T>(u: &mut Bytes<'_>, from: impl Fn(u64) -> T, add: impl Fn(T, T) -> T)
 where
-    T: lazy_datasets::Summable + Debug,
+    T: lazy_core::Summable + Debug,
 {
-    let shape = gen_shape(u, 3, 24);
+    let shape = keys::shape(u, 3, 5, 24);
     let n_src = 1 + u.below(4);
     let data: Vec<Vec<T>> = (0..n_src)
         .map(|_| (0..numel(&shape)).map(|_| from(u.u64())).collect())
@@ -1678,13 +1373,13 @@ where
     let want: Vec<T> = (0..numel(&shape))
         .map(|i| data[1..].iter().fold(data[0][i], |acc, d| add(acc, d[i])))
         .collect();
-    let key = gen_key(u, &shape);
+    let key = keys::key(u, &shape, KeyStyle::FUZZ);
     let ctx = || format!("wrapping Sum of {data:?}: read {key:?}");
     let value = Naive::new(&shape, want);
     read_and_check(&ctx, &sum, &value, &key);
 }
 
-fn wrap_case(u: &mut Input) {
+fn wrap_case(u: &mut Bytes<'_>) {
     match u.below(4) {
         0 => wrap_sum(u, |x| x as i8, i8::wrapping_add),
         1 => wrap_sum(u, |x| x as u8, u8::wrapping_add),
@@ -1697,7 +1392,7 @@ fn wrap_case(u: &mut Input) {
 // Mode "typed": static ranks
 // ---------------------------------------------------------------------------
 
-fn typed_case(u: &mut Input) {
+fn typed_case(u: &mut Bytes<'_>) {
     use ndarray::{Array1, Array2};
     let (r, c) = (u.below(5), u.below(5));
     let a: Array2<f64> = Array2::from_shape_vec((r, c), source_values(0, &[r, c])).unwrap();
@@ -1720,11 +1415,11 @@ fn typed_case(u: &mut Input) {
     let all: ndarray::Array3<f64> = st.read_all().unwrap();
     let ctx = || format!("typed stack of ({r}, {c}) along {axis}");
     check_read(&ctx, Ok(all.into_dyn()), Ok(value.clone()));
-    let key = gen_key(u, &value.shape);
+    let key = keys::key(u, &value.shape, KeyStyle::FUZZ);
     let ctx = || format!("typed stack of ({r}, {c}) along {axis}: read {key:?}");
     read_and_check(&ctx, &st, &value, &key);
     let v: Array1<f64> = Array1::from_iter((0..u.below(6)).map(|k| k as f64));
-    let key = gen_key(u, &[v.len()]);
+    let key = keys::key(u, &[v.len()], KeyStyle::FUZZ);
     let ctx = || format!("Array1 of {}: read {key:?}", v.len());
     let naive_v = Naive::new(&[v.len()], v.to_vec());
     read_and_check(&ctx, &v, &naive_v, &key);

@@ -1,5 +1,5 @@
-//! The naive NumPy reference shared by the randomized tests
-//! (`tests/reference.rs`), the reliability tests and the fuzz target.
+//! The naive NumPy reference: what every randomized test, the backend
+//! conformance suite and the fuzz harness compare the library with.
 //!
 //! It is written from NumPy's documented rules and shares no code with
 //! lazy-core's `resolve`/`Region`: an N-d array is a shape and a row-major
@@ -18,9 +18,12 @@
 //! a zero slice step is an `ErrorKind::Index` error here (NumPy raises
 //! `ValueError`), like every other malformed key.
 //!
-//! Include it with `#[path = "support/naive.rs"] mod naive;`.
+//! Slices are resolved by enumeration ([`slice_positions`]); for axes too
+//! long to enumerate, [`slice_formula`] computes the same positions from
+//! the arithmetic of Python's `range`, and is checked against the
+//! enumeration on every axis short enough.
 
-use lazy_datasets::{ErrorKind, SelectionItem};
+use lazy_core::{ErrorKind, SelectionItem};
 use ndarray::{ArrayD, IxDyn};
 
 /// An N-d array: a shape and its elements in row-major order.
@@ -300,4 +303,63 @@ pub fn naive_stack_axis(axis: isize, ndim: usize) -> Result<usize, ErrorKind> {
     } else {
         Err(ErrorKind::Value)
     }
+}
+
+/// The positions of `range(n)[start:stop:step]` as `(first, step, len)`,
+/// for axes too long to enumerate: the arithmetic progression from the
+/// first bound, intersected with the half-open interval the bounds leave of
+/// `0..n` (after adding `n` to negative bounds). On axes of up to 64
+/// positions it is checked against [`slice_positions`], which enumerates.
+pub fn slice_formula(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: Option<isize>,
+    n: usize,
+) -> Result<(i128, i128, usize), ErrorKind> {
+    let step = step.unwrap_or(1) as i128;
+    if step == 0 {
+        return Err(ErrorKind::Index);
+    }
+    let n_wide = n as i128;
+    let from_end = |b: isize| {
+        let b = b as i128;
+        if b < 0 {
+            b + n_wide
+        } else {
+            b
+        }
+    };
+    let (first, len) = if step > 0 {
+        // [lo, hi) within [0, n), every step-th from lo.
+        let lo = start.map_or(0, from_end).max(0);
+        let hi = stop.map_or(n_wide, from_end).min(n_wide);
+        let len = if hi > lo {
+            (hi - lo + step - 1) / step
+        } else {
+            0
+        };
+        (lo, len)
+    } else {
+        // (lo, hi] within [0, n), every |step|-th down from hi.
+        let hi = start.map_or(n_wide - 1, from_end).min(n_wide - 1);
+        let lo = stop.map_or(-1, from_end).max(-1);
+        let len = if hi > lo {
+            (hi - lo - step - 1) / -step
+        } else {
+            0
+        };
+        (hi, len)
+    };
+    let len = usize::try_from(len).map_err(|_| ErrorKind::Index)?;
+    if n <= 64 {
+        let listed = slice_positions(start, stop, Some(step as isize), n)?;
+        let computed: Vec<usize> = (0..len as i128)
+            .map(|k| (first + k * step) as usize)
+            .collect();
+        assert_eq!(
+            computed, listed,
+            "slice formula vs enumeration: {start:?}:{stop:?}:{step} on {n}"
+        );
+    }
+    Ok((first, step, len))
 }
