@@ -49,7 +49,7 @@ pub use dataset::{CheckedRegion, Dataset, DatasetMut};
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
-pub use open::{Mode, ReadOnly, ReadWrite};
+pub use open::{DatasetInfo, Mode, ReadOnly, ReadWrite};
 pub use ops::{BooleanOr, Scaled, Sliced, Stacked, Sum, Summable};
 pub use out_of_core::{copy_into, copy_into_with, Chunks, CopyOptions};
 pub use rank::{DimRank, Dyn, Rank};

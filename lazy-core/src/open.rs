@@ -60,6 +60,45 @@ impl Mode for ReadWrite {
     const WRITABLE: bool = true;
 }
 
+/// What a stored dataset holds, found without choosing a type: what the
+/// backends' `inspect` functions return, to pick the `T` and `R` to open it
+/// with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DatasetInfo {
+    /// The shape (empty for a scalar dataset).
+    pub shape: Vec<usize>,
+    /// The element type, or `None` for a stored type with no lazy-datasets
+    /// element type (strings, compounds, complex numbers, `float16`, …).
+    pub dtype: Option<DType>,
+    /// The stored type in the storage's own words (`"int32"`, `"float16"`).
+    pub data_type: String,
+    /// The chunk shape of chunked storage (for a sharded Zarr array, the
+    /// shard shape); `None` for contiguous or compact storage.
+    pub chunks: Option<Vec<usize>>,
+    /// The storage format and its version: `"HDF5"`, `"Zarr v2"`, `"Zarr v3"`.
+    pub format: String,
+}
+
+impl DatasetInfo {
+    /// A description of a stored dataset (see the fields).
+    pub fn new(
+        shape: Vec<usize>,
+        dtype: Option<DType>,
+        data_type: impl Into<String>,
+        chunks: Option<Vec<usize>>,
+        format: impl Into<String>,
+    ) -> Self {
+        DatasetInfo {
+            shape,
+            dtype,
+            data_type: data_type.into(),
+            chunks,
+            format: format.into(),
+        }
+    }
+}
+
 /// Checks what storage holds against the element type `T` and rank `R`
 /// asked for. `what` names the dataset and where it is (`dataset "/x" in
 /// "a.h5"`), `shape` is its shape, `found` its element type (`None` for a

@@ -1,26 +1,9 @@
 //! [`inspect`]: what an HDF5 dataset holds, found without choosing a type.
 
 use hdf5_metno::Group;
-use lazy_core::{DType, Error, Result};
+use lazy_core::{DType, DatasetInfo, Error, Result};
 
 use crate::element::dtype_of;
-
-/// The shape, element type and chunks of a stored dataset, found without
-/// choosing a type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Info {
-    /// The shape (empty for a scalar dataset).
-    pub shape: Vec<usize>,
-    /// The element type, or `None` for an HDF5 type with no lazy-datasets
-    /// element type (strings, compounds, …).
-    pub dtype: Option<DType>,
-    /// The HDF5 type, described.
-    pub data_type: String,
-    /// The chunk shape of a chunked dataset; `None` for a contiguous or
-    /// compact one.
-    pub chunks: Option<Vec<usize>>,
-}
 
 /// The shape, element type and chunks of the dataset at `path`, to pick the
 /// `T` and `R` to open it with.
@@ -34,10 +17,10 @@ pub struct Info {
 /// file.new_dataset::<u16>().shape([4, 2]).chunk([2, 2]).create("g").unwrap();
 /// let info = inspect(&file, "g")?;
 /// assert_eq!((info.shape, info.dtype), (vec![4, 2], Some(DType::U16)));
-/// assert_eq!(info.chunks, Some(vec![2, 2]));
+/// assert_eq!((info.chunks, info.format.as_str()), (Some(vec![2, 2]), "HDF5"));
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
-pub fn inspect(group: &Group, path: &str) -> Result<Info> {
+pub fn inspect(group: &Group, path: &str) -> Result<DatasetInfo> {
     let what = |e: hdf5_metno::Error| {
         Error::backend(
             format!(
@@ -50,12 +33,13 @@ pub fn inspect(group: &Group, path: &str) -> Result<Info> {
     let ds = group.dataset(path).map_err(what)?;
     let shape = ds.space().map_err(what)?.shape();
     let (dtype, data_type) = element_type(&ds).map_err(what)?;
-    Ok(Info {
+    Ok(DatasetInfo::new(
         shape,
         dtype,
         data_type,
-        chunks: ds.chunk(),
-    })
+        ds.chunk(),
+        "HDF5",
+    ))
 }
 
 /// The element type of a dataset (`None` when it has none) and a description

@@ -90,7 +90,7 @@ mod selection;
 
 pub use dataset::H5Dataset;
 pub use element::{dtype_of, H5Element};
-pub use info::{inspect, Info};
+pub use info::inspect;
 
 /// hdf5-metno, the HDF5 bindings this crate is built on: file and dataset
 /// creation, groups, attributes, filters.

@@ -515,43 +515,21 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
         let mut got = lazy_core::Stacked::new(stored.iter_mut().collect(), axis).expect("a stack");
         let mut want = lazy_core::Stacked::new(arrays.iter_mut().collect(), axis).expect("a stack");
         let stack_shape = want.shape().to_vec();
-        for _ in 0..40 {
-            report.reads += 1;
-            let key = keys::key(&mut rng, &stack_shape, KeyStyle::STORAGE);
-            report.valid_reads += usize::from(same_read(&got, &want, &key, &what));
-        }
-        for _ in 0..15 {
-            let key = keys::key(&mut rng, &stack_shape, KeyStyle::STORAGE);
-            report.writes += 1;
-            report.valid_writes += usize::from(same_write(
-                &mut got,
-                &mut want,
-                &key,
-                &mut rng,
-                &|r| r.random_range(-1000..1000),
-                &what,
-            ));
-        }
+        let mut run = Exercise {
+            shape: &stack_shape,
+            rng: &mut rng,
+            report: &mut report,
+            what: &what,
+        };
+        run.reads_and_writes(&mut got, &mut want, 40, 15, &|r| {
+            r.random_range(-1000..1000)
+        });
         // Scaled over the stack: reads multiply, writes divide and truncate.
         let mut got = lazy_core::Scaled::new(got, 0.5);
         let mut want = lazy_core::Scaled::new(want, 0.5);
-        for _ in 0..20 {
-            report.reads += 1;
-            let key = keys::key(&mut rng, &stack_shape, KeyStyle::STORAGE);
-            report.valid_reads += usize::from(same_read(&got, &want, &key, &what));
-        }
-        for _ in 0..10 {
-            let key = keys::key(&mut rng, &stack_shape, KeyStyle::STORAGE);
-            report.writes += 1;
-            report.valid_writes += usize::from(same_write(
-                &mut got,
-                &mut want,
-                &key,
-                &mut rng,
-                &|r| r.random_range(-500.0..500.0),
-                &what,
-            ));
-        }
+        run.reads_and_writes(&mut got, &mut want, 20, 10, &|r| {
+            r.random_range(-500.0..500.0)
+        });
         drop((got, want));
         // Storage holds what the arrays hold.
         for (s, a) in stored.iter().zip(&arrays) {
@@ -565,4 +543,39 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
     println!("{report:?}");
     assert!(report.valid_reads > report.reads / 2, "{report:?}");
     report
+}
+
+/// Random reads and writes of one view over backend datasets and the same
+/// view over arrays, compared with [`same_read`] and [`same_write`].
+struct Exercise<'a> {
+    shape: &'a [usize],
+    rng: &'a mut SmallRng,
+    report: &'a mut Report,
+    what: &'a str,
+}
+
+impl Exercise<'_> {
+    fn reads_and_writes<A, B>(
+        &mut self,
+        got: &mut A,
+        want: &mut B,
+        reads: usize,
+        writes: usize,
+        value: &impl Fn(&mut SmallRng) -> A::Elem,
+    ) where
+        A: DatasetMut,
+        B: DatasetMut<Elem = A::Elem>,
+    {
+        for _ in 0..reads {
+            let key = keys::key(self.rng, self.shape, KeyStyle::STORAGE);
+            self.report.reads += 1;
+            self.report.valid_reads += usize::from(same_read(got, want, &key, self.what));
+        }
+        for _ in 0..writes {
+            let key = keys::key(self.rng, self.shape, KeyStyle::STORAGE);
+            self.report.writes += 1;
+            self.report.valid_writes +=
+                usize::from(same_write(got, want, &key, self.rng, value, self.what));
+        }
+    }
 }

@@ -3,30 +3,12 @@
 use std::fmt;
 use std::path::Path;
 
-use lazy_core::{DType, Error, Result};
+use lazy_core::{DatasetInfo, Error, Result};
 use zarrs::array::Array;
 
 use crate::dataset::Storage;
 use crate::element::dtype_of;
 use crate::open::{filesystem_store, node_path};
-
-/// What a Zarr array holds, found without choosing a type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Info {
-    /// The shape (empty for a rank-0 array).
-    pub shape: Vec<usize>,
-    /// The element type, or `None` for a Zarr data type with no
-    /// lazy-datasets element type (strings, complex numbers, …).
-    pub dtype: Option<DType>,
-    /// The Zarr data type's name (`"int32"`, `"float16"`, `"string"`).
-    pub data_type: String,
-    /// The chunk shape (in a sharded array, the shard shape); always
-    /// `Some` for a Zarr array.
-    pub chunks: Option<Vec<usize>>,
-    /// The Zarr format: 2 or 3.
-    pub zarr_format: u8,
-}
 
 /// The shape, element type and chunks of the array at `path` in the
 /// filesystem store at `store`, to pick the `T` and `R` to open it with.
@@ -40,10 +22,10 @@ pub struct Info {
 /// ZarrDataset::<u16, U2>::create(dir.path(), "g", &[4, 2], &ZarrCreate::default().chunks([2, 2]))?;
 /// let info = inspect(dir.path(), "g")?;
 /// assert_eq!((info.shape, info.dtype, info.chunks), (vec![4, 2], Some(DType::U16), Some(vec![2, 2])));
-/// assert_eq!(info.zarr_format, 3);
+/// assert_eq!(info.format, "Zarr v3");
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
-pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<Info> {
+pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<DatasetInfo> {
     let root = store.as_ref();
     let storage = filesystem_store(root)?;
     let node = node_path(path)?;
@@ -65,15 +47,15 @@ pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<Info> {
         Ok(c) => c.iter().map(|n| n.get() as usize).collect(),
         Err(_) => shape.clone(),
     };
-    let chunks = Some(chunks);
-    Ok(Info {
-        dtype: dtype_of(array.data_type()),
-        data_type: array.data_type().to_string(),
-        zarr_format: match array.metadata() {
-            zarrs::array::ArrayMetadata::V2(_) => 2,
-            _ => 3,
-        },
+    let format = match array.metadata() {
+        zarrs::array::ArrayMetadata::V2(_) => "Zarr v2",
+        _ => "Zarr v3",
+    };
+    Ok(DatasetInfo::new(
         shape,
-        chunks,
-    })
+        dtype_of(array.data_type()),
+        array.data_type().to_string(),
+        Some(chunks),
+        format,
+    ))
 }

@@ -85,7 +85,7 @@ mod open;
 pub use create::{Compression, ZarrCreate};
 pub use dataset::{Storage, ZarrDataset};
 pub use element::{dtype_of, ZarrElement};
-pub use info::{inspect, Info};
+pub use info::inspect;
 
 /// zarrs, the Zarr library this crate is built on: stores, array and group
 /// creation, attributes, codecs.

@@ -235,8 +235,11 @@ fn layouts_read_back() {
     check::<f64, U1>(&v2, "big_endian", array![0.0, 0.5, 1.0, 1.5, 2.0, 2.5]);
     check::<u16, U1>(&v2, "partial", array![9, 9, 1, 2, 9, 9]);
     let info = inspect(&v2, "partial").unwrap();
-    assert_eq!((info.zarr_format, info.chunks), (2, Some(vec![2])));
-    assert_eq!(inspect(&v3, "partial").unwrap().zarr_format, 3);
+    assert_eq!(
+        (info.format.as_str(), info.chunks),
+        ("Zarr v2", Some(vec![2]))
+    );
+    assert_eq!(inspect(&v3, "partial").unwrap().format, "Zarr v3");
 }
 
 /// Copies a directory tree (the fixture stores are read-only in the repo).
