@@ -16,6 +16,10 @@
 //!   straight into the caller's buffer when the layout allows, else through
 //!   a temporary that the region is gathered from or scattered into; the
 //!   backend supplies only "fill this buffer" and "store this buffer";
+//! - **chunks**: for chunked storage, [`read_chunks`] and [`write_chunks`]
+//!   fill and store those buffers chunk by chunk, in parallel, through the
+//!   shared [`Cache`](crate::Cache), locking chunks for writes; the backend
+//!   supplies [`ChunkSource`] (decode a chunk) and [`ChunkSink`] (store one);
 //! - **memory**: [`zeroed`] and [`checked_size`] allocate fallibly,
 //!   [`bytes_mut`] and [`bytes`] view element buffers as bytes,
 //!   [`for_each_block`] splits work into blocks run in parallel;
@@ -42,10 +46,10 @@
 //!     }
 //!     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, f64>) -> Result<()> {
 //!         let plan = |r: &lazy_core::Region| Plan::new(r, |_| Grouping::Exact);
-//!         read_via(&region, out, usize::MAX, &plan, &|plan, buf| {
+//!         read_via(&region, out, usize::MAX, &plan, &|plan, mut buf| {
 //!             for run in plan.runs(0) {
 //!                 for (k, p) in run.positions().enumerate() {
-//!                     buf[run.offset + k] = self.1[p];
+//!                     buf[[run.offset + k]] = self.1[p];
 //!                 }
 //!             }
 //!             Ok(())
@@ -63,7 +67,9 @@
 //! ```
 
 pub use crate::alloc::{checked_size, zeroed};
-pub use crate::blocks::{for_each_block, for_each_block_seq, join, BLOCK_ELEMS};
+pub use crate::blocks::{for_each_block, for_each_block_seq, for_each_parallel, join, BLOCK_ELEMS};
+pub use crate::cache::{ArrayKey, Generation};
+pub use crate::chunked::{read_chunks, write_chunks, ChunkSink, ChunkSource};
 pub use crate::element::{bytes, bytes_mut};
 pub use crate::open::check_open;
 pub use crate::plan::{Grouping, Piece, Plan, RowMajor, Run};

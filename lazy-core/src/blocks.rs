@@ -97,6 +97,23 @@ where
     for_each_block_seq(&second, max, f)
 }
 
+/// Calls `f` on every item, in parallel with the `parallel` feature; the
+/// first error is returned (the others may have run).
+pub fn for_each_parallel<I, F>(items: Vec<I>, f: &F) -> Result<()>
+where
+    I: Send,
+    F: Fn(I) -> Result<()> + Sync,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        if items.len() > 1 {
+            return items.into_par_iter().try_for_each(f);
+        }
+    }
+    items.into_iter().try_for_each(f)
+}
+
 /// Runs both closures, in parallel with the `parallel` feature.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where

@@ -13,7 +13,7 @@
 //! store.
 //!
 //! [`Cache::global`] is the cache every dataset uses unless it is given
-//! another: [`DEFAULT_BUDGET`] bytes, shared by the whole process.
+//! another: [`Cache::DEFAULT_BUDGET`] bytes, shared by the whole process.
 //! `Cache::new(0)` keeps nothing.
 //!
 //! ```
@@ -37,9 +37,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// The budget of [`Cache::global`]: 256 MiB.
-pub const DEFAULT_BUDGET: usize = 256 << 20;
 
 /// The array a cached chunk belongs to: where its store is and its path in
 /// the store. Two handles on one array (opened separately) have equal keys.
@@ -121,6 +118,10 @@ pub struct CacheStats {
 }
 
 impl Cache {
+    /// The budget of [`Cache::global`]: 256 MiB. A chunk is kept only when it
+    /// takes at most a quarter of the budget (64 MiB here).
+    pub const DEFAULT_BUDGET: usize = 256 << 20;
+
     /// A cache holding at most `budget` bytes of decoded chunks (0: none).
     pub fn new(budget: usize) -> Self {
         Cache {
@@ -133,11 +134,13 @@ impl Cache {
         }
     }
 
-    /// The process-wide cache of [`DEFAULT_BUDGET`] bytes, which datasets
-    /// use unless they are given another.
+    /// The process-wide cache of [`DEFAULT_BUDGET`](Self::DEFAULT_BUDGET)
+    /// bytes, which datasets use unless they are given another.
     pub fn global() -> Cache {
         static GLOBAL: OnceLock<Cache> = OnceLock::new();
-        GLOBAL.get_or_init(|| Cache::new(DEFAULT_BUDGET)).clone()
+        GLOBAL
+            .get_or_init(|| Cache::new(Self::DEFAULT_BUDGET))
+            .clone()
     }
 
     /// The budget in bytes.
@@ -272,7 +275,9 @@ impl Cache {
 
 impl fmt::Debug for Cache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cache").field("stats", &self.stats()).finish()
+        f.debug_struct("Cache")
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 

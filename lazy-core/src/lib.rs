@@ -28,6 +28,8 @@ pub mod backend;
 
 mod alloc;
 mod blocks;
+mod cache;
+mod chunked;
 mod dataset;
 mod element;
 mod error;
@@ -45,6 +47,7 @@ mod transfer;
 mod typed_selection;
 mod value;
 
+pub use cache::{Cache, CacheStats};
 pub use dataset::{CheckedRegion, Dataset, DatasetMut};
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};

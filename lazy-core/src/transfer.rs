@@ -4,8 +4,8 @@
 //! gathered from (or scattered into) in memory.
 //!
 //! A backend supplies its [`Plan`] and two transfers of whole buffers:
-//! *fetch* fills a row-major buffer of the plan's shape from storage, and
-//! *store* writes one (of any memory layout) to storage. Everything else —
+//! *fetch* fills a buffer of the plan's shape from storage, and *store*
+//! writes one to storage (both of any memory layout). Everything else —
 //! reordering, duplicates, negative steps, strided outputs — is done here,
 //! once for every backend.
 //!
@@ -16,11 +16,11 @@
 //!
 //! // "Storage": 10 numbers that can only be moved one whole run at a time.
 //! let storage = std::sync::Mutex::new((0..10).map(|i| i * 10).collect::<Vec<i32>>());
-//! let fetch = |plan: &Plan, buf: &mut [i32]| {
+//! let fetch = |plan: &Plan, mut buf: ndarray::ArrayViewMutD<'_, i32>| {
 //!     let stored = storage.lock().unwrap();
 //!     for run in plan.runs(0) {
 //!         for (k, p) in run.positions().enumerate() {
-//!             buf[run.offset + k] = stored[p];
+//!             buf[[run.offset + k]] = stored[p];
 //!         }
 //!     }
 //!     Ok(())
@@ -62,20 +62,22 @@ use crate::region::Region;
 /// Plans a region: how a backend groups positions into runs.
 pub type PlanFn<'a> = dyn Fn(&Region) -> Result<Plan> + Sync + 'a;
 
-/// Fills a row-major buffer of a plan's shape from storage.
-pub type FetchFn<'a, T> = dyn Fn(&Plan, &mut [T]) -> Result<()> + Sync + 'a;
+/// Fills a buffer of a plan's shape (any memory layout) from storage.
+pub type FetchFn<'a, T> = dyn Fn(&Plan, ArrayViewMutD<'_, T>) -> Result<()> + Sync + 'a;
 
 /// Reads `region` (canonical, of the storage's shape) into `out` (of its
 /// output shape, not empty): `plan` groups it into runs, `fetch` fills a
 /// buffer of the plan.
 ///
-/// When the buffer is the output in its order and `out` is contiguous,
-/// `fetch` fills `out` itself. Otherwise it fills a temporary buffer that
-/// the region is gathered from. A strided `out` larger than `split`
-/// elements (a column of a stack, say) is read in blocks of at most `split`
-/// elements, in parallel with the `parallel` feature, so the temporary
-/// stays small and copying one block overlaps reading the next; pass
-/// `usize::MAX` to read it whole (storage whose every call is expensive).
+/// When the buffer is the output in its order, `fetch` fills `out` itself
+/// (with a length-1 axis where the region has an index), whatever its
+/// memory layout. Otherwise it fills a temporary buffer that the region is
+/// gathered from. A strided `out` larger than `split` elements (a column of
+/// a stack, say) is first cut into blocks of at most `split` elements, read
+/// in parallel with the `parallel` feature, for storage that fills only
+/// contiguous buffers and copies the rest (HDF5); pass `usize::MAX` to read
+/// it whole (storage that fills strided buffers itself, or whose every call
+/// is expensive).
 pub fn read_via<T: Element>(
     region: &Region,
     out: ArrayViewMutD<'_, T>,
@@ -89,17 +91,11 @@ pub fn read_via<T: Element>(
         });
     }
     let plan = plan(region)?;
-    let mut out = out;
     if plan.is_identity() {
-        if let Some(buf) = out.as_slice_mut() {
-            return fetch(&plan, buf);
-        }
+        return fetch(&plan, with_dropped_axes(&plan, out)?);
     }
     let mut buffer = zeroed::<T>(plan.shape())?;
-    let buf = buffer
-        .as_slice_mut()
-        .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-    fetch(&plan, buf)?;
+    fetch(&plan, buffer.view_mut())?;
     buffer.read_into(&plan.inner()?, out)
 }
 
@@ -117,27 +113,32 @@ pub fn read_via<T: Element>(
 pub fn write_via<T: Element>(
     plan: &Plan,
     src: ArrayViewD<'_, T>,
-    fetch: impl FnOnce(&Plan, &mut [T]) -> Result<()>,
+    fetch: impl FnOnce(&Plan, ArrayViewMutD<'_, T>) -> Result<()>,
     store: impl FnOnce(&Plan, ArrayViewD<'_, T>) -> Result<()>,
 ) -> Result<()> {
     if plan.is_identity() {
-        // The buffer has a length-1 axis where the region has an index.
-        let mut src = src;
-        for axis in plan.dropped_axes() {
-            if axis > src.ndim() {
-                return Err(Error::shape("the source has fewer axes than the plan"));
-            }
-            src = src.insert_axis(Axis(axis));
-        }
-        return store(plan, src);
+        return store(plan, with_dropped_axes(plan, src)?);
     }
     let mut buffer = zeroed::<T>(plan.shape())?;
     if !plan.is_complete() {
-        let buf = buffer
-            .as_slice_mut()
-            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        fetch(plan, buf)?;
+        fetch(plan, buffer.view_mut())?;
     }
     buffer.write_from(&plan.inner()?, src)?;
     store(plan, buffer.view())
+}
+
+/// `a`, of a region's output shape, with the plan's buffer shape: a length-1
+/// axis where the region has an index.
+fn with_dropped_axes<S: ndarray::RawData>(
+    plan: &Plan,
+    a: ndarray::ArrayBase<S, ndarray::IxDyn>,
+) -> Result<ndarray::ArrayBase<S, ndarray::IxDyn>> {
+    let mut a = a;
+    for axis in plan.dropped_axes() {
+        if axis > a.ndim() {
+            return Err(Error::shape("a buffer has fewer axes than its plan"));
+        }
+        a = a.insert_axis(Axis(axis));
+    }
+    Ok(a)
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use hdf5_metno::{Group, Selection};
-use lazy_core::backend::{check_open, read_via, write_via, Marker, Plan};
+use lazy_core::backend::{check_open, read_via, write_via, zeroed, Marker, Plan};
 use lazy_core::{
     CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Result,
 };
@@ -241,8 +241,24 @@ impl<T: H5Element, R: Rank, M: Mode> fmt::Debug for H5Dataset<T, R, M> {
 }
 
 impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
+    /// Fills `buf`, a buffer of the plan's shape, from the file: straight
+    /// when it is contiguous, else through a contiguous copy (HDF5's own
+    /// strided scatter is slower, see [`STRIDED_PIECE`]).
+    fn fetch(&self, plan: &Plan, mut buf: ArrayViewMutD<'_, T>) -> Result<()> {
+        if let Some(slice) = buf.as_slice_mut() {
+            return self.fetch_into(plan, slice);
+        }
+        let mut tmp = zeroed::<T>(plan.shape())?;
+        let slice = tmp
+            .as_slice_mut()
+            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
+        self.fetch_into(plan, slice)?;
+        buf.assign(&tmp);
+        Ok(())
+    }
+
     /// Fills `buf`, a row-major buffer of the plan's shape, from the file.
-    fn fetch(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
+    fn fetch_into(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
         match transfer(plan)? {
             Transfer::One(file) => io::read(&self.inner, file, &[buf.len()], Selection::All, buf),
             Transfer::Pieces(pieces) => {
@@ -276,7 +292,7 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
     /// not lost when HDF5's chunk cache is flushed at close.
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
         let plan = write_plan(&region)?;
-        let exact = |_: &Plan, _: &mut [T]| -> Result<()> {
+        let exact = |_: &Plan, _: ArrayViewMutD<'_, T>| -> Result<()> {
             Err(Error::backend_msg(
                 "internal error: an exact plan needs no read before a write",
             ))

@@ -256,6 +256,6 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
             }
             parent = p.parent();
         }
-        ZarrDataset::checked(array, store)
+        ZarrDataset::checked(array, store, Some(root))
     }
 }

@@ -3,12 +3,17 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::path::PathBuf;
 
-use lazy_core::backend::{bytes_mut, read_via, write_via, zeroed, Grouping, Marker, Piece, Plan};
-use lazy_core::{
-    CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region, Result,
+use lazy_core::backend::{
+    bytes_mut, read_chunks, read_via, write_chunks, write_via, zeroed, ArrayKey, ChunkSink,
+    ChunkSource, Generation, Grouping, Marker, Piece, Plan,
 };
-use ndarray::{ArrayViewD, ArrayViewMutD, SliceInfoElem};
+use lazy_core::{
+    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
+    Result,
+};
+use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{Array, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArraySubset};
 use zarrs::storage::ReadableWritableStorageTraits;
@@ -64,6 +69,15 @@ pub struct ZarrDataset<T, R = Dyn, M = ReadOnly> {
     pub(crate) shape: Vec<usize>,
     /// The chunk (or, in shards, subchunk) length along each axis.
     pub(crate) grain: Vec<usize>,
+    /// The chunk shape of a regular chunk grid (in a sharded array, the
+    /// shard shape): read and written through lazy-core's chunk engine.
+    /// `None` for other grids, read and written as array subsets by zarrs.
+    pub(crate) chunks: Option<Vec<usize>>,
+    /// The directory of a filesystem store: chunks' generations come from
+    /// their files.
+    pub(crate) root: Option<PathBuf>,
+    pub(crate) key: ArrayKey,
+    pub(crate) cache: Cache,
     pub(crate) _marker: Marker<T, R, M>,
 }
 
@@ -82,6 +96,38 @@ impl<T, R, M> ZarrDataset<T, R, M> {
     /// sharded array the shape of the chunks inside a shard.
     pub fn chunk_shape(&self) -> &[usize] {
         &self.grain
+    }
+
+    /// The decoded-chunk cache this array reads through: the process-wide
+    /// [`Cache::global`] unless [`with_cache`](Self::with_cache) gave another.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// This array, reading through `cache` (`Cache::new(0)` keeps nothing).
+    /// Handles that write to one array and read it should share a cache:
+    /// a write updates the cache it goes through, and a read checks the
+    /// generation of a cached chunk file against the store's.
+    ///
+    /// ```
+    /// use lazy_core::{Cache, DatasetExt, DatasetMutExt};
+    /// use lazy_zarr::{ZarrCreate, ZarrDataset};
+    /// use typenum::U1;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let options = ZarrCreate::default().chunks([100]);
+    /// let cache = Cache::new(1 << 20);
+    /// let mut x = ZarrDataset::<f64, U1>::create(dir.path(), "x", &[1000], &options)?.with_cache(cache.clone());
+    /// x.write_all(1.5)?;
+    /// let window = lazy_core::DynSelection::from(vec![lazy_core::SelectionItem::slice(Some(10), Some(20), None)]);
+    /// let before = cache.stats();
+    /// assert_eq!(x.read_dyn(&window)?.sum(), 15.0);
+    /// assert_eq!(cache.stats().hits, before.hits + 1); // the write left the chunk decoded
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn with_cache(mut self, cache: Cache) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// The zarrs array, for what this crate does not wrap (attributes,
@@ -115,6 +161,10 @@ impl<T, R> ZarrDataset<T, R, ReadWrite> {
             path: self.path,
             shape: self.shape,
             grain: self.grain,
+            chunks: self.chunks,
+            root: self.root,
+            key: self.key,
+            cache: self.cache,
             _marker: PhantomData,
         }
     }
@@ -182,31 +232,70 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         Ok(plan)
     }
 
-    /// Fills `buf`, a row-major buffer of the plan's shape, from the store.
-    fn fetch(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
+    /// Fills `buf`, a buffer of the plan's shape, from the store: chunk by
+    /// chunk through the cache on a regular grid, else as array subsets.
+    fn fetch(&self, plan: &Plan, mut buf: ArrayViewMutD<'_, T>) -> Result<()> {
+        if self.chunks.is_some() {
+            return read_chunks(self, &self.cache, plan, buf);
+        }
+        if let Some(slice) = buf.as_slice_mut() {
+            return self.fetch_subsets(plan, slice);
+        }
+        let mut tmp = zeroed::<T>(plan.shape())?;
+        let slice = tmp
+            .as_slice_mut()
+            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
+        self.fetch_subsets(plan, slice)?;
+        buf.assign(&tmp);
+        Ok(())
+    }
+
+    /// Fills `buf`, a row-major buffer of the plan's shape, one zarrs array
+    /// subset per piece.
+    fn fetch_subsets(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
+        let shape = plan.shape();
+        let pieces: Vec<(Vec<usize>, Vec<usize>, Vec<usize>)> = plan
+            .pieces()
+            .map(|p| (p.start(), p.offset(), p.shape()))
+            .collect();
+        self.decode_into(&shape, buf, &pieces)
+    }
+
+    /// Decodes `(start, offset, shape)` boxes of the array into their blocks
+    /// at `offset` of `buf`, a row-major buffer of `buf_shape`.
+    fn decode_into(
+        &self,
+        buf_shape: &[usize],
+        buf: &mut [T],
+        boxes: &[(Vec<usize>, Vec<usize>, Vec<usize>)],
+    ) -> Result<()> {
         if let Some(bytes) = bytes_mut(buf) {
-            return self.decode(plan, bytes);
+            return self.decode_bytes(buf_shape, bytes, boxes);
         }
         // `bool`: decode the stored bytes, then map them.
         let mut bytes = zeroed::<u8>(vec![buf.len()])?.into_raw_vec_and_offset().0;
-        self.decode(plan, &mut bytes)?;
+        self.decode_bytes(buf_shape, &mut bytes, boxes)?;
         for (d, &b) in buf.iter_mut().zip(&bytes) {
             *d = T::from_bool(b != 0);
         }
         Ok(())
     }
 
-    /// Decodes each piece into its block of `buf`, the bytes of a row-major
-    /// buffer of the plan's shape.
-    fn decode(&self, plan: &Plan, buf: &mut [u8]) -> Result<()> {
+    /// [`decode_into`](Self::decode_into) on the bytes of the buffer.
+    fn decode_bytes(
+        &self,
+        buf_shape: &[usize],
+        buf: &mut [u8],
+        boxes: &[(Vec<usize>, Vec<usize>, Vec<usize>)],
+    ) -> Result<()> {
         let elem = T::DTYPE.size();
-        let shape: Vec<u64> = plan.shape().iter().map(|&n| n as u64).collect();
-        for piece in plan.pieces() {
-            let file = subset(&piece.start(), &piece.shape())?;
-            let block = subset(&piece.offset(), &piece.shape())?;
+        let shape: Vec<u64> = buf_shape.iter().map(|&n| n as u64).collect();
+        for (start, offset, count) in boxes {
+            let file = subset(start, count)?;
+            let block = subset(offset, count)?;
             let cells = UnsafeCellSlice::new(&mut *buf);
             // SAFETY: this view is the only one on `buf` while it lives (the
-            // pieces are decoded one after another), so it overlaps no other.
+            // boxes are decoded one after another), so it overlaps no other.
             let mut view = unsafe { ArrayBytesFixedDisjointView::new(cells, elem, &shape, block) }
                 .map_err(|e| self.err("read from", e))?;
             self.array
@@ -215,6 +304,118 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         }
         Ok(())
     }
+
+    /// The origin of chunk `index` in the array.
+    fn origin(&self, index: &[u64]) -> Vec<usize> {
+        let chunks = self.chunks.as_deref().unwrap_or(&[]);
+        index
+            .iter()
+            .zip(chunks)
+            .map(|(&c, &len)| (c as usize).saturating_mul(len))
+            .collect()
+    }
+}
+
+impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        self.chunks.as_deref().unwrap_or(&[])
+    }
+
+    fn array_key(&self) -> &ArrayKey {
+        &self.key
+    }
+
+    fn fill_value(&self) -> T {
+        ZarrDataset::fill_value(self)
+    }
+
+    /// A chunk file's size, modification time and inode (filesystem stores).
+    fn generation(&self, index: &[u64]) -> Result<Option<Generation>> {
+        let Some(root) = &self.root else {
+            return Ok(None);
+        };
+        let path = root.join(self.array.chunk_key(index).as_str());
+        match std::fs::metadata(&path) {
+            Ok(m) => Ok(Some(generation_of(&m))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(0)),
+            Err(e) => Err(Error::backend(
+                format!("cannot read the metadata of {}: {e}", path.display()),
+                e,
+            )),
+        }
+    }
+
+    fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
+        let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
+        let origin = self.origin(index);
+        let inside: Vec<usize> = origin
+            .iter()
+            .zip(&chunk_shape)
+            .zip(&self.shape)
+            .map(|((&o, &len), &n)| n.saturating_sub(o).min(len))
+            .collect();
+        let at = vec![0; chunk_shape.len()];
+        if inside == chunk_shape {
+            return self.decode_into(&chunk_shape, out, &[(origin, at, inside)]);
+        }
+
+        // A chunk at the array's far edge: its part inside the array, decoded
+        // into a buffer of exactly that shape (zarrs decodes part of a chunk
+        // only so), and put at the chunk's start.
+        let mut part = zeroed::<T>(inside.clone())?;
+        let slice = part
+            .as_slice_mut()
+            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
+        self.decode_into(&inside, slice, &[(origin, at, inside.clone())])?;
+        let mut whole = ArrayViewMutD::from_shape(IxDyn(&chunk_shape), out)
+            .map_err(|e| Error::shape(e.to_string()))?;
+        whole
+            .slice_each_axis_mut(|ax| {
+                Slice::from(0..inside.get(ax.axis.index()).copied().unwrap_or(0))
+            })
+            .assign(&part);
+        Ok(())
+    }
+
+    fn decode_part(
+        &self,
+        index: &[u64],
+        start: &[usize],
+        shape: &[usize],
+        out: &mut [T],
+    ) -> Result<()> {
+        let origin: Vec<usize> = self
+            .origin(index)
+            .iter()
+            .zip(start)
+            .map(|(&o, &s)| o + s)
+            .collect();
+        let at = vec![0; shape.len()];
+        self.decode_into(shape, out, &[(origin, at, shape.to_vec())])
+    }
+}
+
+impl<T: ZarrElement, R: Rank> ChunkSink<T> for ZarrDataset<T, R, ReadWrite> {
+    fn store(&self, index: &[u64], data: &[T]) -> Result<()> {
+        self.array
+            .store_chunk(index, data)
+            .map_err(|e| self.err("write to", e))
+    }
+}
+
+/// A file's generation: its size, modification time and inode, hashed.
+fn generation_of(m: &std::fs::Metadata) -> Generation {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    m.len().hash(&mut h);
+    m.modified().ok().hash(&mut h);
+    #[cfg(unix)]
+    std::os::unix::fs::MetadataExt::ino(m).hash(&mut h);
+    u128::from(h.finish()) | 1 << 64
 }
 
 impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
@@ -239,10 +440,23 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
 }
 
 impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R, ReadWrite> {
-    /// Writes `src` into `region`: the chunks it touches are read (unless
-    /// every element of them is written), changed and stored whole. For a
-    /// list that repeats a position the last value wins, as in NumPy.
+    /// Writes `src` into `region`: each chunk it touches is built from the
+    /// new values when they cover it, else read, changed and stored while
+    /// the chunk is locked (so writers of disjoint elements of one chunk
+    /// never undo each other). For a list that repeats a position the last
+    /// value wins, as in NumPy.
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
+        if self.chunks.is_some() {
+            let plan = Plan::new(&region, |_| Grouping::Exact)?;
+            let exact = |_: &Plan, _: ArrayViewMutD<'_, T>| -> Result<()> {
+                Err(Error::backend_msg(
+                    "internal error: an exact plan needs no read before a write",
+                ))
+            };
+            return write_via(&plan, src, exact, |plan, data| {
+                write_chunks(&*self, &self.cache, plan, data)
+            });
+        }
         let plan = self.plan(&region)?;
         write_via(
             &plan,
@@ -254,7 +468,8 @@ impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R, ReadWrite> {
 }
 
 impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadWrite> {
-    /// Stores `data`, a buffer of the plan's shape in any memory layout.
+    /// Stores `data`, a buffer of the plan's shape in any memory layout, one
+    /// array subset per piece (arrays whose grid is not regular).
     fn encode(&self, plan: &Plan, data: ArrayViewD<'_, T>) -> Result<()> {
         for piece in plan.pieces() {
             let file = subset(&piece.start(), &piece.shape())?;
@@ -266,6 +481,7 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadWrite> {
             self.array
                 .store_array_subset(&file, values)
                 .map_err(|e| self.err("write to", e))?;
+            self.cache.remove_array(&self.key);
         }
         Ok(())
     }

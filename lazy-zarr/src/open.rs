@@ -7,7 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use lazy_core::backend::check_open;
-use lazy_core::{Error, Mode, Rank, ReadOnly, ReadWrite, Result};
+use lazy_core::backend::ArrayKey;
+use lazy_core::{Cache, Error, Mode, Rank, ReadOnly, ReadWrite, Result};
 use zarrs::array::{Array, ArrayShardedExt};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::node::NodePath;
@@ -51,8 +52,9 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     pub fn open(store: impl AsRef<Path>, path: &str) -> Result<Self> {
-        let (array, store) = open_array(store.as_ref(), path)?;
-        Self::checked(array, store)
+        let store_path = store.as_ref();
+        let (array, store) = open_array(store_path, path)?;
+        Self::checked(array, store, Some(store_path))
     }
 
     /// Wraps an array opened with zarrs on any store, read-only, checking it
@@ -75,20 +77,21 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     pub fn from_inner(array: Array<Storage>) -> Result<Self> {
-        Self::checked(array, "a zarrs store".to_string())
+        Self::checked(array, "a zarrs store".to_string(), None)
     }
 
     /// Opens the array at `path` in the filesystem store at `store` for
     /// reading and writing; checks as [`open`](ZarrDataset::open) does.
     pub fn open_rw(store: impl AsRef<Path>, path: &str) -> Result<ZarrDataset<T, R, ReadWrite>> {
-        let (array, store) = open_array(store.as_ref(), path)?;
-        ZarrDataset::checked(array, store)
+        let store_path = store.as_ref();
+        let (array, store) = open_array(store_path, path)?;
+        ZarrDataset::checked(array, store, Some(store_path))
     }
 
     /// Wraps an array opened with zarrs on any store that can be written,
     /// for reading and writing, checking it as [`open`](ZarrDataset::open) does.
     pub fn from_inner_rw(array: Array<Storage>) -> Result<ZarrDataset<T, R, ReadWrite>> {
-        ZarrDataset::checked(array, "a zarrs store".to_string())
+        ZarrDataset::checked(array, "a zarrs store".to_string(), None)
     }
 }
 
@@ -108,8 +111,13 @@ fn open_array(root: &Path, path: &str) -> Result<(Array<Storage>, String)> {
 }
 
 impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
-    /// Checks `array` against `T` and `R`.
-    pub(crate) fn checked(array: Array<Storage>, store: String) -> Result<Self> {
+    /// Checks `array` against `T` and `R`; `root` is the directory of a
+    /// filesystem store.
+    pub(crate) fn checked(
+        array: Array<Storage>,
+        store: String,
+        root: Option<&Path>,
+    ) -> Result<Self> {
         let path = array.path().as_str().to_string();
         let what = format!("Zarr array {path:?} in {store}");
         let shape = array
@@ -125,15 +133,49 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             format!("the Zarr data type {}", array.data_type()),
         )?;
         let grain = grain_of(&array, &shape);
+        let chunks = regular_chunks(&array, &shape);
+        // Equal stores give equal keys, however their paths were written.
+        let root = root.map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
+        let key = match &root {
+            Some(r) => ArrayKey::new(format!("file://{}", r.display()), &path),
+            // Stores handed over as zarrs stores: one key per array object.
+            None => ArrayKey::new(format!("zarrs:{:p}", Arc::as_ptr(&array.storage())), &path),
+        };
         Ok(ZarrDataset {
             array,
             store,
             path,
             shape,
             grain,
+            chunks,
+            root,
+            key,
+            cache: Cache::global(),
             _marker: PhantomData,
         })
     }
+}
+
+/// The chunk shape of a regular chunk grid (Zarr v2 arrays, and v3 arrays
+/// with the `regular` grid), which lazy-core's chunk engine reads; `None`
+/// for other grids.
+fn regular_chunks(array: &Array<Storage>, shape: &[usize]) -> Option<Vec<usize>> {
+    let regular = match array.metadata() {
+        zarrs::array::ArrayMetadata::V2(_) => true,
+        zarrs::array::ArrayMetadata::V3(m) => m.chunk_grid.name() == "regular",
+    };
+    if !regular {
+        return None;
+    }
+    let chunk = array.chunk_shape(&vec![0; shape.len()]).ok()?;
+    (chunk.len() == shape.len())
+        .then(|| {
+            chunk
+                .iter()
+                .map(|n| usize::try_from(n.get()).ok())
+                .collect()
+        })
+        .flatten()
 }
 
 /// The chunk length along each axis: the subchunk shape of a sharded array
