@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, ReadWrite};
+use lazy_core::{Cache, DatasetExt, DatasetMutExt, Dyn, DynSelection, ReadWrite};
 use lazy_testkit::conformance::{self, same_read, same_write, Backend};
 use lazy_testkit::keys::{key, KeyStyle};
 use lazy_zarr::zarrs::array::codec::GzipCodec;
@@ -78,10 +78,11 @@ fn create<T: ZarrElement>(
     opened
 }
 
-/// Zarr arrays in one store, in the three layouts, for the conformance
-/// suite of the test kit.
+/// Zarr arrays in one store, in the three layouts, read through `cache`,
+/// for the conformance suite of the test kit.
 struct Zarr {
     root: PathBuf,
+    cache: Cache,
 }
 
 impl<T: ZarrElement> Backend<T> for Zarr {
@@ -99,7 +100,7 @@ impl<T: ZarrElement> Backend<T> for Zarr {
         rng: &mut SmallRng,
     ) -> Self::Dataset {
         let layout = [Layout::Raw, Layout::Gzip, Layout::Sharded][layout % 3];
-        create(&self.root, name, data, layout, false, rng)
+        create(&self.root, name, data, layout, false, rng).with_cache(self.cache.clone())
     }
 
     fn reopened(&mut self, name: &str) -> Option<ArrayD<T>> {
@@ -108,9 +109,11 @@ impl<T: ZarrElement> Backend<T> for Zarr {
     }
 }
 
+/// A store read through the process-wide cache.
 fn backend(dir: &tempfile::TempDir, name: &str) -> Zarr {
     Zarr {
         root: dir.path().join(name),
+        cache: Cache::global(),
     }
 }
 
@@ -119,6 +122,26 @@ fn every_element_type() {
     let dir = tempfile::tempdir().unwrap();
     let report = conformance::every_element_type(&mut backend(&dir, "random.zarr"), 0x5eed_2a77);
     assert_eq!(report.datasets, 99);
+}
+
+/// The same suite with no cache (every read decodes), and with a cache so
+/// small that it evicts all the time.
+#[test]
+fn every_element_type_without_and_with_a_small_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, budget) in [0, 4096].into_iter().enumerate() {
+        let cache = Cache::new(budget);
+        let mut zarr = Zarr {
+            root: dir.path().join(format!("cache{i}.zarr")),
+            cache: cache.clone(),
+        };
+        conformance::every_element_type(&mut zarr, 0x5eed_2a78 + i as u64);
+        let stats = cache.stats();
+        assert!(stats.bytes <= budget, "{stats:?}");
+        if budget > 0 {
+            assert!(stats.hits > 0 && stats.misses > 0, "{stats:?}");
+        }
+    }
 }
 
 /// Long axes with small chunks and sparse lists: boxes split at gaps wider

@@ -43,3 +43,67 @@ pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<
 pub(crate) fn max_hint<D: Dataset>(sources: &[D]) -> usize {
     sources.iter().map(Dataset::block_hint).max().unwrap_or(0)
 }
+
+/// The most bytes of temporaries an element-wise view over storage reads
+/// its sources into at once, to read them concurrently: 64 MiB. Larger
+/// regions read one source after another (each storage read is parallel by
+/// itself then).
+const CONCURRENT_BYTES: usize = 64 << 20;
+
+/// Reads `region` of every source but the first into a temporary each,
+/// concurrently when the sources are storage (a large block hint) and the
+/// temporaries fit [`CONCURRENT_BYTES`], and hands them to `combine` in
+/// order; the first source is read into `out` itself. Element-wise views
+/// (`Sum`, `BooleanOr`) combine their sources with it.
+pub(crate) fn read_all_sources<D, T>(
+    sources: &[D],
+    region: &crate::region::Region,
+    first: impl FnOnce(ndarray::ArrayViewMutD<'_, T>, &D) -> Result<()> + Send,
+    out: ndarray::ArrayViewMutD<'_, T>,
+    mut combine: impl FnMut(&mut ndarray::ArrayViewMutD<'_, T>, ndarray::ArrayViewD<'_, D::Elem>),
+) -> Result<()>
+where
+    D: Dataset,
+    T: Send,
+{
+    use crate::alloc::zeroed;
+    use crate::blocks::for_each_parallel;
+    use crate::ext::DatasetExt;
+    let mut out = out;
+    let Some((head, rest)) = sources.split_first() else {
+        return Ok(());
+    };
+    let bytes = out
+        .len()
+        .saturating_mul(std::mem::size_of::<D::Elem>())
+        .saturating_mul(rest.len());
+    if max_hint(sources) > crate::blocks::BLOCK_ELEMS
+        && bytes <= CONCURRENT_BYTES
+        && !rest.is_empty()
+    {
+        let mut parts = rest
+            .iter()
+            .map(|_| zeroed::<D::Elem>(out.shape().to_vec()))
+            .collect::<Result<Vec<_>>>()?;
+        let jobs: Vec<(&D, ndarray::ArrayViewMutD<'_, D::Elem>)> = rest
+            .iter()
+            .zip(parts.iter_mut().map(|p| p.view_mut()))
+            .collect();
+        let (a, b) = crate::blocks::join(
+            || first(out.view_mut(), head),
+            || for_each_parallel(jobs, &|(source, part)| source.read_into(region, part)),
+        );
+        a.and(b)?;
+        for part in &parts {
+            combine(&mut out, part.view());
+        }
+        return Ok(());
+    }
+    first(out.view_mut(), head)?;
+    let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
+    for source in rest {
+        source.read_into(region, part.view_mut())?;
+        combine(&mut out, part.view());
+    }
+    Ok(())
+}

@@ -19,7 +19,7 @@ use std::ops::Add;
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
 use typenum::{Add1, B1};
 
-use crate::blocks::{for_each_block, BLOCK_ELEMS};
+use crate::blocks::{for_each_block, for_each_parallel, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
@@ -138,6 +138,15 @@ where
                 return self.source(i)?.read_into(&inner, out);
             }
             let out_axis = self.out_axis(region)?;
+            if block > BLOCK_ELEMS {
+                // Storage: every source's part at once (a window of three
+                // arrays decodes its three chunks together).
+                let parts: Vec<(usize, ArrayViewMutD<'_, D::Elem>)> =
+                    sel.positions().zip(out.axis_iter_mut(out_axis)).collect();
+                return for_each_parallel(parts, &|(i, part)| {
+                    self.source(i)?.read_into(&inner, part)
+                });
+            }
             for (k, i) in sel.positions().enumerate() {
                 self.source(i)?
                     .read_into(&inner, out.index_axis_mut(out_axis, k))?;

@@ -10,13 +10,12 @@
 
 use ndarray::{ArrayViewMutD, Zip};
 
-use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::DatasetExt;
-use crate::ops::{common_shape, max_hint};
+use crate::ops::{common_shape, max_hint, read_all_sources};
 
 /// An element type that can be summed: integers (wrapping on overflow, as
 /// NumPy's fixed-width integers do) and floats. Not `bool`.
@@ -113,19 +112,18 @@ where
         out: ArrayViewMutD<'_, D::Elem>,
     ) -> Result<()> {
         let block = max_hint(&self.sources).max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, mut out| {
-            let mut sources = self.sources.iter();
-            if let Some(first) = sources.next() {
-                first.read_into(region, out.view_mut())?;
-            }
-            let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
-            for source in sources {
-                source.read_into(region, part.view_mut())?;
-                Zip::from(&mut out)
-                    .and(&part)
-                    .for_each(|o, &x| *o = o.add_elem(x));
-            }
-            Ok(())
+        for_each_block(&region, out, block, &|region, out| {
+            read_all_sources(
+                &self.sources,
+                region,
+                |out, first| first.read_into(region, out),
+                out,
+                |out, part| {
+                    Zip::from(out)
+                        .and(&part)
+                        .for_each(|o, &x| *o = o.add_elem(x))
+                },
+            )
         })
     }
 
