@@ -10,7 +10,9 @@
 //! assert_eq!(zeroed::<u8>(vec![2, 2]).unwrap().sum(), 0);
 //! ```
 
-use crate::element::Element;
+use std::cell::RefCell;
+
+use crate::element::{DType, Element};
 use crate::error::{Error, Result};
 
 /// The number of elements of `shape`, or a [`Shape`](crate::ErrorKind::Shape)
@@ -123,6 +125,51 @@ fn advise_huge_pages(ptr: *mut u8, len: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
+
+/// The largest buffer a thread keeps for [`with_scratch`]: 64 MiB.
+const SCRATCH_MAX: usize = 64 << 20;
+
+thread_local! {
+    /// Each thread's reusable buffer: `u64`s, so that it is aligned for
+    /// every element type.
+    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a buffer of `n` elements whose contents are unspecified (`f`
+/// writes before it reads): the thread's reused buffer, so that decoding
+/// chunk after chunk faults in no fresh pages. `bool` buffers (not every
+/// byte is a `bool`), buffers over [`SCRATCH_MAX`] and a nested call on one
+/// thread get a fresh zeroed buffer instead.
+pub(crate) fn with_scratch<T: Element, R>(
+    n: usize,
+    f: impl FnOnce(&mut [T]) -> Result<R>,
+) -> Result<R> {
+    let bytes = n.saturating_mul(std::mem::size_of::<T>());
+    if T::DTYPE == DType::Bool || bytes > SCRATCH_MAX {
+        return f(&mut zeroed_vec::<T>(n)?);
+    }
+    SCRATCH.with(|cell| {
+        let Ok(mut words) = cell.try_borrow_mut() else {
+            return f(&mut zeroed_vec::<T>(n)?);
+        };
+        let need = bytes.div_ceil(8);
+        let have = words.len();
+        if have < need {
+            words.try_reserve_exact(need - have).map_err(|e| {
+                Error::shape(format!("cannot hold {n} elements of {}: {e}", T::DTYPE))
+            })?;
+            words.resize(need, 0);
+        }
+        // SAFETY: the buffer holds at least `n * size_of::<T>()` initialised
+        // bytes, aligned for `u64` and so for every element type; every
+        // element type but `bool` (excluded above) is a primitive integer or
+        // float for which any bytes are a valid value. The slice borrows the
+        // buffer only while `f` runs, and the `RefCell` borrow keeps any
+        // other use out meanwhile.
+        let slice = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<T>(), n) };
+        f(slice)
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,14 +5,15 @@
 //! ([`ChunkSource`]: decode a chunk, or part of one; [`ChunkSink`]: store a
 //! whole chunk) and the engine does the rest, the same way for every backend:
 //!
-//! - a [`Plan`]'s runs are cut at chunk boundaries into *tasks* (one run per
-//!   axis inside one chunk, and the block of the buffer it fills), grouped
-//!   by chunk, so that one read decodes each chunk at most once;
+//! - a [`Plan`]'s runs are cut at chunk boundaries: each chunk the plan
+//!   touches gets the positions it holds (per axis a range or a list) and
+//!   the block of the plan's buffer they fill, so one read decodes each
+//!   chunk at most once, and copies only the selected elements;
 //! - chunks are decoded in parallel (rayon, feature `parallel`), each
 //!   straight into the caller's buffer when the read uses all of it and the
-//!   buffer is contiguous there, else through a buffer of one chunk (or of
-//!   the part needed, which storage may decode partially) copied into the
-//!   caller's buffer, strided or not;
+//!   buffer is contiguous there, else into a buffer of one chunk (reused by
+//!   each thread; or of the part needed, where storage decodes parts
+//!   cheaply) and gathered into the caller's buffer, strided or not;
 //! - chunks a read uses only part of are kept in the [`Cache`], decoded,
 //!   for the next read (a window scan decodes each chunk once);
 //! - a write stores whole chunks: a chunk it covers is built from the new
@@ -70,13 +71,15 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
-use crate::alloc::{checked_size, zeroed_vec};
+use crate::alloc::{checked_size, with_scratch, zeroed_vec};
 use crate::blocks::for_each_parallel;
 use crate::cache::{ArrayKey, Cache, Generation};
 use crate::element::Element;
 use crate::error::{Error, Result};
+use crate::ext::{DatasetExt, DatasetMutExt};
 use crate::memory::assign;
 use crate::plan::{Plan, RowMajor, Run};
+use crate::region::{AxisSelection, Region};
 
 /// Storage as a regular grid of chunks, read side: what a backend supplies
 /// for [`read_chunks`].
@@ -108,10 +111,19 @@ pub trait ChunkSource<T: Element>: Sync {
     /// the array's end may be left as they are.
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()>;
 
+    /// Whether [`decode_part`](Self::decode_part) costs less than decoding
+    /// the whole chunk (uncompressed chunks read by byte ranges, shards by
+    /// inner chunk); the default says no, and the engine decodes whole
+    /// chunks.
+    fn decodes_parts(&self) -> bool {
+        false
+    }
+
     /// Decodes the box `start..start + shape` of chunk `index` (in the
     /// chunk's coordinates, inside the array) into `out`, a row-major buffer
-    /// of `shape`. Storage that can decode part of a chunk (uncompressed
-    /// chunks, shards) overrides the default, which decodes the whole chunk.
+    /// of `shape`. Storage that can decode part of a chunk cheaply
+    /// overrides the default, which decodes the whole chunk, and
+    /// [`decodes_parts`](Self::decodes_parts).
     fn decode_part(
         &self,
         index: &[u64],
@@ -150,22 +162,20 @@ pub trait ChunkSink<T: Element>: ChunkSource<T> {
     }
 }
 
-/// One run of one axis inside one chunk, and where it goes in the buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Segment {
-    /// The chunk's index along the axis.
+/// What one axis of a plan selects inside one chunk: the positions (in the
+/// chunk), in buffer order, which fill consecutive positions of the
+/// buffer's axis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AxisPart {
     chunk: u64,
-    /// The first position, in the chunk.
-    start: usize,
-    stride: usize,
-    count: usize,
+    sel: AxisSelection,
 }
 
-/// The runs of one axis cut at chunk boundaries, in buffer order (so the
-/// segments' buffer blocks are consecutive and cover the buffer's axis).
-fn segments(runs: &[Run], chunk_len: usize) -> Result<Vec<Segment>> {
+/// The runs of one axis (ascending, disjoint) cut at chunk boundaries: one
+/// part per chunk touched, in buffer order.
+fn axis_parts(runs: &[Run], chunk_len: usize) -> Result<Vec<AxisPart>> {
     let len = chunk_len.max(1);
-    let mut out = Vec::new();
+    let mut out: Vec<AxisPart> = Vec::new();
     for r in runs {
         let stride = r.stride.max(1);
         let mut k = 0;
@@ -174,98 +184,112 @@ fn segments(runs: &[Run], chunk_len: usize) -> Result<Vec<Segment>> {
             let chunk = p / len;
             let end = (chunk + 1) * len;
             let k_end = ((end - r.start).div_ceil(stride)).min(r.count);
-            out.push(Segment {
-                chunk: u64::try_from(chunk).map_err(|_| Error::index("chunk index overflow"))?,
-                start: p - chunk * len,
-                stride,
-                count: k_end - k,
-            });
+            let (start, count) = (p - chunk * len, k_end - k);
+            let chunk = u64::try_from(chunk).map_err(|_| Error::index("chunk index overflow"))?;
+            let step = isize::try_from(stride).map_err(|_| Error::index("stride overflow"))?;
+            let sel = AxisSelection::range(start, step, count);
+            match out.last_mut() {
+                // Another run in the same chunk: the positions as a list.
+                Some(last) if last.chunk == chunk => {
+                    let mut list: Vec<usize> = last.sel.positions().collect();
+                    list.extend(sel.positions());
+                    last.sel = AxisSelection::List(list);
+                }
+                _ => out.push(AxisPart { chunk, sel }),
+            }
             k = k_end;
         }
     }
     Ok(out)
 }
 
-/// One box of one chunk: its segment on each axis.
-type Task = Vec<Segment>;
+/// One chunk a plan touches: its index, and the positions it holds as a
+/// region of the chunk.
+struct ChunkPart {
+    index: Vec<u64>,
+    region: Region,
+}
 
-/// The tasks of one chunk, each with its block of the buffer.
-type ChunkParts<'t, B> = (Vec<u64>, Vec<(&'t Task, B)>);
-
-/// The tasks of a plan on a chunk grid, in row-major order of the buffer
-/// blocks they fill (so that they match [`split_blocks`]).
-fn tasks(
+/// The chunks a plan touches, in row-major order of the buffer blocks they
+/// fill (so that they match [`split_blocks`]), and the parts of each axis.
+fn chunk_parts(
     plan: &Plan,
     chunk_shape: &[usize],
     ndim: usize,
-) -> Result<(Vec<Vec<Segment>>, Vec<Task>)> {
+) -> Result<(Vec<Vec<AxisPart>>, Vec<ChunkPart>)> {
     let per_axis = (0..ndim)
-        .map(|axis| segments(plan.runs(axis), chunk_shape.get(axis).copied().unwrap_or(1)))
+        .map(|axis| axis_parts(plan.runs(axis), chunk_shape.get(axis).copied().unwrap_or(1)))
         .collect::<Result<Vec<_>>>()?;
-    let tasks = RowMajor::new(per_axis.iter().map(Vec::len).collect())
+    let parts = RowMajor::new(per_axis.iter().map(Vec::len).collect())
         .map(|idx| {
-            idx.iter()
+            let picked: Vec<&AxisPart> = idx
+                .iter()
                 .zip(&per_axis)
-                .filter_map(|(&k, segs)| segs.get(k).copied())
-                .collect()
+                .filter_map(|(&k, parts)| parts.get(k))
+                .collect();
+            Ok(ChunkPart {
+                index: picked.iter().map(|p| p.chunk).collect(),
+                region: Region::new(
+                    chunk_shape.to_vec(),
+                    picked.iter().map(|p| p.sel.clone()).collect(),
+                )?,
+            })
         })
-        .collect();
-    Ok((per_axis, tasks))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((per_axis, parts))
 }
 
-/// `buf` cut into the blocks of the segments, in row-major order.
+/// `buf` cut into the blocks of the chunks, in row-major order.
 fn split_blocks<'a, T>(
     buf: ArrayViewMutD<'a, T>,
-    per_axis: &[Vec<Segment>],
+    per_axis: &[Vec<AxisPart>],
     axis: usize,
     out: &mut Vec<ArrayViewMutD<'a, T>>,
 ) {
-    let Some(segs) = per_axis.get(axis) else {
+    let Some(parts) = per_axis.get(axis) else {
         out.push(buf);
         return;
     };
     let mut rest = buf;
-    for (i, s) in segs.iter().enumerate() {
-        if i + 1 == segs.len() {
+    for (i, p) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
             split_blocks(rest, per_axis, axis + 1, out);
             return;
         }
-        let (head, tail) = rest.split_at(Axis(axis), s.count);
+        let (head, tail) = rest.split_at(Axis(axis), p.sel.count());
         split_blocks(head, per_axis, axis + 1, out);
         rest = tail;
     }
 }
 
-/// The block of `data` (of the buffer's shape) each task reads, in order.
+/// The blocks of `data` (of the buffer's shape), in row-major order.
 fn data_blocks<'a, T>(
     data: &ArrayViewD<'a, T>,
-    tasks: &[Task],
-    per_axis: &[Vec<Segment>],
+    per_axis: &[Vec<AxisPart>],
 ) -> Vec<ArrayViewD<'a, T>> {
-    // Offsets of each segment in its buffer axis.
-    let offsets: Vec<Vec<usize>> = per_axis
+    let bounds: Vec<Vec<(usize, usize)>> = per_axis
         .iter()
-        .map(|segs| {
-            segs.iter()
-                .scan(0, |o, s| {
+        .map(|parts| {
+            parts
+                .iter()
+                .scan(0, |o, p| {
                     let at = *o;
-                    *o += s.count;
-                    Some(at)
+                    *o += p.sel.count();
+                    Some((at, *o))
                 })
                 .collect()
         })
         .collect();
     RowMajor::new(per_axis.iter().map(Vec::len).collect())
-        .zip(tasks)
-        .map(|(idx, task)| {
+        .map(|idx| {
             let mut v = data.clone();
-            for (axis, (&k, s)) in idx.iter().zip(task).enumerate() {
-                let at = offsets
+            for (axis, &k) in idx.iter().enumerate() {
+                let (a, b) = bounds
                     .get(axis)
-                    .and_then(|o| o.get(k))
+                    .and_then(|b| b.get(k))
                     .copied()
-                    .unwrap_or(0);
-                v.slice_axis_inplace(Axis(axis), Slice::from(at..at + s.count));
+                    .unwrap_or((0, 0));
+                v.slice_axis_inplace(Axis(axis), Slice::from(a..b));
             }
             v
         })
@@ -282,12 +306,6 @@ fn view_mut<'a, T>(shape: &[usize], data: &'a mut [T]) -> Result<ArrayViewMutD<'
     ArrayViewMutD::from_shape(IxDyn(shape), data).map_err(|e| Error::shape(e.to_string()))
 }
 
-/// The positions of a segment in its chunk, as an ndarray slice.
-fn within(s: &Segment) -> Slice {
-    let last = s.start + s.count.saturating_sub(1) * s.stride;
-    Slice::new(s.start as isize, Some(last as isize + 1), s.stride as isize)
-}
-
 /// The part of a chunk (of `chunk_shape`) inside an array of `shape`.
 fn in_bounds(index: &[u64], chunk_shape: &[usize], shape: &[usize]) -> Vec<usize> {
     index
@@ -301,37 +319,49 @@ fn in_bounds(index: &[u64], chunk_shape: &[usize], shape: &[usize]) -> Vec<usize
         .collect()
 }
 
-/// Whether `task` is all of the chunk's positions inside the array.
-fn covers(task: &Task, bounds: &[usize]) -> bool {
-    task.iter()
+/// Whether `region` selects, in order, every position of the chunk inside
+/// the array.
+fn covers(region: &Region, bounds: &[usize]) -> bool {
+    region
+        .axes()
+        .iter()
         .zip(bounds)
-        .all(|(s, &n)| s.start == 0 && (s.stride == 1 || s.count <= 1) && s.count == n)
+        .all(|(sel, &n)| *sel == AxisSelection::full(n))
 }
 
-/// Groups task numbers by chunk, in order of first appearance.
-fn by_chunk(tasks: &[Task]) -> Vec<(Vec<u64>, Vec<usize>)> {
-    let mut groups: Vec<(Vec<u64>, Vec<usize>)> = Vec::new();
-    let mut at: HashMap<Vec<u64>, usize> = HashMap::new();
-    for (i, task) in tasks.iter().enumerate() {
-        let index: Vec<u64> = task.iter().map(|s| s.chunk).collect();
-        match at.get(&index) {
-            Some(&g) => {
-                if let Some((_, members)) = groups.get_mut(g) {
-                    members.push(i);
-                }
+/// The smallest box holding `region`'s positions: its start and shape.
+fn bounding_box(region: &Region) -> (Vec<usize>, Vec<usize>) {
+    region
+        .axes()
+        .iter()
+        .map(|sel| match sel.bounds() {
+            Some((lo, hi)) => (lo, hi - lo + 1),
+            None => (0, 0),
+        })
+        .unzip()
+}
+
+/// `region` as a region of its box starting at `start` with `shape`.
+fn shifted(region: &Region, start: &[usize], shape: &[usize]) -> Result<Region> {
+    let axes = region
+        .axes()
+        .iter()
+        .zip(start)
+        .map(|(sel, &s)| match sel {
+            AxisSelection::Index(i) => AxisSelection::Index(i - s),
+            AxisSelection::Range { start, step, len } => {
+                AxisSelection::range(start - s, *step, *len)
             }
-            None => {
-                at.insert(index.clone(), groups.len());
-                groups.push((index, vec![i]));
-            }
-        }
-    }
-    groups
+            AxisSelection::List(l) => AxisSelection::List(l.iter().map(|p| p - s).collect()),
+        })
+        .collect();
+    Region::new(shape.to_vec(), axes)
 }
 
 /// Fills `buf`, a buffer of the plan's shape (any memory layout), from the
 /// chunks of `source` (see the module docs). The plan's runs may have any
-/// stride.
+/// stride; an [`Exact`](crate::backend::Grouping::Exact) plan copies the
+/// selected elements only.
 pub fn read_chunks<T, S>(
     source: &S,
     cache: &Cache,
@@ -352,32 +382,21 @@ where
     if buf.is_empty() {
         return Ok(());
     }
-    let chunk_shape = source.chunk_shape();
-    let (per_axis, tasks) = tasks(plan, chunk_shape, buf.ndim())?;
-    let mut blocks = Vec::with_capacity(tasks.len());
+    let (per_axis, parts) = chunk_parts(plan, source.chunk_shape(), buf.ndim())?;
+    let mut blocks = Vec::with_capacity(parts.len());
     split_blocks(buf, &per_axis, 0, &mut blocks);
-    let mut blocks: Vec<Option<ArrayViewMutD<'_, T>>> = blocks.into_iter().map(Some).collect();
-    let groups: Vec<ChunkParts<'_, ArrayViewMutD<'_, T>>> = by_chunk(&tasks)
-        .into_iter()
-        .map(|(index, members)| {
-            let parts = members
-                .into_iter()
-                .filter_map(|i| Some((tasks.get(i)?, blocks.get_mut(i)?.take()?)))
-                .collect();
-            (index, parts)
-        })
-        .collect();
-    for_each_parallel(groups, &|(index, parts)| {
-        read_chunk(source, cache, &index, parts)
+    let jobs: Vec<(ChunkPart, ArrayViewMutD<'_, T>)> = parts.into_iter().zip(blocks).collect();
+    for_each_parallel(jobs, &|(part, block)| {
+        read_chunk(source, cache, &part, block)
     })
 }
 
-/// Reads the tasks of one chunk into their blocks.
+/// Reads the positions of one chunk into their block.
 fn read_chunk<T, S>(
     source: &S,
     cache: &Cache,
-    index: &[u64],
-    mut parts: Vec<(&Task, ArrayViewMutD<'_, T>)>,
+    part: &ChunkPart,
+    mut block: ArrayViewMutD<'_, T>,
 ) -> Result<()>
 where
     T: Element,
@@ -386,83 +405,47 @@ where
     let chunk_shape = source.chunk_shape();
     let n = checked_size(chunk_shape)?;
     let bytes = n.saturating_mul(std::mem::size_of::<T>());
-    let key = source.array_key();
+    let (key, index, region) = (source.array_key(), &part.index, &part.region);
     let bounds = in_bounds(index, chunk_shape, source.shape());
-    let whole = matches!(parts.as_slice(), [(task, _)] if covers(task, &bounds));
-    let keep = !whole && cache.would_keep(bytes);
+    let whole = covers(region, &bounds);
     // A chunk held decoded (of the generation storage has now) is copied out.
     let generation = if cache.budget() > 0 {
-        source.generation(index)?
+        let generation = source.generation(index)?;
+        if let Some(data) = cache.get::<T>(key, index, generation) {
+            return view(chunk_shape, &data)?.read_into(region, block);
+        }
+        generation
     } else {
         None
     };
-    if cache.budget() > 0 {
-        if let Some(data) = cache.get::<T>(key, index, generation) {
-            return copy_out(&data, chunk_shape, parts);
-        }
-    }
-    // A whole chunk into a contiguous block of its shape: decoded in place.
+    // All of a chunk into a contiguous block of its shape: decoded in place.
     if whole && bounds.as_slice() == chunk_shape {
-        if let Some((_, block)) = parts.first_mut() {
-            if let Some(slice) = block.as_slice_mut() {
-                return source.decode(index, slice);
-            }
+        if let Some(slice) = block.as_slice_mut() {
+            return source.decode(index, slice);
         }
     }
-    if keep || whole || partial_cost(&parts) * 2 > n {
+    // Part of a chunk, kept for the next read.
+    if !whole && cache.would_keep(bytes) {
         let mut data = zeroed_vec::<T>(n)?;
         source.decode(index, &mut data)?;
-        let data = Arc::new(data);
-        copy_out(&data, chunk_shape, parts)?;
-        if keep {
-            cache.insert(key, index, generation, data);
-        }
+        view(chunk_shape, &data)?.read_into(region, block)?;
+        cache.insert(key, index, generation, Arc::new(data));
         return Ok(());
     }
-    // A small part of a chunk: storage decodes just that, where it can.
-    for (task, block) in parts {
-        let start: Vec<usize> = task.iter().map(|s| s.start).collect();
-        let shape: Vec<usize> = task
-            .iter()
-            .map(|s| s.count.saturating_sub(1) * s.stride + 1)
-            .collect();
-        let mut part = zeroed_vec::<T>(checked_size(&shape)?)?;
-        source.decode_part(index, &start, &shape, &mut part)?;
-        let part = view(&shape, &part)?;
-        let picked = part.slice_each_axis(|ax| {
-            let s = task.get(ax.axis.index());
-            Slice::new(0, None, s.map_or(1, |s| s.stride as isize))
+    // A small part, where storage decodes parts cheaply: just that.
+    let (start, shape) = bounding_box(region);
+    let part_size = checked_size(&shape)?;
+    if source.decodes_parts() && part_size.saturating_mul(2) <= n {
+        let inner = shifted(region, &start, &shape)?;
+        return with_scratch::<T, _>(part_size, |scratch| {
+            source.decode_part(index, &start, &shape, scratch)?;
+            view(&shape, scratch)?.read_into(&inner, block)
         });
-        assign(block, picked);
     }
-    Ok(())
-}
-
-/// The elements the bounding boxes of the tasks span.
-fn partial_cost<V>(parts: &[(&Task, V)]) -> usize {
-    parts
-        .iter()
-        .map(|(task, _)| {
-            task.iter()
-                .map(|s| s.count.saturating_sub(1) * s.stride + 1)
-                .fold(1usize, usize::saturating_mul)
-        })
-        .fold(0usize, usize::saturating_add)
-}
-
-/// Copies each task's positions of a decoded chunk into its block.
-fn copy_out<T: Element>(
-    data: &[T],
-    chunk_shape: &[usize],
-    parts: Vec<(&Task, ArrayViewMutD<'_, T>)>,
-) -> Result<()> {
-    let chunk = view(chunk_shape, data)?;
-    for (task, block) in parts {
-        let picked =
-            chunk.slice_each_axis(|ax| task.get(ax.axis.index()).map_or(Slice::from(..), within));
-        assign(block, picked);
-    }
-    Ok(())
+    with_scratch::<T, _>(n, |scratch| {
+        source.decode(index, scratch)?;
+        view(chunk_shape, scratch)?.read_into(region, block)
+    })
 }
 
 /// The process-wide registry of chunk locks: one mutex per chunk being
@@ -515,30 +498,21 @@ where
     if data.is_empty() {
         return Ok(());
     }
-    let (per_axis, tasks) = tasks(plan, sink.chunk_shape(), data.ndim())?;
-    let blocks = data_blocks(&data, &tasks, &per_axis);
-    let groups: Vec<ChunkParts<'_, &ArrayViewD<'_, T>>> = by_chunk(&tasks)
-        .into_iter()
-        .map(|(index, members)| {
-            let parts = members
-                .into_iter()
-                .filter_map(|i| Some((tasks.get(i)?, blocks.get(i)?)))
-                .collect();
-            (index, parts)
-        })
-        .collect();
-    for_each_parallel(groups, &|(index, parts)| {
-        write_chunk(sink, cache, &index, &parts)
+    let (per_axis, parts) = chunk_parts(plan, sink.chunk_shape(), data.ndim())?;
+    let blocks = data_blocks(&data, &per_axis);
+    let jobs: Vec<(ChunkPart, ArrayViewD<'_, T>)> = parts.into_iter().zip(blocks).collect();
+    for_each_parallel(jobs, &|(part, block)| {
+        write_chunk(sink, cache, &part, block)
     })
 }
 
-/// Writes the tasks of one chunk: builds or reads the chunk, changes it and
-/// stores it, locked.
+/// Writes the positions of one chunk: builds or reads the chunk, changes it
+/// and stores it, locked.
 fn write_chunk<T, S>(
     sink: &S,
     cache: &Cache,
-    index: &[u64],
-    parts: &[(&Task, &ArrayViewD<'_, T>)],
+    part: &ChunkPart,
+    block: ArrayViewD<'_, T>,
 ) -> Result<()>
 where
     T: Element,
@@ -546,9 +520,9 @@ where
 {
     let chunk_shape = sink.chunk_shape();
     let n = checked_size(chunk_shape)?;
-    let key = sink.array_key();
+    let (key, index, region) = (sink.array_key(), &part.index, &part.region);
     let bounds = in_bounds(index, chunk_shape, sink.shape());
-    let whole = matches!(parts, [(task, _)] if covers(task, &bounds));
+    let whole = covers(region, &bounds);
     let mutex = chunk_mutex(key, index);
     let _in_process = mutex
         .lock()
@@ -562,15 +536,7 @@ where
         // may have changed it.
         sink.decode(index, &mut chunk)?;
     }
-    {
-        let mut target = view_mut(chunk_shape, &mut chunk)?;
-        for (task, block) in parts {
-            let dst = target.slice_each_axis_mut(|ax| {
-                task.get(ax.axis.index()).map_or(Slice::from(..), within)
-            });
-            assign(dst, (*block).clone());
-        }
-    }
+    view_mut(chunk_shape, &mut chunk)?.write_from(region, block)?;
     sink.store(index, &chunk)?;
     if cache.would_keep(n.saturating_mul(std::mem::size_of::<T>())) {
         let generation = sink.generation(index)?;
@@ -585,7 +551,6 @@ where
 mod tests {
     use super::*;
     use crate::plan::Grouping;
-    use crate::region::{AxisSelection, Region};
 
     fn run(start: usize, stride: usize, count: usize) -> Run {
         Run {
@@ -596,23 +561,48 @@ mod tests {
         }
     }
 
-    #[test]
-    fn runs_are_cut_at_chunk_boundaries() {
-        let segs = segments(&[run(3, 1, 10)], 4).unwrap();
-        let got: Vec<_> = segs.iter().map(|s| (s.chunk, s.start, s.count)).collect();
-        assert_eq!(got, vec![(0, 3, 1), (1, 0, 4), (2, 0, 4), (3, 0, 1)]);
-        // Strided: positions 1, 6, 11, 16 in chunks of 5.
-        let segs = segments(&[run(1, 5, 4)], 5).unwrap();
-        let got: Vec<_> = segs.iter().map(|s| (s.chunk, s.start, s.count)).collect();
-        assert_eq!(got, vec![(0, 1, 1), (1, 1, 1), (2, 1, 1), (3, 1, 1)]);
-        // A stride shorter than a chunk: 0, 3, 6, 9 in chunks of 8.
-        let segs = segments(&[run(0, 3, 4)], 8).unwrap();
-        let got: Vec<_> = segs.iter().map(|s| (s.chunk, s.start, s.count)).collect();
-        assert_eq!(got, vec![(0, 0, 3), (1, 1, 1)]);
+    fn parts(runs: &[Run], len: usize) -> Vec<(u64, AxisSelection)> {
+        axis_parts(runs, len)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.chunk, p.sel))
+            .collect()
     }
 
     #[test]
-    fn tasks_group_by_chunk() {
+    fn runs_are_cut_at_chunk_boundaries() {
+        assert_eq!(
+            parts(&[run(3, 1, 10)], 4),
+            vec![
+                (0, AxisSelection::range(3, 1, 1)),
+                (1, AxisSelection::full(4)),
+                (2, AxisSelection::full(4)),
+                (3, AxisSelection::range(0, 1, 1)),
+            ]
+        );
+        // Strided: positions 1, 6, 11, 16 in chunks of 5.
+        let got = parts(&[run(1, 5, 4)], 5);
+        assert_eq!(got.len(), 4);
+        assert!(got
+            .iter()
+            .all(|(_, sel)| *sel == AxisSelection::range(1, 1, 1)));
+        // A stride shorter than a chunk: 0, 3, 6, 9 in chunks of 8.
+        assert_eq!(
+            parts(&[run(0, 3, 4)], 8),
+            vec![
+                (0, AxisSelection::range(0, 3, 3)),
+                (1, AxisSelection::range(1, 1, 1))
+            ]
+        );
+        // Two runs in one chunk: their positions as a list.
+        assert_eq!(
+            parts(&[run(0, 1, 2), run(5, 2, 2)], 10),
+            vec![(0, AxisSelection::List(vec![0, 1, 5, 7]))]
+        );
+    }
+
+    #[test]
+    fn one_part_per_chunk() {
         let region = Region::new(
             vec![10, 10],
             vec![
@@ -621,12 +611,14 @@ mod tests {
             ],
         )
         .unwrap();
-        let plan = Plan::new(&region, |_| Grouping::Spans { gap: 1 }).unwrap();
-        let (_, tasks) = tasks(&plan, &[5, 5], 2).unwrap();
-        // Runs {0, 1} and {9} on axis 0; 2..8 cut into 2..5 and 5..8 on axis 1.
-        assert_eq!(tasks.len(), 4);
-        let groups = by_chunk(&tasks);
-        let chunks: Vec<Vec<u64>> = groups.iter().map(|(c, _)| c.clone()).collect();
+        let plan = Plan::new(&region, |_| Grouping::Exact).unwrap();
+        let (_, parts) = chunk_parts(&plan, &[5, 5], 2).unwrap();
+        let chunks: Vec<Vec<u64>> = parts.iter().map(|p| p.index.clone()).collect();
         assert_eq!(chunks, vec![vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]);
+        assert_eq!(parts[0].region.axes()[0], AxisSelection::range(0, 1, 2));
+        assert_eq!(
+            parts[3].region.axes(),
+            &[AxisSelection::range(4, 1, 1), AxisSelection::range(0, 1, 3)]
+        );
     }
 }

@@ -78,6 +78,9 @@ pub struct ZarrDataset<T, R = Dyn, M = ReadOnly> {
     pub(crate) root: Option<PathBuf>,
     pub(crate) key: ArrayKey,
     pub(crate) cache: Cache,
+    /// Whether zarrs decodes part of a chunk for less than all of it:
+    /// uncompressed chunks (byte ranges) and shards (inner chunks).
+    pub(crate) cheap_parts: bool,
     pub(crate) _marker: Marker<T, R, M>,
 }
 
@@ -165,6 +168,7 @@ impl<T, R> ZarrDataset<T, R, ReadWrite> {
             root: self.root,
             key: self.key,
             cache: self.cache,
+            cheap_parts: self.cheap_parts,
             _marker: PhantomData,
         }
     }
@@ -221,10 +225,15 @@ fn block(piece: &Piece) -> Vec<SliceInfoElem> {
 }
 
 impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
-    /// The plan of a region: contiguous spans split at gaps longer than a
+    /// The plan of a region. On a regular grid, the exact positions: the
+    /// chunk engine decodes each chunk touched once and copies the selected
+    /// elements only. Otherwise contiguous spans split at gaps longer than a
     /// chunk, so no chunk without a selected element is decoded, in at most
-    /// [`MAX_PIECES`] pieces.
+    /// [`MAX_PIECES`] zarrs array subsets.
     fn plan(&self, region: &Region) -> Result<Plan> {
+        if self.chunks.is_some() {
+            return Plan::new(region, |_| Grouping::Exact);
+        }
         let mut plan = Plan::new(region, |axis| Grouping::Spans {
             gap: self.grain.get(axis).copied().unwrap_or(1),
         })?;
@@ -327,6 +336,10 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
 
     fn array_key(&self) -> &ArrayKey {
         &self.key
+    }
+
+    fn decodes_parts(&self) -> bool {
+        self.cheap_parts
     }
 
     fn fill_value(&self) -> T {
