@@ -13,11 +13,12 @@ use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
     Result,
 };
-use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, Slice, SliceInfoElem};
+use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{Array, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArraySubset};
 use zarrs::storage::ReadableWritableStorageTraits;
 
+use crate::codec::{self, Chain, Source};
 use crate::element::ZarrElement;
 
 /// The most pieces (one zarrs call each) a transfer is split into.
@@ -81,6 +82,8 @@ pub struct ZarrDataset<T, R = Dyn, M = ReadOnly> {
     /// Whether zarrs decodes part of a chunk for less than all of it:
     /// uncompressed chunks (byte ranges) and shards (inner chunks).
     pub(crate) cheap_parts: bool,
+    /// The codec chain, when lazy-zarr decodes it itself (see `codec`).
+    pub(crate) chain: Option<Chain>,
     pub(crate) _marker: Marker<T, R, M>,
 }
 
@@ -169,6 +172,7 @@ impl<T, R> ZarrDataset<T, R, ReadWrite> {
             key: self.key,
             cache: self.cache,
             cheap_parts: self.cheap_parts,
+            chain: self.chain,
             _marker: PhantomData,
         }
     }
@@ -199,6 +203,8 @@ impl<T: ZarrElement, R: Rank, M: Mode> fmt::Debug for ZarrDataset<T, R, M> {
             .field("shape", &self.shape)
             .field("dtype", &format_args!("{}", T::DTYPE))
             .field("chunks", &self.grain)
+            .field("decoded_by", &self.chain.map_or("zarrs", |_| "lazy-zarr"))
+            .field("codecs", &self.chain.map_or("(zarrs)", Chain::name))
             .field("writable", &M::WRITABLE)
             .finish()
     }
@@ -314,6 +320,88 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         Ok(())
     }
 
+    /// Decodes elements `skip..skip + out.len()` (row-major) of chunk
+    /// `index` with a chain decoded here; a chunk never written reads as the
+    /// fill value.
+    fn decode_chain(
+        &self,
+        chain: Chain,
+        index: &[u64],
+        skip: usize,
+        whole: bool,
+        out: &mut [T],
+    ) -> Result<()> {
+        let key = self.array.chunk_key(index);
+        let storage = self.array.storage();
+        let source = Source {
+            root: self.root.as_deref(),
+            storage: storage.as_ref(),
+            key: &key,
+        };
+        let elem = T::DTYPE.size();
+        let found = match bytes_mut(out) {
+            Some(bytes) => codec::decode(chain, &source, skip * elem, whole, bytes),
+            None => {
+                // `bool`: decode the stored bytes, then map them.
+                let mut bytes = zeroed::<u8>(vec![out.len()])?.into_raw_vec_and_offset().0;
+                let found = codec::decode(chain, &source, skip * elem, whole, &mut bytes);
+                for (o, &b) in out.iter_mut().zip(&bytes) {
+                    *o = T::from_bool(b != 0);
+                }
+                found
+            }
+        }
+        .map_err(|e| self.err("read from", e))?;
+        if !found {
+            out.fill(ZarrDataset::fill_value(self));
+        }
+        Ok(())
+    }
+
+    /// Decodes the box `start..start + shape` of chunk `index` with a chain
+    /// decoded here: the elements from the box's first to its last (in
+    /// row-major order of the chunk; for a compressed chunk, all up to the
+    /// last), then the box gathered from them.
+    fn decode_part_chain(
+        &self,
+        chain: Chain,
+        index: &[u64],
+        start: &[usize],
+        shape: &[usize],
+        out: &mut [T],
+    ) -> Result<()> {
+        let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
+        let strides: Vec<usize> = (0..chunk_shape.len())
+            .map(|k| chunk_shape[k + 1..].iter().product())
+            .collect();
+        let flat = |pos: &mut dyn Iterator<Item = usize>| -> usize {
+            pos.zip(&strides).map(|(p, s)| p * s).sum()
+        };
+        let first = flat(&mut start.iter().copied());
+        let last = flat(
+            &mut start
+                .iter()
+                .zip(shape)
+                .map(|(s, n)| s + n.saturating_sub(1)),
+        );
+        let skip = if chain == Chain::Raw { first } else { 0 };
+        let mut span = zeroed::<T>(vec![last + 1 - skip])?;
+        let slice = span
+            .as_slice_mut()
+            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
+        self.decode_chain(chain, index, skip, false, slice)?;
+        let offset = first - skip;
+        let rest = slice
+            .get(offset..)
+            .ok_or_else(|| Error::backend_msg("internal error: a box outside its span"))?;
+        let boxed = ndarray::ArrayView::from_shape(IxDyn(shape).strides(IxDyn(&strides)), rest)
+            .map_err(|e| Error::shape(e.to_string()))?;
+        let mut target = ArrayViewMutD::from_shape(IxDyn(shape), out)
+            .map_err(|e| Error::shape(e.to_string()))?;
+        target.assign(&boxed);
+        Ok(())
+    }
+
     /// The origin of chunk `index` in the array.
     fn origin(&self, index: &[u64]) -> Vec<usize> {
         let chunks = self.chunks.as_deref().unwrap_or(&[]);
@@ -339,7 +427,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
     }
 
     fn decodes_parts(&self) -> bool {
-        self.cheap_parts
+        self.chain.is_some() || self.cheap_parts
     }
 
     fn fill_value(&self) -> T {
@@ -363,6 +451,9 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
     }
 
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
+        if let Some(chain) = self.chain {
+            return self.decode_chain(chain, index, 0, true, out);
+        }
         let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
         let origin = self.origin(index);
         let inside: Vec<usize> = origin
@@ -401,6 +492,9 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
         shape: &[usize],
         out: &mut [T],
     ) -> Result<()> {
+        if let Some(chain) = self.chain {
+            return self.decode_part_chain(chain, index, start, shape, out);
+        }
         let origin: Vec<usize> = self
             .origin(index)
             .iter()

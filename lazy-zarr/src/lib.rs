@@ -76,6 +76,7 @@
 //! error. Writing to an array opened read-only does not compile.
 #![warn(missing_docs)]
 
+mod codec;
 mod create;
 mod dataset;
 mod element;

@@ -134,8 +134,13 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         )?;
         let grain = grain_of(&array, &shape);
         let chunks = regular_chunks(&array, &shape);
-        let cheap_parts = array.codecs().bytes_to_bytes_codecs().is_empty()
-            || array.effective_subchunk_shape().is_some();
+        let sharded = array.effective_subchunk_shape().is_some();
+        let cheap_parts = array.codecs().bytes_to_bytes_codecs().is_empty() || sharded;
+        let chain = if chunks.is_some() && !sharded {
+            crate::codec::chain_of(&array)
+        } else {
+            None
+        };
         // Equal stores give equal keys, however their paths were written.
         let root = root.map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
         let key = match &root {
@@ -154,6 +159,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             key,
             cache: Cache::global(),
             cheap_parts,
+            chain,
             _marker: PhantomData,
         })
     }

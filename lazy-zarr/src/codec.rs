@@ -1,0 +1,226 @@
+//! The codec chains lazy-zarr decodes itself: C-order chunks of little-endian
+//! (or one-byte) elements, uncompressed or compressed with zstd or gzip —
+//! what zarr-python writes by default. Reading the chunk's bytes and
+//! decompressing them straight into the caller's buffer saves zarrs'
+//! intermediate buffer; and a read of part of a chunk decompresses only the
+//! prefix that holds it (an uncompressed chunk: only the bytes it spans),
+//! as TensorStore does. Every other chain (sharding, transposes, other
+//! compressors, big-endian data, checksums, storage transformers) is
+//! decoded by zarrs.
+
+use std::io::Read;
+
+use serde_json::Value;
+use zarrs::array::{Array, ArrayMetadata};
+use zarrs::storage::byte_range::ByteRange;
+
+use crate::dataset::Storage;
+
+/// A codec chain decoded here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chain {
+    /// The bytes of the elements, as they are.
+    Raw,
+    /// zstd-compressed bytes.
+    #[cfg(feature = "zstd")]
+    Zstd,
+    /// gzip-compressed bytes.
+    Gzip,
+}
+
+impl Chain {
+    /// The chain's name, as `Debug` of a dataset shows it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Chain::Raw => "bytes",
+            #[cfg(feature = "zstd")]
+            Chain::Zstd => "bytes+zstd",
+            Chain::Gzip => "bytes+gzip",
+        }
+    }
+}
+
+/// The chain of `array`, when it is one decoded here (on a little-endian
+/// machine).
+pub(crate) fn chain_of(array: &Array<Storage>) -> Option<Chain> {
+    if cfg!(target_endian = "big") {
+        return None;
+    }
+    let meta = serde_json::to_value(array.metadata()).ok()?;
+    let transformers = meta.get("storage_transformers").and_then(Value::as_array);
+    if transformers.is_some_and(|t| !t.is_empty()) {
+        return None;
+    }
+    match array.metadata() {
+        ArrayMetadata::V3(_) => {
+            let codecs = meta.get("codecs")?.as_array()?;
+            let (bytes, rest) = codecs.split_first()?;
+            let endian = bytes
+                .pointer("/configuration/endian")
+                .and_then(Value::as_str);
+            if name(bytes)? != "bytes" || endian.is_some_and(|e| e != "little") {
+                return None;
+            }
+            match rest {
+                [] => Some(Chain::Raw),
+                [c] => compressor(name(c)?),
+                _ => None,
+            }
+        }
+        ArrayMetadata::V2(_) => {
+            let little = meta
+                .get("dtype")?
+                .as_str()
+                .is_some_and(|d| d.starts_with('<') || d.starts_with('|'));
+            let plain = meta.get("filters").is_none_or(Value::is_null)
+                && meta.get("order").and_then(Value::as_str) == Some("C");
+            if !(little && plain) {
+                return None;
+            }
+            match meta.get("compressor") {
+                None | Some(Value::Null) => Some(Chain::Raw),
+                Some(c) => compressor(c.get("id")?.as_str()?),
+            }
+        }
+    }
+}
+
+fn name(codec: &Value) -> Option<&str> {
+    codec.get("name")?.as_str()
+}
+
+fn compressor(name: &str) -> Option<Chain> {
+    match name {
+        #[cfg(feature = "zstd")]
+        "zstd" => Some(Chain::Zstd),
+        "gzip" => Some(Chain::Gzip),
+        _ => None,
+    }
+}
+
+/// A decoding error, as zarrs' storage errors are.
+fn error(what: impl std::fmt::Display) -> zarrs::storage::StorageError {
+    zarrs::storage::StorageError::Other(what.to_string())
+}
+
+/// Where chunk bytes are read from: the chunk's file in a filesystem store
+/// (read straight into the caller's buffer when uncompressed), else the
+/// zarrs store.
+pub(crate) struct Source<'a> {
+    /// The store's directory, for a filesystem store.
+    pub(crate) root: Option<&'a std::path::Path>,
+    pub(crate) storage: &'a Storage,
+    pub(crate) key: &'a zarrs::storage::StoreKey,
+}
+
+impl Source<'_> {
+    /// `out.len()` bytes from byte `skip` of the stored chunk; `Ok(false)`
+    /// when there is no chunk.
+    fn read_range(
+        &self,
+        skip: usize,
+        out: &mut [u8],
+    ) -> Result<bool, zarrs::storage::StorageError> {
+        if let Some(root) = self.root {
+            let path = root.join(self.key.as_str());
+            let file = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(e.into()),
+            };
+            read_exact_at(&file, out, skip as u64)
+                .map_err(|e| error(format!("cannot read chunk {}: {e}", path.display())))?;
+            return Ok(true);
+        }
+        let range = ByteRange::FromStart(skip as u64, Some(out.len() as u64));
+        let Some(bytes) = self.storage.get_partial(self.key, range)? else {
+            return Ok(false);
+        };
+        if bytes.len() != out.len() {
+            return Err(error(format!(
+                "chunk {} holds {} bytes where {} were expected",
+                self.key,
+                bytes.len() + skip,
+                out.len() + skip
+            )));
+        }
+        out.copy_from_slice(&bytes);
+        Ok(true)
+    }
+
+    /// The whole stored chunk, or `None`.
+    fn read_all(&self) -> Result<Option<Vec<u8>>, zarrs::storage::StorageError> {
+        if let Some(root) = self.root {
+            return match std::fs::read(root.join(self.key.as_str())) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            };
+        }
+        Ok(self.storage.get(self.key)?.map(|b| b.to_vec()))
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(out)
+}
+
+/// Fills `out` with bytes `skip..skip + out.len()` of the decoded chunk;
+/// `Ok(false)` when there is no such chunk (it reads as the fill value).
+/// Compressed chunks are decompressed up to the end of that range only
+/// (`skip` must be 0 for them: the prefix is decoded from the start).
+pub(crate) fn decode(
+    chain: Chain,
+    source: &Source<'_>,
+    skip: usize,
+    whole: bool,
+    out: &mut [u8],
+) -> Result<bool, zarrs::storage::StorageError> {
+    if chain == Chain::Raw {
+        return source.read_range(skip, out);
+    }
+    if skip != 0 {
+        return Err(error(
+            "internal error: a compressed chunk is decoded from its start",
+        ));
+    }
+    let Some(bytes) = source.read_all()? else {
+        return Ok(false);
+    };
+    let key = source.key;
+    let short = |e: std::io::Error| error(format!("cannot decompress chunk {key}: {e}"));
+    match chain {
+        #[cfg(feature = "zstd")]
+        Chain::Zstd if whole => {
+            let n = zstd::bulk::decompress_to_buffer(&bytes, out).map_err(short)?;
+            if n != out.len() {
+                return Err(error(format!(
+                    "chunk {key} decompresses to {n} bytes where {} were expected",
+                    out.len()
+                )));
+            }
+        }
+        #[cfg(feature = "zstd")]
+        Chain::Zstd => {
+            let mut decoder =
+                zstd::stream::read::Decoder::with_buffer(&bytes[..]).map_err(short)?;
+            decoder.read_exact(out).map_err(short)?;
+        }
+        Chain::Gzip => {
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_exact(out)
+                .map_err(short)?;
+        }
+        Chain::Raw => {}
+    }
+    Ok(true)
+}
