@@ -103,6 +103,9 @@ def time_tensorstore(root, n, side, threads, reps):
         each = median_time(3, lambda: [st[s : s + 1000].read().result() for s in starts]) / len(starts)
         out.append((f"1d {codec}: 1000-row windows, random (each)", each))
         out.append((f"1d {codec}: strided [::7]", median_time(reps, lambda: st[::7].read().result())))
+        one = open_stack(store, 0)[..., 0]
+        out.append((f"1d {codec}: one array [::7]", median_time(reps, lambda: one[::7].read().result())))
+        out.append((f"1d {codec}: one array whole", median_time(reps, lambda: one.read().result())))
         rows = unsorted_rows(n)
         out.append((f"1d {codec}: 1000 unsorted rows", median_time(reps, lambda: st[rows].read().result())))
         scan = scan_1d(n)

@@ -116,6 +116,15 @@ fn main() -> Result<()> {
             &format!("1d {codec}: strided [::7]"),
             median_time(reps, || drop(black_box(st.read(sel![..;7])))),
         );
+        let one = ZarrDataset::<f64, U1>::open(root.join(&store), "x")?.with_cache(off.clone());
+        report(
+            &format!("1d {codec}: one array [::7]"),
+            median_time(reps, || drop(black_box(one.read(sel![..;7])))),
+        );
+        report(
+            &format!("1d {codec}: one array whole"),
+            median_time(reps, || drop(black_box(one.read_all()))),
+        );
         let rows = unsorted_rows(n, 1000);
         report(
             &format!("1d {codec}: 1000 unsorted rows"),

@@ -153,9 +153,10 @@ pub trait ChunkSink<T: Element>: ChunkSource<T> {
     /// never a mix.
     fn store(&self, index: &[u64], data: &[T]) -> Result<()>;
 
-    /// Locks chunk `index` against other processes for a read-modify-write,
-    /// until the guard is dropped; `None` (the default) where storage has no
-    /// such lock. Within the process the engine locks chunks itself.
+    /// Locks chunk `index` against other processes' writes of it, until the
+    /// guard is dropped; `None` (the default) where storage has no such
+    /// lock. The engine holds it (and its own lock of the chunk within the
+    /// process) around each chunk's read-modify-write and store.
     fn lock(&self, index: &[u64]) -> Result<Option<Box<dyn Send>>> {
         let _ = index;
         Ok(None)
@@ -527,7 +528,7 @@ where
     let _in_process = mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let _across = if whole { None } else { sink.lock(index)? };
+    let _across = sink.lock(index)?;
     let mut chunk = zeroed_vec::<T>(n)?;
     if whole {
         chunk.fill(sink.fill_value());

@@ -20,6 +20,7 @@ use zarrs::storage::ReadableWritableStorageTraits;
 
 use crate::codec::{self, Chain, Source};
 use crate::element::ZarrElement;
+use crate::store::ChunkLocks;
 
 /// The most pieces (one zarrs call each) a transfer is split into.
 const MAX_PIECES: usize = 1024;
@@ -84,6 +85,8 @@ pub struct ZarrDataset<T, R = Dyn, M = ReadOnly> {
     pub(crate) cheap_parts: bool,
     /// The codec chain, when lazy-zarr decodes it itself (see `codec`).
     pub(crate) chain: Option<Chain>,
+    /// The chunk locks across processes, for a filesystem store.
+    pub(crate) locks: Option<ChunkLocks>,
     pub(crate) _marker: Marker<T, R, M>,
 }
 
@@ -173,6 +176,7 @@ impl<T, R> ZarrDataset<T, R, ReadWrite> {
             cache: self.cache,
             cheap_parts: self.cheap_parts,
             chain: self.chain,
+            locks: self.locks,
             _marker: PhantomData,
         }
     }
@@ -507,10 +511,40 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
 }
 
 impl<T: ZarrElement, R: Rank> ChunkSink<T> for ZarrDataset<T, R, ReadWrite> {
+    /// Encodes the chunk and stores it: in a filesystem store, to a
+    /// temporary file renamed over the chunk's (atomic).
     fn store(&self, index: &[u64], data: &[T]) -> Result<()> {
         self.array
             .store_chunk(index, data)
             .map_err(|e| self.err("write to", e))
+    }
+
+    /// An advisory lock of the chunk's byte in the array's lock file
+    /// (filesystem stores; see the crate docs on concurrent writers).
+    fn lock(&self, index: &[u64]) -> Result<Option<Box<dyn Send>>> {
+        let Some(locks) = &self.locks else {
+            return Ok(None);
+        };
+        // The chunk's row-major number in the grid.
+        let chunks = self.chunks.as_deref().unwrap_or(&[]);
+        let slot =
+            index
+                .iter()
+                .zip(chunks.iter().zip(&self.shape))
+                .fold(0u64, |acc, (&c, (&len, &n))| {
+                    acc.wrapping_mul(n.div_ceil(len.max(1)).max(1) as u64)
+                        .wrapping_add(c)
+                });
+        let guard = locks.lock(slot).map_err(|e| {
+            Error::backend(
+                format!(
+                    "cannot lock chunk {index:?} of Zarr array {:?} in {}: {e}",
+                    self.path, self.store
+                ),
+                e,
+            )
+        })?;
+        Ok(Some(Box::new(guard)))
     }
 }
 

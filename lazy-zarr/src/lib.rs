@@ -74,6 +74,53 @@
 //! a rank mismatch at open is a [`Shape`](lazy_core::ErrorKind::Shape)
 //! error, and an element-type mismatch a [`Value`](lazy_core::ErrorKind::Value)
 //! error. Writing to an array opened read-only does not compile.
+//!
+//! # The chunk engine, the cache and concurrent writers
+//!
+//! Arrays on a regular chunk grid are read and written through lazy-core's
+//! chunk engine ([`lazy_core::backend::read_chunks`]): each chunk a read
+//! touches is decoded once, in parallel, and only the selected elements are
+//! copied. zarr-python's default chains (little-endian C order, raw, zstd,
+//! gzip) are decoded here; a partial read decompresses only the prefix of a
+//! chunk that holds it. Chunks a read uses only part of are kept decoded in
+//! a shared [`Cache`](lazy_core::Cache) (the process-wide one unless
+//! [`ZarrDataset::with_cache`] gives another), checked against the chunk
+//! file's generation on every hit.
+//!
+//! ```
+//! use lazy_core::{Cache, DatasetExt, DatasetMutExt, DynSelection, SelectionItem, Stacked};
+//! use lazy_zarr::{ZarrCreate, ZarrDataset};
+//! use typenum::U1;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! for name in ["x", "y", "z"] {
+//!     let options = ZarrCreate::default().chunks([10_000]);
+//!     ZarrDataset::<f64, U1>::create(dir.path(), name, &[100_000], &options)?.write_all(1.0)?;
+//! }
+//! let cache = Cache::new(64 << 20);
+//! let open = |name| Ok::<_, lazy_core::Error>(ZarrDataset::<f64, U1>::open(dir.path(), name)?.with_cache(cache.clone()));
+//! let xyz = Stacked::new(vec![open("x")?, open("y")?, open("z")?], -1)?;
+//! for start in (0..100_000).step_by(1000) {
+//!     // NumPy: xyz[start:start + 1000]
+//!     let window = DynSelection::from(vec![SelectionItem::slice(Some(start), Some(start + 1000), None)]);
+//!     assert_eq!(xyz.read_dyn(&window)?.shape(), &[1000, 3]);
+//! }
+//! // 100 windows of 3 arrays in 10 chunks each: every chunk decoded once.
+//! assert_eq!((cache.stats().misses, cache.stats().hits), (30, 270));
+//! # Ok::<(), lazy_core::Error>(())
+//! ```
+//!
+//! Writes store whole chunks: a chunk the write covers is built from the new
+//! values, any other is read, changed and stored while the chunk is locked,
+//! within the process and, in a filesystem store, across processes (an
+//! advisory lock of one byte per chunk of the array's
+//! `.lazy-datasets.lock`). Each chunk (and metadata document) is written to
+//! a temporary file renamed over the old one: readers see the old chunk or
+//! the new one, never part of one, also when the writer is killed. Writers
+//! of disjoint elements of one chunk, in threads or processes, lose
+//! nothing. This needs a local filesystem with POSIX locks (network
+//! filesystems without them are not supported for concurrent writers); set
+//! `LAZY_DATASETS_FSYNC=1` for writes that are durable as well as atomic.
 #![warn(missing_docs)]
 
 mod codec;
@@ -82,6 +129,7 @@ mod dataset;
 mod element;
 mod info;
 mod open;
+mod store;
 
 pub use create::{Compression, ZarrCreate};
 pub use dataset::{Storage, ZarrDataset};

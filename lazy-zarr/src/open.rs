@@ -10,11 +10,11 @@ use lazy_core::backend::check_open;
 use lazy_core::backend::ArrayKey;
 use lazy_core::{Cache, Error, Mode, Rank, ReadOnly, ReadWrite, Result};
 use zarrs::array::{Array, ArrayShardedExt};
-use zarrs::filesystem::FilesystemStore;
 use zarrs::node::NodePath;
 
 use crate::dataset::{Storage, ZarrDataset};
 use crate::element::{dtype_of, ZarrElement};
+use crate::store::{AtomicFilesystemStore, ChunkLocks};
 
 /// Opening: the constructors are associated with the read-only type (the
 /// default mode), so `ZarrDataset::<f64, U2>::open_rw(..)` needs no mode
@@ -148,7 +148,11 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             // Stores handed over as zarrs stores: one key per array object.
             None => ArrayKey::new(format!("zarrs:{:p}", Arc::as_ptr(&array.storage())), &path),
         };
+        let locks = root
+            .as_ref()
+            .map(|r| ChunkLocks::new(&r.join(path.trim_start_matches('/'))));
         Ok(ZarrDataset {
+            locks,
             array,
             store,
             path,
@@ -213,8 +217,10 @@ pub(crate) fn node_path(path: &str) -> Result<NodePath> {
 }
 
 /// A filesystem store at `root`, as [`Storage`].
+/// The store is zarrs' filesystem store with atomic writes
+/// ([`AtomicFilesystemStore`]).
 pub(crate) fn filesystem_store(root: &Path) -> Result<Arc<Storage>> {
-    let store = FilesystemStore::new(root).map_err(|e| {
+    let store = AtomicFilesystemStore::new(root).map_err(|e| {
         Error::backend(format!("cannot open Zarr store {}: {e}", root.display()), e)
     })?;
     Ok(Arc::new(store))
