@@ -58,3 +58,9 @@ for name, libs in times.items():
     ratio = f"{ts/ld:.2f}x" if ts and ld else (f"zarrs/ours {zr/ld:.2f}x" if zr and ld else "-")
     print(f"| {name:<62} | {fmt(ts):>11} | {fmt(zp):>11} | {fmt(zr):>8} | {fmt(ld):>13} | {ratio:>14} |")
 PYEOF
+
+echo
+for cache in off on; do
+    RAYON_NUM_THREADS=$THREADS cargo bench -q --features zarr --bench compare_tensorstore -- \
+        --n "$N" --side "$S" --data "$DATA" --rss $cache
+done

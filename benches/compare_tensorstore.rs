@@ -83,6 +83,41 @@ fn open<T: lazy_datasets::zarr::ZarrElement, R: Rank>(
         .collect()
 }
 
+/// A line of `/proc/self/status` in KiB (`VmRSS`, `VmHWM`); 0 elsewhere.
+fn status_kib(field: &str) -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `--rss`: the peak memory of one full stacked read of the 1-D zstd store
+/// beyond the output it returns, with the cache off and with the default
+/// cache (run in a fresh process for each: `--rss off`, `--rss on`).
+fn rss(root: &Path, n: usize, cache: &str) -> Result<()> {
+    let cache = if cache == "on" { Cache::new(Cache::DEFAULT_BUDGET) } else { Cache::new(0) };
+    let st = Stacked::new(open::<f64, U1>(root, "1d-zstd.zarr", &cache)?, -1)?;
+    let before = status_kib("VmRSS:");
+    let out = st.read_all()?;
+    let peak = status_kib("VmHWM:");
+    let output = out.len() * 8 / 1024;
+    println!(
+        "full stacked read, cache {}: peak {} MiB above the start, output {} MiB, extra {} MiB",
+        if cache.budget() > 0 { "on" } else { "off" },
+        (peak - before) / 1024,
+        output / 1024,
+        (peak - before).saturating_sub(output) / 1024
+    );
+    drop(black_box(out));
+    let _ = n;
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let Some(data) = arg("--data") else {
         eprintln!("usage: compare_tensorstore --data DIR [--n N] [--side S] [--reps R]");
@@ -94,6 +129,9 @@ fn main() -> Result<()> {
         .unwrap_or(20_000_000);
     let side: usize = arg("--side").and_then(|v| v.parse().ok()).unwrap_or(4096);
     let reps: usize = arg("--reps").and_then(|v| v.parse().ok()).unwrap_or(5);
+    if let Some(cache) = arg("--rss") {
+        return rss(root, n, &cache);
+    }
     for codec in ["zstd", "raw"] {
         let store = format!("1d-{codec}.zarr");
         let off = Cache::new(0);

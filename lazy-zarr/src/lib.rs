@@ -121,6 +121,9 @@
 //! nothing. This needs a local filesystem with POSIX locks (network
 //! filesystems without them are not supported for concurrent writers); set
 //! `LAZY_DATASETS_FSYNC=1` for writes that are durable as well as atomic.
+//! Arrays on other chunk grids (rectilinear) are read and written by zarrs
+//! as array subsets: atomic writes, but no chunk locks for concurrent
+//! writers of one chunk.
 #![warn(missing_docs)]
 
 mod codec;
