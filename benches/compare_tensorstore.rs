@@ -100,7 +100,11 @@ fn status_kib(field: &str) -> usize {
 /// beyond the output it returns, with the cache off and with the default
 /// cache (run in a fresh process for each: `--rss off`, `--rss on`).
 fn rss(root: &Path, n: usize, cache: &str) -> Result<()> {
-    let cache = if cache == "on" { Cache::new(Cache::DEFAULT_BUDGET) } else { Cache::new(0) };
+    let cache = if cache == "on" {
+        Cache::new(Cache::DEFAULT_BUDGET)
+    } else {
+        Cache::new(0)
+    };
     let st = Stacked::new(open::<f64, U1>(root, "1d-zstd.zarr", &cache)?, -1)?;
     let before = status_kib("VmRSS:");
     let out = st.read_all()?;

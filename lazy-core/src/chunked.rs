@@ -119,6 +119,21 @@ pub trait ChunkSource<T: Element>: Sync {
         false
     }
 
+    /// Reads the positions `region` (a region of the chunk, of the chunk
+    /// shape) selects in chunk `index` straight into `out` (of its output
+    /// shape), when storage can do that for less than decoding the box
+    /// around them (an uncompressed chunk: a few byte ranges), and says
+    /// whether it did; the default does not, and the engine decodes.
+    fn read_selected(
+        &self,
+        index: &[u64],
+        region: &Region,
+        out: ArrayViewMutD<'_, T>,
+    ) -> Result<bool> {
+        let _ = (index, region, out);
+        Ok(false)
+    }
+
     /// Decodes the box `start..start + shape` of chunk `index` (in the
     /// chunk's coordinates, inside the array) into `out`, a row-major buffer
     /// of `shape`. Storage that can decode part of a chunk cheaply
@@ -431,6 +446,10 @@ where
         source.decode(index, &mut data)?;
         view(chunk_shape, &data)?.read_into(region, block)?;
         cache.insert(key, index, generation, Arc::new(data));
+        return Ok(());
+    }
+    // Storage that reads just the selected positions (uncompressed chunks).
+    if source.read_selected(index, region, block.view_mut())? {
         return Ok(());
     }
     // A small part, where storage decodes parts cheaply: just that.

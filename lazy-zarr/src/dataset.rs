@@ -10,8 +10,8 @@ use lazy_core::backend::{
     ChunkSource, Generation, Grouping, Marker, Piece, Plan,
 };
 use lazy_core::{
-    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
-    Result,
+    AxisSelection, Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly,
+    ReadWrite, Region, Result,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
@@ -430,6 +430,91 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
         &self.key
     }
 
+    /// Uncompressed chunks read just the rows a sparse selection needs: for
+    /// each combination of the selected positions of the outer axes, the
+    /// byte range from the first to the last selected position of the last
+    /// axis, when those ranges hold less than half the box around the
+    /// selection (and are at most 4096).
+    fn read_selected(
+        &self,
+        index: &[u64],
+        region: &Region,
+        mut out: ArrayViewMutD<'_, T>,
+    ) -> Result<bool> {
+        let (Some(Chain::Raw), Some(root)) = (self.chain, self.root.as_deref()) else {
+            return Ok(false);
+        };
+        let Some((last, outer)) = region.axes().split_last() else {
+            return Ok(false);
+        };
+        let Some((lo, hi)) = last.bounds() else {
+            return Ok(false);
+        };
+        let rows: usize = outer.iter().map(AxisSelection::count).product();
+        let row_len = hi - lo + 1;
+        let boxed: usize = region
+            .axes()
+            .iter()
+            .map(|a| a.bounds().map_or(0, |(l, h)| h - l + 1))
+            .product();
+        if rows > 4096
+            || rows.saturating_mul(row_len).saturating_mul(2) > boxed
+            || T::DTYPE == lazy_core::DType::Bool
+        {
+            return Ok(false);
+        }
+        let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
+        let strides: Vec<usize> = (0..chunk_shape.len())
+            .map(|k| chunk_shape[k + 1..].iter().product())
+            .collect();
+        let key = self.array.chunk_key(index);
+        let path = root.join(key.as_str());
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                out.fill(ZarrDataset::fill_value(self));
+                return Ok(true);
+            }
+            Err(e) => {
+                return Err(Error::backend(
+                    format!("cannot read chunk {}: {e}", path.display()),
+                    e,
+                ))
+            }
+        };
+        let elem = T::DTYPE.size();
+        let mut row = vec![T::default(); row_len];
+        let picks: Vec<usize> = last.positions().map(|p| p - lo).collect();
+        let outer_lens: Vec<usize> = outer.iter().map(AxisSelection::count).collect();
+        let n_out = out.ndim();
+        for idx in lazy_core::backend::RowMajor::new(outer_lens) {
+            let base: usize = idx
+                .iter()
+                .zip(outer)
+                .zip(&strides)
+                .map(|((&k, sel), &s)| sel.position(k).unwrap_or(0) * s)
+                .sum();
+            let bytes = bytes_mut(&mut row)
+                .ok_or_else(|| Error::backend_msg("bool rows are not read here"))?;
+            read_exact_at(&file, bytes, ((base + lo) * elem) as u64).map_err(|e| {
+                Error::backend(format!("cannot read chunk {}: {e}", path.display()), e)
+            })?;
+            // The output row: the outer positions fix every axis but the last
+            // (canonical regions keep every axis, in order).
+            let mut target = out.view_mut();
+            for &k in &idx {
+                target = target.index_axis_move(ndarray::Axis(0), k);
+            }
+            if target.ndim() != 1 || n_out != idx.len() + 1 {
+                return Err(Error::backend_msg("internal error: a row of another shape"));
+            }
+            for (o, &p) in target.iter_mut().zip(&picks) {
+                *o = row.get(p).copied().unwrap_or_default();
+            }
+        }
+        Ok(true)
+    }
+
     fn decodes_parts(&self) -> bool {
         self.chain.is_some() || self.cheap_parts
     }
@@ -546,6 +631,19 @@ impl<T: ZarrElement, R: Rank> ChunkSink<T> for ZarrDataset<T, R, ReadWrite> {
         })?;
         Ok(Some(Box::new(guard)))
     }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(out)
 }
 
 /// A file's generation: its size, modification time and inode, hashed.
