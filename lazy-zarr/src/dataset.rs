@@ -25,6 +25,10 @@ use crate::store::ChunkLocks;
 /// The most pieces (one zarrs call each) a transfer is split into.
 const MAX_PIECES: usize = 1024;
 
+/// What one more read of a file costs, in bytes read: a system call and its
+/// setup take about as long as copying 16 KiB from the page cache.
+const READ_COST: usize = 16 << 10;
+
 /// The storage a [`ZarrDataset`] reads and writes: any zarrs store that can
 /// be read and written (a filesystem store when opened by path).
 pub type Storage = dyn ReadableWritableStorageTraits;
@@ -430,11 +434,12 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
         &self.key
     }
 
-    /// Uncompressed chunks read just the rows a sparse selection needs: for
-    /// each combination of the selected positions of the outer axes, the
-    /// byte range from the first to the last selected position of the last
-    /// axis, when those ranges hold less than half the box around the
-    /// selection (and are at most 4096).
+    /// Uncompressed chunks read just the byte ranges a sparse selection
+    /// needs: for each combination of the selected positions of the outer
+    /// axes, the runs of selected positions of the last axis (runs closer
+    /// than [`READ_COST`] bytes merged), when that costs less than half of
+    /// reading the box around the selection (counting [`READ_COST`] bytes
+    /// for each read).
     fn read_selected(
         &self,
         index: &[u64],
@@ -447,20 +452,37 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
         let Some((last, outer)) = region.axes().split_last() else {
             return Ok(false);
         };
-        let Some((lo, hi)) = last.bounds() else {
+        if T::DTYPE == lazy_core::DType::Bool {
+            return Ok(false);
+        }
+        let elem = T::DTYPE.size();
+        let mut positions: Vec<usize> = last.positions().collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let (Some(&lo), Some(&hi)) = (positions.first(), positions.last()) else {
             return Ok(false);
         };
+        // Runs of the last axis, inclusive, merged across small gaps.
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for &p in &positions {
+            match runs.last_mut() {
+                Some(run) if (p - run.1 - 1) * elem < READ_COST => run.1 = p,
+                _ => runs.push((p, p)),
+            }
+        }
         let rows: usize = outer.iter().map(AxisSelection::count).product();
-        let row_len = hi - lo + 1;
+        let reads = rows.saturating_mul(runs.len());
+        let run_bytes: usize = runs.iter().map(|(a, b)| (b - a + 1) * elem).sum();
+        let selected_cost = reads
+            .saturating_mul(READ_COST)
+            .saturating_add(rows.saturating_mul(run_bytes));
         let boxed: usize = region
             .axes()
             .iter()
             .map(|a| a.bounds().map_or(0, |(l, h)| h - l + 1))
             .product();
-        if rows > 4096
-            || rows.saturating_mul(row_len).saturating_mul(2) > boxed
-            || T::DTYPE == lazy_core::DType::Bool
-        {
+        let box_cost = READ_COST.saturating_add(boxed.saturating_mul(elem));
+        if reads > 65_536 || selected_cost.saturating_mul(2) > box_cost {
             return Ok(false);
         }
         let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
@@ -482,8 +504,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
                 ))
             }
         };
-        let elem = T::DTYPE.size();
-        let mut row = vec![T::default(); row_len];
+        let mut row = vec![T::default(); hi - lo + 1];
         let picks: Vec<usize> = last.positions().map(|p| p - lo).collect();
         let outer_lens: Vec<usize> = outer.iter().map(AxisSelection::count).collect();
         let n_out = out.ndim();
@@ -494,11 +515,15 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
                 .zip(&strides)
                 .map(|((&k, sel), &s)| sel.position(k).unwrap_or(0) * s)
                 .sum();
-            let bytes = bytes_mut(&mut row)
-                .ok_or_else(|| Error::backend_msg("bool rows are not read here"))?;
-            read_exact_at(&file, bytes, ((base + lo) * elem) as u64).map_err(|e| {
-                Error::backend(format!("cannot read chunk {}: {e}", path.display()), e)
-            })?;
+            for &(a, b) in &runs {
+                let part = row
+                    .get_mut(a - lo..=b - lo)
+                    .and_then(|r| bytes_mut(r))
+                    .ok_or_else(|| Error::backend_msg("internal error: a run outside its row"))?;
+                read_exact_at(&file, part, ((base + a) * elem) as u64).map_err(|e| {
+                    Error::backend(format!("cannot read chunk {}: {e}", path.display()), e)
+                })?;
+            }
             // The output row: the outer positions fix every axis but the last
             // (canonical regions keep every axis, in order).
             let mut target = out.view_mut();

@@ -269,3 +269,48 @@ fn created_arrays_with_every_compression() {
         }
     }
 }
+
+/// Sparse selections of large uncompressed chunks read just the byte ranges
+/// they need (one per run of the last axis and row of the outer axes);
+/// compared with the same reads from an array.
+#[test]
+fn sparse_reads_of_large_uncompressed_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("large.zarr");
+    let mut rng = SmallRng::seed_from_u64(17);
+    for (i, shape) in [vec![300_000], vec![64, 40_000]].into_iter().enumerate() {
+        let data =
+            ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random_range(0..1_000_000i64));
+        // One chunk holding everything, uncompressed.
+        let store = Arc::new(FilesystemStore::new(&root).unwrap());
+        let dims: Vec<u64> = shape.iter().map(|&n| n as u64).collect();
+        let array = ArrayBuilder::new(
+            dims.clone(),
+            dims.clone(),
+            i64::data_type(),
+            0i64.fill_value(),
+        )
+        .build(store, &format!("/l{i}"))
+        .unwrap();
+        array.store_metadata().unwrap();
+        array
+            .store_array_subset(&ArraySubset::new_with_shape(dims), data.as_slice().unwrap())
+            .unwrap();
+        let zarr = ZarrDataset::<i64, Dyn>::open(&root, &format!("l{i}"))
+            .unwrap()
+            .with_cache(Cache::new(0));
+        let what = format!("{zarr:?}");
+        for _ in 0..30 {
+            let key: Vec<lazy_core::SelectionItem> = shape
+                .iter()
+                .map(|&n| {
+                    let len = rng.random_range(1..12);
+                    lazy_core::SelectionItem::List(
+                        (0..len).map(|_| rng.random_range(0..n) as isize).collect(),
+                    )
+                })
+                .collect();
+            assert!(same_read(&zarr, &data, &key, &what));
+        }
+    }
+}
