@@ -12,12 +12,10 @@
 
 use ndarray::{ArrayViewMutD, Zip};
 
-use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset};
 use crate::element::Element;
 use crate::error::Result;
-use crate::ext::DatasetExt;
 use crate::ops::{common_shape, max_hint, read_all_sources};
 
 /// The element-wise logical OR of N datasets of one shape: an element is
@@ -63,25 +61,13 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, bool>) -> Result<()> {
         let block = max_hint(&self.sources).max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, out| {
-            read_all_sources(
-                &self.sources,
-                region,
-                |mut out, first| {
-                    let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
-                    first.read_into(region, part.view_mut())?;
-                    Zip::from(&mut out)
-                        .and(&part)
-                        .for_each(|o, &x| *o = x.is_nonzero());
-                    Ok(())
-                },
-                out,
-                |out, part| {
-                    Zip::from(out)
-                        .and(&part)
-                        .for_each(|o, &x| *o = *o || x.is_nonzero())
-                },
-            )
+        for_each_block(&region, out, block, &|region, mut out| {
+            out.fill(false);
+            read_all_sources(&self.sources, region, None, out, |out, part| {
+                Zip::from(out)
+                    .and(&part)
+                    .for_each(|o, &x| *o = *o || x.is_nonzero())
+            })
         })
     }
 

@@ -50,15 +50,22 @@ pub(crate) fn max_hint<D: Dataset>(sources: &[D]) -> usize {
 /// itself then).
 const CONCURRENT_BYTES: usize = 64 << 20;
 
-/// Reads `region` of every source but the first into a temporary each,
-/// concurrently when the sources are storage (a large block hint) and the
-/// temporaries fit [`CONCURRENT_BYTES`], and hands them to `combine` in
-/// order; the first source is read into `out` itself. Element-wise views
-/// (`Sum`, `BooleanOr`) combine their sources with it.
+/// Reads `region` of the sources and hands each to `combine`, in order.
+/// With `first`, the first source is read by it (into `out` itself, where
+/// the types allow) and the others into temporaries; without, every source
+/// goes through `combine` and `out` must hold its starting value. The
+/// temporaries are read concurrently when the sources are storage (a large
+/// block hint) and they fit [`CONCURRENT_BYTES`]; otherwise one temporary
+/// serves each source in turn. Element-wise views (`Sum`, `BooleanOr`)
+/// combine their sources with it.
+/// How a view reads its first source into its output.
+pub(crate) type ReadFirst<'f, D, T> =
+    dyn Fn(ndarray::ArrayViewMutD<'_, T>, &D) -> Result<()> + Sync + 'f;
+
 pub(crate) fn read_all_sources<D, T>(
     sources: &[D],
     region: &crate::region::Region,
-    first: impl FnOnce(ndarray::ArrayViewMutD<'_, T>, &D) -> Result<()> + Send,
+    first: Option<&ReadFirst<'_, D, T>>,
     out: ndarray::ArrayViewMutD<'_, T>,
     mut combine: impl FnMut(&mut ndarray::ArrayViewMutD<'_, T>, ndarray::ArrayViewD<'_, D::Elem>),
 ) -> Result<()>
@@ -70,8 +77,10 @@ where
     use crate::blocks::for_each_parallel;
     use crate::ext::DatasetExt;
     let mut out = out;
-    let Some((head, rest)) = sources.split_first() else {
-        return Ok(());
+    let (head, rest) = match (&first, sources.split_first()) {
+        (Some(_), Some((head, rest))) => (Some(head), rest),
+        (None, _) => (None, sources),
+        (Some(_), None) => return Ok(()),
     };
     let bytes = out
         .len()
@@ -90,7 +99,10 @@ where
             .zip(parts.iter_mut().map(|p| p.view_mut()))
             .collect();
         let (a, b) = crate::blocks::join(
-            || first(out.view_mut(), head),
+            || match (first, head) {
+                (Some(first), Some(head)) => first(out.view_mut(), head),
+                _ => Ok(()),
+            },
             || for_each_parallel(jobs, &|(source, part)| source.read_into(region, part)),
         );
         a.and(b)?;
@@ -99,7 +111,9 @@ where
         }
         return Ok(());
     }
-    first(out.view_mut(), head)?;
+    if let (Some(first), Some(head)) = (first, head) {
+        first(out.view_mut(), head)?;
+    }
     let mut part = zeroed::<D::Elem>(out.shape().to_vec())?;
     for source in rest {
         source.read_into(region, part.view_mut())?;

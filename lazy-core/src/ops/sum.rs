@@ -116,7 +116,7 @@ where
             read_all_sources(
                 &self.sources,
                 region,
-                |out, first| first.read_into(region, out),
+                Some(&|out: ArrayViewMutD<'_, D::Elem>, first: &D| first.read_into(region, out)),
                 out,
                 |out, part| {
                     Zip::from(out)
