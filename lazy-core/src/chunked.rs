@@ -468,6 +468,118 @@ where
     })
 }
 
+/// What one more read of storage costs, in bytes read: a system call and
+/// its setup take about as long as copying 16 KiB from the page cache.
+pub const READ_COST: usize = 16 << 10;
+
+/// Reads the positions `region` (a canonical region of a chunk of
+/// `chunk_shape`) selects from an *uncompressed* row-major chunk, through
+/// `read_at(byte_offset, buf)` (fills `buf` from that offset of the chunk's
+/// bytes; `Ok(false)` when the chunk was never written, which then reads as
+/// `fill`), into `out`: for each combination of the selected positions of
+/// the outer axes, the runs of selected positions of the last axis (runs
+/// closer than [`READ_COST`] bytes merged). Returns `Ok(false)`, having
+/// read nothing, when that would cost more than half of reading the box
+/// around the selection (counting [`READ_COST`] bytes for each read), or
+/// for `bool`, whose stored bytes are not all valid `bool`s.
+///
+/// ```
+/// use lazy_core::backend::read_selected_raw;
+/// use lazy_core::{AxisSelection, Region};
+/// use ndarray::ArrayD;
+///
+/// // A chunk of 100,000 u32 holding 0, 1, 2, …: three far-apart positions.
+/// let stored: Vec<u8> = (0..100_000u32).flat_map(|v| v.to_ne_bytes()).collect();
+/// let mut reads = 0;
+/// let region = Region::new(vec![100_000], vec![AxisSelection::List(vec![90_000, 5, 50_000])])?;
+/// let mut out = ArrayD::<u32>::zeros(vec![3]);
+/// let done = read_selected_raw(&region, &[100_000], 0, out.view_mut(), |at, buf| {
+///     reads += 1;
+///     buf.copy_from_slice(&stored[at..at + buf.len()]);
+///     Ok(true)
+/// })?;
+/// assert!(done);
+/// assert_eq!(out.as_slice().unwrap(), &[90_000, 5, 50_000]);
+/// assert_eq!(reads, 3);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn read_selected_raw<T: Element>(
+    region: &Region,
+    chunk_shape: &[usize],
+    fill: T,
+    mut out: ArrayViewMutD<'_, T>,
+    mut read_at: impl FnMut(usize, &mut [u8]) -> Result<bool>,
+) -> Result<bool> {
+    let Some((last, outer)) = region.axes().split_last() else {
+        return Ok(false);
+    };
+    if T::DTYPE == crate::element::DType::Bool || out.ndim() != region.axes().len() {
+        return Ok(false);
+    }
+    let elem = std::mem::size_of::<T>();
+    let mut positions: Vec<usize> = last.positions().collect();
+    positions.sort_unstable();
+    positions.dedup();
+    let (Some(&lo), Some(&hi)) = (positions.first(), positions.last()) else {
+        return Ok(false);
+    };
+    // Runs of the last axis, inclusive, merged across small gaps.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &p in &positions {
+        match runs.last_mut() {
+            Some(run) if (p - run.1 - 1).saturating_mul(elem) < READ_COST => run.1 = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    let rows: usize = outer.iter().map(AxisSelection::count).product();
+    let reads = rows.saturating_mul(runs.len());
+    let run_bytes: usize = runs.iter().map(|(a, b)| (b - a + 1) * elem).sum();
+    let selected_cost = reads
+        .saturating_mul(READ_COST)
+        .saturating_add(rows.saturating_mul(run_bytes));
+    let boxed: usize = region
+        .axes()
+        .iter()
+        .map(|a| a.bounds().map_or(0, |(l, h)| h - l + 1))
+        .fold(1usize, usize::saturating_mul);
+    let box_cost = READ_COST.saturating_add(boxed.saturating_mul(elem));
+    if reads > 65_536 || selected_cost.saturating_mul(2) > box_cost {
+        return Ok(false);
+    }
+    let strides: Vec<usize> = (0..chunk_shape.len())
+        .map(|k| chunk_shape.get(k + 1..).map_or(1, |s| s.iter().product()))
+        .collect();
+    let mut row = zeroed_vec::<T>(hi - lo + 1)?;
+    let picks: Vec<usize> = last.positions().map(|p| p - lo).collect();
+    for idx in RowMajor::new(outer.iter().map(AxisSelection::count).collect()) {
+        let base: usize = idx
+            .iter()
+            .zip(outer)
+            .zip(&strides)
+            .map(|((&k, sel), &s)| sel.position(k).unwrap_or(0) * s)
+            .sum();
+        for &(a, b) in &runs {
+            let part = row
+                .get_mut(a - lo..=b - lo)
+                .and_then(crate::element::bytes_mut)
+                .ok_or_else(|| Error::value("internal error: a run outside its row"))?;
+            if !read_at((base + a) * elem, part)? {
+                out.fill(fill);
+                return Ok(true);
+            }
+        }
+        // The output row: the outer positions fix every axis but the last.
+        let mut target = out.view_mut();
+        for &k in &idx {
+            target = target.index_axis_move(Axis(0), k);
+        }
+        for (o, &p) in target.iter_mut().zip(&picks) {
+            *o = row.get(p).copied().unwrap_or(fill);
+        }
+    }
+    Ok(true)
+}
+
 /// The process-wide registry of chunk locks: one mutex per chunk being
 /// written, shared by every handle on the array.
 fn chunk_mutex(key: &ArrayKey, index: &[u64]) -> Arc<Mutex<()>> {

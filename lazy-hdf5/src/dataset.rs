@@ -3,14 +3,18 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use hdf5_metno::{Group, Selection};
-use lazy_core::backend::{check_open, read_via, write_via, zeroed, Marker, Plan};
+use lazy_core::backend::{
+    check_open, read_chunks, read_via, write_via, zeroed, Grouping, Marker, Plan,
+};
 use lazy_core::{
-    CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Result,
+    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Result,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
+use crate::direct::Direct;
 use crate::element::H5Element;
 use crate::info::element_type;
 use crate::io;
@@ -57,10 +61,15 @@ const STRIDED_PIECE: usize = 1 << 17;
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
-    inner: hdf5_metno::Dataset,
+    pub(crate) inner: hdf5_metno::Dataset,
     file: String,
     path: String,
-    shape: Vec<usize>,
+    pub(crate) shape: Vec<usize>,
+    /// The reader without libhdf5's lock, or why there is none.
+    pub(crate) direct: std::result::Result<Arc<Direct>, String>,
+    /// Reads go through libhdf5 even where `direct` could read.
+    via_libhdf5: bool,
+    pub(crate) cache: Cache,
     _marker: Marker<T, R, M>,
 }
 
@@ -165,6 +174,9 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
             file: self.file,
             path: self.path,
             shape: self.shape,
+            direct: self.direct,
+            via_libhdf5: self.via_libhdf5,
+            cache: self.cache,
             _marker: PhantomData,
         }
     }
@@ -185,11 +197,15 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         let shape = space.shape();
         let (found, described) = element_type(&inner).map_err(inspect)?;
         check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
+        let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(Arc::new);
         Ok(H5Dataset {
             inner,
             file,
             path,
             shape,
+            direct,
+            via_libhdf5: false,
+            cache: Cache::global(),
             _marker: PhantomData,
         })
     }
@@ -217,6 +233,39 @@ impl<T, R, M> H5Dataset<T, R, M> {
         self.inner
     }
 
+    /// Who reads this dataset: `"lazy-hdf5"` (chunks located by libhdf5,
+    /// read and decoded in Rust without its global lock, on many threads)
+    /// or `"libhdf5: <why>"` (another filter or layout, big-endian data, a
+    /// file in memory, or [`via_libhdf5`](Self::via_libhdf5)).
+    pub fn reader(&self) -> String {
+        match (&self.direct, self.via_libhdf5) {
+            (Ok(_), false) => "lazy-hdf5".to_string(),
+            (Ok(_), true) => "libhdf5: asked for with via_libhdf5".to_string(),
+            (Err(why), _) => format!("libhdf5: {why}"),
+        }
+    }
+
+    /// This dataset, read through libhdf5 (`true`) or, where it applies,
+    /// lazy-hdf5's own reader (`false`, the default); for comparisons.
+    pub fn via_libhdf5(mut self, yes: bool) -> Self {
+        self.via_libhdf5 = yes;
+        self
+    }
+
+    /// The decoded-chunk cache this dataset reads through: the process-wide
+    /// [`Cache::global`] unless [`with_cache`](Self::with_cache) gave another.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// This dataset, reading through `cache` (`Cache::new(0)` keeps
+    /// nothing). Writes through any handle of the dataset in this process
+    /// outdate what every cache holds of it.
+    pub fn with_cache(mut self, cache: Cache) -> Self {
+        self.cache = cache;
+        self
+    }
+
     fn error(&self, action: &str, e: hdf5_metno::Error) -> Error {
         Error::backend(
             format!(
@@ -235,6 +284,7 @@ impl<T: H5Element, R: Rank, M: Mode> fmt::Debug for H5Dataset<T, R, M> {
             .field("path", &self.path)
             .field("shape", &self.shape)
             .field("dtype", &format_args!("{}", T::DTYPE))
+            .field("reader", &self.reader())
             .field("writable", &M::WRITABLE)
             .finish()
     }
@@ -279,7 +329,30 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
         &self.shape
     }
 
+    /// Reads through the direct reader (chunks located by libhdf5 once,
+    /// read and decoded in Rust, in parallel, through the cache), or, where
+    /// it does not apply or [`via_libhdf5`](H5Dataset::via_libhdf5) asks,
+    /// through libhdf5.
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
+        if let (Ok(direct), false) = (&self.direct, self.via_libhdf5) {
+            let _reading = direct
+                .shared
+                .io
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if direct.writable {
+                // What was written through libhdf5 (by any handle of the
+                // file in this process) must be in the file to be read.
+                self.inner
+                    .file()
+                    .and_then(|file| file.flush())
+                    .map_err(|e| self.error("flush the file before reading", e))?;
+            }
+            let plan = |r: &lazy_core::Region| Plan::new(r, |_| Grouping::Exact);
+            return read_via(&region, out, usize::MAX, &plan, &|plan, buf| {
+                read_chunks(self, &self.cache, plan, buf)
+            });
+        }
         read_via(&region, out, STRIDED_PIECE, &read_plan, &|plan, buf| {
             self.fetch(plan, buf)
         })
@@ -297,11 +370,25 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
                 "internal error: an exact plan needs no read before a write",
             ))
         };
-        write_via(&plan, src, exact, |plan, data| self.store(plan, data))?;
-        self.inner
-            .file()
-            .and_then(|file| file.flush())
-            .map_err(|e| self.error("flush the file after writing", e))
+        // Direct readers wait while libhdf5 writes and flushes.
+        let shared = self.direct.as_ref().ok().map(|d| d.shared.clone());
+        let _writing = shared.as_ref().map(|s| {
+            s.io.write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        });
+        let written =
+            write_via(&plan, src, exact, |plan, data| self.store(plan, data)).and_then(|()| {
+                self.inner
+                    .file()
+                    .and_then(|file| file.flush())
+                    .map_err(|e| self.error("flush the file after writing", e))
+            });
+        // Chunks may have moved and changed: every handle's addresses and
+        // cached chunks of this dataset are outdated, also after a failure.
+        if let Some(shared) = &shared {
+            shared.written();
+        }
+        written
     }
 }
 

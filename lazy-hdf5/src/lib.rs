@@ -83,10 +83,19 @@
 #![warn(missing_docs)]
 
 mod dataset;
+mod direct;
 mod element;
+mod filters;
 mod info;
 mod io;
 mod selection;
+mod source;
+
+/// The filter pipeline, for the fuzz target and doctests only.
+#[doc(hidden)]
+pub mod __filters {
+    pub use crate::filters::{decode, fletcher32, Stage};
+}
 
 pub use dataset::H5Dataset;
 pub use element::{dtype_of, H5Element};

@@ -6,12 +6,12 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use lazy_core::backend::{
-    bytes_mut, read_chunks, read_via, write_chunks, write_via, zeroed, ArrayKey, ChunkSink,
-    ChunkSource, Generation, Grouping, Marker, Piece, Plan,
+    bytes_mut, read_chunks, read_selected_raw, read_via, write_chunks, write_via, zeroed, ArrayKey,
+    ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
 };
 use lazy_core::{
-    AxisSelection, Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly,
-    ReadWrite, Region, Result,
+    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
+    Result,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
@@ -24,10 +24,6 @@ use crate::store::ChunkLocks;
 
 /// The most pieces (one zarrs call each) a transfer is split into.
 const MAX_PIECES: usize = 1024;
-
-/// What one more read of a file costs, in bytes read: a system call and its
-/// setup take about as long as copying 16 KiB from the page cache.
-const READ_COST: usize = 16 << 10;
 
 /// The storage a [`ZarrDataset`] reads and writes: any zarrs store that can
 /// be read and written (a filesystem store when opened by path).
@@ -435,109 +431,47 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
     }
 
     /// Uncompressed chunks read just the byte ranges a sparse selection
-    /// needs: for each combination of the selected positions of the outer
-    /// axes, the runs of selected positions of the last axis (runs closer
-    /// than [`READ_COST`] bytes merged), when that costs less than half of
-    /// reading the box around the selection (counting [`READ_COST`] bytes
-    /// for each read).
+    /// needs ([`read_selected_raw`]).
     fn read_selected(
         &self,
         index: &[u64],
         region: &Region,
-        mut out: ArrayViewMutD<'_, T>,
+        out: ArrayViewMutD<'_, T>,
     ) -> Result<bool> {
         let (Some(Chain::Raw), Some(root)) = (self.chain, self.root.as_deref()) else {
             return Ok(false);
         };
-        let Some((last, outer)) = region.axes().split_last() else {
-            return Ok(false);
-        };
-        if T::DTYPE == lazy_core::DType::Bool {
-            return Ok(false);
-        }
-        let elem = T::DTYPE.size();
-        let mut positions: Vec<usize> = last.positions().collect();
-        positions.sort_unstable();
-        positions.dedup();
-        let (Some(&lo), Some(&hi)) = (positions.first(), positions.last()) else {
-            return Ok(false);
-        };
-        // Runs of the last axis, inclusive, merged across small gaps.
-        let mut runs: Vec<(usize, usize)> = Vec::new();
-        for &p in &positions {
-            match runs.last_mut() {
-                Some(run) if (p - run.1 - 1) * elem < READ_COST => run.1 = p,
-                _ => runs.push((p, p)),
-            }
-        }
-        let rows: usize = outer.iter().map(AxisSelection::count).product();
-        let reads = rows.saturating_mul(runs.len());
-        let run_bytes: usize = runs.iter().map(|(a, b)| (b - a + 1) * elem).sum();
-        let selected_cost = reads
-            .saturating_mul(READ_COST)
-            .saturating_add(rows.saturating_mul(run_bytes));
-        let boxed: usize = region
-            .axes()
-            .iter()
-            .map(|a| a.bounds().map_or(0, |(l, h)| h - l + 1))
-            .product();
-        let box_cost = READ_COST.saturating_add(boxed.saturating_mul(elem));
-        if reads > 65_536 || selected_cost.saturating_mul(2) > box_cost {
-            return Ok(false);
-        }
-        let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
-        let strides: Vec<usize> = (0..chunk_shape.len())
-            .map(|k| chunk_shape[k + 1..].iter().product())
-            .collect();
-        let key = self.array.chunk_key(index);
-        let path = root.join(key.as_str());
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                out.fill(ZarrDataset::fill_value(self));
-                return Ok(true);
-            }
-            Err(e) => {
-                return Err(Error::backend(
-                    format!("cannot read chunk {}: {e}", path.display()),
-                    e,
-                ))
-            }
-        };
-        let mut row = vec![T::default(); hi - lo + 1];
-        let picks: Vec<usize> = last.positions().map(|p| p - lo).collect();
-        let outer_lens: Vec<usize> = outer.iter().map(AxisSelection::count).collect();
-        let n_out = out.ndim();
-        for idx in lazy_core::backend::RowMajor::new(outer_lens) {
-            let base: usize = idx
-                .iter()
-                .zip(outer)
-                .zip(&strides)
-                .map(|((&k, sel), &s)| sel.position(k).unwrap_or(0) * s)
-                .sum();
-            for &(a, b) in &runs {
-                let part = row
-                    .get_mut(a - lo..=b - lo)
-                    .and_then(|r| bytes_mut(r))
-                    .ok_or_else(|| Error::backend_msg("internal error: a run outside its row"))?;
-                read_exact_at(&file, part, ((base + a) * elem) as u64).map_err(|e| {
+        let path = root.join(self.array.chunk_key(index).as_str());
+        let mut file: Option<Option<std::fs::File>> = None;
+        let fill = ZarrDataset::fill_value(self);
+        read_selected_raw(
+            region,
+            ChunkSource::chunk_shape(self),
+            fill,
+            out,
+            |at, buf| {
+                let opened = match &file {
+                    Some(f) => f,
+                    None => file.insert(match std::fs::File::open(&path) {
+                        Ok(f) => Some(f),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => {
+                            return Err(Error::backend(
+                                format!("cannot read chunk {}: {e}", path.display()),
+                                e,
+                            ))
+                        }
+                    }),
+                };
+                let Some(f) = opened else {
+                    return Ok(false);
+                };
+                read_exact_at(f, buf, at as u64).map_err(|e| {
                     Error::backend(format!("cannot read chunk {}: {e}", path.display()), e)
                 })?;
-            }
-            // The output row: the outer positions fix every axis but the last
-            // (canonical regions keep every axis, in order).
-            let mut target = out.view_mut();
-            for &k in &idx {
-                target = target.index_axis_move(ndarray::Axis(0), k);
-            }
-            if target.ndim() != 1 || n_out != idx.len() + 1 {
-                return Err(Error::backend_msg("internal error: a row of another shape"));
-            }
-            for (o, &p) in target.iter_mut().zip(&picks) {
-                *o = row.get(p).copied().unwrap_or_default();
-            }
-        }
-        Ok(true)
+                Ok(true)
+            },
+        )
     }
 
     fn decodes_parts(&self) -> bool {

@@ -1,0 +1,222 @@
+//! Reading HDF5 datasets without libhdf5's global lock: libhdf5 says where
+//! each chunk is (once per chunk, [`H5Dget_chunk_info_by_coord`]), and the
+//! chunk's bytes are read with positional reads and decoded in Rust
+//! ([`crate::filters`]), on as many threads as the chunk engine uses, with
+//! its cache.
+//!
+//! Applies to datasets of the POSIX file drivers (the default) with no user
+//! block, in native byte order, contiguous (read in blocks of rows, as a
+//! grid of chunks) or chunked with deflate, shuffle and fletcher32 filters.
+//! Everything else — other filters, compact and virtual layouts, big-endian
+//! data, files in memory — is read through libhdf5, as are chunks never
+//! written (libhdf5 knows their fill value); [`Direct::new`] says why.
+//!
+//! Writes go through libhdf5; each bumps the dataset's version (shared by
+//! every handle of the process), which outdates the chunk addresses and the
+//! cached chunks of the dataset.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use hdf5_metno::dataset::Layout;
+use hdf5_metno::datatype::ByteOrder;
+use hdf5_metno::file::FileDriver;
+use hdf5_metno::filters::Filter;
+use hdf5_sys::h5d::H5Dget_chunk_info_by_coord;
+use lazy_core::backend::ArrayKey;
+
+use crate::filters::Stage;
+
+/// The most bytes a block of rows of a contiguous dataset holds: 1 MiB.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// Where a chunk is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Located {
+    pub(crate) addr: u64,
+    pub(crate) size: u64,
+    pub(crate) mask: u32,
+}
+
+/// What the handles of one dataset share in the process: its version
+/// (bumped by every write), the chunk addresses found so far, and the lock
+/// that keeps direct reads out while libhdf5 writes (chunks are rewritten
+/// in place or moved), so a read sees all of a write or none of it.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    version: AtomicU64,
+    index: Mutex<HashMap<Vec<u64>, Option<Located>>>,
+    pub(crate) io: std::sync::RwLock<()>,
+}
+
+impl Shared {
+    /// The dataset's state for `key`, shared by every handle on it.
+    fn of(key: &ArrayKey) -> Arc<Shared> {
+        static REGISTRY: OnceLock<Mutex<HashMap<ArrayKey, Arc<Shared>>>> = OnceLock::new();
+        let registry = REGISTRY.get_or_init(Mutex::default);
+        let mut map = registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(key.clone()).or_default().clone()
+    }
+
+    /// Called after every write: chunks may have moved, cached ones changed.
+    pub(crate) fn written(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
+        self.index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    /// The version, as the cache's generation of every chunk.
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+}
+
+/// How a dataset's bytes are laid out.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    /// One run of bytes, at the address [`Direct::locate`] finds (storage
+    /// is allocated at the first write).
+    Contiguous,
+    /// Chunks decoded through these stages.
+    Chunked(Vec<Stage>),
+}
+
+/// A dataset read without libhdf5 (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Direct {
+    pub(crate) file: File,
+    pub(crate) kind: Kind,
+    /// The chunk shape: the dataset's, or blocks of rows when contiguous.
+    pub(crate) chunk_shape: Vec<usize>,
+    pub(crate) key: ArrayKey,
+    pub(crate) shared: Arc<Shared>,
+    /// Whether the file is open for writing (in this process): reads flush
+    /// it first, so that what libhdf5 holds in its buffers is in the file.
+    pub(crate) writable: bool,
+}
+
+impl Direct {
+    /// The direct reader of `ds` (of `shape`, elements of `elem` bytes), or
+    /// why it is read through libhdf5 instead.
+    pub(crate) fn new(
+        ds: &hdf5_metno::Dataset,
+        shape: &[usize],
+        elem: usize,
+    ) -> Result<Direct, String> {
+        let file = ds.file().map_err(|e| e.to_string())?;
+        let driver = file.access_plist().map_err(|e| e.to_string())?.driver();
+        if !matches!(driver, FileDriver::Sec2 | FileDriver::Stdio) {
+            return Err(format!("the file driver {driver:?}"));
+        }
+        if file.userblock() != 0 {
+            return Err("a user block".into());
+        }
+        let dtype = ds.dtype().map_err(|e| e.to_string())?;
+        let native = if cfg!(target_endian = "little") {
+            ByteOrder::LittleEndian
+        } else {
+            ByteOrder::BigEndian
+        };
+        let order = dtype.byte_order();
+        if elem > 1 && order != native {
+            return Err(format!("the byte order {order:?}"));
+        }
+        let path = file.filename();
+        let canonical =
+            std::fs::canonicalize(&path).unwrap_or_else(|_| Path::new(&path).to_path_buf());
+        let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), ds.name());
+        let (kind, chunk_shape) = match ds.layout() {
+            Layout::Contiguous => {
+                let row: usize = shape.iter().skip(1).product::<usize>().max(1);
+                let rows = (BLOCK_BYTES / (row * elem).max(1))
+                    .clamp(1, shape.first().copied().unwrap_or(1).max(1));
+                let mut chunk_shape = shape.to_vec();
+                if let Some(first) = chunk_shape.first_mut() {
+                    *first = rows;
+                }
+                (Kind::Contiguous, chunk_shape)
+            }
+            Layout::Chunked => {
+                let stages = ds
+                    .filters()
+                    .iter()
+                    .map(|f| match f {
+                        Filter::Deflate(_) => Ok(Stage::Deflate),
+                        Filter::Shuffle => Ok(Stage::Shuffle(elem)),
+                        Filter::Fletcher32 => Ok(Stage::Fletcher32),
+                        other => Err(format!("the filter {other:?}")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let chunk_shape = ds.chunk().ok_or("a chunked layout without chunks")?;
+                (Kind::Chunked(stages), chunk_shape)
+            }
+            other => return Err(format!("the {other:?} layout")),
+        };
+        let handle =
+            File::open(&canonical).map_err(|e| format!("the file cannot be read directly: {e}"))?;
+        Ok(Direct {
+            writable: !file.is_read_only(),
+            file: handle,
+            kind,
+            chunk_shape,
+            shared: Shared::of(&key),
+            key,
+        })
+    }
+
+    /// Where chunk `index` of `ds` is stored (`None`: never written), asked
+    /// of libhdf5 once per chunk and version.
+    pub(crate) fn locate(
+        &self,
+        ds: &hdf5_metno::Dataset,
+        index: &[u64],
+    ) -> Result<Option<Located>, String> {
+        let mut map = self
+            .shared
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = map.get(index) {
+            return Ok(*found);
+        }
+        if matches!(self.kind, Kind::Contiguous) {
+            // One entry for the whole dataset, under the empty index.
+            if let Some(found) = map.get(&[][..]) {
+                return Ok(*found);
+            }
+            let found = ds.offset().map(|addr| Located {
+                addr,
+                size: ds.storage_size(),
+                mask: 0,
+            });
+            map.insert(Vec::new(), found);
+            return Ok(found);
+        }
+        let origin: Vec<u64> = index
+            .iter()
+            .zip(&self.chunk_shape)
+            .map(|(&c, &len)| c.saturating_mul(len as u64))
+            .collect();
+        let (mut mask, mut addr, mut size) = (0, 0, 0);
+        let _guard = hdf5_sys::LOCK.lock();
+        // SAFETY: the dataset is open for the call; `origin` holds one
+        // coordinate per axis of the dataset, and the outputs are valid.
+        let rc = unsafe {
+            H5Dget_chunk_info_by_coord(ds.id(), origin.as_ptr(), &mut mask, &mut addr, &mut size)
+        };
+        if rc < 0 {
+            return Err(format!("libhdf5 cannot locate chunk {index:?}"));
+        }
+        let found =
+            (addr != hdf5_sys::h5::HADDR_UNDEF && size > 0).then_some(Located { addr, size, mask });
+        map.insert(index.to_vec(), found);
+        Ok(found)
+    }
+}
