@@ -1,8 +1,10 @@
 //! Faults in HDF5 files: a truncated file, a corrupted compressed chunk, a
-//! file deleted while open, a full disk, and a write through a stack that
-//! one target refuses. Each is an `ErrorKind::Backend` error carrying
-//! HDF5's message (or, where the operating system makes the fault harmless,
-//! the right data), never a panic.
+//! checksum that does not match, a file cut short while open, a file
+//! deleted while open, a full disk, and a write through a stack that one
+//! target refuses. Each is an `ErrorKind::Backend` error carrying HDF5's
+//! message, or (lazy-hdf5's own reader) naming the dataset, the file and
+//! the chunk, or, where the operating system makes the fault harmless, the
+//! right data; never a panic, never wrong values.
 #![cfg(feature = "hdf5")]
 
 use std::fs::OpenOptions;
@@ -121,6 +123,43 @@ fn truncated_file() {
     );
 }
 
+/// A Backend error of lazy-hdf5's own reader, naming the dataset, the file
+/// and the chunk, and saying what is wrong (one of `says`).
+fn assert_chunk_error(err: &Error, path: &Path, chunk: &str, says: &[&str]) {
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    let message = err.to_string();
+    for part in [
+        format!("chunk {chunk}"),
+        "dataset \"/x\"".to_string(),
+        path.to_string_lossy().into_owned(),
+    ] {
+        assert!(
+            message.contains(&part),
+            "{part:?} is missing from: {message}"
+        );
+    }
+    assert!(
+        says.iter().any(|s| message.contains(s)),
+        "the error should say one of {says:?}: {message}"
+    );
+}
+
+/// Where chunk 0 of dataset `x` of `path` is stored: address and size.
+fn chunk_zero(path: &Path) -> (u64, u64) {
+    let file = open_file(path).unwrap();
+    let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+    let info = x.inner().chunk_info(0).expect("chunk 0 is allocated");
+    assert_eq!(info.offset, vec![0]);
+    (info.addr, info.size)
+}
+
+/// Overwrites `len` bytes at `at` of `path` with `byte`.
+fn overwrite(path: &Path, at: u64, len: usize, byte: u8) {
+    let mut f = OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start(at)).unwrap();
+    f.write_all(&vec![byte; len]).unwrap();
+}
+
 #[test]
 fn corrupted_compressed_chunk() {
     let _serial = serial();
@@ -128,42 +167,117 @@ fn corrupted_compressed_chunk() {
     let path = dir.path("data.h5");
     let data = ramp(10_000);
     write_file(&path, &data, Some(1000));
-    let (addr, size) = {
-        let file = open_file(&path).unwrap();
-        let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
-        let info = x.inner().chunk_info(0).expect("chunk 0 is allocated");
-        assert_eq!(info.offset, vec![0]);
-        (info.addr, info.size)
-    };
+    let (addr, size) = chunk_zero(&path);
     // Overwrite the first compressed chunk (positions 0..1000) with junk.
-    let mut f = OpenOptions::new().write(true).open(&path).unwrap();
-    f.seek(SeekFrom::Start(addr)).unwrap();
-    f.write_all(&vec![0xa5; size as usize]).unwrap();
-    drop(f);
+    overwrite(&path, addr, size as usize, 0xa5);
 
     let file = open_file(&path).unwrap();
-    let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
     let inflate_failed = ["inflate() failed", "filter", "can't read", "unable to read"];
-    // Any read touching chunk 0 fails...
-    assert_backend(&x.read_all().unwrap_err(), &inflate_failed);
-    assert_backend(&x.read(sel![999]).unwrap_err(), &inflate_failed);
-    assert_backend(&x.read(sel![[5000, 3]]).unwrap_err(), &inflate_failed);
-    // ...through views as well...
-    let other = ramp(10_000);
-    let sources: Vec<Box<dyn Dataset<Elem = f64, Rank = U1> + '_>> =
-        vec![Box::new(&other), Box::new(&x)];
-    let stack = Stacked::new(sources, 0).unwrap();
-    assert_backend(&stack.read(sel![.., ..10]).unwrap_err(), &inflate_failed);
-    assert_backend(
-        &Scaled::new(&x, 2.0).read_all().unwrap_err(),
-        &inflate_failed,
-    );
-    // ...and reads of other chunks still work.
+    let bad_stream = ["a bad deflate stream"];
+    // Through lazy-hdf5's reader and through libhdf5, each with its words.
+    for via_libhdf5 in [false, true] {
+        let x = H5Dataset::<f64, U1>::open(&file, "x")
+            .unwrap()
+            .via_libhdf5(via_libhdf5);
+        let check = |err: Error| {
+            if via_libhdf5 {
+                assert_backend(&err, &inflate_failed);
+            } else {
+                assert_chunk_error(&err, &path, "[0]", &bad_stream);
+            }
+        };
+        // Any read touching chunk 0 fails...
+        check(x.read_all().unwrap_err());
+        check(x.read(sel![999]).unwrap_err());
+        check(x.read(sel![[5000, 3]]).unwrap_err());
+        // ...through views as well...
+        let other = ramp(10_000);
+        let sources: Vec<Box<dyn Dataset<Elem = f64, Rank = U1> + '_>> =
+            vec![Box::new(&other), Box::new(&x)];
+        let stack = Stacked::new(sources, 0).unwrap();
+        check(stack.read(sel![.., ..10]).unwrap_err());
+        check(Scaled::new(&x, 2.0).read_all().unwrap_err());
+        // ...and reads of other chunks still work.
+        assert_eq!(
+            x.read(sel![1000..1010]).unwrap(),
+            data.slice(ndarray::s![1000..1010])
+        );
+        assert_eq!(stack.read(sel![1, 9999]).unwrap().into_scalar(), 9999.0);
+    }
+}
+
+/// A chunk whose fletcher32 checksum does not match (one byte of its
+/// stored, uncompressed data changed) is an error naming the chunk, never
+/// the changed data.
+#[test]
+fn checksum_mismatch() {
+    let _serial = serial();
+    let dir = TempDir::new("checksum");
+    let path = dir.path("data.h5");
+    let data = ramp(4000);
+    {
+        let file = create_file(&path).unwrap();
+        file.new_dataset_builder()
+            .chunk(1000)
+            .fletcher32()
+            .with_data(&data)
+            .create("x")
+            .unwrap();
+    }
+    let (addr, size) = chunk_zero(&path);
+    assert_eq!(size, 8004, "1000 f64 and a 4-byte checksum");
+    // Element 10 of chunk 0: its lowest byte.
+    overwrite(&path, addr + 80, 1, 0x77);
+    let file = open_file(&path).unwrap();
+    let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+    assert_eq!(x.reader(), "lazy-hdf5");
+    assert_chunk_error(&x.read(sel![10]).unwrap_err(), &path, "[0]", &["checksum"]);
+    assert_chunk_error(&x.read_all().unwrap_err(), &path, "[0]", &["checksum"]);
     assert_eq!(
-        x.read(sel![1000..1010]).unwrap(),
-        data.slice(ndarray::s![1000..1010])
+        x.read(sel![1000..1003]).unwrap(),
+        data.slice(ndarray::s![1000..1003])
     );
-    assert_eq!(stack.read(sel![1, 9999]).unwrap().into_scalar(), 9999.0);
+    // libhdf5 refuses it too.
+    let via = H5Dataset::<f64, U1>::open(&file, "x")
+        .unwrap()
+        .via_libhdf5(true);
+    assert_backend(
+        &via.read(sel![10]).unwrap_err(),
+        &["filter", "can't read", "Fletcher32"],
+    );
+}
+
+/// A file cut short after it was opened: chunks past the new end are an
+/// error naming the chunk (the file ends before it), the rest read.
+#[test]
+fn file_truncated_after_open() {
+    let _serial = serial();
+    let dir = TempDir::new("cut");
+    for chunk in [Some(1000), None] {
+        let path = dir.path(&format!("data-{}.h5", chunk.is_some()));
+        let data = ramp(10_000);
+        write_file(&path, &data, chunk);
+        let file = open_file(&path).unwrap();
+        let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
+        assert_eq!(x.reader(), "lazy-hdf5");
+        // The data's end, and the (compressed) chunk or block there.
+        let (end, last) = match chunk {
+            Some(_) => {
+                let info = x.inner().chunk_info(9).expect("chunk 9 is allocated");
+                (info.addr + info.size, "[9]")
+            }
+            None => (x.inner().offset().unwrap() + 80_000, "[0]"),
+        };
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(end - 10)
+            .unwrap();
+        let err = x.read(sel![9990..]).unwrap_err();
+        assert_chunk_error(&err, &path, last, &["failed to fill whole buffer"]);
+        assert_eq!(x.read(sel![..5]).unwrap(), data.slice(ndarray::s![..5]));
+    }
 }
 
 #[test]

@@ -15,7 +15,9 @@
 //!   each thread; or of the part needed, where storage decodes parts
 //!   cheaply) and gathered into the caller's buffer, strided or not;
 //! - chunks a read uses only part of are kept in the [`Cache`], decoded,
-//!   for the next read (a window scan decodes each chunk once);
+//!   for the next read (a window scan decodes each chunk once), except
+//!   chunks stored raw ([`ChunkSource::stores_raw`]: uncompressed chunks,
+//!   contiguous data), of which a read reads just the part it needs;
 //! - a write stores whole chunks: a chunk it covers is built from the new
 //!   values, any other is read, changed and stored while the chunk is
 //!   locked, so writers of disjoint elements of one chunk never undo each
@@ -116,6 +118,15 @@ pub trait ChunkSource<T: Element>: Sync {
     /// inner chunk); the default says no, and the engine decodes whole
     /// chunks.
     fn decodes_parts(&self) -> bool {
+        false
+    }
+
+    /// Whether chunks are stored as their raw bytes (uncompressed chunks,
+    /// contiguous data), so that reading any part of one costs about what
+    /// copying it does: the engine then reads just the parts a read needs
+    /// and keeps none in the cache, which pays only where decoding costs
+    /// more than reading. The default says no.
+    fn stores_raw(&self) -> bool {
         false
     }
 
@@ -425,7 +436,7 @@ where
     let bounds = in_bounds(index, chunk_shape, source.shape());
     let whole = covers(region, &bounds);
     // A chunk held decoded (of the generation storage has now) is copied out.
-    let generation = if cache.budget() > 0 {
+    let generation = if cache.budget() > 0 && !source.stores_raw() {
         let generation = source.generation(index)?;
         if let Some(data) = cache.get::<T>(key, index, generation) {
             return view(chunk_shape, &data)?.read_into(region, block);
@@ -440,8 +451,26 @@ where
             return source.decode(index, slice);
         }
     }
+    // Part of a chunk stored raw (uncompressed chunks, contiguous data):
+    // just that part, never the rest, and not kept (the cache pays where
+    // decoding costs more than reading).
+    let (start, shape) = bounding_box(region);
+    let part_size = checked_size(&shape)?;
+    if source.stores_raw() && !whole {
+        // The selected positions alone, where that costs less than the box.
+        if source.read_selected(index, region, block.view_mut())? {
+            return Ok(());
+        }
+        if part_size < n {
+            let inner = shifted(region, &start, &shape)?;
+            return with_scratch::<T, _>(part_size, |scratch| {
+                source.decode_part(index, &start, &shape, scratch)?;
+                view(&shape, scratch)?.read_into(&inner, block)
+            });
+        }
+    }
     // Part of a chunk, kept for the next read.
-    if !whole && cache.would_keep(bytes) {
+    if !whole && !source.stores_raw() && cache.would_keep(bytes) {
         let mut data = zeroed_vec::<T>(n)?;
         source.decode(index, &mut data)?;
         view(chunk_shape, &data)?.read_into(region, block)?;
@@ -451,16 +480,6 @@ where
     // Storage that reads just the selected positions (uncompressed chunks).
     if source.read_selected(index, region, block.view_mut())? {
         return Ok(());
-    }
-    // A small part, where storage decodes parts cheaply: just that.
-    let (start, shape) = bounding_box(region);
-    let part_size = checked_size(&shape)?;
-    if source.decodes_parts() && part_size.saturating_mul(2) <= n {
-        let inner = shifted(region, &start, &shape)?;
-        return with_scratch::<T, _>(part_size, |scratch| {
-            source.decode_part(index, &start, &shape, scratch)?;
-            view(&shape, scratch)?.read_into(&inner, block)
-        });
     }
     with_scratch::<T, _>(n, |scratch| {
         source.decode(index, scratch)?;

@@ -78,6 +78,10 @@ pub struct DatasetInfo {
     pub chunks: Option<Vec<usize>>,
     /// The storage format and its version: `"HDF5"`, `"Zarr v2"`, `"Zarr v3"`.
     pub format: String,
+    /// Who reads the stored bytes, and why when it is not lazy-datasets
+    /// itself: `"lazy-hdf5"`, `"libhdf5: the filter Szip"`, `"lazy-zarr
+    /// (zstd)"`, `"zarrs"`; empty where the backend does not say.
+    pub reader: String,
 }
 
 impl DatasetInfo {
@@ -95,7 +99,15 @@ impl DatasetInfo {
             data_type: data_type.into(),
             chunks,
             format: format.into(),
+            reader: String::new(),
         }
+    }
+
+    /// This description, saying who reads the stored bytes (see
+    /// [`reader`](Self::reader)).
+    pub fn with_reader(mut self, reader: impl Into<String>) -> Self {
+        self.reader = reader.into();
+        self
     }
 }
 

@@ -5,10 +5,11 @@
 //! its cache.
 //!
 //! Applies to datasets of the POSIX file drivers (the default) with no user
-//! block, in native byte order, contiguous (read in blocks of rows, as a
-//! grid of chunks) or chunked with deflate, shuffle and fletcher32 filters.
-//! Everything else — other filters, compact and virtual layouts, big-endian
-//! data, files in memory — is read through libhdf5, as are chunks never
+//! block, contiguous (read in blocks of rows, as a grid of chunks) or
+//! chunked with deflate, shuffle and fletcher32 filters, in either byte
+//! order (swapped after reading). Everything else — other filters, compact
+//! and virtual layouts, files in memory — is read through libhdf5, as are
+//! chunks never
 //! written (libhdf5 knows their fill value); [`Direct::new`] says why.
 //!
 //! Writes go through libhdf5; each bumps the dataset's version (shared by
@@ -100,6 +101,9 @@ pub(crate) struct Direct {
     /// Whether the file is open for writing (in this process): reads flush
     /// it first, so that what libhdf5 holds in its buffers is in the file.
     pub(crate) writable: bool,
+    /// Whether the stored bytes are in the other byte order than this
+    /// machine's: every element read is swapped.
+    pub(crate) swap: bool,
 }
 
 impl Direct {
@@ -125,9 +129,11 @@ impl Direct {
             ByteOrder::BigEndian
         };
         let order = dtype.byte_order();
-        if elem > 1 && order != native {
-            return Err(format!("the byte order {order:?}"));
-        }
+        let swap = match order {
+            _ if elem <= 1 => false,
+            ByteOrder::LittleEndian | ByteOrder::BigEndian => order != native,
+            other => return Err(format!("the byte order {other:?}")),
+        };
         let path = file.filename();
         let canonical =
             std::fs::canonicalize(&path).unwrap_or_else(|_| Path::new(&path).to_path_buf());
@@ -162,6 +168,7 @@ impl Direct {
         let handle =
             File::open(&canonical).map_err(|e| format!("the file cannot be read directly: {e}"))?;
         Ok(Direct {
+            swap,
             writable: !file.is_read_only(),
             file: handle,
             kind,

@@ -3,10 +3,12 @@
 use hdf5_metno::Group;
 use lazy_core::{DType, DatasetInfo, Error, Result};
 
+use crate::direct::Direct;
 use crate::element::dtype_of;
 
 /// The shape, element type and chunks of the dataset at `path`, to pick the
-/// `T` and `R` to open it with.
+/// `T` and `R` to open it with, and who reads it: lazy-hdf5's own reader,
+/// or libhdf5 and why (see [`H5Dataset::reader`](crate::H5Dataset::reader)).
 ///
 /// ```
 /// use lazy_hdf5::{create_file, inspect};
@@ -18,6 +20,8 @@ use crate::element::dtype_of;
 /// let info = inspect(&file, "g")?;
 /// assert_eq!((info.shape, info.dtype), (vec![4, 2], Some(DType::U16)));
 /// assert_eq!((info.chunks, info.format.as_str()), (Some(vec![2, 2]), "HDF5"));
+/// // Read without libhdf5's lock (deflate, shuffle, fletcher32 or no filter).
+/// assert_eq!(info.reader, "lazy-hdf5");
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub fn inspect(group: &Group, path: &str) -> Result<DatasetInfo> {
@@ -33,13 +37,11 @@ pub fn inspect(group: &Group, path: &str) -> Result<DatasetInfo> {
     let ds = group.dataset(path).map_err(what)?;
     let shape = ds.space().map_err(what)?.shape();
     let (dtype, data_type) = element_type(&ds).map_err(what)?;
-    Ok(DatasetInfo::new(
-        shape,
-        dtype,
-        data_type,
-        ds.chunk(),
-        "HDF5",
-    ))
+    let reader = match Direct::new(&ds, &shape, ds.dtype().map_err(what)?.size()) {
+        Ok(_) => "lazy-hdf5".to_string(),
+        Err(why) => format!("libhdf5: {why}"),
+    };
+    Ok(DatasetInfo::new(shape, dtype, data_type, ds.chunk(), "HDF5").with_reader(reader))
 }
 
 /// The element type of a dataset (`None` when it has none) and a description

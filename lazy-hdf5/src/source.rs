@@ -116,6 +116,24 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     fn read_at(&self, index: &[u64], at: u64, buf: &mut [u8]) -> Result<()> {
         read_exact_at(&self.direct()?.file, buf, at).map_err(|e| self.chunk_error(index, e))
     }
+
+    /// Reads whole elements at `at` into `buf`, in this machine's byte order.
+    fn read_raw(&self, index: &[u64], at: u64, buf: &mut [u8]) -> Result<()> {
+        self.read_at(index, at, buf)?;
+        self.to_native(buf);
+        Ok(())
+    }
+
+    /// Swaps the bytes of each element of `bytes` when the dataset is
+    /// stored in the other byte order.
+    fn to_native(&self, bytes: &mut [u8]) {
+        let elem = T::DTYPE.size();
+        if self.direct.as_ref().is_ok_and(|d| d.swap) && elem > 1 {
+            for value in bytes.chunks_exact_mut(elem) {
+                value.reverse();
+            }
+        }
+    }
 }
 
 impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
@@ -163,7 +181,7 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
                 let part = out
                     .get_mut(..n)
                     .ok_or_else(|| self.chunk_error(index, "a short buffer"))?;
-                with_bytes(part, |bytes| self.read_at(index, at, bytes))
+                with_bytes(part, |bytes| self.read_raw(index, at, bytes))
             }
             Bytes::Filtered(loc) => {
                 let Kind::Chunked(stages) = &self.direct()?.kind else {
@@ -174,10 +192,17 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
                 self.read_at(index, loc.addr, &mut stored)?;
                 with_bytes(out, |bytes| {
                     filters::decode(stages, loc.mask, stored, bytes)
-                        .map_err(|e| self.chunk_error(index, e))
+                        .map_err(|e| self.chunk_error(index, e))?;
+                    self.to_native(bytes);
+                    Ok(())
                 })
             }
         }
+    }
+
+    /// Contiguous datasets and unfiltered chunks.
+    fn stores_raw(&self) -> bool {
+        ChunkSource::decodes_parts(self)
     }
 
     /// Raw chunks (contiguous datasets, unfiltered chunks) read part of
@@ -216,7 +241,7 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
             Bytes::Raw(at) => {
                 let elem = T::DTYPE.size();
                 with_bytes(&mut span, |bytes| {
-                    self.read_at(index, at + (first * elem) as u64, bytes)
+                    self.read_raw(index, at + (first * elem) as u64, bytes)
                 })?;
             }
             _ => {
@@ -253,7 +278,7 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
         };
         let chunk_shape = self.direct()?.chunk_shape.clone();
         read_selected_raw(region, &chunk_shape, T::default(), out, |offset, buf| {
-            self.read_at(index, at + offset as u64, buf)?;
+            self.read_raw(index, at + offset as u64, buf)?;
             Ok(true)
         })
     }

@@ -114,17 +114,18 @@ impl<T, R, M> ZarrDataset<T, R, M> {
     }
 
     /// This array, reading through `cache` (`Cache::new(0)` keeps nothing).
-    /// Handles that write to one array and read it should share a cache:
+    /// Compressed chunks a read uses part of are kept decoded; raw chunks
+    /// (no compression) are read by byte ranges and never kept. Handles that write to one array and read it should share a cache:
     /// a write updates the cache it goes through, and a read checks the
     /// generation of a cached chunk file against the store's.
     ///
     /// ```
     /// use lazy_core::{Cache, DatasetExt, DatasetMutExt};
-    /// use lazy_zarr::{ZarrCreate, ZarrDataset};
+    /// use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
     /// use typenum::U1;
     ///
     /// let dir = tempfile::tempdir().unwrap();
-    /// let options = ZarrCreate::default().chunks([100]);
+    /// let options = ZarrCreate::default().chunks([100]).compression(Compression::Gzip(1));
     /// let cache = Cache::new(1 << 20);
     /// let mut x = ZarrDataset::<f64, U1>::create(dir.path(), "x", &[1000], &options)?.with_cache(cache.clone());
     /// x.write_all(1.5)?;
@@ -476,6 +477,11 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
 
     fn decodes_parts(&self) -> bool {
         self.chain.is_some() || self.cheap_parts
+    }
+
+    /// Chunks of the `bytes` codec alone, read here.
+    fn stores_raw(&self) -> bool {
+        matches!(self.chain, Some(Chain::Raw))
     }
 
     fn fill_value(&self) -> T {

@@ -23,6 +23,8 @@ use crate::open::{filesystem_store, node_path};
 /// let info = inspect(dir.path(), "g")?;
 /// assert_eq!((info.shape, info.dtype, info.chunks), (vec![4, 2], Some(DType::U16), Some(vec![2, 2])));
 /// assert_eq!(info.format, "Zarr v3");
+/// // Chunks of raw bytes (the default codecs) are decoded by lazy-zarr itself.
+/// assert_eq!(info.reader, "lazy-zarr (bytes)");
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<DatasetInfo> {
@@ -57,5 +59,9 @@ pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<DatasetInfo> {
         array.data_type().to_string(),
         Some(chunks),
         format,
-    ))
+    )
+    .with_reader(crate::codec::chain_of(&array).map_or_else(
+        || "zarrs".to_string(),
+        |c| format!("lazy-zarr ({})", c.name()),
+    )))
 }

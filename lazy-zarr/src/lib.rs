@@ -82,19 +82,20 @@
 //! touches is decoded once, in parallel, and only the selected elements are
 //! copied. zarr-python's default chains (little-endian C order, raw, zstd,
 //! gzip) are decoded here; a partial read decompresses only the prefix of a
-//! chunk that holds it. Chunks a read uses only part of are kept decoded in
-//! a shared [`Cache`](lazy_core::Cache) (the process-wide one unless
+//! chunk that holds it. Compressed chunks a read uses only part of are kept
+//! decoded in a shared [`Cache`](lazy_core::Cache) (the process-wide one unless
 //! [`ZarrDataset::with_cache`] gives another), checked against the chunk
-//! file's generation on every hit.
+//! file's generation on every hit; of raw chunks a read reads just the
+//! byte ranges it needs, and keeps nothing.
 //!
 //! ```
 //! use lazy_core::{Cache, DatasetExt, DatasetMutExt, DynSelection, SelectionItem, Stacked};
-//! use lazy_zarr::{ZarrCreate, ZarrDataset};
+//! use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
 //! use typenum::U1;
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! for name in ["x", "y", "z"] {
-//!     let options = ZarrCreate::default().chunks([10_000]);
+//!     let options = ZarrCreate::default().chunks([10_000]).compression(Compression::Gzip(1));
 //!     ZarrDataset::<f64, U1>::create(dir.path(), name, &[100_000], &options)?.write_all(1.0)?;
 //! }
 //! let cache = Cache::new(64 << 20);

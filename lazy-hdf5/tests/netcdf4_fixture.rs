@@ -1,0 +1,178 @@
+//! netCDF-4 files are HDF5 files: `fixtures/netcdf4_fixture.nc` was written
+//! by netCDF4-python (`fixtures/make_netcdf4_fixture.py`), and
+//! `fixtures/netcdf4_fixture.expected.txt` holds what netCDF4-python reads
+//! from it (unpacked with `scale_factor`/`add_offset`, masked at
+//! `_FillValue`). Every variable reads as an `H5Dataset` (packed int16 with
+//! deflate and shuffle, big-endian float32 with fletcher32 and chunks never
+//! written, a contiguous uint8 mask, an unlimited coordinate), through
+//! lazy-hdf5's own reader, with the raw values of the script's formulas and,
+//! unpacked with the file's attributes, netCDF4-python's values.
+
+use std::collections::HashMap;
+
+use lazy_core::{DatasetExt, DynSelection, SelectionItem};
+use lazy_hdf5::{inspect, open_file, H5Dataset};
+use ndarray::{Array, ArrayD};
+use typenum::{U1, U2, U3};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn fixture() -> lazy_hdf5::File {
+    open_file(format!("{DIR}/netcdf4_fixture.nc")).unwrap()
+}
+
+/// netCDF4-python's values, by variable: `None` where masked.
+fn expected() -> HashMap<String, Vec<Option<f64>>> {
+    let text = std::fs::read_to_string(format!("{DIR}/netcdf4_fixture.expected.txt")).unwrap();
+    let mut out: HashMap<String, Vec<Option<f64>>> = HashMap::new();
+    let mut current = String::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        match line.split_once(' ') {
+            Some((name, _len)) => {
+                current = name.to_string();
+                out.insert(current.clone(), Vec::new());
+            }
+            None => {
+                let v = (line != "masked").then(|| line.parse::<f64>().unwrap());
+                out.get_mut(&current).unwrap().push(v);
+            }
+        }
+    }
+    out
+}
+
+/// A numeric attribute: netCDF stores them as arrays of one value.
+fn attr<T: hdf5_metno::H5Type + Copy>(ds: &hdf5_metno::Dataset, name: &str) -> T {
+    let values = ds.attr(name).unwrap().read_raw::<T>().unwrap();
+    assert_eq!(values.len(), 1, "attribute {name}");
+    values[0]
+}
+
+/// `raw` unpacked as netCDF4-python does it: masked at `fill`, then
+/// `raw * scale + offset` in f64.
+fn unpack<T: Copy + PartialEq + Into<f64>>(
+    raw: &ArrayD<T>,
+    fill: T,
+    scale: f64,
+    offset: f64,
+) -> Vec<Option<f64>> {
+    raw.iter()
+        .map(|&v| (v != fill).then(|| v.into() * scale + offset))
+        .collect()
+}
+
+#[test]
+fn packed_deflate_shuffle_variable_unpacks_to_netcdf4_values() {
+    let file = fixture();
+    let temp = H5Dataset::<i16, U3>::open(&file, "temperature").unwrap();
+    assert_eq!(temp.reader(), "lazy-hdf5");
+    let info = inspect(&file, "temperature").unwrap();
+    assert_eq!(info.shape, vec![10, 6, 8]);
+    assert_eq!(info.chunks, Some(vec![2, 3, 4]));
+    assert_eq!(info.reader, "lazy-hdf5");
+
+    // The raw values of the script's formula.
+    let raw = temp.read_all().unwrap();
+    let want = Array::from_shape_fn((10, 6, 8), |(t, y, x)| {
+        let i = t * 48 + y * 8 + x;
+        if i % 11 == 0 {
+            -32767
+        } else {
+            (i as i64 * 7 - 1000) as i16
+        }
+    });
+    assert_eq!(raw, want);
+
+    // Unpacked with the attributes: netCDF4-python's values.
+    let inner = temp.inner();
+    let (scale, offset) = (
+        attr::<f64>(inner, "scale_factor"),
+        attr::<f64>(inner, "add_offset"),
+    );
+    let fill = attr::<i16>(inner, "_FillValue");
+    assert_eq!((scale, offset, fill), (0.01, 273.15, -32767));
+    let expected = expected();
+    assert_eq!(
+        unpack(&raw.clone().into_dyn(), fill, scale, offset),
+        expected["temperature"]
+    );
+
+    // A lazy slice reads the same values as the slice of the whole.
+    let key = |items: Vec<SelectionItem>| DynSelection::from(items);
+    let part = temp
+        .read_dyn(&key(vec![
+            SelectionItem::slice(Some(2), Some(7), None),
+            SelectionItem::Index(1),
+            SelectionItem::slice(None, None, Some(3)),
+        ]))
+        .unwrap();
+    assert_eq!(part, raw.slice(ndarray::s![2..7, 1, ..;3]).into_dyn());
+    let part = temp
+        .read_dyn(&key(vec![
+            SelectionItem::List(vec![9, 0, 4]),
+            SelectionItem::slice(Some(-2), None, None),
+            SelectionItem::slice(None, None, Some(-1)),
+        ]))
+        .unwrap();
+    let want = raw
+        .select(ndarray::Axis(0), &[9, 0, 4])
+        .slice(ndarray::s![.., 4.., ..;-1])
+        .to_owned()
+        .into_dyn();
+    assert_eq!(part, want);
+}
+
+#[test]
+fn big_endian_fletcher32_variable_with_unwritten_chunks() {
+    let file = fixture();
+    let pres = H5Dataset::<f32, U3>::open(&file, "pressure").unwrap();
+    assert_eq!(pres.reader(), "lazy-hdf5");
+    let raw = pres.read_all().unwrap().into_dyn();
+    let fill = attr::<f32>(pres.inner(), "_FillValue");
+    assert_eq!(fill, -1.0e30);
+    // Time steps 5.. were never written: the fill value, from libhdf5.
+    for (i, &v) in raw.iter().enumerate() {
+        let want = if i < 5 * 48 {
+            1000.0 + i as f32 * 0.25
+        } else {
+            fill
+        };
+        assert_eq!(v, want, "element {i}");
+    }
+    let widened = raw.mapv(f64::from);
+    assert_eq!(
+        unpack(&widened, f64::from(fill), 1.0, 0.0),
+        expected()["pressure"]
+    );
+    // The same through libhdf5.
+    let via = H5Dataset::<f32, U3>::open(&file, "pressure")
+        .unwrap()
+        .via_libhdf5(true);
+    assert_eq!(via.read_all().unwrap().into_dyn(), raw);
+}
+
+#[test]
+fn contiguous_mask_and_unlimited_coordinate() {
+    let file = fixture();
+    let flags = H5Dataset::<u8, U2>::open(&file, "flags").unwrap();
+    assert_eq!(flags.reader(), "lazy-hdf5");
+    assert_eq!(inspect(&file, "flags").unwrap().chunks, None);
+    let got = flags.read_all().unwrap().into_dyn().mapv(f64::from);
+    let want: Vec<Option<f64>> = (0..48).map(|i| Some(f64::from(i % 5))).collect();
+    assert_eq!(got.iter().map(|&v| Some(v)).collect::<Vec<_>>(), want);
+    assert_eq!(expected()["flags"], want);
+
+    // The unlimited dimension's coordinate is chunked (HDF5 needs chunks
+    // to grow a dataset), and a dimension scale.
+    let time = H5Dataset::<f64, U1>::open(&file, "time").unwrap();
+    assert!(inspect(&file, "time").unwrap().chunks.is_some());
+    let got = time.read_all().unwrap();
+    assert_eq!(got, Array::from_iter((0..10).map(|t| t as f64 * 6.0)));
+    let want: Vec<Option<f64>> = got.iter().map(|&v| Some(v)).collect();
+    assert_eq!(expected()["time"], want);
+    let names = time.inner().attr_names().unwrap();
+    assert!(names.iter().any(|n| n == "CLASS"), "{names:?}");
+    let temp = file.dataset("temperature").unwrap();
+    let names = temp.attr_names().unwrap();
+    assert!(names.iter().any(|n| n == "DIMENSION_LIST"), "{names:?}");
+}
