@@ -10,7 +10,10 @@
 //!
 //! Random windows and reader threads read with the cache off
 //! (`Cache::new(0)`: every window decodes its chunks); in-order windows
-//! with a fresh default cache (256 MiB) each run.
+//! with a fresh default cache (256 MiB) each run. `--readers` runs just the
+//! reader-thread scenarios (the script runs them with one rayon thread, so
+//! that one reader thread uses one core and more readers show how reads
+//! scale); `--only TEXT` just the scenarios whose name holds TEXT.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -67,7 +70,7 @@ fn stack(path: &Path, cache: &Cache, via_libhdf5: bool) -> Result<Stacked<H5Data
 
 fn main() -> Result<()> {
     let Some(data) = arg("--data") else {
-        eprintln!("usage: compare_hdf5 --data DIR [--n N] [--reps R]");
+        eprintln!("usage: compare_hdf5 --data DIR [--n N] [--reps R] [--only TEXT] [--lib NAME] [--readers]");
         return Ok(());
     };
     let root = Path::new(&data);
@@ -75,42 +78,60 @@ fn main() -> Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000_000);
     let reps: usize = arg("--reps").and_then(|v| v.parse().ok()).unwrap_or(5);
+    // `--only TEXT`: just the scenarios whose name holds TEXT (profiles).
+    let only = arg("--only").unwrap_or_default();
+    // `--readers`: just the reader-thread scenarios (run with one rayon
+    // thread, so that one reader uses one core).
+    let readers = std::env::args().any(|a| a == "--readers");
+    // `--lib NAME`: just that library's rows (profiles).
+    let only_lib = arg("--lib").unwrap_or_default();
+    let run = |name: String, lib: &str, reps: usize, per: f64, f: &mut dyn FnMut()| {
+        let threads = name.contains("reader threads");
+        if name.contains(only.as_str()) && lib.contains(only_lib.as_str()) && threads == readers {
+            report(&name, lib, median_time(reps, f) / per);
+        }
+    };
     for layout in ["contiguous", "deflate", "shuffle_deflate"] {
         let path = root.join(format!("{layout}.h5"));
         let off = Cache::new(0);
         for (lib, via) in [("lazy-datasets", false), ("via libhdf5", true)] {
             let st = stack(&path, &off, via)?;
-            report(
-                &format!("{layout}: full stacked read"),
+            run(
+                format!("{layout}: full stacked read"),
                 lib,
-                median_time(reps, || drop(black_box(st.read_all()))),
+                reps,
+                1.0,
+                &mut || drop(black_box(st.read_all())),
             );
-            let each = median_time(3, || {
-                let st = stack(&path, &off, via).expect("opened above");
-                for s in windows(n) {
-                    drop(black_box(st.read(sel![s..s + 1000, ..])));
-                }
-            }) / 1000.0;
-            report(
-                &format!("{layout}: 1000-row windows, random (each)"),
+            run(
+                format!("{layout}: 1000-row windows, random (each)"),
                 lib,
-                each,
+                3,
+                1000.0,
+                &mut || {
+                    let st = stack(&path, &off, via).expect("opened above");
+                    for s in windows(n) {
+                        drop(black_box(st.read(sel![s..s + 1000, ..])));
+                    }
+                },
             );
             let starts = scan(n);
-            let each = median_time(3, || {
-                let st =
-                    stack(&path, &Cache::new(Cache::DEFAULT_BUDGET), via).expect("opened above");
-                for &s in &starts {
-                    drop(black_box(st.read(sel![s..s + 1000, ..])));
-                }
-            }) / starts.len() as f64;
-            report(
-                &format!("{layout}: 1000-row windows, in order (each)"),
+            run(
+                format!("{layout}: 1000-row windows, in order (each)"),
                 lib,
-                each,
+                3,
+                starts.len() as f64,
+                &mut || {
+                    let st = stack(&path, &Cache::new(Cache::DEFAULT_BUDGET), via)
+                        .expect("opened above");
+                    for &s in &starts {
+                        drop(black_box(st.read(sel![s..s + 1000, ..])));
+                    }
+                },
             );
             for threads in [1, 2, 8] {
-                let secs = median_time(3, || {
+                let name = format!("{layout}: 1000 random windows, {threads} reader threads");
+                run(name, lib, 3, 1.0, &mut || {
                     std::thread::scope(|s| {
                         for t in 0..threads {
                             let (path, off) = (&path, &off);
@@ -123,11 +144,6 @@ fn main() -> Result<()> {
                         }
                     });
                 });
-                report(
-                    &format!("{layout}: 1000 random windows, {threads} reader threads"),
-                    lib,
-                    secs,
-                );
             }
         }
         // Raw hdf5-metno reads of the same bytes: each dataset whole into a
@@ -138,26 +154,29 @@ fn main() -> Result<()> {
             .map(|name| file.dataset(name))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| Error::backend("open", e))?;
-        report(
-            &format!("{layout}: full stacked read"),
+        run(
+            format!("{layout}: full stacked read"),
             "hdf5-metno",
-            median_time(reps, || {
+            reps,
+            1.0,
+            &mut || {
                 for d in &raw {
                     drop(black_box(d.read_raw::<f64>()));
                 }
-            }),
+            },
         );
-        let each = median_time(3, || {
-            for s in windows(n) {
-                for d in &raw {
-                    drop(black_box(d.read_slice_1d::<f64, _>(s..s + 1000)));
-                }
-            }
-        }) / 1000.0;
-        report(
-            &format!("{layout}: 1000-row windows, random (each)"),
+        run(
+            format!("{layout}: 1000-row windows, random (each)"),
             "hdf5-metno",
-            each,
+            3,
+            1000.0,
+            &mut || {
+                for s in windows(n) {
+                    for d in &raw {
+                        drop(black_box(d.read_slice_1d::<f64, _>(s..s + 1000)));
+                    }
+                }
+            },
         );
     }
     Ok(())

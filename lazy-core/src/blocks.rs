@@ -99,6 +99,12 @@ where
 
 /// Calls `f` on every item, in parallel with the `parallel` feature; the
 /// first error is returned (the others may have run).
+///
+/// Called from a thread outside rayon's pool (a reader thread of the
+/// application), the calling thread works too: it and up to one helper per
+/// pool thread take items from a shared queue until none is left, so
+/// reader threads add to the pool's cores instead of waiting on it, and a
+/// busy pool leaves the work to the caller.
 pub fn for_each_parallel<I, F>(items: Vec<I>, f: &F) -> Result<()>
 where
     I: Send,
@@ -108,10 +114,66 @@ where
     {
         use rayon::prelude::*;
         if items.len() > 1 {
-            return items.into_par_iter().try_for_each(f);
+            if rayon::current_thread_index().is_some() {
+                return items.into_par_iter().try_for_each(f);
+            }
+            if items.len() > INLINE_ITEMS {
+                return caller_helps(items, f);
+            }
         }
     }
     items.into_iter().try_for_each(f)
+}
+
+/// Up to this many items, [`for_each_parallel`] called from outside the
+/// pool runs them on the calling thread: waking pool threads for a few
+/// chunks of a small read costs about what they save, and several reader
+/// threads then each use a core of their own.
+#[cfg(feature = "parallel")]
+const INLINE_ITEMS: usize = 2;
+
+/// [`for_each_parallel`] from outside the pool: the caller and helpers
+/// spawned on the pool share a queue of the items.
+#[cfg(feature = "parallel")]
+fn caller_helps<I, F>(items: Vec<I>, f: &F) -> Result<()>
+where
+    I: Send,
+    F: Fn(I) -> Result<()> + Sync,
+{
+    use std::sync::{Mutex, PoisonError};
+    let helpers = rayon::current_num_threads().min(items.len() - 1);
+    let queue = Mutex::new(items.into_iter());
+    let failed: Mutex<Option<crate::Error>> = Mutex::new(None);
+    let work = || loop {
+        if failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+        {
+            return;
+        }
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+        let Some(item) = next else {
+            return;
+        };
+        if let Err(e) = f(item) {
+            failed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_or_insert(e);
+            return;
+        }
+    };
+    rayon::in_place_scope(|s| {
+        for _ in 0..helpers {
+            s.spawn(|_| work());
+        }
+        work();
+    });
+    match failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Runs both closures, in parallel with the `parallel` feature.

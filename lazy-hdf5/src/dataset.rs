@@ -347,6 +347,9 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
                     .file()
                     .and_then(|file| file.flush())
                     .map_err(|e| self.error("flush the file before reading", e))?;
+                // Written some other way (hdf5-metno itself, say): the
+                // cached chunks are outdated.
+                direct.shared.file.seen(&direct.path, false);
             }
             let plan = |r: &lazy_core::Region| Plan::new(r, |_| Grouping::Exact);
             return read_via(&region, out, usize::MAX, &plan, &|plan, buf| {
@@ -371,9 +374,11 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
             ))
         };
         // Direct readers wait while libhdf5 writes and flushes.
-        let shared = self.direct.as_ref().ok().map(|d| d.shared.clone());
-        let _writing = shared.as_ref().map(|s| {
-            s.io.write()
+        let direct = self.direct.as_ref().ok().cloned();
+        let _writing = direct.as_ref().map(|d| {
+            d.shared
+                .io
+                .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         });
         let written =
@@ -385,8 +390,9 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
             });
         // Chunks may have moved and changed: every handle's addresses and
         // cached chunks of this dataset are outdated, also after a failure.
-        if let Some(shared) = &shared {
-            shared.written();
+        if let Some(direct) = &direct {
+            direct.shared.written();
+            direct.shared.file.seen(&direct.path, true);
         }
         written
     }

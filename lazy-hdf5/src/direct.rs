@@ -14,7 +14,8 @@
 //!
 //! Writes go through libhdf5; each bumps the dataset's version (shared by
 //! every handle of the process), which outdates the chunk addresses and the
-//! cached chunks of the dataset.
+//! cached chunks of the dataset. So does a file found changed at an open
+//! (its inode, size or modification time not what this process last saw).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -42,40 +43,106 @@ pub(crate) struct Located {
     pub(crate) mask: u32,
 }
 
+/// The chunk addresses found so far, by chunk coordinates (`None`: never
+/// written), and the generation they were found in.
+type ChunkIndex = (u64, HashMap<Vec<u64>, Option<Located>>);
+
 /// What the handles of one dataset share in the process: its version
-/// (bumped by every write), the chunk addresses found so far, and the lock
-/// that keeps direct reads out while libhdf5 writes (chunks are rewritten
-/// in place or moved), so a read sees all of a write or none of it.
-#[derive(Debug, Default)]
+/// (bumped by every write), the chunk addresses found so far (of the
+/// generation they were found in), the lock that keeps direct reads out
+/// while libhdf5 writes (chunks are rewritten in place or moved), so a read
+/// sees all of a write or none of it, and the state of its file.
+#[derive(Debug)]
 pub(crate) struct Shared {
     version: AtomicU64,
-    index: Mutex<HashMap<Vec<u64>, Option<Located>>>,
+    index: Mutex<ChunkIndex>,
     pub(crate) io: std::sync::RwLock<()>,
+    pub(crate) file: Arc<FileState>,
+}
+
+/// What the process knows of one file: how it was when last seen (inode,
+/// size, modification time) and an epoch bumped when it is found changed
+/// by someone else (rewritten by another program, or written through
+/// hdf5-metno directly), which outdates the chunks cached of every dataset
+/// in it.
+#[derive(Debug, Default)]
+pub(crate) struct FileState {
+    stamp: Mutex<Option<Stamp>>,
+    epoch: AtomicU64,
+}
+
+/// What tells one state of a file from another: its inode, size and
+/// modification time.
+type Stamp = (u64, u64, Option<std::time::SystemTime>);
+
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((inode, m.len(), m.modified().ok()))
+}
+
+impl FileState {
+    /// The state of the file at `path` (canonical), shared in the process.
+    fn of(path: &Path) -> Arc<FileState> {
+        static REGISTRY: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<FileState>>>> =
+            OnceLock::new();
+        let registry = REGISTRY.get_or_init(Mutex::default);
+        let mut map = registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(path.to_path_buf()).or_default().clone()
+    }
+
+    /// Compares the file at `path` with how this process last saw it (at
+    /// an open, a read of a writable file, or after a write of its own): if
+    /// it changed otherwise than by this process' own write, the epoch is
+    /// bumped. Then remembers it as it is now.
+    pub(crate) fn seen(&self, path: &Path, after_own_write: bool) {
+        let now = stamp_of(path);
+        let mut stamp = self
+            .stamp
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !after_own_write && stamp.is_some() && *stamp != now {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+        }
+        *stamp = now;
+    }
 }
 
 impl Shared {
-    /// The dataset's state for `key`, shared by every handle on it.
-    fn of(key: &ArrayKey) -> Arc<Shared> {
+    /// The dataset's state for `key`, in the file at `path`, shared by
+    /// every handle on it.
+    fn of(key: &ArrayKey, path: &Path) -> Arc<Shared> {
         static REGISTRY: OnceLock<Mutex<HashMap<ArrayKey, Arc<Shared>>>> = OnceLock::new();
         let registry = REGISTRY.get_or_init(Mutex::default);
         let mut map = registry
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry(key.clone()).or_default().clone()
+        map.entry(key.clone())
+            .or_insert_with(|| {
+                Arc::new(Shared {
+                    version: AtomicU64::new(0),
+                    index: Mutex::default(),
+                    io: std::sync::RwLock::new(()),
+                    file: FileState::of(path),
+                })
+            })
+            .clone()
     }
 
     /// Called after every write: chunks may have moved, cached ones changed.
     pub(crate) fn written(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
-        self.index
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
     }
 
     /// The version, as the cache's generation of every chunk.
     pub(crate) fn version(&self) -> u64 {
-        self.version.load(Ordering::SeqCst)
+        let epoch = self.file.epoch.load(Ordering::SeqCst);
+        (self.version.load(Ordering::SeqCst) << 24) ^ epoch
     }
 }
 
@@ -93,6 +160,8 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct Direct {
     pub(crate) file: File,
+    /// The file's path, canonical.
+    pub(crate) path: std::path::PathBuf,
     pub(crate) kind: Kind,
     /// The chunk shape: the dataset's, or blocks of rows when contiguous.
     pub(crate) chunk_shape: Vec<usize>,
@@ -167,13 +236,16 @@ impl Direct {
         };
         let handle =
             File::open(&canonical).map_err(|e| format!("the file cannot be read directly: {e}"))?;
+        let shared = Shared::of(&key, &canonical);
+        shared.file.seen(&canonical, false);
         Ok(Direct {
+            path: canonical,
             swap,
             writable: !file.is_read_only(),
             file: handle,
             kind,
             chunk_shape,
-            shared: Shared::of(&key),
+            shared,
             key,
         })
     }
@@ -185,11 +257,17 @@ impl Direct {
         ds: &hdf5_metno::Dataset,
         index: &[u64],
     ) -> Result<Option<Located>, String> {
-        let mut map = self
+        let generation = self.shared.version();
+        let mut located = self
             .shared
             .index
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if located.0 != generation {
+            // Found before a write: chunks may have moved since.
+            *located = (generation, HashMap::new());
+        }
+        let map = &mut located.1;
         if let Some(found) = map.get(index) {
             return Ok(*found);
         }

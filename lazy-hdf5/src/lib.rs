@@ -94,7 +94,7 @@ mod source;
 /// The filter pipeline, for the fuzz target and doctests only.
 #[doc(hidden)]
 pub mod __filters {
-    pub use crate::filters::{decode, fletcher32, Stage};
+    pub use crate::filters::{decode, fletcher32, fuzz, Stage};
 }
 
 pub use dataset::H5Dataset;
