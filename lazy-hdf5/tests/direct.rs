@@ -176,6 +176,48 @@ fn cached_chunks_and_reads_after_writes_through_other_handles() {
 }
 
 #[test]
+fn a_file_rewritten_by_another_program_is_not_served_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rewritten.h5");
+    let write = |values: &Array2<i32>| {
+        let file = create_file(&path).unwrap();
+        file.new_dataset_builder()
+            .with_data(values)
+            .chunk([10, 10])
+            .deflate(4)
+            .create("x")
+            .unwrap();
+    };
+    let before = data(50, 20);
+    write(&before);
+    let cache = Cache::new(64 << 20);
+    let window = rows(2, 8);
+    {
+        let file = open_file(&path).unwrap();
+        let x = H5Dataset::<i32, U2>::open(&file, "x")
+            .unwrap()
+            .with_cache(cache.clone());
+        let first = x.read_dyn(&window).unwrap();
+        assert_eq!(first, before.slice(ndarray::s![2..8, ..]).into_dyn());
+        assert_eq!(x.read_dyn(&window).unwrap(), first);
+        assert_eq!((cache.stats().misses, cache.stats().hits), (2, 2));
+    }
+    // The same path, the same shape and chunks, other values: written by
+    // hdf5-metno itself, as another program would.
+    let after = before.mapv(|v| -v);
+    write(&after);
+    let file = open_file(&path).unwrap();
+    let x = H5Dataset::<i32, U2>::open(&file, "x")
+        .unwrap()
+        .with_cache(cache.clone());
+    assert_eq!(
+        x.read_dyn(&window).unwrap(),
+        after.slice(ndarray::s![2..8, ..]).into_dyn()
+    );
+    assert_eq!((cache.stats().misses, cache.stats().hits), (4, 2));
+}
+
+#[test]
 fn eight_threads_read_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("threads.h5");
