@@ -235,8 +235,9 @@ impl<T, R, M> H5Dataset<T, R, M> {
 
     /// Who reads this dataset: `"lazy-hdf5"` (chunks located by libhdf5,
     /// read and decoded in Rust without its global lock, on many threads)
-    /// or `"libhdf5: <why>"` (another filter or layout, big-endian data, a
-    /// file in memory, or [`via_libhdf5`](Self::via_libhdf5)).
+    /// or `"libhdf5: <why>"` (a filter other than deflate, shuffle and
+    /// fletcher32, a compact or virtual layout, a file driver other than
+    /// the default one, or [`via_libhdf5`](Self::via_libhdf5)).
     pub fn reader(&self) -> String {
         match (&self.direct, self.via_libhdf5) {
             (Ok(_), false) => "lazy-hdf5".to_string(),

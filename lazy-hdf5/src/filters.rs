@@ -119,11 +119,95 @@ fn unshuffle(input: &[u8], size: usize, out: &mut [u8]) -> Result<(), String> {
 fn unshuffle_n<const S: usize>(input: &[u8], out: &mut [u8]) {
     let n = input.len() / S;
     let planes: [&[u8]; S] = std::array::from_fn(|b| &input[b * n..(b + 1) * n]);
-    for (i, value) in out.chunks_exact_mut(S).enumerate() {
+    let whole = if let Ok(planes) = <&[&[u8]; 8]>::try_from(&planes[..]) {
+        unshuffle_8x8(planes, out)
+    } else if let Ok(planes) = <&[&[u8]; 4]>::try_from(&planes[..]) {
+        unshuffle_4x4(planes, out)
+    } else {
+        0
+    };
+    for (i, value) in out[whole * S..n * S].chunks_exact_mut(S).enumerate() {
         for (b, plane) in planes.iter().enumerate() {
-            value[b] = plane[i];
+            value[b] = plane[whole + i];
         }
     }
+}
+
+/// Swaps the `bits`-wide fields of `a` and `b` selected by `mask` shifted:
+/// one step of a byte-matrix transposition in registers.
+#[inline(always)]
+fn swap_fields<W>(a: &mut W, b: &mut W, bits: u32, mask: W)
+where
+    W: Copy
+        + std::ops::Shr<u32, Output = W>
+        + std::ops::Shl<u32, Output = W>
+        + std::ops::BitXor<Output = W>
+        + std::ops::BitAnd<Output = W>,
+{
+    let t = ((*a >> bits) ^ *b) & mask;
+    *a = *a ^ (t << bits);
+    *b = *b ^ t;
+}
+
+/// Unshuffles the first elements of 8 bytes in blocks of 8: the 8 bytes of
+/// each plane as one `u64`, the 8 x 8 byte matrix transposed in registers
+/// (three steps of swaps). Returns how many elements it did.
+fn unshuffle_8x8(planes: &[&[u8]; 8], out: &mut [u8]) -> usize {
+    let n = planes.first().map_or(0, |p| p.len());
+    let whole = n / 8 * 8;
+    for (k, block) in out[..whole * 8].chunks_exact_mut(64).enumerate() {
+        let i = k * 8;
+        let mut r = [0u64; 8];
+        for (word, plane) in r.iter_mut().zip(planes) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&plane[i..i + 8]);
+            *word = u64::from_le_bytes(bytes);
+        }
+        let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut r;
+        for (a, b) in [(&mut *r0, &mut *r1), (r2, r3), (r4, r5), (r6, r7)] {
+            swap_fields(a, b, 8, 0x00FF_00FF_00FF_00FF);
+        }
+        let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut r;
+        for (a, b) in [(&mut *r0, &mut *r2), (r1, r3), (r4, r6), (r5, r7)] {
+            swap_fields(a, b, 16, 0x0000_FFFF_0000_FFFF);
+        }
+        let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut r;
+        for (a, b) in [(&mut *r0, &mut *r4), (r1, r5), (r2, r6), (r3, r7)] {
+            swap_fields(a, b, 32, 0x0000_0000_FFFF_FFFF);
+        }
+        for (value, word) in block.chunks_exact_mut(8).zip(r) {
+            value.copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    whole
+}
+
+/// [`unshuffle_8x8`] for elements of 4 bytes: blocks of 4 elements, the
+/// 4 x 4 byte matrix transposed as four `u32`s.
+fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
+    let n = planes.first().map_or(0, |p| p.len());
+    let whole = n / 4 * 4;
+    for (k, block) in out[..whole * 4].chunks_exact_mut(16).enumerate() {
+        let i = k * 4;
+        let mut r = [0u32; 4];
+        for (word, plane) in r.iter_mut().zip(planes) {
+            let mut bytes = [0u8; 4];
+            bytes.copy_from_slice(&plane[i..i + 4]);
+            *word = u32::from_le_bytes(bytes);
+        }
+        let [r0, r1, r2, r3] = &mut r;
+        for (a, b) in [(&mut *r0, &mut *r1), (r2, r3)] {
+            swap_fields(a, b, 8, 0x00FF_00FF);
+        }
+        let [r0, r1, r2, r3] = &mut r;
+        for (a, b) in [(&mut *r0, &mut *r2), (r1, r3)] {
+            swap_fields(a, b, 16, 0x0000_FFFF);
+        }
+        for (value, word) in block.chunks_exact_mut(4).zip(r) {
+            value.copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    whole
 }
 
 /// Decodes a stored chunk `encoded` through `stages` (in pipeline order;
@@ -318,6 +402,27 @@ mod tests {
             let (x, y) = (fletcher32(&data), naive(&data));
             assert_eq!((x & 0xffff) % 65535, (y & 0xffff) % 65535, "len {len}");
             assert_eq!((x >> 16) % 65535, (y >> 16) % 65535, "len {len}");
+        }
+    }
+
+    #[test]
+    fn unshuffle_undoes_shuffle_at_every_size_and_length() {
+        for size in 1..=9 {
+            for len in 0..200 {
+                let data: Vec<u8> = (0..len).map(|i| (i * 37 + size) as u8).collect();
+                // The shuffled layout written out by hand: byte b of element
+                // i at b * n + i, trailing bytes as they were.
+                let n = len / size;
+                let mut shuffled = data.clone();
+                for i in 0..n {
+                    for b in 0..size {
+                        shuffled[b * n + i] = data[i * size + b];
+                    }
+                }
+                let mut out = vec![0u8; len];
+                unshuffle(&shuffled, size, &mut out).unwrap();
+                assert_eq!(out, data, "size {size}, {len} bytes");
+            }
         }
     }
 

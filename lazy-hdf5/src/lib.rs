@@ -1,5 +1,5 @@
 //! The HDF5 backend of lazy-datasets, on [hdf5-metno](https://docs.rs/hdf5-metno)
-//! and the system's libhdf5 (1.10 or later).
+//! and the system's libhdf5 (1.10.5 or later).
 //!
 //! [`H5Dataset<T, R, M>`](H5Dataset) opens a dataset typed, checking its
 //! element type `T` and rank `R` against the file (or with rank
