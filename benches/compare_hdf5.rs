@@ -11,9 +11,9 @@
 //! Random windows and reader threads read with the cache off
 //! (`Cache::new(0)`: every window decodes its chunks); in-order windows
 //! with a fresh default cache (256 MiB) each run. `--readers` runs just the
-//! reader-thread scenarios (the script runs them with one rayon thread, so
-//! that one reader thread uses one core and more readers show how reads
-//! scale); `--only TEXT` just the scenarios whose name holds TEXT.
+//! reader-thread scenarios, each reader in a one-thread rayon pool of its
+//! own (one reader uses one core, so more readers show how reads scale);
+//! `--only TEXT` just the scenarios whose name holds TEXT.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -80,8 +80,7 @@ fn main() -> Result<()> {
     let reps: usize = arg("--reps").and_then(|v| v.parse().ok()).unwrap_or(5);
     // `--only TEXT`: just the scenarios whose name holds TEXT (profiles).
     let only = arg("--only").unwrap_or_default();
-    // `--readers`: just the reader-thread scenarios (run with one rayon
-    // thread, so that one reader uses one core).
+    // `--readers`: just the reader-thread scenarios.
     let readers = std::env::args().any(|a| a == "--readers");
     // `--lib NAME`: just that library's rows (profiles).
     let only_lib = arg("--lib").unwrap_or_default();
@@ -136,10 +135,18 @@ fn main() -> Result<()> {
                         for t in 0..threads {
                             let (path, off) = (&path, &off);
                             s.spawn(move || {
-                                let st = stack(path, off, via).expect("opened above");
-                                for w in windows(n).into_iter().skip(t).step_by(threads) {
-                                    drop(black_box(st.read(sel![w..w + 1000, ..])));
-                                }
+                                // Each reader in a one-thread pool of its own:
+                                // one reader, one core (as an h5py thread).
+                                let pool = rayon::ThreadPoolBuilder::new()
+                                    .num_threads(1)
+                                    .build()
+                                    .expect("a one-thread pool");
+                                pool.install(|| {
+                                    let st = stack(path, off, via).expect("opened above");
+                                    for w in windows(n).into_iter().skip(t).step_by(threads) {
+                                        drop(black_box(st.read(sel![w..w + 1000, ..])));
+                                    }
+                                });
                             });
                         }
                     });

@@ -174,10 +174,13 @@ fn main() -> Result<()> {
         );
         // In order, with the default cache (TensorStore's default context
         // has none; the next row gives it the same budget).
-        let on = Cache::new(Cache::DEFAULT_BUDGET);
-        let cached = Stacked::new(open::<f64, U1>(root, &store, &on)?, -1)?;
+        // A fresh cache (and open) each run: every run starts cold.
         let scan = scan_1d(n);
         let each = median_time(3, || {
+            let on = Cache::new(Cache::DEFAULT_BUDGET);
+            let cached = open::<f64, U1>(root, &store, &on)
+                .and_then(|s| Stacked::new(s, -1))
+                .expect("the store opened above");
             for &s in &scan {
                 drop(black_box(cached.read(sel![s..s + 1000])));
             }

@@ -461,6 +461,9 @@ where
         if source.read_selected(index, region, block.view_mut())? {
             return Ok(());
         }
+        if read_raw_in_slabs(source, index, region, block.view_mut())? {
+            return Ok(());
+        }
         if part_size < n {
             let inner = shifted(region, &start, &shape)?;
             return with_scratch::<T, _>(part_size, |scratch| {
@@ -485,6 +488,58 @@ where
         source.decode(index, scratch)?;
         view(chunk_shape, scratch)?.read_into(region, block)
     })
+}
+
+/// The most bytes of a raw chunk [`read_raw_in_slabs`] reads at once: what
+/// stays in a core's cache until its elements are gathered.
+const SLAB_BYTES: usize = 256 << 10;
+
+/// Reads part of a raw chunk (`stores_raw`) whose bounding box is larger
+/// than [`SLAB_BYTES`] in slabs along the first output axis (a range with a
+/// positive step): each slab's box is read into the thread's scratch buffer
+/// and its elements gathered into `block` while they are in the cache,
+/// instead of the whole box read out to memory and read back. Returns
+/// whether it applied (a canonical region, positive step, a large box).
+fn read_raw_in_slabs<T, S>(
+    source: &S,
+    index: &[u64],
+    region: &Region,
+    mut block: ArrayViewMutD<'_, T>,
+) -> Result<bool>
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    let (_, shape) = bounding_box(region);
+    let box_bytes = checked_size(&shape)?.saturating_mul(std::mem::size_of::<T>());
+    let first = match region.out_axes().first() {
+        Some(&crate::OutAxis::Source(k)) => region.axes().get(k),
+        _ => None,
+    };
+    let len = match first {
+        Some(&AxisSelection::Range { step, len, .. }) if step > 0 && len > 1 => len,
+        _ => return Ok(false),
+    };
+    if box_bytes <= SLAB_BYTES || !region.is_canonical() || block.ndim() == 0 {
+        return Ok(false);
+    }
+    // Output positions along the first axis per slab.
+    let per = (len.saturating_mul(SLAB_BYTES) / box_bytes).max(1);
+    let mut rest = region.clone();
+    let mut at = 0;
+    while at < len {
+        let take = per.min(len - at);
+        let (piece, remaining) = rest.split_out(0, take)?;
+        let (piece_block, rest_block) = block.split_at(Axis(0), take);
+        let (start, shape) = bounding_box(&piece);
+        let inner = shifted(&piece, &start, &shape)?;
+        with_scratch::<T, _>(checked_size(&shape)?, |scratch| {
+            source.decode_part(index, &start, &shape, scratch)?;
+            view(&shape, scratch)?.read_into(&inner, piece_block)
+        })?;
+        (rest, block, at) = (remaining, rest_block, at + take);
+    }
+    Ok(true)
 }
 
 /// What one more read of storage costs, in bytes read: a system call and
@@ -536,21 +591,38 @@ pub fn read_selected_raw<T: Element>(
         return Ok(false);
     }
     let elem = std::mem::size_of::<T>();
-    let mut positions: Vec<usize> = last.positions().collect();
-    positions.sort_unstable();
-    positions.dedup();
-    let (Some(&lo), Some(&hi)) = (positions.first(), positions.last()) else {
+    let rows: usize = outer.iter().map(AxisSelection::count).product();
+    let Some((lo, hi)) = last.bounds() else {
         return Ok(false);
     };
-    // Runs of the last axis, inclusive, merged across small gaps.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for &p in &positions {
-        match runs.last_mut() {
-            Some(run) if (p - run.1 - 1).saturating_mul(elem) < READ_COST => run.1 = p,
-            _ => runs.push((p, p)),
+    // Runs of the last axis, inclusive, merged across small gaps: of a
+    // range, worked out (one run, or one per position); of a list, from
+    // its sorted positions.
+    let runs: Vec<(usize, usize)> = match *last {
+        AxisSelection::Range { step, .. }
+            if (step.unsigned_abs() - 1).saturating_mul(elem) < READ_COST =>
+        {
+            vec![(lo, hi)]
         }
-    }
-    let rows: usize = outer.iter().map(AxisSelection::count).product();
+        _ if rows.saturating_mul(last.count()) > 65_536
+            && matches!(last, AxisSelection::Range { .. }) =>
+        {
+            return Ok(false);
+        }
+        _ => {
+            let mut positions: Vec<usize> = last.positions().collect();
+            positions.sort_unstable();
+            positions.dedup();
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            for &p in &positions {
+                match runs.last_mut() {
+                    Some(run) if (p - run.1 - 1).saturating_mul(elem) < READ_COST => run.1 = p,
+                    _ => runs.push((p, p)),
+                }
+            }
+            runs
+        }
+    };
     let reads = rows.saturating_mul(runs.len());
     let run_bytes: usize = runs.iter().map(|(a, b)| (b - a + 1) * elem).sum();
     let selected_cost = reads

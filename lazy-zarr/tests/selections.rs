@@ -271,8 +271,9 @@ fn created_arrays_with_every_compression() {
 }
 
 /// Sparse selections of large uncompressed chunks read just the byte ranges
-/// they need (one per run of the last axis and row of the outer axes);
-/// compared with the same reads from an array.
+/// they need (one per run of the last axis and row of the outer axes), and
+/// dense ones read them in slabs; compared with the same reads from an
+/// array.
 #[test]
 fn sparse_reads_of_large_uncompressed_chunks() {
     let dir = tempfile::tempdir().unwrap();
@@ -308,6 +309,34 @@ fn sparse_reads_of_large_uncompressed_chunks() {
                     lazy_core::SelectionItem::List(
                         (0..len).map(|_| rng.random_range(0..n) as isize).collect(),
                     )
+                })
+                .collect();
+            assert!(same_read(&zarr, &data, &key, &what));
+        }
+        // Dense slices, forwards and backwards, and integers: the chunk is
+        // larger than a slab (256 KiB), so these read it in slabs.
+        for _ in 0..30 {
+            let key: Vec<lazy_core::SelectionItem> = shape
+                .iter()
+                .map(|&n| {
+                    let n = n as i64;
+                    let (a, b) = (
+                        rng.random_range(-n..n) as isize,
+                        rng.random_range(-n..=n) as isize,
+                    );
+                    match rng.random_range(0..6) {
+                        0 => lazy_core::SelectionItem::Index(a),
+                        1 => lazy_core::SelectionItem::slice(
+                            Some(a),
+                            Some(b),
+                            Some(-rng.random_range(1..9i64) as isize),
+                        ),
+                        _ => lazy_core::SelectionItem::slice(
+                            Some(a.min(b)),
+                            None,
+                            Some(rng.random_range(1..9i64) as isize),
+                        ),
+                    }
                 })
                 .collect();
             assert!(same_read(&zarr, &data, &key, &what));
