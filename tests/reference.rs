@@ -970,3 +970,228 @@ fn large_regions() {
     );
     assert!(stats.ok >= stats.err && stats.err > 0);
 }
+
+// ---------------------------------------------------------------------------
+// Permuted, Transposed, Cast, Map, Zip
+// ---------------------------------------------------------------------------
+
+/// `np.transpose(map, axes)` by hand: output index `i` reads the map at the
+/// source index whose axis `axes[k]` is `i[k]`. `Value` unless `axes` is a
+/// permutation of `0..rank`.
+fn naive_permute(map: &Naive<Loc>, axes: &[usize]) -> Result<Naive<Loc>, ErrorKind> {
+    let n = map.shape.len();
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    if sorted != (0..n).collect::<Vec<_>>() {
+        return Err(ErrorKind::Value);
+    }
+    let shape: Vec<usize> = axes.iter().map(|&a| map.shape[a]).collect();
+    let data = (0..numel(&shape))
+        .map(|flat| {
+            let out = unravel(flat, &shape);
+            let mut src = vec![0; n];
+            for (k, &a) in axes.iter().enumerate() {
+                src[a] = out[k];
+            }
+            map.data[ravel(&src, &map.shape)]
+        })
+        .collect();
+    Ok(Naive::new(&shape, data))
+}
+
+/// Random axes: mostly a permutation, sometimes a repeat or a wrong count.
+fn gen_axes(rng: &mut SmallRng, n: usize) -> Vec<usize> {
+    let mut axes: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        axes.swap(i, rng.random_range(0..=i));
+    }
+    match rng.random_range(0..10) {
+        0 if n > 1 => axes[0] = axes[1],
+        1 => axes.push(n),
+        2 if n > 0 => {
+            axes.pop();
+        }
+        _ => {}
+    }
+    axes
+}
+
+#[test]
+fn permuted_and_transposed_stacks() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0010);
+    let mut builds = Stats::new("Permuted::new");
+    let (mut reads, mut writes) = (Stats::new("Permuted read"), Stats::new("Permuted write"));
+    for case in 0..CASES {
+        // A stack of 1 to 3 arrays, so reads and writes compose through
+        // two views into several sources.
+        let src_shape = gen_shape(&mut rng, 3);
+        let n_src = rng.random_range(1..=3);
+        let storage: Vec<Vec<i32>> = (0..n_src)
+            .map(|_| gen_data(&mut rng, &src_shape, small_i32))
+            .collect();
+        let arrays: Vec<_> = storage.iter().map(|d| to_array(&src_shape, d)).collect();
+        let maps: Vec<_> = (0..n_src).map(|s| identity_map(&src_shape, s)).collect();
+        let map = stack_maps(&maps, 0);
+        let st = Stacked::new(arrays, 0).unwrap();
+        let transpose = rng.random_bool(0.2);
+        let axes = if transpose {
+            (0..map.shape.len()).rev().collect()
+        } else {
+            gen_axes(&mut rng, map.shape.len())
+        };
+        let ctx = || format!("case {case}: {n_src} x {src_shape:?}, axes {axes:?}");
+        let built = if transpose {
+            Ok(Transposed::new(st).into_source()).and_then(|st| Permuted::new(st, &axes))
+        } else {
+            Permuted::new(st, &axes)
+        };
+        let Some((mut p, pmap)) = check_build(ctx, built, naive_permute(&map, &axes), &mut builds)
+        else {
+            continue;
+        };
+        assert_eq!(p.shape(), &pmap.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &pmap.shape);
+        let ctx = || format!("{}: read {key:?}", ctx());
+        let want = naive_read(&pmap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, p.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &pmap.shape);
+        let value = gen_value(&mut rng, &pmap, &key, small_i32);
+        let ctx = || format!("{}: write {key:?} = {value:?}", ctx());
+        let got = p.write_dyn(&sel(&key), value.to_array().view());
+        let after: Vec<_> = p.source().sources().iter().map(contents).collect();
+        let want = naive_assignments(&pmap, &key, &value);
+        check_write(ctx, got, want, &storage, &after, &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}
+
+#[test]
+fn transposed_is_reversed_axes() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0011);
+    let mut reads = Stats::new("Transposed read");
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 4);
+        let storage = vec![gen_data(&mut rng, &shape, small_i32)];
+        let a = to_array(&shape, &storage[0]);
+        let axes: Vec<usize> = (0..shape.len()).rev().collect();
+        let tmap = naive_permute(&identity_map(&shape, 0), &axes).unwrap();
+        let t = Transposed::new(&a);
+        assert_eq!(t.shape(), &tmap.shape[..]);
+        let key = gen_key(&mut rng, &tmap.shape);
+        let ctx = || format!("case {case}: shape {shape:?}, read {key:?}");
+        let want = naive_read(&tmap, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, t.read_dyn(&sel(&key)), want, &mut reads);
+    }
+    reads.finish();
+}
+
+#[test]
+fn cast_reads_and_writes() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0012);
+    let (mut reads, mut writes) = (Stats::new("Cast read"), Stats::new("Cast write"));
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 4);
+        let storage = vec![gen_data(&mut rng, &shape, |r: &mut SmallRng| {
+            r.random_range(-100_000..100_000)
+        })];
+        let mut a = to_array(&shape, &storage[0]);
+        let map = identity_map(&shape, 0);
+        // i32 read as i16 (wrapping, the low 16 bits) and as f32.
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: shape {shape:?}, read {key:?}");
+        let want = naive_read(&map, &key).map(|m| {
+            let n = gather(&m, &storage);
+            Naive::new(
+                &n.shape,
+                n.data.iter().map(|&v| (v & 0xffff) as u16 as i16).collect(),
+            )
+        });
+        check_read(
+            ctx,
+            Cast::<i16, _>::new(&a).read_dyn(&sel(&key)),
+            want,
+            &mut reads,
+        );
+        let want = naive_read(&map, &key).map(|m| {
+            let n = gather(&m, &storage);
+            Naive::new(&n.shape, n.data.iter().map(|&v| v as f32).collect())
+        });
+        let ctx = || format!("case {case}: shape {shape:?}, read {key:?} as f32");
+        check_read(
+            ctx,
+            Cast::<f32, _>::new(&a).read_dyn(&sel(&key)),
+            want,
+            &mut reads,
+        );
+
+        // Writes of f64 values through a Cast<f64> of i32: truncated,
+        // saturated, NaN as 0 (written out by hand).
+        let key = gen_key(&mut rng, &shape);
+        let value = gen_value(&mut rng, &map, &key, |r: &mut SmallRng| {
+            match r.random_range(0..10) {
+                0 => f64::NAN,
+                1 => 1e12,
+                2 => -1e12,
+                _ => r.random_range(-1000.0..1000.0),
+            }
+        });
+        let ctx = || format!("case {case}: write {key:?} = {value:?}");
+        let got = Cast::<f64, _>::new(&mut a).write_dyn(&sel(&key), value.to_array().view());
+        let want = naive_assignments(&map, &key, &value).map(|stores| {
+            stores
+                .into_iter()
+                .map(|(loc, v)| {
+                    let v = if v.is_nan() {
+                        0
+                    } else if v >= i32::MAX as f64 {
+                        i32::MAX
+                    } else if v <= i32::MIN as f64 {
+                        i32::MIN
+                    } else {
+                        v.trunc() as i64 as i32
+                    };
+                    (loc, v)
+                })
+                .collect()
+        });
+        check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
+    }
+    reads.finish();
+    writes.finish_write();
+}
+
+#[test]
+fn map_of_one_zip_of_two() {
+    elementwise(
+        "Map<i32 -> i64> read",
+        0x5eed_0013,
+        |r| r.random_range(-1000..1000),
+        |mut v: Vec<ArrayD<i32>>| {
+            let a = v.swap_remove(0);
+            Ok(Map::new(a, |x: i32| i64::from(x) * 3 - 1))
+        },
+        |xs: &[i32]| i64::from(xs[0]) * 3 - 1,
+    );
+    elementwise(
+        "Zip<i32, i32 -> f64> read",
+        0x5eed_0014,
+        |r| r.random_range(-1000..1000),
+        |mut v: Vec<ArrayD<i32>>| {
+            let a = v.remove(0);
+            let b = v.pop().unwrap_or_else(|| a.clone());
+            Zip::new(a, b, |x: i32, y: i32| f64::from(x) - 0.5 * f64::from(y))
+        },
+        |xs: &[i32]| {
+            let y = if xs.len() > 1 {
+                xs[xs.len() - 1]
+            } else {
+                xs[0]
+            };
+            f64::from(xs[0]) - 0.5 * f64::from(y)
+        },
+    );
+}

@@ -53,7 +53,9 @@ pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
 pub use open::{DatasetInfo, Mode, ReadOnly, ReadWrite};
-pub use ops::{BooleanOr, Scaled, Sliced, Stacked, Sum, Summable};
+pub use ops::{
+    BooleanOr, Cast, Map, Permuted, Scaled, Sliced, Stacked, Sum, Summable, Transposed, Zip,
+};
 pub use out_of_core::{copy_into, copy_into_with, Chunks, CopyOptions};
 pub use rank::{DimRank, Dyn, Rank};
 pub use region::{AxisSelection, OutAxis, Region};

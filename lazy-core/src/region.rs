@@ -223,6 +223,16 @@ impl Region {
         Self::with_out(shape, axes, out)
     }
 
+    /// The whole of a dataset of `shape` with its axes reversed (`.T`):
+    /// always valid, so not checked.
+    pub(crate) fn reversed(shape: &[usize]) -> Region {
+        Region {
+            shape: shape.to_vec(),
+            axes: shape.iter().map(|&n| AxisSelection::full(n)).collect(),
+            out: (0..shape.len()).rev().map(OutAxis::Source).collect(),
+        }
+    }
+
     /// A region with the given output axes: each kept source axis exactly
     /// once, in any order (a transposition), and any [`OutAxis::New`] axes.
     /// Checked as [`Region::new`] does; a kept axis missing or repeated in

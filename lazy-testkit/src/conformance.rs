@@ -530,6 +530,28 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
         run.reads_and_writes(&mut got, &mut want, 20, 10, &|r| {
             r.random_range(-500.0..500.0)
         });
+        // The stack transposed: reads and writes compose through both.
+        let mut got = lazy_core::Transposed::new(got.into_source());
+        let mut want = lazy_core::Transposed::new(want.into_source());
+        let t_shape = want.shape().to_vec();
+        run.shape = &t_shape;
+        run.reads_and_writes(&mut got, &mut want, 20, 10, &|r| {
+            r.random_range(-1000..1000)
+        });
+        // Cast to f64 (writes truncate back), and Map, read-only.
+        let mut got = lazy_core::Cast::<f64, _>::new(got.into_source());
+        let mut want = lazy_core::Cast::<f64, _>::new(want.into_source());
+        run.shape = &stack_shape;
+        run.reads_and_writes(&mut got, &mut want, 20, 10, &|r| {
+            r.random_range(-1000.0..1000.0)
+        });
+        let got = lazy_core::Map::new(got.into_source(), |v: i32| i64::from(v) * 7);
+        let want = lazy_core::Map::new(want.into_source(), |v: i32| i64::from(v) * 7);
+        for _ in 0..20 {
+            let key = keys::key(run.rng, run.shape, KeyStyle::STORAGE);
+            run.report.reads += 1;
+            run.report.valid_reads += usize::from(same_read(&got, &want, &key, run.what));
+        }
         drop((got, want));
         // Storage holds what the arrays hold.
         for (s, a) in stored.iter().zip(&arrays) {

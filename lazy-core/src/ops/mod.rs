@@ -6,14 +6,23 @@
 //! - [`Sum`]: element-wise sum; read-only.
 //! - [`BooleanOr`]: element-wise logical OR; read-only.
 //! - [`Sliced`]: a lazy selection of a dataset; read and write.
+//! - [`Permuted`], [`Transposed`]: axes reordered; read and write.
+//! - [`Cast`]: another element type; read and write.
+//! - [`Map`], [`Zip`]: user functions of one or two datasets; read-only.
 
 mod boolean_or;
+mod cast;
+mod map;
+mod permuted;
 mod scaled;
 mod sliced;
 mod stacked;
 mod sum;
 
 pub use boolean_or::BooleanOr;
+pub use cast::Cast;
+pub use map::{Map, Zip};
+pub use permuted::{Permuted, Transposed};
 pub use scaled::Scaled;
 pub use sliced::Sliced;
 pub use stacked::Stacked;
