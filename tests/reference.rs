@@ -1195,3 +1195,116 @@ fn map_of_one_zip_of_two() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------
+// Concat
+// ---------------------------------------------------------------------------
+
+/// `np.concatenate(maps, axis)` by hand: output index `i` reads the map of
+/// the source whose span along `axis` holds `i[axis]`. `Value` for no maps
+/// or an axis out of range (any axis of 0-d maps), `Shape` for shapes that
+/// differ other than along `axis`.
+fn naive_concat(maps: &[Naive<Loc>], axis: isize) -> Result<Naive<Loc>, ErrorKind> {
+    let first = maps.first().ok_or(ErrorKind::Value)?;
+    let n = first.shape.len() as isize;
+    let axis = if axis < 0 { axis + n } else { axis };
+    if axis < 0 || axis >= n {
+        return Err(ErrorKind::Value);
+    }
+    let axis = axis as usize;
+    for m in maps {
+        let same = m.shape.len() == first.shape.len()
+            && (0..first.shape.len()).all(|k| k == axis || m.shape[k] == first.shape[k]);
+        if !same {
+            return Err(ErrorKind::Shape);
+        }
+    }
+    let mut shape = first.shape.clone();
+    shape[axis] = maps.iter().map(|m| m.shape[axis]).sum();
+    let data = (0..numel(&shape))
+        .map(|flat| {
+            let mut idx = unravel(flat, &shape);
+            let mut m = 0;
+            while idx[axis] >= maps[m].shape[axis] {
+                idx[axis] -= maps[m].shape[axis];
+                m += 1;
+            }
+            maps[m].data[ravel(&idx, &maps[m].shape)]
+        })
+        .collect();
+    Ok(Naive::new(&shape, data))
+}
+
+#[test]
+fn concat() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0015);
+    let mut builds = Stats::new("Concat::new");
+    let (mut reads, mut writes) = (Stats::new("Concat read"), Stats::new("Concat write"));
+    for case in 0..CASES {
+        let base = gen_shape(&mut rng, 3);
+        let axis = gen_axis(&mut rng, base.len().saturating_sub(1));
+        let n_src = rng.random_range(1..=4);
+        // Each source: the base shape with its own length along the axis;
+        // sometimes another axis differs too.
+        let shapes: Vec<Vec<usize>> = (0..n_src)
+            .map(|_| {
+                let mut s = base.clone();
+                if let Some(k) = usize::try_from(if axis < 0 {
+                    axis + base.len() as isize
+                } else {
+                    axis
+                })
+                .ok()
+                .filter(|&k| k < s.len())
+                {
+                    s[k] = rng.random_range(0..4);
+                }
+                if !s.is_empty() && rng.random_range(0..25) == 0 {
+                    let k = rng.random_range(0..s.len());
+                    s[k] += 1;
+                }
+                s
+            })
+            .collect();
+        let storage: Vec<Vec<i32>> = shapes
+            .iter()
+            .map(|s| gen_data(&mut rng, s, small_i32))
+            .collect();
+        let arrays: Vec<_> = shapes
+            .iter()
+            .zip(&storage)
+            .map(|(s, d)| to_array(s, d))
+            .collect();
+        let maps: Vec<_> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| identity_map(s, i))
+            .collect();
+        let ctx = || format!("case {case}: shapes {shapes:?}, axis {axis}");
+        let Some((mut c, map)) = check_build(
+            ctx,
+            Concat::new(arrays, axis),
+            naive_concat(&maps, axis),
+            &mut builds,
+        ) else {
+            continue;
+        };
+        assert_eq!(c.shape(), &map.shape[..], "{}", ctx());
+
+        let key = gen_key(&mut rng, &map.shape);
+        let ctx = || format!("{}: read {key:?}", ctx());
+        let want = naive_read(&map, &key).map(|m| gather(&m, &storage));
+        check_read(ctx, c.read_dyn(&sel(&key)), want, &mut reads);
+
+        let key = gen_key(&mut rng, &map.shape);
+        let value = gen_value(&mut rng, &map, &key, small_i32);
+        let ctx = || format!("{}: write {key:?} = {value:?}", ctx());
+        let got = c.write_dyn(&sel(&key), value.to_array().view());
+        let after: Vec<_> = c.sources().iter().map(contents).collect();
+        let want = naive_assignments(&map, &key, &value);
+        check_write(ctx, got, want, &storage, &after, &mut writes);
+    }
+    builds.finish_builds();
+    reads.finish();
+    writes.finish_write();
+}

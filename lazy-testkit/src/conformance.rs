@@ -553,6 +553,24 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
             run.report.valid_reads += usize::from(same_read(&got, &want, &key, run.what));
         }
         drop((got, want));
+        // Concatenated along their first axis (a window touches only the
+        // datasets under it).
+        if ndim > 0 {
+            let mut got = lazy_core::Concat::new(stored.iter_mut().collect(), 0).expect("a concat");
+            let mut want =
+                lazy_core::Concat::new(arrays.iter_mut().collect(), 0).expect("a concat");
+            let c_shape = want.shape().to_vec();
+            let what = format!("Concat(axis 0) of 3 datasets of shape {shape:?}");
+            let mut run = Exercise {
+                shape: &c_shape,
+                rng: &mut rng,
+                report: &mut report,
+                what: &what,
+            };
+            run.reads_and_writes(&mut got, &mut want, 30, 10, &|r| {
+                r.random_range(-1000..1000)
+            });
+        }
         // Storage holds what the arrays hold.
         for (s, a) in stored.iter().zip(&arrays) {
             assert_eq!(

@@ -6,12 +6,14 @@
 //! - [`Sum`]: element-wise sum; read-only.
 //! - [`BooleanOr`]: element-wise logical OR; read-only.
 //! - [`Sliced`]: a lazy selection of a dataset; read and write.
+//! - [`Concat`]: N datasets joined along an existing axis; read and write.
 //! - [`Permuted`], [`Transposed`]: axes reordered; read and write.
 //! - [`Cast`]: another element type; read and write.
 //! - [`Map`], [`Zip`]: user functions of one or two datasets; read-only.
 
 mod boolean_or;
 mod cast;
+mod concat;
 mod map;
 mod permuted;
 mod scaled;
@@ -21,6 +23,7 @@ mod sum;
 
 pub use boolean_or::BooleanOr;
 pub use cast::Cast;
+pub use concat::Concat;
 pub use map::{Map, Zip};
 pub use permuted::{Permuted, Transposed};
 pub use scaled::Scaled;
