@@ -325,3 +325,28 @@ fn dyn_rank_datasets_check_at_run_time() {
     let view: ArrayViewD<'_, u8> = x.view();
     assert_eq!(view.read(sel![..;-1, 2]).unwrap().shape(), &[2]);
 }
+
+#[test]
+fn boolean_masks_select_along_one_axis() -> Result<()> {
+    // NumPy: a = np.arange(12).reshape(3, 4); a[a[:, 0] > 0, :][:, [True, False, True, False]]
+    let a = Array2::from_shape_fn((3, 4), |(i, j)| (4 * i + j) as i32);
+    let rows = a.column(0).mapv(|v| v > 0);
+    let picked: Array2<i32> = a.read(sel![&rows, ..])?;
+    assert_eq!(picked, array![[4, 5, 6, 7], [8, 9, 10, 11]]);
+    let cols = [true, false, true, false];
+    let both: Array2<i32> = a.read(sel![&rows, &cols])?;
+    assert_eq!(both, array![[4, 6], [8, 10]]);
+    let one: Array1<i32> = a.read(sel![1, vec![false, true, true, false]])?;
+    assert_eq!(one, array![5, 6]);
+    // Writes through a mask, and a mask of the wrong length.
+    let mut b = a.clone();
+    b.write(sel![.., &cols[..]], 0)?;
+    assert_eq!(b.row(2), array![0, 9, 0, 11]);
+    let err = a.read(sel![&[true, false][..], ..]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Index);
+    assert_eq!(
+        err.to_string(),
+        "index error: a boolean mask of length 2 does not fit axis 0 of length 3"
+    );
+    Ok(())
+}

@@ -86,6 +86,21 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
                     .collect::<Result<Vec<_>>>()?;
                 keep(&mut axes, &mut out, AxisSelection::List(list));
             }
+            SelectionItem::Mask(mask) => {
+                let (axis, n) = next_axis()?;
+                if mask.len() != n {
+                    return Err(Error::index(format!(
+                        "a boolean mask of length {} does not fit axis {axis} of length {n}",
+                        mask.len()
+                    )));
+                }
+                let list = mask
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &m)| m.then_some(i))
+                    .collect();
+                keep(&mut axes, &mut out, AxisSelection::List(list));
+            }
         }
     }
     for (_, n) in sizes {

@@ -43,6 +43,10 @@ pub enum SelectionItem {
     /// entries allowed. Lists on several axes index orthogonally (like h5py and
     /// `np.ix_`), not pointwise as NumPy's advanced indexing does.
     List(Vec<isize>),
+    /// A boolean mask along one axis, NumPy's `x[mask]` for a 1-d `mask`:
+    /// the positions where it is `true`, in order; it must be as long as
+    /// the axis (else an index error). Like a list, it keeps the axis.
+    Mask(Vec<bool>),
     /// `...`: as many full slices as needed to index every axis. At most one.
     Ellipsis,
     /// `np.newaxis`: inserts an axis of length 1 into the output.
@@ -69,12 +73,15 @@ impl SelectionItem {
         SelectionItem::Slice { start, stop, step }
     }
 
-    /// Whether this element consumes an axis of the dataset (integers, slices
-    /// and lists do; ellipsis and newaxis do not).
+    /// Whether this element consumes an axis of the dataset (integers, slices,
+    /// lists and masks do; ellipsis and newaxis do not).
     pub fn consumes_axis(&self) -> bool {
         matches!(
             self,
-            SelectionItem::Index(_) | SelectionItem::Slice { .. } | SelectionItem::List(_)
+            SelectionItem::Index(_)
+                | SelectionItem::Slice { .. }
+                | SelectionItem::List(_)
+                | SelectionItem::Mask(_)
         )
     }
 }
@@ -100,6 +107,12 @@ impl From<std::ops::RangeFull> for SelectionItem {
 impl From<Vec<isize>> for SelectionItem {
     fn from(v: Vec<isize>) -> Self {
         SelectionItem::List(v)
+    }
+}
+
+impl From<Vec<bool>> for SelectionItem {
+    fn from(v: Vec<bool>) -> Self {
+        SelectionItem::Mask(v)
     }
 }
 

@@ -300,8 +300,8 @@ fits_rank!([] U0 = 0 U1 = 1 U2 = 2 U3 = 3 U4 = 4 U5 = 5 U6 = 6 U7 = 7 U8 = 8
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot select along an axis",
-    label = "expected an integer, a range, a list of integers, `...` or `NewAxis`",
-    note = "`sel!` takes integers (`3`, `-1`, `i`), ranges with an optional step (`1..10;2`, `..;-1`), lists (`[4, 0, 2]`, `&[isize]`, `Vec<usize>`), `...` and `NewAxis`, as NumPy indexing does"
+    label = "expected an integer, a range, a list of integers, a boolean mask, `...` or `NewAxis`",
+    note = "`sel!` takes integers (`3`, `-1`, `i`), ranges with an optional step (`1..10;2`, `..;-1`), lists (`[4, 0, 2]`, `&[isize]`, `Vec<usize>`), boolean masks (`&[bool]`, `Vec<bool>`, `Array1<bool>`), `...` and `NewAxis`, as NumPy indexing does"
 )]
 pub trait IntoSelectionItem {
     /// Axes of the dataset this element consumes (0 or 1).
@@ -508,6 +508,59 @@ impl<T: SelectionInt, const N: usize> IntoSelectionItem for &[T; N] {
     type Adds = U0;
     fn into_elem(self) -> SelectionItem {
         list(self)
+    }
+}
+
+/// Boolean masks select along one axis, as NumPy's `x[mask]`: the
+/// positions where the mask is `true`, keeping the axis; a mask whose
+/// length is not the axis's is an [`Index`](crate::ErrorKind::Index) error.
+///
+/// ```
+/// use lazy_core::{DatasetExt, TypedSelection};
+/// use ndarray::{array, Array1};
+/// let a = array![10, 20, 30, 40];
+/// let mask = a.mapv(|v| v > 15);
+/// let big: Array1<i32> = a.read(TypedSelection::new().push(&mask)).unwrap();
+/// assert_eq!(big, array![20, 30, 40]);
+/// assert!(a.read(TypedSelection::new().push(vec![true, false])).is_err());
+/// ```
+macro_rules! masks {
+    ($($t:ty => |$m:ident| $e:expr),* $(,)?) => {$(
+        impl IntoSelectionItem for $t {
+            type Consumes = U1;
+            type Drops = U0;
+            type Adds = U0;
+            fn into_elem(self) -> SelectionItem {
+                let $m = self;
+                SelectionItem::Mask($e)
+            }
+        }
+    )*};
+}
+
+masks!(
+    Vec<bool> => |m| m,
+    &Vec<bool> => |m| m.clone(),
+    &[bool] => |m| m.to_vec(),
+    ndarray::Array1<bool> => |m| m.to_vec(),
+    &ndarray::Array1<bool> => |m| m.to_vec(),
+);
+
+impl<const N: usize> IntoSelectionItem for [bool; N] {
+    type Consumes = U1;
+    type Drops = U0;
+    type Adds = U0;
+    fn into_elem(self) -> SelectionItem {
+        SelectionItem::Mask(self.to_vec())
+    }
+}
+
+impl<const N: usize> IntoSelectionItem for &[bool; N] {
+    type Consumes = U1;
+    type Drops = U0;
+    type Adds = U0;
+    fn into_elem(self) -> SelectionItem {
+        SelectionItem::Mask(self.to_vec())
     }
 }
 

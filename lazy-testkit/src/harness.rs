@@ -1145,6 +1145,9 @@ fn lazy_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Lazy>, Err
                         .collect::<Result<_, _>>()?,
                 )
             }
+            SelectionItem::Mask(m) => {
+                Lazy::List(crate::naive::mask_positions(m, axes.next().unwrap())?)
+            }
         });
     }
     Ok(out)

@@ -160,8 +160,22 @@ pub fn item(e: &mut impl Entropy, n: usize, style: KeyStyle) -> SelectionItem {
     match e.below(10) {
         0..=2 => SelectionItem::Index(int(e, n, style)),
         3..=6 => SelectionItem::slice(bound(e, n, style), bound(e, n, style), step(e, n, style)),
+        // Now and then a boolean mask (of the axis's length, rarely one off).
+        _ if n <= 100_000 && e.chance(5) => SelectionItem::Mask(mask(e, n)),
         _ => SelectionItem::List(list(e, n, style)),
     }
+}
+
+/// A boolean mask for an axis of length `n`: each entry true with a random
+/// density; one in ten is one entry too short or too long.
+pub fn mask(e: &mut impl Entropy, n: usize) -> Vec<bool> {
+    let len = match e.below(20) {
+        0 => n.saturating_sub(1),
+        1 => n + 1,
+        _ => n,
+    };
+    let density = 1 + e.below(4);
+    (0..len).map(|_| e.below(5) < density).collect()
 }
 
 /// A random key for `shape`: up to one element per axis (with `mistakes`,

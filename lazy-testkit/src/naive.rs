@@ -173,7 +173,10 @@ pub fn expand_key(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Selectio
     let consuming = |e: &SelectionItem| {
         matches!(
             e,
-            SelectionItem::Index(_) | SelectionItem::Slice { .. } | SelectionItem::List(_)
+            SelectionItem::Index(_)
+                | SelectionItem::Slice { .. }
+                | SelectionItem::List(_)
+                | SelectionItem::Mask(_)
         )
     };
     let consumed = key.iter().filter(|e| consuming(e)).count();
@@ -193,6 +196,21 @@ pub fn expand_key(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Selectio
         expanded.extend(std::iter::repeat_n(full, shape.len() - consumed));
     }
     Ok(expanded)
+}
+
+/// NumPy's `np.nonzero(mask)[0]` for a 1-d boolean mask along an axis of
+/// length `n`; `Index` unless the mask is exactly as long as the axis.
+pub fn mask_positions(mask: &[bool], n: usize) -> Result<Vec<usize>, ErrorKind> {
+    if mask.len() != n {
+        return Err(ErrorKind::Index);
+    }
+    let mut positions = Vec::new();
+    for i in 0..n {
+        if mask[i] {
+            positions.push(i);
+        }
+    }
+    Ok(positions)
 }
 
 /// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
@@ -217,6 +235,7 @@ pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>
                         .collect::<Result<_, _>>()?,
                 )
             }
+            SelectionItem::Mask(m) => Pick::Along(mask_positions(m, axes.next().unwrap())?),
         });
     }
     assert!(axes.next().is_none());
