@@ -1308,3 +1308,69 @@ fn concat() {
     reads.finish();
     writes.finish_write();
 }
+
+// ---------------------------------------------------------------------------
+// Pointwise reads
+// ---------------------------------------------------------------------------
+
+#[test]
+fn read_points_of_stacks() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0016);
+    let mut reads = Stats::new("read_points");
+    for case in 0..CASES {
+        let src_shape = gen_shape(&mut rng, 3);
+        let n_src = rng.random_range(1..=3);
+        let storage: Vec<Vec<i32>> = (0..n_src)
+            .map(|_| gen_data(&mut rng, &src_shape, small_i32))
+            .collect();
+        let arrays: Vec<_> = storage.iter().map(|d| to_array(&src_shape, d)).collect();
+        let maps: Vec<_> = (0..n_src).map(|s| identity_map(&src_shape, s)).collect();
+        let map = stack_maps(&maps, 0);
+        let st = Stacked::new(arrays, 0).unwrap();
+        let shape = map.shape.clone();
+        // Points: mostly in range (negative half the time), now and then one
+        // coordinate off the end or a wrong count of coordinates.
+        let points: Vec<Vec<isize>> = (0..rng.random_range(0..12))
+            .map(|_| {
+                let mut p: Vec<isize> = shape
+                    .iter()
+                    .map(|&n| {
+                        let n = n as isize;
+                        match rng.random_range(0..40) {
+                            0 => n,
+                            1 => -n - 1,
+                            _ if n == 0 => 0,
+                            k if k % 2 == 0 => irange(&mut rng, 0, n - 1),
+                            _ => irange(&mut rng, -n, -1),
+                        }
+                    })
+                    .collect();
+                if rng.random_range(0..40) == 0 {
+                    p.push(0);
+                }
+                p
+            })
+            .collect();
+        let ctx = || format!("case {case}: shape {shape:?}, points {points:?}");
+        // The reference: each point resolved by hand and looked up in the map.
+        let want: Result<Naive<i32>, ErrorKind> = points
+            .iter()
+            .map(|p| {
+                if p.len() != shape.len() {
+                    return Err(ErrorKind::Index);
+                }
+                let idx = p
+                    .iter()
+                    .zip(&shape)
+                    .map(|(&i, &n)| wrap_index(i, n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let (s, f) = map.data[ravel(&idx, &shape)];
+                Ok(storage[s][f])
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| Naive::new(&[v.len()], v));
+        let got = st.read_points(&points).map(|a| a.into_dyn());
+        check_read(ctx, got, want, &mut reads);
+    }
+    reads.finish();
+}

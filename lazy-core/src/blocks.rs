@@ -176,6 +176,19 @@ where
     }
 }
 
+/// The number of threads parallel work runs on (1 without the `parallel`
+/// feature).
+pub(crate) fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
 /// Runs both closures, in parallel with the `parallel` feature.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where

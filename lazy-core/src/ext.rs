@@ -146,6 +146,31 @@ pub trait DatasetExt: Dataset {
         read_elems(self, sel.elems())
     }
 
+    /// Reads single elements at `points` (each a slice of one coordinate per
+    /// axis, negative from the end), in order: NumPy's pointwise
+    /// `x[tuple(zip(*points))]`, zarr-python's `vindex`. A point with the
+    /// wrong number of coordinates or out of bounds is an
+    /// [`Index`](crate::ErrorKind::Index) error naming it, before anything is
+    /// read. Points are read in row-major order, each distinct point once,
+    /// so the points of one chunk follow each other and a chunked dataset
+    /// decodes each chunk once (it is kept in the cache while its points are
+    /// read); storage is read on several threads, each taking a run of the
+    /// sorted points.
+    ///
+    /// ```
+    /// use lazy_core::{DatasetExt, ErrorKind};
+    /// use ndarray::array;
+    ///
+    /// let a = array![[1, 2, 3], [4, 5, 6]];
+    /// assert_eq!(a.read_points(&[[1, 2], [0, -1], [1, 0]]).unwrap(), array![6, 3, 4]);
+    /// let err = a.read_points(&[[0, 0], [2, 0]]).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Index);
+    /// assert_eq!(err.to_string(), "index error: point 1 [2, 0] is out of bounds for shape [2, 3]");
+    /// ```
+    fn read_points<P: AsRef<[isize]>>(&self, points: &[P]) -> Result<ndarray::Array1<Self::Elem>> {
+        read_points(self, points)
+    }
+
     /// A lazy view of a selection: nothing is read until the view is. The view
     /// is itself a dataset, writable when `self` is (pass `&mut ds` to keep
     /// the source). The views of this crate also have it as an inherent
@@ -299,6 +324,89 @@ pub trait DatasetMutExt: DatasetMut {
 }
 
 impl<D: DatasetMut + ?Sized> DatasetMutExt for D {}
+
+/// [`DatasetExt::read_points`].
+fn read_points<D, P>(ds: &D, points: &[P]) -> Result<ndarray::Array1<D::Elem>>
+where
+    D: Dataset + ?Sized,
+    P: AsRef<[isize]>,
+{
+    let shape = ds.shape();
+    let mut coords: Vec<(Vec<usize>, usize)> = Vec::with_capacity(points.len());
+    for (k, point) in points.iter().enumerate() {
+        let p = point.as_ref();
+        if p.len() != shape.len() {
+            return Err(Error::index(format!(
+                "point {k} {p:?} has {} coordinates for a dataset of {} axes",
+                p.len(),
+                shape.len()
+            )));
+        }
+        let at = p
+            .iter()
+            .zip(shape)
+            .map(|(&i, &n)| {
+                let j = if i < 0 {
+                    i.checked_add_unsigned(n)
+                } else {
+                    Some(i)
+                };
+                j.and_then(|j| usize::try_from(j).ok()).filter(|&j| j < n)
+            })
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(|| {
+                Error::index(format!(
+                    "point {k} {p:?} is out of bounds for shape {shape:?}"
+                ))
+            })?;
+        coords.push((at, k));
+    }
+    coords.sort_unstable();
+    // Each distinct point once, in row-major order.
+    let mut distinct: Vec<&[usize]> = Vec::new();
+    let mut slot = vec![0usize; points.len()];
+    for (at, k) in &coords {
+        if distinct.last() != Some(&at.as_slice()) {
+            distinct.push(at);
+        }
+        if let Some(s) = slot.get_mut(*k) {
+            *s = distinct.len() - 1;
+        }
+    }
+    let mut values = zeroed::<D::Elem>(vec![distinct.len()])?;
+    let read_run = |(at, out): (&[&[usize]], ArrayViewMutD<'_, D::Elem>)| -> Result<()> {
+        for (p, v) in at.iter().zip(out) {
+            let region = Region::new(
+                shape.to_vec(),
+                p.iter()
+                    .map(|&i| crate::region::AxisSelection::Index(i))
+                    .collect(),
+            )?;
+            let cell =
+                ndarray::ArrayViewMut::from_shape(ndarray::IxDyn(&[]), std::slice::from_mut(v))
+                    .map_err(|e| Error::shape(format!("internal error: a 0-d view: {e}")))?;
+            ds.read_into(&region, cell)?;
+        }
+        Ok(())
+    };
+    if ds.block_hint() > crate::blocks::BLOCK_ELEMS && distinct.len() > 1 {
+        // Storage: a run of the sorted points per thread.
+        let runs = crate::blocks::threads().max(1);
+        let per = distinct.len().div_ceil(runs);
+        let jobs: Vec<_> = distinct
+            .chunks(per)
+            .zip(values.axis_chunks_iter_mut(Axis(0), per))
+            .collect();
+        crate::blocks::for_each_parallel(jobs, &read_run)?;
+    } else {
+        read_run((&distinct, values.view_mut()))?;
+    }
+    let values = values.into_raw_vec_and_offset().0;
+    Ok(slot
+        .iter()
+        .map(|&s| values.get(s).copied().unwrap_or_default())
+        .collect())
+}
 
 fn read_elems<D: Dataset + ?Sized>(ds: &D, key: &[SelectionItem]) -> Result<ArrayD<D::Elem>> {
     let region = resolve(ds.shape(), key)?;

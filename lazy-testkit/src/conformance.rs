@@ -524,6 +524,30 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
         run.reads_and_writes(&mut got, &mut want, 40, 15, &|r| {
             r.random_range(-1000..1000)
         });
+        // Pointwise reads of the stack, in range (negative half the time).
+        if stack_shape.iter().all(|&n| n > 0) {
+            for _ in 0..10 {
+                let points: Vec<Vec<isize>> = (0..run.rng.random_range(1..8))
+                    .map(|_| {
+                        stack_shape
+                            .iter()
+                            .map(|&n| {
+                                let i = run.rng.random_range(0..n) as isize;
+                                if run.rng.random_bool(0.5) {
+                                    i - n as isize
+                                } else {
+                                    i
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                run.report.reads += 1;
+                let (g, w) = (got.read_points(&points), want.read_points(&points));
+                assert_eq!(g.ok(), w.ok(), "{what}: points {points:?}");
+                run.report.valid_reads += 1;
+            }
+        }
         // Scaled over the stack: reads multiply, writes divide and truncate.
         let mut got = lazy_core::Scaled::new(got, 0.5);
         let mut want = lazy_core::Scaled::new(want, 0.5);

@@ -205,8 +205,8 @@ pub fn mask_positions(mask: &[bool], n: usize) -> Result<Vec<usize>, ErrorKind> 
         return Err(ErrorKind::Index);
     }
     let mut positions = Vec::new();
-    for i in 0..n {
-        if mask[i] {
+    for (i, &m) in mask.iter().enumerate() {
+        if m {
             positions.push(i);
         }
     }

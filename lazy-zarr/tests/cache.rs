@@ -185,3 +185,25 @@ fn two_dimensional_windows_and_strided_selections() {
         }
     }
 }
+
+#[test]
+fn points_decode_each_chunk_once() {
+    let dir = tempfile::tempdir().unwrap();
+    three(dir.path());
+    let cache = Cache::new(64 << 20);
+    let x = ZarrDataset::<f64, U1>::open(dir.path(), "c1")
+        .unwrap()
+        .with_cache(cache.clone());
+    // 200 points in 5 chunks (0, 3, 6, 7 and 9: 5 - 49 wraps to 9956),
+    // unsorted, many repeated: each chunk decoded once.
+    let points: Vec<[isize; 1]> = (0..200)
+        .map(|k| [[5, 3999, 7001, -1][k % 4] - (k as isize % 50)])
+        .collect();
+    let got = x.read_points(&points).unwrap();
+    for (p, v) in points.iter().zip(&got) {
+        let i = if p[0] < 0 { p[0] + 10_000 } else { p[0] };
+        assert_eq!(*v, i as f64 + 1e5, "point {p:?}");
+    }
+    let stats = cache.stats();
+    assert_eq!(stats.misses, 5, "{stats:?}");
+}
