@@ -1374,3 +1374,87 @@ fn read_points_of_stacks() {
     }
     reads.finish();
 }
+
+// ---------------------------------------------------------------------------
+// Decoded (CF)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn decoded_reads_and_writes() {
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0017);
+    let (mut reads, mut writes) = (Stats::new("Decoded read"), Stats::new("Decoded write"));
+    let cf = Cf {
+        scale_factor: Some(0.5),
+        add_offset: Some(-3.0),
+        fill_value: Some(-999.0),
+        missing_values: vec![77.0],
+        valid_min: Some(-2000.0),
+        valid_max: Some(2000.0),
+    };
+    // By hand: masked stored values, then raw * 0.5 - 3.
+    let decode = |raw: i16| -> f64 {
+        if raw == -999 || raw == 77 || !(-2000..=2000).contains(&raw) {
+            f64::NAN
+        } else {
+            f64::from(raw) * 0.5 - 3.0
+        }
+    };
+    // NaN writes -999; others (v + 3) / 0.5 rounded, and must fit i16.
+    let encode = |v: f64| -> Option<i16> {
+        if v.is_nan() {
+            return Some(-999);
+        }
+        let r = ((v + 3.0) / 0.5).round();
+        (r >= f64::from(i16::MIN) && r <= f64::from(i16::MAX)).then_some(r as i16)
+    };
+    let bits = |v: &Naive<f64>| v.data.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for case in 0..CASES {
+        let shape = gen_shape(&mut rng, 3);
+        let storage = vec![gen_data(&mut rng, &shape, |r: &mut SmallRng| {
+            match r.random_range(0..10) {
+                0 => -999,
+                1 => 77,
+                2 => r.random_range(2001..3000),
+                _ => r.random_range(-2000..=2000),
+            }
+        })];
+        let mut a = to_array(&shape, &storage[0]);
+        let map = identity_map(&shape, 0);
+        let key = gen_key(&mut rng, &shape);
+        let ctx = || format!("case {case}: shape {shape:?}, read {key:?}");
+        // NaN != NaN: compare the bits of both sides.
+        let want = naive_read(&map, &key).map(|m| {
+            let n = gather(&m, &storage);
+            Naive::new(&n.shape, n.data.iter().map(|&r| decode(r)).collect())
+        });
+        let got = Decoded::<f64, _>::new(&a, cf.clone())
+            .unwrap()
+            .read_dyn(&sel(&key));
+        let want_bits =
+            want.map(|w| Naive::new(&w.shape, bits(&w).into_iter().map(|b| b as i64).collect()));
+        let got_bits = got.map(|g| g.mapv(|x| x.to_bits() as i64));
+        check_read(ctx, got_bits, want_bits, &mut reads);
+
+        let key = gen_key(&mut rng, &shape);
+        let value = gen_value(&mut rng, &map, &key, |r: &mut SmallRng| {
+            match r.random_range(0..12) {
+                0 => f64::NAN,
+                1 => 1e9,
+                _ => f64::from(r.random_range(-1000..1000)) * 0.5,
+            }
+        });
+        let ctx = || format!("case {case}: write {key:?} = {value:?}");
+        let got = Decoded::<f64, _>::new(&mut a, cf.clone())
+            .unwrap()
+            .write_dyn(&sel(&key), value.to_array().view());
+        let want = naive_assignments(&map, &key, &value).and_then(|stores| {
+            stores
+                .into_iter()
+                .map(|(loc, v)| encode(v).map(|r| (loc, r)).ok_or(ErrorKind::Value))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
+    }
+    reads.finish();
+    writes.finish();
+}

@@ -54,7 +54,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
 pub use open::{DatasetInfo, Mode, ReadOnly, ReadWrite};
 pub use ops::{
-    BooleanOr, Cast, Concat, Map, Permuted, Scaled, Sliced, Stacked, Sum, Summable, Transposed, Zip,
+    BooleanOr, Cast, Cf, Concat, Decoded, DecodedFloat, Map, Permuted, Scaled, Sliced, Stacked,
+    Sum, Summable, Transposed, Zip,
 };
 pub use out_of_core::{copy_into, copy_into_with, Chunks, CopyOptions};
 pub use rank::{DimRank, Dyn, Rank};

@@ -82,6 +82,7 @@
 //! correct but take turns.
 #![warn(missing_docs)]
 
+mod cf;
 mod dataset;
 mod direct;
 mod element;
@@ -97,6 +98,7 @@ pub mod __filters {
     pub use crate::filters::{decode, fletcher32, fuzz, Stage};
 }
 
+pub use cf::CfAttributes;
 pub use dataset::H5Dataset;
 pub use element::{dtype_of, H5Element};
 pub use info::inspect;

@@ -176,3 +176,107 @@ fn contiguous_mask_and_unlimited_coordinate() {
     let names = temp.attr_names().unwrap();
     assert!(names.iter().any(|n| n == "DIMENSION_LIST"), "{names:?}");
 }
+
+/// xarray's values (`open_dataset(...)[name].values`, CF-decoded), by
+/// variable: `(dtype, values)`, NaN where masked.
+fn xarray_values() -> HashMap<String, (String, Vec<f64>)> {
+    let text = std::fs::read_to_string(format!("{DIR}/netcdf4_fixture.xarray.txt")).unwrap();
+    let mut out = HashMap::new();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    while let Some(head) = lines.next() {
+        let mut parts = head.split_whitespace();
+        let (name, dtype) = (parts.next().unwrap(), parts.next().unwrap());
+        let n: usize = parts.next().unwrap().parse().unwrap();
+        let values = (&mut lines)
+            .take(n)
+            .map(|l| {
+                if l == "nan" {
+                    f64::NAN
+                } else {
+                    l.parse().unwrap()
+                }
+            })
+            .collect();
+        out.insert(name.to_string(), (dtype.to_string(), values));
+    }
+    out
+}
+
+/// The `Decoded` view with the file's own attributes (`Cf::from_hdf5`)
+/// gives exactly xarray's values: packed int16 with scale_factor,
+/// add_offset and _FillValue as float64, float32 with _FillValue and
+/// chunks never written as float32; NaN where xarray has NaN.
+#[test]
+fn decoded_variables_equal_xarray() {
+    use lazy_core::{Cf, Decoded};
+    use lazy_hdf5::CfAttributes;
+    let file = fixture();
+    let want = xarray_values();
+    let same = |got: Vec<f64>, name: &str| {
+        let (_, values) = &want[name];
+        assert_eq!(got.len(), values.len(), "{name}");
+        for (k, (g, w)) in got.iter().zip(values).enumerate() {
+            assert!(
+                g == w || (g.is_nan() && w.is_nan()),
+                "{name}[{k}]: {g} vs xarray {w}"
+            );
+        }
+        assert!(values.iter().any(|v| v.is_nan()) && values.iter().any(|v| !v.is_nan()));
+    };
+    assert_eq!(want["temperature"].0, "float64");
+    let t = H5Dataset::<i16, U3>::open(&file, "temperature").unwrap();
+    let cf = Cf::from_hdf5(&t).unwrap();
+    assert_eq!(
+        (cf.scale_factor, cf.add_offset, cf.fill_value),
+        (Some(0.01), Some(273.15), Some(-32767.0))
+    );
+    let got = Decoded::<f64, _>::new(t, cf).unwrap().read_all().unwrap();
+    same(got.iter().copied().collect(), "temperature");
+    assert_eq!(want["pressure"].0, "float32");
+    let p = H5Dataset::<f32, U3>::open(&file, "pressure").unwrap();
+    let cf = Cf::from_hdf5(&p).unwrap();
+    let got = Decoded::<f32, _>::new(p, cf).unwrap().read_all().unwrap();
+    same(got.iter().map(|&v| f64::from(v)).collect(), "pressure");
+}
+
+/// CF attributes of the wrong type or count are Value errors naming them.
+#[test]
+fn bad_cf_attributes_are_value_errors() {
+    use lazy_core::{Cf, ErrorKind};
+    use lazy_hdf5::CfAttributes;
+    let dir = tempfile::tempdir().unwrap();
+    let file = lazy_hdf5::create_file(dir.path().join("bad.h5")).unwrap();
+    let data = ndarray::arr1(&[1i16, 2, 3]);
+    let text = file
+        .new_dataset_builder()
+        .with_data(&data)
+        .create("text")
+        .unwrap();
+    let s: hdf5_metno::types::VarLenUnicode = "0.5".parse().unwrap();
+    text.new_attr::<hdf5_metno::types::VarLenUnicode>()
+        .create("scale_factor")
+        .unwrap()
+        .write_scalar(&s)
+        .unwrap();
+    let range = file
+        .new_dataset_builder()
+        .with_data(&data)
+        .create("range")
+        .unwrap();
+    range
+        .new_attr::<i16>()
+        .shape(3)
+        .create("valid_range")
+        .unwrap()
+        .write(&[0i16, 1, 2])
+        .unwrap();
+    for (name, attr) in [("text", "scale_factor"), ("range", "valid_range")] {
+        let ds = H5Dataset::<i16, U1>::open(&file, name).unwrap();
+        let err = Cf::from_hdf5(&ds).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+        assert!(
+            err.to_string().contains(attr) && err.to_string().contains(name),
+            "{err}"
+        );
+    }
+}

@@ -127,6 +127,7 @@
 //! writers of one chunk.
 #![warn(missing_docs)]
 
+mod cf;
 mod codec;
 mod create;
 mod dataset;
@@ -135,6 +136,7 @@ mod info;
 mod open;
 mod store;
 
+pub use cf::CfAttributes;
 pub use create::{Compression, ZarrCreate};
 pub use dataset::{Storage, ZarrDataset};
 pub use element::{dtype_of, ZarrElement};

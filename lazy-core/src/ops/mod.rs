@@ -9,11 +9,13 @@
 //! - [`Concat`]: N datasets joined along an existing axis; read and write.
 //! - [`Permuted`], [`Transposed`]: axes reordered; read and write.
 //! - [`Cast`]: another element type; read and write.
+//! - [`Decoded`]: CF decoding (scale, offset, fill and missing values); read and write.
 //! - [`Map`], [`Zip`]: user functions of one or two datasets; read-only.
 
 mod boolean_or;
 mod cast;
 mod concat;
+mod decoded;
 mod map;
 mod permuted;
 mod scaled;
@@ -24,6 +26,7 @@ mod sum;
 pub use boolean_or::BooleanOr;
 pub use cast::Cast;
 pub use concat::Concat;
+pub use decoded::{Cf, Decoded, DecodedFloat};
 pub use map::{Map, Zip};
 pub use permuted::{Permuted, Transposed};
 pub use scaled::Scaled;

@@ -1,0 +1,300 @@
+//! [`Decoded`]: CF conventions decoding (`scale_factor`, `add_offset`,
+//! `_FillValue`, `missing_value`, `valid_min`/`valid_max`/`valid_range`) as
+//! a lazy view, as xarray's `mask_and_scale` and netCDF4-python's
+//! auto-mask-and-scale do; read and write.
+//!
+//! ```
+//! use lazy_core::{Cf, DatasetExt, Decoded};
+//! use ndarray::array;
+//!
+//! let packed = array![100i16, -32767, 250];
+//! let cf = Cf { scale_factor: Some(0.5), add_offset: Some(10.0), fill_value: Some(-32767.0), ..Cf::default() };
+//! let t = Decoded::<f64, _>::new(&packed, cf).unwrap().read_all().unwrap();
+//! assert_eq!((t[0], t[2]), (60.0, 135.0));
+//! assert!(t[1].is_nan());
+//! ```
+
+use std::marker::PhantomData;
+
+use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use num_traits::{AsPrimitive, Float};
+
+use crate::alloc::zeroed;
+use crate::blocks::{for_each_block, BLOCK_ELEMS};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::element::{DType, Element};
+use crate::error::{Error, Result};
+use crate::ext::{DatasetExt, DatasetMutExt};
+
+/// The CF attributes of a packed variable, as numbers (in the units of the
+/// stored values where the conventions say so). Every field is optional;
+/// [`Cf::default`] decodes nothing. Backends read them from a dataset's
+/// attributes (`lazy_hdf5::CfAttributes`, `lazy_zarr::CfAttributes`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cf {
+    /// Multiplies the stored value.
+    pub scale_factor: Option<f64>,
+    /// Added after scaling.
+    pub add_offset: Option<f64>,
+    /// Stored value meaning "no data": read as NaN, written for NaN.
+    pub fill_value: Option<f64>,
+    /// More stored values meaning "no data", read as NaN.
+    pub missing_values: Vec<f64>,
+    /// Stored values below it read as NaN.
+    pub valid_min: Option<f64>,
+    /// Stored values above it read as NaN.
+    pub valid_max: Option<f64>,
+}
+
+impl Cf {
+    /// Whether the stored value `raw` is missing: the fill value, a missing
+    /// value, NaN, or outside the valid range.
+    fn is_missing(&self, raw: f64) -> bool {
+        raw.is_nan()
+            || self.fill_value == Some(raw)
+            || self.missing_values.contains(&raw)
+            || self.valid_min.is_some_and(|lo| raw < lo)
+            || self.valid_max.is_some_and(|hi| raw > hi)
+    }
+
+    /// An error unless every number is finite (fill and missing values may
+    /// be NaN) and a scale factor is not zero.
+    fn check(&self) -> Result<()> {
+        let finite = [
+            ("scale_factor", self.scale_factor),
+            ("add_offset", self.add_offset),
+            ("valid_min", self.valid_min),
+            ("valid_max", self.valid_max),
+        ];
+        if let Some((name, v)) = finite
+            .iter()
+            .find(|(_, v)| v.is_some_and(|v| !v.is_finite()))
+        {
+            return Err(Error::value(format!(
+                "the CF attribute {name} is {v:?}: it must be a finite number"
+            )));
+        }
+        if self.scale_factor == Some(0.0) {
+            return Err(Error::value("the CF attribute scale_factor is 0"));
+        }
+        Ok(())
+    }
+}
+
+/// A float element type that CF-decoded values are read as: `f32` or `f64`.
+#[diagnostic::on_unimplemented(
+    message = "CF-decoded values cannot be read as `{Self}`",
+    label = "`Decoded` reads as `f32` or `f64`",
+    note = "decoding scales and masks values (missing ones become NaN), so the output is a float; use `Cast` to convert plain values"
+)]
+pub trait DecodedFloat: Float + Element + AsPrimitive<f64> {}
+impl DecodedFloat for f32 {}
+impl DecodedFloat for f64 {}
+
+/// `source` decoded by the CF attributes `cf`, read as the float type `F`:
+/// `raw * scale_factor + add_offset`, NaN where the stored value is the
+/// fill value, a missing value, NaN or outside the valid range (xarray's
+/// `decode_cf` with `mask_and_scale`, netCDF4-python's default). The
+/// arithmetic is done in `F`, multiplication then addition, as NumPy does
+/// in xarray. Writable when the source is: NaN writes the fill value (an
+/// error without one), other values are unscaled (`(v - add_offset) /
+/// scale_factor`), rounded to nearest for integer storage and checked
+/// against the storage type's range; a value that does not fit is a
+/// [`Value`](crate::ErrorKind::Value) error and nothing is written.
+///
+/// ```
+/// use lazy_core::{Cf, DatasetExt, DatasetMutExt, Decoded, ErrorKind};
+/// use ndarray::array;
+///
+/// let mut raw = array![0u8, 0, 0];
+/// let cf = Cf { scale_factor: Some(0.1), fill_value: Some(255.0), ..Cf::default() };
+/// let mut d = Decoded::<f32, _>::new(&mut raw, cf).unwrap();
+/// d.write_all(&array![1.0, f32::NAN, 2.54]).unwrap();
+/// assert_eq!(d.write_all(&array![0.0, 0.0, 99.0]).unwrap_err().kind(), ErrorKind::Value); // 990 > 255
+/// drop(d);
+/// assert_eq!(raw, array![10, 255, 25]);
+/// ```
+pub struct Decoded<F, D> {
+    source: D,
+    cf: Cf,
+    to: PhantomData<fn() -> F>,
+}
+
+impl<F, D> Decoded<F, D> {
+    /// `source` decoded by `cf`. Non-finite scale, offset or valid bounds,
+    /// a zero scale factor, or a `bool` source are
+    /// [`Value`](crate::ErrorKind::Value) errors.
+    pub fn new(source: D, cf: Cf) -> Result<Self>
+    where
+        F: DecodedFloat,
+        D: Dataset,
+        D::Elem: AsPrimitive<f64>,
+    {
+        cf.check()?;
+        if D::Elem::DTYPE == DType::Bool {
+            return Err(Error::value("CF decoding needs numbers, not bool"));
+        }
+        Ok(Decoded {
+            source,
+            cf,
+            to: PhantomData,
+        })
+    }
+
+    /// The attributes this view decodes with.
+    pub fn cf(&self) -> &Cf {
+        &self.cf
+    }
+
+    /// The decoded dataset.
+    pub fn source(&self) -> &D {
+        &self.source
+    }
+
+    /// Gives the decoded dataset back.
+    pub fn into_source(self) -> D {
+        self.source
+    }
+}
+
+impl<F, D: Clone> Clone for Decoded<F, D> {
+    fn clone(&self) -> Self {
+        Decoded {
+            source: self.source.clone(),
+            cf: self.cf.clone(),
+            to: PhantomData,
+        }
+    }
+}
+
+impl<F, D: std::fmt::Debug> std::fmt::Debug for Decoded<F, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("to", &std::any::type_name::<F>())
+            .field("cf", &self.cf)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl<F, D> Dataset for Decoded<F, D>
+where
+    F: DecodedFloat,
+    D: Dataset,
+    D::Elem: AsPrimitive<f64> + AsPrimitive<F>,
+    f64: AsPrimitive<F>,
+{
+    type Elem = F;
+    type Rank = D::Rank;
+
+    fn shape(&self) -> &[usize] {
+        self.source.shape()
+    }
+
+    fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, F>) -> Result<()> {
+        let scale: Option<F> = self.cf.scale_factor.map(|s| s.as_());
+        let offset: Option<F> = self.cf.add_offset.map(|o| o.as_());
+        let block = self.source.block_hint().max(BLOCK_ELEMS);
+        for_each_block(&region, out, block, &|region, mut out| {
+            let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
+            self.source.read_into(region, raw.view_mut())?;
+            Zip::from(&mut out).and(&raw).for_each(|o, &x| {
+                let wide: f64 = x.as_();
+                *o = if self.cf.is_missing(wide) {
+                    F::nan()
+                } else {
+                    let mut v: F = x.as_();
+                    if let Some(s) = scale {
+                        v = v * s;
+                    }
+                    if let Some(a) = offset {
+                        v = v + a;
+                    }
+                    v
+                };
+            });
+            Ok(())
+        })
+    }
+
+    fn block_hint(&self) -> usize {
+        self.source.block_hint()
+    }
+}
+
+/// The range of values a stored element type holds, and whether it is an
+/// integer type (values are rounded to it).
+fn storage_range(dtype: DType) -> (f64, f64, bool) {
+    match dtype {
+        DType::I8 => (i8::MIN as f64, i8::MAX as f64, true),
+        DType::I16 => (i16::MIN as f64, i16::MAX as f64, true),
+        DType::I32 => (i32::MIN as f64, i32::MAX as f64, true),
+        DType::I64 => (i64::MIN as f64, i64::MAX as f64, true),
+        DType::U8 => (0.0, u8::MAX as f64, true),
+        DType::U16 => (0.0, u16::MAX as f64, true),
+        DType::U32 => (0.0, u32::MAX as f64, true),
+        DType::U64 => (0.0, u64::MAX as f64, true),
+        DType::F32 => (f32::MIN as f64, f32::MAX as f64, false),
+        _ => (f64::MIN, f64::MAX, false),
+    }
+}
+
+impl<F, D> DatasetMut for Decoded<F, D>
+where
+    F: DecodedFloat,
+    D: DatasetMut,
+    D::Elem: AsPrimitive<f64> + AsPrimitive<F>,
+    f64: AsPrimitive<F> + AsPrimitive<D::Elem>,
+{
+    fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
+        let (lo, hi, integer) = storage_range(D::Elem::DTYPE);
+        let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
+        // Every value converted (and checked) before anything is written.
+        let mut bad: Option<f64> = None;
+        let mut missing_without_fill = false;
+        Zip::from(&mut raw).and(&src).for_each(|r, &v| {
+            let v: f64 = v.as_();
+            let stored = if v.is_nan() {
+                match self.cf.fill_value {
+                    Some(fill) => fill,
+                    None => {
+                        missing_without_fill = true;
+                        0.0
+                    }
+                }
+            } else {
+                let unscaled =
+                    (v - self.cf.add_offset.unwrap_or(0.0)) / self.cf.scale_factor.unwrap_or(1.0);
+                if integer {
+                    unscaled.round()
+                } else {
+                    unscaled
+                }
+            };
+            // NaN fits float storage (a NaN fill value) and no integer type.
+            let fits = (lo..=hi).contains(&stored) || (stored.is_nan() && !integer);
+            if !fits {
+                bad.get_or_insert(v);
+            }
+            *r = stored.as_();
+        });
+        if missing_without_fill {
+            return Err(Error::value(
+                "cannot write NaN through a Decoded view without a fill value",
+            ));
+        }
+        if let Some(v) = bad {
+            return Err(Error::value(format!(
+                "{v} does not fit the stored type {} once unscaled",
+                D::Elem::DTYPE
+            )));
+        }
+        self.source.write_from(&region, raw.view())
+    }
+
+    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
+        self.source.validate_write(&region)
+    }
+}
+
+crate::backend::dataset_methods!(Decoded<F, D>);
