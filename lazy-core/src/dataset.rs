@@ -125,6 +125,14 @@ pub trait Dataset: Sync {
     fn block_hint(&self) -> usize {
         usize::MAX
     }
+
+    /// Whether CF decoding (a [`Decoded`](crate::Decoded) view) is in this
+    /// dataset or under it, so that decoding it again is refused. Views
+    /// answer for their sources; storage and arrays keep the default,
+    /// `false`.
+    fn cf_decoded(&self) -> bool {
+        false
+    }
 }
 
 /// A dataset that can be written through.
@@ -177,6 +185,9 @@ macro_rules! forward_dataset {
             }
             fn block_hint(&self) -> usize {
                 (**self).block_hint()
+            }
+            fn cf_decoded(&self) -> bool {
+                (**self).cf_decoded()
             }
         }
     )*};

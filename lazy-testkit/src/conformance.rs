@@ -427,7 +427,17 @@ where
     let sel = DynSelection::from(key.to_vec());
     match (want.read_dyn(&sel), got.read_dyn(&sel)) {
         (Ok(want), Ok(got)) => {
-            assert_eq!(got, want, "read of {key:?} from {what}");
+            // Equal, NaN matching NaN (decoded views read missing values as NaN).
+            #[allow(clippy::eq_op)]
+            let same = got.shape() == want.shape()
+                && got
+                    .iter()
+                    .zip(want.iter())
+                    .all(|(g, w)| g == w || (g != g && w != w));
+            assert!(
+                same,
+                "read of {key:?} from {what}: got {got:?}, want {want:?}"
+            );
             true
         }
         (Err(want), Err(got)) => {
@@ -479,14 +489,28 @@ where
         .unwrap_or_else(|e| panic!("reference write of {key:?}: {e}"));
     got.write_dyn(&sel, view)
         .unwrap_or_else(|e| panic!("write of {key:?} to {what}: {e}"));
-    assert_eq!(
+    let (after, expected) = (
         got.read_dyn(&DynSelection::all())
             .expect("a read of everything"),
         want.read_dyn(&DynSelection::all())
             .expect("a read of everything"),
-        "after writing {key:?} to {what}"
+    );
+    assert!(
+        same_values(&after, &expected),
+        "after writing {key:?} to {what}: got {after:?}, want {expected:?}"
     );
     true
+}
+
+/// Equal shapes and elements, NaN matching NaN (decoded views read missing
+/// values as NaN).
+fn same_values<T: PartialEq>(a: &ArrayD<T>, b: &ArrayD<T>) -> bool {
+    #[allow(clippy::eq_op)]
+    let nan = |x: &T| x != x;
+    a.shape() == b.shape()
+        && a.iter()
+            .zip(b.iter())
+            .all(|(x, y)| x == y || (nan(x) && nan(y)))
 }
 
 /// Views over the backend's datasets read and write exactly as the same
@@ -569,6 +593,24 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
         run.reads_and_writes(&mut got, &mut want, 20, 10, &|r| {
             r.random_range(-1000.0..1000.0)
         });
+        // CF-decoded (scale, offset, a fill value): reads mask and scale,
+        // writes unscale, round and range-check.
+        let cf = lazy_core::Cf {
+            scale_factor: Some(0.5),
+            add_offset: Some(-3.0),
+            fill_value: Some(-7.0),
+            ..lazy_core::Cf::default()
+        };
+        let mut got =
+            lazy_core::Decoded::<f64, _>::new(got.into_source(), cf.clone()).expect("a view");
+        let mut want = lazy_core::Decoded::<f64, _>::new(want.into_source(), cf).expect("a view");
+        run.reads_and_writes(&mut got, &mut want, 20, 10, &|r| {
+            if r.random_range(0..8) == 0 {
+                f64::NAN
+            } else {
+                f64::from(r.random_range(-1000..1000)) * 0.5
+            }
+        });
         let got = lazy_core::Map::new(got.into_source(), |v: i32| i64::from(v) * 7);
         let want = lazy_core::Map::new(want.into_source(), |v: i32| i64::from(v) * 7);
         for _ in 0..20 {
@@ -576,7 +618,18 @@ pub fn views<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
             run.report.reads += 1;
             run.report.valid_reads += usize::from(same_read(&got, &want, &key, run.what));
         }
-        drop((got, want));
+        // Zip of the stack with itself.
+        let (got, want) = (got.source(), want.source());
+        let got = lazy_core::Zip::new(got, got, |a: i32, b: i32| i64::from(a) - 2 * i64::from(b))
+            .expect("a view");
+        let want =
+            lazy_core::Zip::new(want, want, |a: i32, b: i32| i64::from(a) - 2 * i64::from(b))
+                .expect("a view");
+        for _ in 0..20 {
+            let key = keys::key(run.rng, run.shape, KeyStyle::STORAGE);
+            run.report.reads += 1;
+            run.report.valid_reads += usize::from(same_read(&got, &want, &key, run.what));
+        }
         // Concatenated along their first axis (a window touches only the
         // datasets under it).
         if ndim > 0 {

@@ -74,6 +74,10 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.sources.iter().any(Dataset::cf_decoded)
+    }
 }
 
 crate::backend::dataset_methods!(BooleanOr<D>);

@@ -105,6 +105,10 @@ where
     fn block_hint(&self) -> usize {
         self.source.block_hint()
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.source.cf_decoded()
+    }
 }
 
 impl<T, D> DatasetMut for Cast<T, D>

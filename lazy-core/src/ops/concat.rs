@@ -249,6 +249,10 @@ impl<D: Dataset> Dataset for Concat<D> {
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.sources.iter().any(Dataset::cf_decoded)
+    }
 }
 
 impl<D: DatasetMut> DatasetMut for Concat<D> {

@@ -122,8 +122,17 @@ pub struct Decoded<F, D> {
 
 impl<F, D> Decoded<F, D> {
     /// `source` decoded by `cf`. Non-finite scale, offset or valid bounds,
-    /// a zero scale factor, or a `bool` source are
+    /// a zero scale factor, a `bool` source, or a source that is decoded
+    /// already (a `Decoded` view in it, [`Dataset::cf_decoded`]) are
     /// [`Value`](crate::ErrorKind::Value) errors.
+    ///
+    /// ```
+    /// use lazy_core::{Cf, Decoded, ErrorKind, Scaled};
+    /// let raw = ndarray::array![1i16, 2];
+    /// let once = Decoded::<f64, _>::new(&raw, Cf::default()).unwrap();
+    /// let twice = Decoded::<f64, _>::new(Scaled::new(&once, 2.0), Cf::default());
+    /// assert_eq!(twice.unwrap_err().kind(), ErrorKind::Value);
+    /// ```
     pub fn new(source: D, cf: Cf) -> Result<Self>
     where
         F: DecodedFloat,
@@ -131,6 +140,11 @@ impl<F, D> Decoded<F, D> {
         D::Elem: AsPrimitive<f64>,
     {
         cf.check()?;
+        if source.cf_decoded() {
+            return Err(Error::value(
+                "the dataset is CF-decoded already (a Decoded view is in it): decoding it again would scale and mask twice",
+            ));
+        }
         if D::Elem::DTYPE == DType::Bool {
             return Err(Error::value("CF decoding needs numbers, not bool"));
         }
@@ -219,6 +233,10 @@ where
 
     fn block_hint(&self) -> usize {
         self.source.block_hint()
+    }
+
+    fn cf_decoded(&self) -> bool {
+        true
     }
 }
 

@@ -89,6 +89,10 @@ where
     fn block_hint(&self) -> usize {
         self.source.block_hint()
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.source.cf_decoded()
+    }
 }
 
 crate::backend::dataset_methods!(Map<D, F>);
@@ -192,6 +196,10 @@ where
 
     fn block_hint(&self) -> usize {
         self.a.block_hint().max(self.b.block_hint())
+    }
+
+    fn cf_decoded(&self) -> bool {
+        self.a.cf_decoded() || self.b.cf_decoded()
     }
 }
 

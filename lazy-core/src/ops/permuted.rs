@@ -110,6 +110,10 @@ impl<D: Dataset> Dataset for Permuted<D> {
     fn block_hint(&self) -> usize {
         self.source.block_hint()
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.source.cf_decoded()
+    }
 }
 
 impl<D: DatasetMut> DatasetMut for Permuted<D> {
@@ -187,6 +191,10 @@ impl<D: Dataset> Dataset for Transposed<D> {
 
     fn block_hint(&self) -> usize {
         self.0.block_hint()
+    }
+
+    fn cf_decoded(&self) -> bool {
+        self.0.cf_decoded()
     }
 }
 

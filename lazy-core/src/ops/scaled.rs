@@ -98,6 +98,10 @@ where
     fn block_hint(&self) -> usize {
         self.source.block_hint()
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.source.cf_decoded()
+    }
 }
 
 impl<D, F> DatasetMut for Scaled<D, F>

@@ -112,6 +112,10 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
     fn block_hint(&self) -> usize {
         self.source.block_hint()
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.source.cf_decoded()
+    }
 }
 
 impl<D: DatasetMut, R: Rank> DatasetMut for Sliced<D, R> {

@@ -158,6 +158,10 @@ where
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
     }
+
+    fn cf_decoded(&self) -> bool {
+        self.sources.iter().any(Dataset::cf_decoded)
+    }
 }
 
 impl<D> DatasetMut for Stacked<D>
