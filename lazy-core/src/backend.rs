@@ -105,8 +105,8 @@ pub type Marker<T, R, M> = std::marker::PhantomData<fn() -> (T, R, M)>;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __dataset_methods {
-    ($name:ident < $($gen:ident),* >) => {
-        impl<$($gen),*> $name<$($gen),*>
+    ($name:ident < $($gen:ident $(: $bound:path)?),* >) => {
+        impl<$($gen $(: $bound)?),*> $name<$($gen),*>
         where
             Self: $crate::Dataset,
         {

@@ -62,35 +62,6 @@ impl CfAttributes for Cf {
                 .map(Some)
                 .map_err(|e| bad(e.to_string()))
         };
-        let one = |name: &str| -> Result<Option<f64>> {
-            match read(name)? {
-                None => Ok(None),
-                Some(v) if v.len() == 1 => Ok(v.first().copied()),
-                Some(v) => Err(Error::value(format!(
-                    "the attribute {name} of {} has {} values, expected one",
-                    ds.path(),
-                    v.len()
-                ))),
-            }
-        };
-        let (mut valid_min, mut valid_max) = (one("valid_min")?, one("valid_max")?);
-        if let Some(range) = read("valid_range")? {
-            let [lo, hi] = range[..] else {
-                return Err(Error::value(format!(
-                    "the attribute valid_range of {} has {} values, expected two",
-                    ds.path(),
-                    range.len()
-                )));
-            };
-            (valid_min, valid_max) = (Some(lo), Some(hi));
-        }
-        Ok(Cf {
-            scale_factor: one("scale_factor")?,
-            add_offset: one("add_offset")?,
-            fill_value: one("_FillValue")?,
-            missing_values: read("missing_value")?.unwrap_or_default(),
-            valid_min,
-            valid_max,
-        })
+        Cf::from_attributes(read, &format!("dataset {}", ds.path()))
     }
 }

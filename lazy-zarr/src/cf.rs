@@ -74,35 +74,6 @@ impl CfAttributes for Cf {
                     .ok_or_else(|| bad(name, "it is not a number")),
             }
         };
-        let one = |name: &str| -> Result<Option<f64>> {
-            match many(name)? {
-                None => Ok(None),
-                Some(v) => match v[..] {
-                    [x] => Ok(Some(x)),
-                    _ => Err(bad(
-                        name,
-                        &format!("it has {} values, expected one", v.len()),
-                    )),
-                },
-            }
-        };
-        let (mut valid_min, mut valid_max) = (one("valid_min")?, one("valid_max")?);
-        if let Some(range) = many("valid_range")? {
-            let [lo, hi] = range[..] else {
-                return Err(bad(
-                    "valid_range",
-                    &format!("it has {} values, expected two", range.len()),
-                ));
-            };
-            (valid_min, valid_max) = (Some(lo), Some(hi));
-        }
-        Ok(Cf {
-            scale_factor: one("scale_factor")?,
-            add_offset: one("add_offset")?,
-            fill_value: one("_FillValue")?,
-            missing_values: many("missing_value")?.unwrap_or_default(),
-            valid_min,
-            valid_max,
-        })
+        Cf::from_attributes(many, &format!("Zarr array {}", array.path()))
     }
 }

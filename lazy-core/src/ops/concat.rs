@@ -134,8 +134,13 @@ impl<D: Dataset> Concat<D> {
         }
     }
 
-    /// The runs of `sel`'s positions by source, in output order.
-    fn runs(&self, sel: &AxisSelection) -> Result<Vec<Run>> {
+    /// The runs of the positions `region` selects along the joined axis,
+    /// by source, in output order.
+    fn runs(&self, region: &Region) -> Result<Vec<Run>> {
+        let sel = region
+            .axes()
+            .get(self.axis)
+            .ok_or_else(|| Error::index("the region has no joined axis"))?;
         let mut runs: Vec<Run> = Vec::new();
         let mut locals: Vec<usize> = Vec::new();
         let flush = |runs: &mut Vec<Run>, locals: &mut Vec<usize>, source: usize, lo: usize| {
@@ -208,11 +213,7 @@ impl<D: Dataset> Dataset for Concat<D> {
         region: CheckedRegion<'_>,
         out: ArrayViewMutD<'_, D::Elem>,
     ) -> Result<()> {
-        let sel = region
-            .axes()
-            .get(self.axis)
-            .ok_or_else(|| Error::index("the region has no joined axis"))?;
-        let runs = self.runs(sel)?;
+        let runs = self.runs(&region)?;
         let Some(out_axis) = region.out_axis(self.axis) else {
             // An integer on the joined axis: one source, one position.
             return match runs.into_iter().next() {
@@ -262,11 +263,7 @@ impl<D: DatasetMut> DatasetMut for Concat<D> {
         src: ArrayViewD<'_, D::Elem>,
     ) -> Result<()> {
         // `write_from` ran `check_write`: every target accepts its part.
-        let sel = region
-            .axes()
-            .get(self.axis)
-            .ok_or_else(|| Error::index("the region has no joined axis"))?;
-        let runs = self.runs(sel)?;
+        let runs = self.runs(&region)?;
         let out_axis = region.out_axis(self.axis);
         for run in runs {
             let r = self.source_region(&region, run.source, run.sel)?;
@@ -289,11 +286,7 @@ impl<D: DatasetMut> DatasetMut for Concat<D> {
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        let sel = region
-            .axes()
-            .get(self.axis)
-            .ok_or_else(|| Error::index("the region has no joined axis"))?;
-        for run in self.runs(sel)? {
+        for run in self.runs(&region)? {
             let r = self.source_region(&region, run.source, run.sel)?;
             self.source(run.source)?.validate_write(&r)?;
         }

@@ -47,6 +47,67 @@ pub struct Cf {
 }
 
 impl Cf {
+    /// The CF attributes found by `attribute` (a name to its numbers, or
+    /// `None` when absent), for backends that read them from storage:
+    /// `scale_factor`, `add_offset` and `_FillValue` take one number,
+    /// `missing_value` one or more, `valid_min`/`valid_max` one and
+    /// `valid_range` two (which win over those). The wrong count is a
+    /// [`Value`](crate::ErrorKind::Value) error naming the attribute and
+    /// `what` (the dataset).
+    ///
+    /// ```
+    /// use lazy_core::Cf;
+    /// let attrs = |name: &str| Ok(match name {
+    ///     "scale_factor" => Some(vec![0.01]),
+    ///     "valid_range" => Some(vec![-100.0, 100.0]),
+    ///     _ => None,
+    /// });
+    /// let cf = Cf::from_attributes(attrs, "t").unwrap();
+    /// assert_eq!((cf.scale_factor, cf.valid_max), (Some(0.01), Some(100.0)));
+    /// let two = |name: &str| Ok((name == "scale_factor").then(|| vec![1.0, 2.0]));
+    /// let bad = Cf::from_attributes(two, "t").unwrap_err();
+    /// assert!(bad.to_string().contains("scale_factor of t has 2 values"));
+    /// ```
+    pub fn from_attributes(
+        attribute: impl Fn(&str) -> Result<Option<Vec<f64>>>,
+        what: &str,
+    ) -> Result<Cf> {
+        let count = |name: &str, v: &[f64], expected: &str| {
+            Error::value(format!(
+                "the attribute {name} of {what} has {} values, expected {expected}",
+                v.len()
+            ))
+        };
+        let one = |name: &str| -> Result<Option<f64>> {
+            match attribute(name)? {
+                None => Ok(None),
+                Some(v) => match v[..] {
+                    [x] => Ok(Some(x)),
+                    _ => Err(count(name, &v, "one")),
+                },
+            }
+        };
+        let (mut valid_min, mut valid_max) = (one("valid_min")?, one("valid_max")?);
+        if let Some(range) = attribute("valid_range")? {
+            let [lo, hi] = range[..] else {
+                return Err(count("valid_range", &range, "two"));
+            };
+            (valid_min, valid_max) = (Some(lo), Some(hi));
+        }
+        let missing_values = match attribute("missing_value")? {
+            Some(v) if v.is_empty() => return Err(count("missing_value", &v, "one or more")),
+            other => other.unwrap_or_default(),
+        };
+        Ok(Cf {
+            scale_factor: one("scale_factor")?,
+            add_offset: one("add_offset")?,
+            fill_value: one("_FillValue")?,
+            missing_values,
+            valid_min,
+            valid_max,
+        })
+    }
+
     /// Whether the stored value `raw` is missing: the fill value, a missing
     /// value, NaN, or outside the valid range.
     fn is_missing(&self, raw: f64) -> bool {

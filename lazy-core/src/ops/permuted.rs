@@ -18,7 +18,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD};
 
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::error::{Error, Result};
-use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::Sliced;
 use crate::region::{AxisSelection, OutAxis, Region};
 
 /// `source` with its axes in the order `axes`: output axis `i` is source
@@ -38,11 +38,10 @@ use crate::region::{AxisSelection, OutAxis, Region};
 /// assert_eq!(Permuted::new(&a, &[0, 0, 1]).unwrap_err().kind(), ErrorKind::Value);
 /// ```
 #[derive(Debug, Clone)]
-pub struct Permuted<D> {
-    source: D,
+pub struct Permuted<D: Dataset> {
+    /// The source seen through a region whose output axes are permuted.
+    view: Sliced<D, D::Rank>,
     axes: Vec<usize>,
-    region: Region,
-    shape: Vec<usize>,
 }
 
 impl<D: Dataset> Permuted<D> {
@@ -66,18 +65,15 @@ impl<D: Dataset> Permuted<D> {
             shape.iter().map(|&n| AxisSelection::full(n)).collect(),
             axes.iter().map(|&a| OutAxis::Source(a)).collect(),
         )?;
-        let shape = region.out_shape();
         Ok(Permuted {
-            source,
+            view: Sliced::of_region(source, region)?,
             axes: axes.to_vec(),
-            region,
-            shape,
         })
     }
 
     /// The permuted dataset.
     pub fn source(&self) -> &D {
-        &self.source
+        self.view.source()
     }
 
     /// The source axis of each output axis.
@@ -87,7 +83,7 @@ impl<D: Dataset> Permuted<D> {
 
     /// Gives the permuted dataset back.
     pub fn into_source(self) -> D {
-        self.source
+        self.view.into_source()
     }
 }
 
@@ -96,7 +92,7 @@ impl<D: Dataset> Dataset for Permuted<D> {
     type Rank = D::Rank;
 
     fn shape(&self) -> &[usize] {
-        &self.shape
+        self.view.shape()
     }
 
     fn read_region(
@@ -104,15 +100,15 @@ impl<D: Dataset> Dataset for Permuted<D> {
         region: CheckedRegion<'_>,
         out: ArrayViewMutD<'_, D::Elem>,
     ) -> Result<()> {
-        self.source.read_into(&self.region.compose(&region)?, out)
+        self.view.read_region(region, out)
     }
 
     fn block_hint(&self) -> usize {
-        self.source.block_hint()
+        self.view.block_hint()
     }
 
     fn cf_decoded(&self) -> bool {
-        self.source.cf_decoded()
+        self.view.cf_decoded()
     }
 }
 
@@ -122,16 +118,15 @@ impl<D: DatasetMut> DatasetMut for Permuted<D> {
         region: CheckedRegion<'_>,
         src: ArrayViewD<'_, D::Elem>,
     ) -> Result<()> {
-        let composed = self.region.compose(&region)?;
-        self.source.write_from(&composed, src)
+        self.view.write_region(region, src)
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        self.source.validate_write(&self.region.compose(&region)?)
+        self.view.check_write(region)
     }
 }
 
-crate::backend::dataset_methods!(Permuted<D>);
+crate::backend::dataset_methods!(Permuted<D: Dataset>);
 
 /// `source` with all its axes reversed, NumPy's `source.T`: a [`Permuted`]
 /// view with the axes `rank - 1, …, 1, 0`. Read and write.
@@ -148,7 +143,7 @@ crate::backend::dataset_methods!(Permuted<D>);
 /// assert_eq!(a, array![[1, 2, 30], [4, 5, 60]]);
 /// ```
 #[derive(Debug, Clone)]
-pub struct Transposed<D>(Permuted<D>);
+pub struct Transposed<D: Dataset>(Permuted<D>);
 
 impl<D: Dataset> Transposed<D> {
     /// `source` with its axes reversed.
@@ -156,20 +151,18 @@ impl<D: Dataset> Transposed<D> {
         let region = Region::reversed(source.shape());
         Transposed(Permuted {
             axes: (0..source.shape().len()).rev().collect(),
-            shape: region.out_shape(),
-            region,
-            source,
+            view: Sliced::from_parts(source, region),
         })
     }
 
     /// The transposed dataset.
     pub fn source(&self) -> &D {
-        &self.0.source
+        self.0.source()
     }
 
     /// Gives the transposed dataset back.
     pub fn into_source(self) -> D {
-        self.0.source
+        self.0.into_source()
     }
 }
 
@@ -212,4 +205,4 @@ impl<D: DatasetMut> DatasetMut for Transposed<D> {
     }
 }
 
-crate::backend::dataset_methods!(Transposed<D>);
+crate::backend::dataset_methods!(Transposed<D: Dataset>);

@@ -82,9 +82,26 @@ impl<D: Dataset, R: Rank> Sliced<D, R> {
         })
     }
 
+    /// A view of `region`, which is known to fit `source` and this rank:
+    /// for views of this crate that build such regions themselves.
+    pub(crate) fn from_parts(source: D, region: Region) -> Self {
+        let shape = region.out_shape();
+        Sliced {
+            source,
+            region,
+            shape,
+            rank: PhantomData,
+        }
+    }
+
     /// The viewed dataset.
     pub fn source(&self) -> &D {
         &self.source
+    }
+
+    /// Gives the viewed dataset back.
+    pub fn into_source(self) -> D {
+        self.source
     }
 
     /// The region of the source this view selects.
