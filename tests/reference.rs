@@ -1458,3 +1458,43 @@ fn decoded_reads_and_writes() {
     reads.finish();
     writes.finish();
 }
+
+/// A value one `Decoded` source of a stack or concatenation cannot store
+/// fails the whole write before any source is written.
+#[test]
+fn a_value_one_decoded_source_refuses_leaves_every_source_unchanged() {
+    let cf = Cf {
+        scale_factor: Some(1.0),
+        fill_value: Some(-1.0),
+        ..Cf::default()
+    };
+    let (mut a, mut b) = (ndarray::array![0u8, 0], ndarray::array![0u8, 0]);
+    let both = sel(&[SelectionItem::FULL]);
+    // 300 fits nothing stored as u8: the second source's part.
+    let value = ndarray::array![[1.0, 300.0], [2.0, 3.0]].into_dyn();
+    {
+        let sources = vec![
+            Decoded::<f64, _>::new(&mut a, cf.clone()).unwrap(),
+            Decoded::<f64, _>::new(&mut b, cf.clone()).unwrap(),
+        ];
+        let mut st = Stacked::new(sources, -1).unwrap();
+        let err = st.write_dyn(&both, value.view()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+    }
+    assert_eq!((a.to_vec(), b.to_vec()), (vec![0, 0], vec![0, 0]));
+    {
+        let sources = vec![
+            Decoded::<f64, _>::new(&mut a, cf.clone()).unwrap(),
+            Decoded::<f64, _>::new(&mut b, cf.clone()).unwrap(),
+        ];
+        let mut c = Concat::new(sources, 0).unwrap();
+        let err = c
+            .write_dyn(
+                &both,
+                ndarray::array![1.0, 2.0, 3.0, -7.0].into_dyn().view(),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+    }
+    assert_eq!((a.to_vec(), b.to_vec()), (vec![0, 0], vec![0, 0]));
+}

@@ -170,6 +170,24 @@ pub trait DatasetMut: Dataset {
         let _ = region;
         Ok(())
     }
+
+    /// Checks, without writing, that the values `src` (the region's output
+    /// shape, never empty) can be stored: only views that convert values
+    /// and can refuse one ([`Decoded`](crate::Decoded)) check anything, and
+    /// views over them pass the check on. Called by
+    /// [`write_from`](crate::DatasetMutExt::write_from) before
+    /// `write_region`, and by views that write to several sources on every
+    /// part (through
+    /// [`validate_values`](crate::DatasetMutExt::validate_values)) before
+    /// writing any. The default accepts every value.
+    fn check_values(
+        &self,
+        region: CheckedRegion<'_>,
+        src: ArrayViewD<'_, Self::Elem>,
+    ) -> Result<()> {
+        let _ = (region, src);
+        Ok(())
+    }
 }
 
 macro_rules! forward_dataset {
@@ -204,6 +222,9 @@ macro_rules! forward_dataset_mut {
             }
             fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
                 (**self).check_write(region)
+            }
+            fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+                (**self).check_values(region, src)
             }
         }
     )*};

@@ -265,16 +265,22 @@ pub trait DatasetMutExt: DatasetMut {
         if src.is_empty() {
             return Ok(());
         }
-        if region.is_canonical() {
-            return self.write_region(CheckedRegion::new(region), src);
+        in_canonical_form(region, src, |region, src| {
+            self.check_values(region, src.view())?;
+            self.write_region(region, src)
+        })
+    }
+
+    /// Checks, without writing, that the values `src` (the region's output
+    /// shape) can be stored in `region` ([`check_values`](DatasetMut::check_values)).
+    /// Views that write to several sources call it on every part before
+    /// writing to any, so a value one source refuses leaves all unchanged.
+    fn validate_values(&self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+        region.check_out(src.shape())?;
+        if src.is_empty() {
+            return Ok(());
         }
-        let canonical = region.canonical();
-        let (mut src, new) = to_source_order(region, src)?;
-        for &n in new.iter().rev() {
-            let last = Axis(src.ndim() - 1);
-            src = src.index_axis_move(last, n.saturating_sub(1));
-        }
-        self.write_region(CheckedRegion::new(&canonical), src)
+        in_canonical_form(region, src, |region, src| self.check_values(region, src))
     }
 
     /// Writes `value` (an array, view or scalar, broadcast as NumPy does) to a
@@ -438,6 +444,25 @@ fn into_rank<T, R: Rank>(a: ArrayD<T>) -> Result<Array<T, R::Dim>> {
 /// `a` (laid out as `region`'s output) with its axes in source order: the
 /// kept source axes first, in order, then the new axes, whose lengths are
 /// returned.
+/// Calls `f` with `region` in canonical form and `src` (its output) with
+/// its axes in that form's order: new axes dropped, transposed axes back.
+fn in_canonical_form<'a, T, R>(
+    region: &Region,
+    src: ArrayViewD<'a, T>,
+    f: impl FnOnce(CheckedRegion<'_>, ArrayViewD<'a, T>) -> Result<R>,
+) -> Result<R> {
+    if region.is_canonical() {
+        return f(CheckedRegion::new(region), src);
+    }
+    let canonical = region.canonical();
+    let (mut src, new) = to_source_order(region, src)?;
+    for &n in new.iter().rev() {
+        let last = Axis(src.ndim() - 1);
+        src = src.index_axis_move(last, n.saturating_sub(1));
+    }
+    f(CheckedRegion::new(&canonical), src)
+}
+
 fn to_source_order<S: ndarray::RawData>(
     region: &Region,
     a: ndarray::ArrayBase<S, ndarray::IxDyn>,

@@ -292,6 +292,19 @@ impl<D: DatasetMut> DatasetMut for Concat<D> {
         }
         Ok(())
     }
+
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
+        let out_axis = region.out_axis(self.axis);
+        for run in self.runs(&region)? {
+            let r = self.source_region(&region, run.source, run.sel)?;
+            let part = match out_axis {
+                Some(a) => src.slice_axis(Axis(a), Slice::from(run.lo..run.hi)),
+                None => src.view(),
+            };
+            self.source(run.source)?.validate_values(&r, part)?;
+        }
+        Ok(())
+    }
 }
 
 crate::backend::dataset_methods!(Concat<D>);

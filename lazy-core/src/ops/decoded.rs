@@ -301,6 +301,32 @@ where
     }
 }
 
+/// The stored value for the decoded value `v` (NaN: the fill value), in
+/// storage of `dtype`: unscaled, rounded for integers, and checked to fit.
+fn stored(cf: &Cf, dtype: DType, v: f64) -> Result<f64> {
+    let (lo, hi, integer) = storage_range(dtype);
+    let stored = if v.is_nan() {
+        cf.fill_value.ok_or_else(|| {
+            Error::value("cannot write NaN through a Decoded view without a fill value")
+        })?
+    } else {
+        let unscaled = (v - cf.add_offset.unwrap_or(0.0)) / cf.scale_factor.unwrap_or(1.0);
+        if integer {
+            unscaled.round()
+        } else {
+            unscaled
+        }
+    };
+    // NaN fits float storage (a NaN fill value) and no integer type.
+    if (lo..=hi).contains(&stored) || (stored.is_nan() && !integer) {
+        Ok(stored)
+    } else {
+        Err(Error::value(format!(
+            "{v} does not fit the stored type {dtype} once unscaled"
+        )))
+    }
+}
+
 /// The range of values a stored element type holds, and whether it is an
 /// integer type (values are rounded to it).
 fn storage_range(dtype: DType) -> (f64, f64, bool) {
@@ -326,49 +352,30 @@ where
     f64: AsPrimitive<F> + AsPrimitive<D::Elem>,
 {
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
-        let (lo, hi, integer) = storage_range(D::Elem::DTYPE);
+        // `write_from` ran `check_values`: every value converts.
         let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
-        // Every value converted (and checked) before anything is written.
-        let mut bad: Option<f64> = None;
-        let mut missing_without_fill = false;
+        let mut failed = None;
         Zip::from(&mut raw).and(&src).for_each(|r, &v| {
-            let v: f64 = v.as_();
-            let stored = if v.is_nan() {
-                match self.cf.fill_value {
-                    Some(fill) => fill,
-                    None => {
-                        missing_without_fill = true;
-                        0.0
-                    }
+            match stored(&self.cf, D::Elem::DTYPE, v.as_()) {
+                Ok(x) => *r = x.as_(),
+                Err(e) => {
+                    failed.get_or_insert(e);
                 }
-            } else {
-                let unscaled =
-                    (v - self.cf.add_offset.unwrap_or(0.0)) / self.cf.scale_factor.unwrap_or(1.0);
-                if integer {
-                    unscaled.round()
-                } else {
-                    unscaled
-                }
-            };
-            // NaN fits float storage (a NaN fill value) and no integer type.
-            let fits = (lo..=hi).contains(&stored) || (stored.is_nan() && !integer);
-            if !fits {
-                bad.get_or_insert(v);
             }
-            *r = stored.as_();
         });
-        if missing_without_fill {
-            return Err(Error::value(
-                "cannot write NaN through a Decoded view without a fill value",
-            ));
-        }
-        if let Some(v) = bad {
-            return Err(Error::value(format!(
-                "{v} does not fit the stored type {} once unscaled",
-                D::Elem::DTYPE
-            )));
+        if let Some(e) = failed {
+            return Err(e);
         }
         self.source.write_from(&region, raw.view())
+    }
+
+    /// Every value must convert to the stored type. (The source is not
+    /// asked: only `Decoded` views refuse values, and one cannot be under
+    /// another.)
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
+        let _ = region;
+        src.iter()
+            .try_for_each(|&v| stored(&self.cf, D::Elem::DTYPE, v.as_()).map(drop))
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {

@@ -124,6 +124,10 @@ impl<D: DatasetMut> DatasetMut for Permuted<D> {
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         self.view.check_write(region)
     }
+
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
+        self.view.check_values(region, src)
+    }
 }
 
 crate::backend::dataset_methods!(Permuted<D: Dataset>);
@@ -202,6 +206,10 @@ impl<D: DatasetMut> DatasetMut for Transposed<D> {
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         self.0.check_write(region)
+    }
+
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
+        self.0.check_values(region, src)
     }
 }
 

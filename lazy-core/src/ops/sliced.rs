@@ -148,6 +148,11 @@ impl<D: DatasetMut, R: Rank> DatasetMut for Sliced<D, R> {
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         self.source.validate_write(&self.region.compose(&region)?)
     }
+
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
+        self.source
+            .validate_values(&self.region.compose(&region)?, src)
+    }
 }
 
 crate::backend::dataset_methods!(Sliced<D, R>);

@@ -188,6 +188,19 @@ where
         Ok(())
     }
 
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
+        let (sel, inner) = region.split_axis(self.axis)?;
+        if let AxisSelection::Index(i) = sel {
+            return self.source(i)?.validate_values(&inner, src);
+        }
+        let src_axis = self.out_axis(&region)?;
+        for (k, i) in sel.positions().enumerate() {
+            self.source(i)?
+                .validate_values(&inner, src.index_axis(src_axis, k))?;
+        }
+        Ok(())
+    }
+
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         let (sel, inner) = region.split_axis(self.axis)?;
         let mut seen = vec![false; self.sources.len()];
