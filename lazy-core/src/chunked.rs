@@ -461,7 +461,7 @@ where
         if source.read_selected(index, region, block.view_mut())? {
             return Ok(());
         }
-        if read_raw_in_slabs(source, index, region, block.view_mut())? {
+        if read_raw_in_slabs(source, index, region, &shape, block.view_mut())? {
             return Ok(());
         }
         if part_size < n {
@@ -494,8 +494,8 @@ where
 /// stays in a core's cache until its elements are gathered.
 const SLAB_BYTES: usize = 256 << 10;
 
-/// Reads part of a raw chunk (`stores_raw`) whose bounding box is larger
-/// than [`SLAB_BYTES`] in slabs along the first output axis (a range with a
+/// Reads part of a raw chunk (`stores_raw`) whose bounding box (of shape
+/// `box_shape`) is larger than [`SLAB_BYTES`] in slabs along the first output axis (a range with a
 /// positive step): each slab's box is read into the thread's scratch buffer
 /// and its elements gathered into `block` while they are in the cache,
 /// instead of the whole box read out to memory and read back. Returns
@@ -504,14 +504,14 @@ fn read_raw_in_slabs<T, S>(
     source: &S,
     index: &[u64],
     region: &Region,
+    box_shape: &[usize],
     mut block: ArrayViewMutD<'_, T>,
 ) -> Result<bool>
 where
     T: Element,
     S: ChunkSource<T> + ?Sized,
 {
-    let (_, shape) = bounding_box(region);
-    let box_bytes = checked_size(&shape)?.saturating_mul(std::mem::size_of::<T>());
+    let box_bytes = checked_size(box_shape)?.saturating_mul(std::mem::size_of::<T>());
     let first = match region.out_axes().first() {
         Some(&crate::OutAxis::Source(k)) => region.axes().get(k),
         _ => None,

@@ -223,13 +223,14 @@ impl Region {
         Self::with_out(shape, axes, out)
     }
 
-    /// The whole of a dataset of `shape` with its axes reversed (`.T`):
-    /// always valid, so not checked.
-    pub(crate) fn reversed(shape: &[usize]) -> Region {
+    /// The whole of a dataset of `shape` with output axis `i` its axis
+    /// `axes[i]`; `axes` must be a permutation of `0..shape.len()` (the
+    /// caller checks it), so the region is not checked again.
+    pub(crate) fn permuted(shape: &[usize], axes: &[usize]) -> Region {
         Region {
             shape: shape.to_vec(),
             axes: shape.iter().map(|&n| AxisSelection::full(n)).collect(),
-            out: (0..shape.len()).rev().map(OutAxis::Source).collect(),
+            out: axes.iter().map(|&a| OutAxis::Source(a)).collect(),
         }
     }
 

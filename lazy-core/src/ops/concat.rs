@@ -224,19 +224,18 @@ impl<D: Dataset> Dataset for Concat<D> {
                 None => Ok(()),
             };
         };
-        // The output cut into each run's part, in order.
+        // The output cut into each run's part, in order (the runs follow
+        // each other: each starts where the last ended).
         let mut jobs = Vec::with_capacity(runs.len());
         let mut rest = out;
-        let mut at = 0;
         for run in runs {
-            let (part, tail) = rest.split_at(Axis(out_axis), run.hi - at);
-            let part = part.slice_axis_move(Axis(out_axis), Slice::from(run.lo - at..));
+            let (part, tail) = rest.split_at(Axis(out_axis), run.hi - run.lo);
             jobs.push((
                 self.source_region(&region, run.source, run.sel)?,
                 run.source,
                 part,
             ));
-            (rest, at) = (tail, run.hi);
+            rest = tail;
         }
         let read = |(r, s, part): (Region, usize, ArrayViewMutD<'_, D::Elem>)| {
             self.source(s)?.read_into(&r, part)

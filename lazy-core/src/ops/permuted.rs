@@ -19,7 +19,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::error::{Error, Result};
 use crate::ops::Sliced;
-use crate::region::{AxisSelection, OutAxis, Region};
+use crate::region::Region;
 
 /// `source` with its axes in the order `axes`: output axis `i` is source
 /// axis `axes[i]` (NumPy's `np.transpose(source, axes)`). Rank and element
@@ -48,7 +48,7 @@ impl<D: Dataset> Permuted<D> {
     /// `source` with its axes in the order `axes`; anything but a
     /// permutation of `0..rank` is a [`Value`](crate::ErrorKind::Value) error.
     pub fn new(source: D, axes: &[usize]) -> Result<Self> {
-        let shape = source.shape().to_vec();
+        let shape = source.shape();
         let mut seen = vec![false; shape.len()];
         let is_permutation = axes.len() == shape.len()
             && axes
@@ -60,15 +60,16 @@ impl<D: Dataset> Permuted<D> {
                 shape.len()
             )));
         }
-        let region = Region::with_out(
-            shape.clone(),
-            shape.iter().map(|&n| AxisSelection::full(n)).collect(),
-            axes.iter().map(|&a| OutAxis::Source(a)).collect(),
-        )?;
-        Ok(Permuted {
-            view: Sliced::of_region(source, region)?,
-            axes: axes.to_vec(),
-        })
+        Ok(Self::of_permutation(source, axes.to_vec()))
+    }
+
+    /// `source` with its axes in the order `axes`, known to be a permutation.
+    fn of_permutation(source: D, axes: Vec<usize>) -> Self {
+        let region = Region::permuted(source.shape(), &axes);
+        Permuted {
+            view: Sliced::from_parts(source, region),
+            axes,
+        }
     }
 
     /// The permuted dataset.
@@ -152,11 +153,8 @@ pub struct Transposed<D: Dataset>(Permuted<D>);
 impl<D: Dataset> Transposed<D> {
     /// `source` with its axes reversed.
     pub fn new(source: D) -> Self {
-        let region = Region::reversed(source.shape());
-        Transposed(Permuted {
-            axes: (0..source.shape().len()).rev().collect(),
-            view: Sliced::from_parts(source, region),
-        })
+        let axes = (0..source.shape().len()).rev().collect();
+        Transposed(Permuted::of_permutation(source, axes))
     }
 
     /// The transposed dataset.
