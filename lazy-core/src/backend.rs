@@ -70,7 +70,7 @@ pub use crate::alloc::{checked_size, zeroed};
 pub use crate::blocks::{for_each_block, for_each_block_seq, for_each_parallel, join, BLOCK_ELEMS};
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
-    read_chunks, read_selected_raw, write_chunks, ChunkSink, ChunkSource, READ_COST,
+    chunks_of, read_chunks, read_selected_raw, write_chunks, ChunkSink, ChunkSource, READ_COST,
 };
 pub use crate::element::{bytes, bytes_mut};
 pub use crate::open::check_open;

@@ -199,6 +199,15 @@ impl Cache {
         found
     }
 
+    /// Whether chunk `index` of `array` is held (of any generation), without
+    /// counting a hit or a miss: storage with a cost per request (object
+    /// stores) asks before fetching the chunks a read needs.
+    pub fn contains(&self, array: &ArrayKey, index: &[u64]) -> bool {
+        self.lock()
+            .entries
+            .contains_key(&(array.clone(), index.to_vec()))
+    }
+
     /// Keeps `data`, the decoded chunk `index` of `array` as of
     /// `generation`, replacing what was held for it, and drops the least
     /// recently used chunks while the budget is passed. A chunk that

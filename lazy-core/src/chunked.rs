@@ -418,6 +418,26 @@ where
     })
 }
 
+/// The chunks a read of `plan` touches, in row-major order of the grid
+/// of `chunk_shape`: what storage with a cost per request (an object store)
+/// fetches side by side before [`read_chunks`] decodes them.
+///
+/// ```
+/// use lazy_core::backend::{chunks_of, Grouping, Plan};
+/// use lazy_core::{AxisSelection, Region};
+///
+/// // x[[9, 0, 5]] of 10 elements in chunks of 4: chunks 2, 0 and 1.
+/// let region = Region::new(vec![10], vec![AxisSelection::List(vec![9, 0, 5])])?;
+/// let plan = Plan::new(&region, |_| Grouping::Exact)?;
+/// assert_eq!(chunks_of(&plan, &[4])?, vec![vec![0], vec![1], vec![2]]);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn chunks_of(plan: &Plan, chunk_shape: &[usize]) -> Result<Vec<Vec<u64>>> {
+    let ndim = plan.shape().len();
+    let (_, parts) = chunk_parts(plan, chunk_shape, ndim)?;
+    Ok(parts.into_iter().map(|p| p.index).collect())
+}
+
 /// Reads the positions of one chunk into their block.
 fn read_chunk<T, S>(
     source: &S,

@@ -111,6 +111,9 @@ pub(crate) struct Source<'a> {
     pub(crate) root: Option<&'a std::path::Path>,
     pub(crate) storage: &'a Storage,
     pub(crate) key: &'a zarrs::storage::StoreKey,
+    /// The chunk's stored bytes, when fetched already (`Some(None)`: the
+    /// chunk was never written).
+    pub(crate) fetched: Option<Option<&'a [u8]>>,
 }
 
 impl Source<'_> {
@@ -121,6 +124,24 @@ impl Source<'_> {
         skip: usize,
         out: &mut [u8],
     ) -> Result<bool, zarrs::storage::StorageError> {
+        if let Some(fetched) = self.fetched {
+            let Some(bytes) = fetched else {
+                return Ok(false);
+            };
+            let part = skip
+                .checked_add(out.len())
+                .and_then(|end| bytes.get(skip..end))
+                .ok_or_else(|| {
+                    error(format!(
+                        "chunk {} holds {} bytes where {} were expected",
+                        self.key,
+                        bytes.len(),
+                        skip.saturating_add(out.len())
+                    ))
+                })?;
+            out.copy_from_slice(part);
+            return Ok(true);
+        }
         if let Some(root) = self.root {
             let path = root.join(self.key.as_str());
             let file = match std::fs::File::open(&path) {
@@ -149,15 +170,18 @@ impl Source<'_> {
     }
 
     /// The whole stored chunk, or `None`.
-    fn read_all(&self) -> Result<Option<Vec<u8>>, zarrs::storage::StorageError> {
+    fn read_all(&self) -> Result<Option<std::borrow::Cow<'_, [u8]>>, zarrs::storage::StorageError> {
+        if let Some(fetched) = self.fetched {
+            return Ok(fetched.map(std::borrow::Cow::Borrowed));
+        }
         if let Some(root) = self.root {
             return match std::fs::read(root.join(self.key.as_str())) {
-                Ok(bytes) => Ok(Some(bytes)),
+                Ok(bytes) => Ok(Some(bytes.into())),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e.into()),
             };
         }
-        Ok(self.storage.get(self.key)?.map(|b| b.to_vec()))
+        Ok(self.storage.get(self.key)?.map(|b| b.to_vec().into()))
     }
 }
 

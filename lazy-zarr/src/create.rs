@@ -12,7 +12,7 @@ use zarrs::group::GroupBuilder;
 use zarrs::node::{meta_key_v2_array, meta_key_v2_group, meta_key_v3, NodePath};
 use zarrs::storage::StorePrefix;
 
-use crate::dataset::{Storage, ZarrDataset};
+use crate::dataset::{Location, Storage, ZarrDataset};
 use crate::element::ZarrElement;
 use crate::open::{filesystem_store, node_path};
 
@@ -181,81 +181,97 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
         options: &ZarrCreate<T>,
     ) -> Result<ZarrDataset<T, R, ReadWrite>> {
         let root = store.as_ref();
-        let storage = filesystem_store(root)?;
-        let store = root.display().to_string();
-        if let Some(ndim) = R::NDIM {
-            if ndim != shape.len() {
-                return Err(Error::shape(format!(
-                    "cannot create Zarr array {path:?} in {store} with shape {shape:?}: \
-                     expected rank {ndim}"
-                )));
-            }
-        }
-        let chunks = match &options.chunks {
-            Some(c) if c.len() != shape.len() => {
-                return Err(Error::shape(format!(
-                    "chunk shape {c:?} does not fit Zarr array {path:?} of shape {shape:?}"
-                )))
-            }
-            Some(c) if c.contains(&0) => {
-                return Err(Error::value(format!(
-                    "chunk shape {c:?} of Zarr array {path:?} has a zero length"
-                )))
-            }
-            Some(c) => c.clone(),
-            None => auto_chunks(shape, T::DTYPE.size()),
-        };
-        let node = node_path(path)?;
-        if node_exists(storage.as_ref(), &node, &store)? {
-            if !options.overwrite {
-                return Err(Error::value(format!(
-                    "cannot create Zarr array {path:?} in {store}: a node exists there \
-                     (set ZarrCreate::overwrite to replace it)"
-                )));
-            }
-            storage.erase_prefix(&node_prefix(&node)?).map_err(|e| {
-                Error::backend(
-                    format!("cannot delete the old node {path:?} in {store}: {e}"),
-                    e,
-                )
-            })?;
-        }
-        let what =
-            |e: &dyn fmt::Display| format!("cannot create Zarr array {path:?} in {store}: {e}");
-        let mut builder = ArrayBuilder::new(
-            shape.iter().map(|&n| n as u64).collect::<Vec<_>>(),
-            chunks.iter().map(|&n| n as u64).collect::<Vec<_>>(),
-            T::data_type(),
-            options.fill_value.fill_value(),
-        );
-        let codecs: Vec<Arc<dyn BytesToBytesCodecTraits>> = match options.compression {
-            Compression::None => vec![],
-            Compression::Gzip(level) => vec![Arc::new(
-                GzipCodec::new(level).map_err(|e| Error::backend(what(&e), e))?,
-            )],
-            #[cfg(feature = "zstd")]
-            Compression::Zstd(level) => {
-                vec![Arc::new(zarrs::array::codec::ZstdCodec::new(level, false))]
-            }
-        };
-        builder.bytes_to_bytes_codecs(codecs);
-        let array = builder
-            .build(storage.clone(), node.as_str())
-            .map_err(|e| Error::backend(what(&e), e))?;
-        array
-            .store_metadata()
-            .map_err(|e| Error::backend(what(&e), e))?;
-        let mut parent = node.parent();
-        while let Some(p) = parent {
-            if !node_exists(storage.as_ref(), &p, &store)? {
-                GroupBuilder::new()
-                    .build(storage.clone(), p.as_str())
-                    .map_err(|e| Error::backend(what(&e), e))?
-                    .store_metadata()
-                    .map_err(|e| Error::backend(what(&e), e))?;
-            }
-            parent = p.parent();
-        }
-        ZarrDataset::checked(array, store, Some(root))
+        create_in(
+            filesystem_store(root)?,
+            Location::local(root),
+            path,
+            shape,
+            options,
+        )
     }
+}
+
+/// Creates the array at `path` in `storage`, which is at `location` (see
+/// [`ZarrDataset::create`]).
+pub(crate) fn create_in<T: ZarrElement, R: Rank>(
+    storage: Arc<Storage>,
+    location: Location,
+    path: &str,
+    shape: &[usize],
+    options: &ZarrCreate<T>,
+) -> Result<ZarrDataset<T, R, ReadWrite>> {
+    let store = location.name.clone();
+    if let Some(ndim) = R::NDIM {
+        if ndim != shape.len() {
+            return Err(Error::shape(format!(
+                "cannot create Zarr array {path:?} in {store} with shape {shape:?}: \
+                     expected rank {ndim}"
+            )));
+        }
+    }
+    let chunks = match &options.chunks {
+        Some(c) if c.len() != shape.len() => {
+            return Err(Error::shape(format!(
+                "chunk shape {c:?} does not fit Zarr array {path:?} of shape {shape:?}"
+            )))
+        }
+        Some(c) if c.contains(&0) => {
+            return Err(Error::value(format!(
+                "chunk shape {c:?} of Zarr array {path:?} has a zero length"
+            )))
+        }
+        Some(c) => c.clone(),
+        None => auto_chunks(shape, T::DTYPE.size()),
+    };
+    let node = node_path(path)?;
+    if node_exists(storage.as_ref(), &node, &store)? {
+        if !options.overwrite {
+            return Err(Error::value(format!(
+                "cannot create Zarr array {path:?} in {store}: a node exists there \
+                     (set ZarrCreate::overwrite to replace it)"
+            )));
+        }
+        storage.erase_prefix(&node_prefix(&node)?).map_err(|e| {
+            Error::backend(
+                format!("cannot delete the old node {path:?} in {store}: {e}"),
+                e,
+            )
+        })?;
+    }
+    let what = |e: &dyn fmt::Display| format!("cannot create Zarr array {path:?} in {store}: {e}");
+    let mut builder = ArrayBuilder::new(
+        shape.iter().map(|&n| n as u64).collect::<Vec<_>>(),
+        chunks.iter().map(|&n| n as u64).collect::<Vec<_>>(),
+        T::data_type(),
+        options.fill_value.fill_value(),
+    );
+    let codecs: Vec<Arc<dyn BytesToBytesCodecTraits>> = match options.compression {
+        Compression::None => vec![],
+        Compression::Gzip(level) => vec![Arc::new(
+            GzipCodec::new(level).map_err(|e| Error::backend(what(&e), e))?,
+        )],
+        #[cfg(feature = "zstd")]
+        Compression::Zstd(level) => {
+            vec![Arc::new(zarrs::array::codec::ZstdCodec::new(level, false))]
+        }
+    };
+    builder.bytes_to_bytes_codecs(codecs);
+    let array = builder
+        .build(storage.clone(), node.as_str())
+        .map_err(|e| Error::backend(what(&e), e))?;
+    array
+        .store_metadata()
+        .map_err(|e| Error::backend(what(&e), e))?;
+    let mut parent = node.parent();
+    while let Some(p) = parent {
+        if !node_exists(storage.as_ref(), &p, &store)? {
+            GroupBuilder::new()
+                .build(storage.clone(), p.as_str())
+                .map_err(|e| Error::backend(what(&e), e))?
+                .store_metadata()
+                .map_err(|e| Error::backend(what(&e), e))?;
+        }
+        parent = p.parent();
+    }
+    ZarrDataset::checked(array, location)
 }

@@ -1,13 +1,14 @@
 //! [`ZarrDataset`]: a Zarr array as a lazy, typed dataset, writable when
 //! opened for writing, and its transfers.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use lazy_core::backend::{
-    bytes_mut, read_chunks, read_selected_raw, read_via, write_chunks, write_via, zeroed, ArrayKey,
-    ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
+    bytes_mut, chunks_of, read_chunks, read_selected_raw, read_via, write_chunks, write_via,
+    zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
 };
 use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
@@ -16,7 +17,7 @@ use lazy_core::{
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{Array, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArraySubset};
-use zarrs::storage::ReadableWritableStorageTraits;
+use zarrs::storage::{Bytes, ReadableWritableStorageTraits};
 
 use crate::codec::{self, Chain, Source};
 use crate::element::ZarrElement;
@@ -28,6 +29,60 @@ const MAX_PIECES: usize = 1024;
 /// The storage a [`ZarrDataset`] reads and writes: any zarrs store that can
 /// be read and written (a filesystem store when opened by path).
 pub type Storage = dyn ReadableWritableStorageTraits;
+
+/// Storage with a cost per request (object stores): a read fetches the
+/// chunks it needs side by side before decoding them.
+pub(crate) trait Fetch: Send + Sync {
+    /// The stored values of `keys` (`None`: never written), by chunk index.
+    fn fetch(
+        &self,
+        keys: Vec<(Vec<u64>, zarrs::storage::StoreKey)>,
+    ) -> std::result::Result<
+        std::collections::HashMap<Vec<u64>, Option<zarrs::storage::Bytes>>,
+        zarrs::storage::StorageError,
+    >;
+}
+
+/// Where an array's store is: its name for messages, and what reads and
+/// the cache use of it.
+pub(crate) struct Location {
+    /// The store as messages name it (a directory, a URL).
+    pub(crate) name: String,
+    /// The directory of a filesystem store.
+    pub(crate) root: Option<PathBuf>,
+    /// How chunks are fetched side by side, for stores with a cost per request.
+    pub(crate) fetcher: Option<std::sync::Arc<dyn Fetch>>,
+}
+
+impl Location {
+    /// A filesystem store in directory `root`.
+    pub(crate) fn local(root: &std::path::Path) -> Self {
+        Location {
+            name: root.display().to_string(),
+            root: Some(root.to_path_buf()),
+            fetcher: None,
+        }
+    }
+
+    /// A store handed over as a zarrs store.
+    pub(crate) fn zarrs() -> Self {
+        Location {
+            name: "a zarrs store".to_string(),
+            root: None,
+            fetcher: None,
+        }
+    }
+
+    /// A store at `url` whose chunks `fetcher` fetches.
+    #[cfg_attr(not(feature = "cloud"), allow(dead_code))]
+    pub(crate) fn remote(url: String, fetcher: std::sync::Arc<dyn Fetch>) -> Self {
+        Location {
+            name: url,
+            root: None,
+            fetcher: Some(fetcher),
+        }
+    }
+}
 
 /// A Zarr array with element type `T`, rank `R` (`Dyn` when the rank is
 /// known only at run time) and mode `M`: [`ReadOnly`] when opened with
@@ -87,6 +142,8 @@ pub struct ZarrDataset<T, R = Dyn, M = ReadOnly> {
     pub(crate) chain: Option<Chain>,
     /// The chunk locks across processes, for a filesystem store.
     pub(crate) locks: Option<ChunkLocks>,
+    /// How a read fetches its chunks side by side (object stores).
+    pub(crate) fetcher: Option<std::sync::Arc<dyn Fetch>>,
     pub(crate) _marker: Marker<T, R, M>,
 }
 
@@ -178,6 +235,7 @@ impl<T, R> ZarrDataset<T, R, ReadWrite> {
             cheap_parts: self.cheap_parts,
             chain: self.chain,
             locks: self.locks,
+            fetcher: self.fetcher,
             _marker: PhantomData,
         }
     }
@@ -256,6 +314,10 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
     /// chunk through the cache on a regular grid, else as array subsets.
     fn fetch(&self, plan: &Plan, mut buf: ArrayViewMutD<'_, T>) -> Result<()> {
         if self.chunks.is_some() {
+            if let (Some(fetcher), Some(chain)) = (&self.fetcher, self.chain) {
+                let fetched = self.prefetch(fetcher.as_ref(), chain, plan)?;
+                return read_chunks(&fetched, &self.cache, plan, buf);
+            }
             return read_chunks(self, &self.cache, plan, buf);
         }
         if let Some(slice) = buf.as_slice_mut() {
@@ -268,6 +330,30 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         self.fetch_subsets(plan, slice)?;
         buf.assign(&tmp);
         Ok(())
+    }
+
+    /// The stored chunks a read of `plan` needs and the cache does not
+    /// hold, fetched side by side (object stores).
+    fn prefetch(
+        &self,
+        fetcher: &dyn Fetch,
+        chain: Chain,
+        plan: &Plan,
+    ) -> Result<Fetched<'_, T, R, M>> {
+        let keys = chunks_of(plan, ChunkSource::chunk_shape(self))?
+            .into_iter()
+            .filter(|index| self.cache.budget() == 0 || !self.cache.contains(&self.key, index))
+            .map(|index| {
+                let key = self.array.chunk_key(&index);
+                (index, key)
+            })
+            .collect();
+        let bytes = fetcher.fetch(keys).map_err(|e| self.err("read from", e))?;
+        Ok(Fetched {
+            array: self,
+            chain,
+            bytes,
+        })
     }
 
     /// Fills `buf`, a row-major buffer of the plan's shape, one zarrs array
@@ -335,6 +421,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         skip: usize,
         whole: bool,
         out: &mut [T],
+        fetched: Option<&Option<Bytes>>,
     ) -> Result<()> {
         let key = self.array.chunk_key(index);
         let storage = self.array.storage();
@@ -342,6 +429,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             root: self.root.as_deref(),
             storage: storage.as_ref(),
             key: &key,
+            fetched: fetched.map(Option::as_deref),
         };
         let elem = T::DTYPE.size();
         let found = match bytes_mut(out) {
@@ -374,6 +462,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         start: &[usize],
         shape: &[usize],
         out: &mut [T],
+        fetched: Option<&Option<Bytes>>,
     ) -> Result<()> {
         let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
         let strides: Vec<usize> = (0..chunk_shape.len())
@@ -394,7 +483,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         let slice = span
             .as_slice_mut()
             .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        self.decode_chain(chain, index, skip, false, slice)?;
+        self.decode_chain(chain, index, skip, false, slice, fetched)?;
         let offset = first - skip;
         let rest = slice
             .get(offset..)
@@ -479,9 +568,10 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
         self.chain.is_some() || self.cheap_parts
     }
 
-    /// Chunks of the `bytes` codec alone, read here.
+    /// Chunks of the `bytes` codec alone, read here (in object stores they
+    /// are fetched whole, and kept).
     fn stores_raw(&self) -> bool {
-        matches!(self.chain, Some(Chain::Raw))
+        matches!(self.chain, Some(Chain::Raw)) && self.fetcher.is_none()
     }
 
     fn fill_value(&self) -> T {
@@ -506,7 +596,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
 
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
         if let Some(chain) = self.chain {
-            return self.decode_chain(chain, index, 0, true, out);
+            return self.decode_chain(chain, index, 0, true, out, None);
         }
         let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
         let origin = self.origin(index);
@@ -547,7 +637,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
         out: &mut [T],
     ) -> Result<()> {
         if let Some(chain) = self.chain {
-            return self.decode_part_chain(chain, index, start, shape, out);
+            return self.decode_part_chain(chain, index, start, shape, out, None);
         }
         let origin: Vec<usize> = self
             .origin(index)
@@ -557,6 +647,54 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
             .collect();
         let at = vec![0; shape.len()];
         self.decode_into(shape, out, &[(origin, at, shape.to_vec())])
+    }
+}
+
+/// A read's chunks, fetched side by side before the chunk engine decodes
+/// them (object stores); a chunk not among them is read as usual.
+struct Fetched<'a, T, R, M> {
+    array: &'a ZarrDataset<T, R, M>,
+    chain: Chain,
+    bytes: HashMap<Vec<u64>, Option<Bytes>>,
+}
+
+impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for Fetched<'_, T, R, M> {
+    fn shape(&self) -> &[usize] {
+        &self.array.shape
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        ChunkSource::chunk_shape(self.array)
+    }
+
+    fn array_key(&self) -> &ArrayKey {
+        &self.array.key
+    }
+
+    fn fill_value(&self) -> T {
+        ZarrDataset::fill_value(self.array)
+    }
+
+    fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
+        let fetched = self.bytes.get(index);
+        self.array
+            .decode_chain(self.chain, index, 0, true, out, fetched)
+    }
+
+    fn decodes_parts(&self) -> bool {
+        true
+    }
+
+    fn decode_part(
+        &self,
+        index: &[u64],
+        start: &[usize],
+        shape: &[usize],
+        out: &mut [T],
+    ) -> Result<()> {
+        let fetched = self.bytes.get(index);
+        self.array
+            .decode_part_chain(self.chain, index, start, shape, out, fetched)
     }
 }
 

@@ -128,6 +128,8 @@
 #![warn(missing_docs)]
 
 mod cf;
+#[cfg(feature = "cloud")]
+mod cloud;
 mod codec;
 mod create;
 mod dataset;
@@ -137,6 +139,8 @@ mod open;
 mod store;
 
 pub use cf::CfAttributes;
+#[cfg(feature = "cloud")]
+pub use cloud::StoreUrl;
 pub use create::{Compression, ZarrCreate};
 pub use dataset::{Storage, ZarrDataset};
 pub use element::{dtype_of, ZarrElement};

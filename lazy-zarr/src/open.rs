@@ -12,7 +12,7 @@ use lazy_core::{Cache, Error, Mode, Rank, ReadOnly, ReadWrite, Result};
 use zarrs::array::{Array, ArrayShardedExt};
 use zarrs::node::NodePath;
 
-use crate::dataset::{Storage, ZarrDataset};
+use crate::dataset::{Location, Storage, ZarrDataset};
 use crate::element::{dtype_of, ZarrElement};
 use crate::store::{AtomicFilesystemStore, ChunkLocks};
 
@@ -53,8 +53,8 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// ```
     pub fn open(store: impl AsRef<Path>, path: &str) -> Result<Self> {
         let store_path = store.as_ref();
-        let (array, store) = open_array(store_path, path)?;
-        Self::checked(array, store, Some(store_path))
+        let (array, location) = open_array(store_path, path)?;
+        Self::checked(array, location)
     }
 
     /// Wraps an array opened with zarrs on any store, read-only, checking it
@@ -77,47 +77,54 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     pub fn from_inner(array: Array<Storage>) -> Result<Self> {
-        Self::checked(array, "a zarrs store".to_string(), None)
+        Self::checked(array, Location::zarrs())
     }
 
     /// Opens the array at `path` in the filesystem store at `store` for
     /// reading and writing; checks as [`open`](ZarrDataset::open) does.
     pub fn open_rw(store: impl AsRef<Path>, path: &str) -> Result<ZarrDataset<T, R, ReadWrite>> {
         let store_path = store.as_ref();
-        let (array, store) = open_array(store_path, path)?;
-        ZarrDataset::checked(array, store, Some(store_path))
+        let (array, location) = open_array(store_path, path)?;
+        ZarrDataset::checked(array, location)
     }
 
     /// Wraps an array opened with zarrs on any store that can be written,
     /// for reading and writing, checking it as [`open`](ZarrDataset::open) does.
     pub fn from_inner_rw(array: Array<Storage>) -> Result<ZarrDataset<T, R, ReadWrite>> {
-        ZarrDataset::checked(array, "a zarrs store".to_string(), None)
+        ZarrDataset::checked(array, Location::zarrs())
     }
 }
 
-/// Opens the zarrs array at `path` in the filesystem store at `root`, and
-/// names the store for messages.
-fn open_array(root: &Path, path: &str) -> Result<(Array<Storage>, String)> {
+/// Opens the zarrs array at `path` in the filesystem store at `root`.
+fn open_array(root: &Path, path: &str) -> Result<(Array<Storage>, Location)> {
     let storage = filesystem_store(root)?;
+    let location = Location::local(root);
+    Ok((open_in(storage, &location, path)?, location))
+}
+
+/// Opens the zarrs array at `path` in `storage`, which is at `location`.
+pub(crate) fn open_in(
+    storage: Arc<Storage>,
+    location: &Location,
+    path: &str,
+) -> Result<Array<Storage>> {
     let node = node_path(path)?;
-    let store = root.display().to_string();
-    let array = Array::open(storage, node.as_str()).map_err(|e| {
+    Array::open(storage, node.as_str()).map_err(|e| {
         Error::backend(
-            format!("cannot open Zarr array {path:?} in {store}: {e}"),
+            format!("cannot open Zarr array {path:?} in {}: {e}", location.name),
             e,
         )
-    })?;
-    Ok((array, store))
+    })
 }
 
 impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
-    /// Checks `array` against `T` and `R`; `root` is the directory of a
-    /// filesystem store.
-    pub(crate) fn checked(
-        array: Array<Storage>,
-        store: String,
-        root: Option<&Path>,
-    ) -> Result<Self> {
+    /// Checks `array`, in the store at `location`, against `T` and `R`.
+    pub(crate) fn checked(array: Array<Storage>, location: Location) -> Result<Self> {
+        let Location {
+            name: store,
+            root,
+            fetcher,
+        } = location;
         let path = array.path().as_str().to_string();
         let what = format!("Zarr array {path:?} in {store}");
         let shape = array
@@ -142,11 +149,15 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             None
         };
         // Equal stores give equal keys, however their paths were written.
-        let root = root.map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
-        let key = match &root {
-            Some(r) => ArrayKey::new(format!("file://{}", r.display()), &path),
+        let root = root.map(|r| std::fs::canonicalize(&r).unwrap_or(r));
+        let key = match (&root, &fetcher) {
+            (Some(r), _) => ArrayKey::new(format!("file://{}", r.display()), &path),
+            // Object stores: by URL, so that every open of an array shares its chunks.
+            (None, Some(_)) => ArrayKey::new(store.clone(), &path),
             // Stores handed over as zarrs stores: one key per array object.
-            None => ArrayKey::new(format!("zarrs:{:p}", Arc::as_ptr(&array.storage())), &path),
+            (None, None) => {
+                ArrayKey::new(format!("zarrs:{:p}", Arc::as_ptr(&array.storage())), &path)
+            }
         };
         let locks = root
             .as_ref()
@@ -164,6 +175,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             cache: Cache::global(),
             cheap_parts,
             chain,
+            fetcher,
             _marker: PhantomData,
         })
     }

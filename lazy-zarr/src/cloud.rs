@@ -1,0 +1,507 @@
+//! Zarr stores on object stores and web servers, by URL (feature `cloud`):
+//! `s3://`, `gs://`, `az://`, `http(s)://` (read-only) and `file://`.
+//!
+//! Built on [object_store](https://docs.rs/object_store) (the Apache Arrow
+//! project's client for S3, Google Cloud Storage, Azure Blob Storage and
+//! plain HTTP, on reqwest and rustls) with zarrs' adapter of it
+//! ([zarrs_object_store](https://docs.rs/zarrs_object_store)). object_store
+//! rather than OpenDAL: it is what zarrs and the Arrow/DataFusion ecosystem
+//! use, it reads the standard `AWS_*`, `GOOGLE_*` and `AZURE_*`
+//! environment variables, it retries transient failures with backoff, and it
+//! has one small dependency tree (no per-service crates).
+//!
+//! Requests run on a private tokio runtime (two I/O threads, made on first
+//! use), so programs need no async runtime of their own, and calls from
+//! inside one (an `async fn` calling a read) do not panic. A read fetches
+//! the chunks it needs side by side, at most
+//! [`concurrency`](StoreUrl::concurrency) requests at once, then decodes
+//! them on the chunk engine's threads; chunks kept in the
+//! [`Cache`](lazy_core::Cache) are not fetched again.
+//!
+//! ```no_run
+//! use lazy_core::{DatasetExt, Scaled, Stacked};
+//! use lazy_zarr::{StoreUrl, ZarrDataset};
+//! use typenum::U1;
+//!
+//! // Credentials, region and endpoint from AWS_* variables, as the AWS CLI reads them.
+//! let open = |name| ZarrDataset::<i16, U1>::open_url("s3://bucket/run1.zarr", name);
+//! let xyz = Scaled::new(Stacked::new(vec![open("x")?, open("y")?, open("z")?], -1)?, 0.01);
+//! let window = xyz.read(lazy_macros::sel![1000..2000, ..])?;
+//!
+//! // Or everything explicit, for programs that do not use the environment:
+//! let url = StoreUrl::new("s3://bucket/run1.zarr")
+//!     .without_env()
+//!     .set("aws_endpoint", "http://127.0.0.1:9000")
+//!     .set("aws_allow_http", "true")
+//!     .set("aws_access_key_id", "key")
+//!     .set("aws_secret_access_key", "secret")
+//!     .concurrency(16)
+//!     .timeout(std::time::Duration::from_secs(10));
+//! let x = ZarrDataset::<i16, U1>::open_url(url, "x")?;
+//! # Ok::<(), lazy_core::Error>(())
+//! ```
+//!
+//! # Faults
+//!
+//! A request that fails transiently (a 5xx answer, a reset connection, a
+//! timeout) is retried with exponential backoff, at most
+//! [`retries`](StoreUrl::retries) times and for at most
+//! [`retry_timeout`](StoreUrl::retry_timeout); one that still fails, a
+//! server that is down, wrong credentials and a missing bucket are
+//! [`Backend`](lazy_core::ErrorKind::Backend) errors naming the URL and the
+//! array. Each request is bounded by [`timeout`](StoreUrl::timeout), so a
+//! server that stops answering mid-read gives an error, not a hang. A chunk
+//! is one object, written by one `PUT`: readers see the old chunk or the new
+//! one, never part of one, and a write that fails leaves each chunk old or
+//! new.
+//!
+//! # Caching and other writers
+//!
+//! Object stores give no cheap way to see that a chunk changed, so decoded
+//! chunks kept in the cache are trusted until a write through this process
+//! replaces them: give arrays that other programs rewrite while you read
+//! them a cache of budget 0 ([`ZarrDataset::with_cache`]). A partial-chunk
+//! write is read, changed and stored under a lock of the chunk within the
+//! process; object stores have no locks across processes, so two programs
+//! writing disjoint elements of one chunk can undo each other (whole chunks
+//! are never torn). Writers that each own whole chunks are safe.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use lazy_core::{Error, Rank, ReadOnly, ReadWrite, Result};
+use object_store::prefix::PrefixStore;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreScheme, RetryConfig};
+use zarrs::storage::{Bytes, StoreKey};
+use zarrs_object_store::AsyncObjectStore;
+use zarrs_storage::storage_adapter::async_to_sync::{
+    AsyncToSyncBlockOn, AsyncToSyncStorageAdapter,
+};
+use zarrs_storage::AsyncReadableStorageTraits;
+
+use crate::dataset::{Fetch, Location, Storage, ZarrDataset};
+use crate::element::ZarrElement;
+use crate::ZarrCreate;
+
+/// A store's URL and how to reach it: the argument of
+/// [`ZarrDataset::open_url`](crate::ZarrDataset::open_url),
+/// [`open_url_rw`](crate::ZarrDataset::open_url_rw) and
+/// [`create_url`](crate::ZarrDataset::create_url). A `&str` or `String`
+/// converts to one with the defaults: settings from the environment, 32
+/// requests at once, 30 s per request, 3 retries.
+///
+/// Settings are object_store's configuration keys, lower case:
+/// `aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`,
+/// `aws_region`, `aws_endpoint` (an S3-compatible server),
+/// `aws_allow_http`, `aws_virtual_hosted_style_request`,
+/// `google_service_account`, `google_application_credentials`,
+/// `azure_storage_account_name`, `azure_storage_account_key`, … and the
+/// client's (`allow_http`, `proxy_url`, …). With the environment (the
+/// default), the variables of the same names in upper case (`AWS_*`,
+/// `GOOGLE_*`, `AZURE_*`) are read first; settings given here win.
+///
+/// ```
+/// use lazy_zarr::StoreUrl;
+/// use std::time::Duration;
+///
+/// let url = StoreUrl::new("s3://bucket/store.zarr")
+///     .set("aws_region", "eu-west-1")
+///     .concurrency(64)
+///     .timeout(Duration::from_secs(5))
+///     .retries(5);
+/// assert_eq!(url.url(), "s3://bucket/store.zarr");
+/// let default: StoreUrl = "gs://bucket/store.zarr".into();
+/// assert_eq!(default.url(), "gs://bucket/store.zarr");
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreUrl {
+    url: String,
+    settings: Vec<(String, String)>,
+    env: bool,
+    concurrency: usize,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retries: usize,
+    retry_timeout: Duration,
+    backoff: Duration,
+}
+
+impl StoreUrl {
+    /// The store at `url` with the default options.
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreUrl {
+            url: url.into(),
+            settings: Vec::new(),
+            env: true,
+            concurrency: 32,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            retries: 3,
+            retry_timeout: Duration::from_secs(60),
+            backoff: Duration::from_millis(100),
+        }
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sets one of object_store's configuration keys (see the type's docs);
+    /// an unknown key is a [`Value`](lazy_core::ErrorKind::Value) error when
+    /// the store is opened.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.push((key.into(), value.into()));
+        self
+    }
+
+    /// Does not read the environment: only what is [`set`](Self::set) counts.
+    pub fn without_env(mut self) -> Self {
+        self.env = false;
+        self
+    }
+
+    /// The most requests one read has in flight (default 32; at least 1).
+    pub fn concurrency(mut self, requests: usize) -> Self {
+        self.concurrency = requests.max(1);
+        self
+    }
+
+    /// The longest one request may take, from connecting to the last byte
+    /// (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting may take (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How many times a request that failed transiently is retried
+    /// (default 3; 0: never).
+    pub fn retries(mut self, retries: usize) -> Self {
+        self.retries = retries;
+        self
+    }
+
+    /// The longest a request and its retries may take together (default 60 s).
+    pub fn retry_timeout(mut self, timeout: Duration) -> Self {
+        self.retry_timeout = timeout;
+        self
+    }
+
+    /// The wait before the first retry, doubled for each next one (default
+    /// 100 ms).
+    pub fn backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+}
+
+impl From<&str> for StoreUrl {
+    fn from(url: &str) -> Self {
+        StoreUrl::new(url)
+    }
+}
+
+impl From<String> for StoreUrl {
+    fn from(url: String) -> Self {
+        StoreUrl::new(url)
+    }
+}
+
+impl From<&String> for StoreUrl {
+    fn from(url: &String) -> Self {
+        StoreUrl::new(url.as_str())
+    }
+}
+
+/// A store opened from a URL.
+pub(crate) enum Opened {
+    /// A `file://` URL: the directory, opened as a filesystem store.
+    Local(PathBuf),
+    /// An object store or web server.
+    Remote(Arc<Remote>),
+}
+
+/// An object store (or web server) holding a Zarr store, with the runtime
+/// its requests run on.
+pub(crate) struct Remote {
+    /// The URL, for messages and cache keys.
+    pub(crate) url: String,
+    store: Arc<AsyncObjectStore<PrefixStore<Arc<dyn ObjectStore>>>>,
+    block_on: BlockOn,
+    concurrency: usize,
+    writable: bool,
+}
+
+impl Remote {
+    /// The store as zarrs storage (requests made on the calling thread, I/O
+    /// driven by the runtime).
+    pub(crate) fn storage(&self) -> Arc<Storage> {
+        Arc::new(AsyncToSyncStorageAdapter::new(
+            self.store.clone(),
+            self.block_on.clone(),
+        ))
+    }
+
+    /// Whether the store can be written (not a plain web server).
+    pub(crate) fn writable(&self) -> bool {
+        self.writable
+    }
+}
+
+impl Fetch for Remote {
+    /// Fetched at most [`StoreUrl::concurrency`] at once.
+    fn fetch(
+        &self,
+        keys: Vec<(Vec<u64>, StoreKey)>,
+    ) -> std::result::Result<HashMap<Vec<u64>, Option<Bytes>>, zarrs::storage::StorageError> {
+        let store = &self.store;
+        let fetches = futures::stream::iter(keys)
+            .map(|(index, key)| async move { Ok((index, store.get(&key).await?)) })
+            .buffer_unordered(self.concurrency)
+            .try_collect::<HashMap<_, _>>();
+        self.block_on.block_on(fetches)
+    }
+}
+
+/// Runs a request to completion on the calling thread, with the private
+/// runtime entered so its I/O threads drive the sockets and timers. The
+/// calling thread is blocked, not handed to a runtime: this works from plain
+/// threads, rayon's, and inside another runtime's tasks (where tokio's own
+/// `block_on` panics).
+#[derive(Clone)]
+struct BlockOn(tokio::runtime::Handle);
+
+impl AsyncToSyncBlockOn for BlockOn {
+    fn block_on<F: core::future::Future>(&self, future: F) -> F::Output {
+        let _entered = self.0.enter();
+        futures::executor::block_on(future)
+    }
+}
+
+/// The runtime every remote store's requests run on: two I/O threads.
+fn runtime() -> Result<tokio::runtime::Handle> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
+    let made = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("lazy-zarr-io")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match made {
+        Ok(rt) => Ok(rt.handle().clone()),
+        Err(e) => Err(Error::backend_msg(format!(
+            "cannot start the I/O runtime of object stores: {e}"
+        ))),
+    }
+}
+
+/// Opens the store at `url`: nothing is requested yet.
+pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
+    let name = &url.url;
+    let parsed = url::Url::parse(name)
+        .map_err(|e| Error::value(format!("{name:?} is not a URL of a Zarr store: {e}")))?;
+    let (scheme, path) = ObjectStoreScheme::parse(&parsed).map_err(|e| {
+        Error::value(format!(
+            "{name:?} is not a URL of a supported store (s3://, gs://, az://, http(s)://, \
+             file://): {e}"
+        ))
+    })?;
+    let client = ClientOptions::new()
+        .with_timeout(url.timeout)
+        .with_connect_timeout(url.connect_timeout);
+    let retry = RetryConfig {
+        backoff: object_store::BackoffConfig {
+            init_backoff: url.backoff,
+            max_backoff: url.backoff.saturating_mul(32),
+            base: 2.0,
+        },
+        max_retries: url.retries,
+        retry_timeout: url.retry_timeout,
+    };
+    let bad = |e: object_store::Error| {
+        Error::backend(format!("cannot open the Zarr store {name}: {e}"), e)
+    };
+    let unknown = |key: &str| {
+        Error::value(format!(
+            "{key:?} is not a setting of the store {name} (see lazy_zarr::StoreUrl)"
+        ))
+    };
+    let (store, writable): (Arc<dyn ObjectStore>, bool) = match scheme {
+        ObjectStoreScheme::Local => {
+            let dir = parsed
+                .to_file_path()
+                .map_err(|()| Error::value(format!("{name:?} is not a local path")))?;
+            return Ok(Opened::Local(dir));
+        }
+        ObjectStoreScheme::AmazonS3 => {
+            use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+            let mut b = if url.env {
+                AmazonS3Builder::from_env()
+            } else {
+                AmazonS3Builder::new()
+            };
+            b = b.with_client_options(client).with_retry(retry);
+            for (k, v) in &url.settings {
+                let key: AmazonS3ConfigKey =
+                    k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
+                b = b.with_config(key, v);
+            }
+            (Arc::new(b.with_url(name).build().map_err(bad)?), true)
+        }
+        ObjectStoreScheme::GoogleCloudStorage => {
+            use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
+            let mut b = if url.env {
+                GoogleCloudStorageBuilder::from_env()
+            } else {
+                GoogleCloudStorageBuilder::new()
+            };
+            b = b.with_client_options(client).with_retry(retry);
+            for (k, v) in &url.settings {
+                let key: GoogleConfigKey =
+                    k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
+                b = b.with_config(key, v);
+            }
+            (Arc::new(b.with_url(name).build().map_err(bad)?), true)
+        }
+        ObjectStoreScheme::MicrosoftAzure => {
+            use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
+            let mut b = if url.env {
+                MicrosoftAzureBuilder::from_env()
+            } else {
+                MicrosoftAzureBuilder::new()
+            };
+            b = b.with_client_options(client).with_retry(retry);
+            for (k, v) in &url.settings {
+                let key: AzureConfigKey = k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
+                b = b.with_config(key, v);
+            }
+            (Arc::new(b.with_url(name).build().map_err(bad)?), true)
+        }
+        ObjectStoreScheme::Http => {
+            use object_store::http::HttpBuilder;
+            use object_store::ClientConfigKey;
+            // The user named a plain-http server: allow it.
+            let mut b = HttpBuilder::new()
+                .with_client_options(client.with_allow_http(true))
+                .with_retry(retry);
+            for (k, v) in &url.settings {
+                let key: ClientConfigKey =
+                    k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
+                b = b.with_config(key, v);
+            }
+            let base = &parsed[..url::Position::BeforePath];
+            (Arc::new(b.with_url(base).build().map_err(bad)?), false)
+        }
+        other => {
+            return Err(Error::value(format!(
+                "{name:?}: stores of scheme {other:?} are not supported"
+            )))
+        }
+    };
+    let store = PrefixStore::new(store, path);
+    Ok(Opened::Remote(Arc::new(Remote {
+        url: name.trim_end_matches('/').to_string(),
+        store: Arc::new(AsyncObjectStore::new(store)),
+        block_on: BlockOn(runtime()?),
+        concurrency: url.concurrency,
+        writable,
+    })))
+}
+
+/// The storage at `url` and where it is, for opening (`write`: for
+/// writing, which a web server refuses) or creating an array.
+pub(crate) fn storage_at(url: &StoreUrl, write: bool) -> Result<(Arc<Storage>, Location)> {
+    match open_url(url)? {
+        Opened::Local(dir) => {
+            let storage = crate::open::filesystem_store(&dir)?;
+            Ok((storage, Location::local(&dir)))
+        }
+        Opened::Remote(remote) => {
+            if write && !remote.writable() {
+                return Err(Error::value(format!(
+                    "cannot write to {}: stores on web servers (http://, https://) are read-only",
+                    remote.url
+                )));
+            }
+            Ok((
+                remote.storage(),
+                Location::remote(remote.url.clone(), remote),
+            ))
+        }
+    }
+}
+
+/// Opening and creating by URL (feature `cloud`).
+impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
+    /// Opens the array at `path` in the Zarr store at `url` read-only, and
+    /// checks it against `T` and `R` as [`open`](ZarrDataset::open) does:
+    /// `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`,
+    /// `http(s)://host/prefix` or `file:///dir`. `url` is a `&str` (settings
+    /// from the environment) or a [`StoreUrl`] with explicit options. Only
+    /// the array's metadata is read here.
+    ///
+    /// Errors, each naming the URL and the array: a malformed URL or an
+    /// unknown setting, [`Value`](lazy_core::ErrorKind::Value); a store that
+    /// cannot be reached, wrong credentials, a missing bucket or array,
+    /// [`Backend`](lazy_core::ErrorKind::Backend); rank and element type as
+    /// for [`open`](ZarrDataset::open).
+    ///
+    /// ```
+    /// use lazy_core::{DatasetExt, ErrorKind};
+    /// use lazy_zarr::{ZarrCreate, ZarrDataset};
+    /// use typenum::U1;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let url = format!("file://{}", dir.path().display());
+    /// let mut x = ZarrDataset::<i32, U1>::create_url(&url, "x", &[4], &ZarrCreate::default())?;
+    /// lazy_core::DatasetMutExt::write_all(&mut x, ndarray::array![1, 2, 3, 4])?;
+    /// assert_eq!(ZarrDataset::<i32, U1>::open_url(&url, "x")?.read_all()?, ndarray::array![1, 2, 3, 4]);
+    ///
+    /// let err = ZarrDataset::<i32, U1>::open_url("ftp://host/store.zarr", "x").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Value);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn open_url(url: impl Into<StoreUrl>, path: &str) -> Result<Self> {
+        let (storage, location) = storage_at(&url.into(), false)?;
+        let array = crate::open::open_in(storage, &location, path)?;
+        ZarrDataset::checked(array, location)
+    }
+
+    /// Opens the array at `path` in the Zarr store at `url` for reading and
+    /// writing; as [`open_url`](Self::open_url), and a web server
+    /// (`http(s)://`) is a [`Value`](lazy_core::ErrorKind::Value) error: it
+    /// cannot be written.
+    pub fn open_url_rw(
+        url: impl Into<StoreUrl>,
+        path: &str,
+    ) -> Result<ZarrDataset<T, R, ReadWrite>> {
+        let (storage, location) = storage_at(&url.into(), true)?;
+        let array = crate::open::open_in(storage, &location, path)?;
+        ZarrDataset::checked(array, location)
+    }
+
+    /// Creates a Zarr v3 array at `path` in the store at `url`, as
+    /// [`create`](ZarrDataset::create) does in a directory, and opens it for
+    /// reading and writing.
+    pub fn create_url(
+        url: impl Into<StoreUrl>,
+        path: &str,
+        shape: &[usize],
+        options: &ZarrCreate<T>,
+    ) -> Result<ZarrDataset<T, R, ReadWrite>> {
+        let (storage, location) = storage_at(&url.into(), true)?;
+        crate::create::create_in(storage, location, path, shape, options)
+    }
+}

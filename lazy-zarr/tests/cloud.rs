@@ -1,0 +1,411 @@
+//! Zarr on object stores (feature `cloud`), against real servers on
+//! 127.0.0.1 started by the tests: moto's S3-compatible server (requests
+//! signed, authentication on) and Python's HTTP server. Nothing in the
+//! library is mocked; the fault tests put a flaky proxy between the two or
+//! kill the server mid-read. Needs `LAZY_DATASETS_PYTHON` (see
+//! `cloud_support`); without it these tests fail.
+#![cfg(feature = "cloud")]
+
+mod cloud_support;
+
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{mpsc, Arc, OnceLock};
+use std::time::Duration;
+
+use cloud_support::{Http, Proxy, S3};
+use lazy_core::{
+    Cache, DatasetExt, DatasetMutExt, Dyn, DynSelection, ErrorKind, ReadWrite, Scaled,
+    SelectionItem, Stacked,
+};
+use lazy_testkit::conformance::{self, Backend};
+use lazy_zarr::zarrs::array::ArraySubset;
+use lazy_zarr::{Compression, ZarrCreate, ZarrDataset, ZarrElement};
+use ndarray::{ArrayD, IxDyn};
+use rand::rngs::SmallRng;
+use rand::Rng;
+use typenum::{U1, U2};
+
+/// One server for the tests that do not stop it.
+fn server() -> &'static S3 {
+    static SERVER: OnceLock<S3> = OnceLock::new();
+    SERVER.get_or_init(S3::start)
+}
+
+/// Element `i` of channel `c` of the zarr-python store.
+fn channel(c: i64, i: i64) -> i16 {
+    ((i * 7 + c * 1000) % 30000 - 15000) as i16
+}
+
+fn key(items: Vec<SelectionItem>) -> DynSelection {
+    DynSelection::from(items)
+}
+
+#[test]
+fn reads_a_store_written_by_zarr_python() {
+    let s3 = server();
+    s3.write_with_zarr_python("zarr-python.zarr");
+    let url = s3.url("zarr-python.zarr");
+    let cache = Cache::new(64 << 20);
+    let open = |name| {
+        ZarrDataset::<i16, U1>::open_url(url.clone(), name).map(|a| a.with_cache(cache.clone()))
+    };
+    let (x, y, z) = (open("x").unwrap(), open("y").unwrap(), open("z").unwrap());
+    assert_eq!(x.shape(), &[10000]);
+    assert_eq!(x.store(), "s3://lazy/zarr-python.zarr");
+
+    let all = z.read_all().unwrap();
+    for (i, &v) in all.iter().enumerate() {
+        let want = if (4000..5000).contains(&i) {
+            -1
+        } else {
+            channel(2, i as i64)
+        };
+        assert_eq!(v, want, "z[{i}]");
+    }
+
+    // Windows of the scaled stack, every chunk fetched once.
+    let xyz = Scaled::new(Stacked::new(vec![x, y, z], -1).unwrap(), 0.5);
+    let before = cache.stats();
+    for start in (0..10000).step_by(500) {
+        let w = xyz
+            .read_dyn(&key(vec![SelectionItem::slice(
+                Some(start),
+                Some(start + 500),
+                None,
+            )]))
+            .unwrap();
+        assert_eq!(w.shape(), &[500, 3]);
+        for r in 0..500usize {
+            let i = (start + r as isize) as i64;
+            for c in 0..3 {
+                let raw = if c == 2 && (4000..5000).contains(&i) {
+                    -1
+                } else {
+                    channel(c, i)
+                };
+                assert_eq!(w[[r, c as usize]], f64::from(raw) * 0.5, "xyz[{i}, {c}]");
+            }
+        }
+    }
+    let after = cache.stats();
+    assert_eq!(after.misses - before.misses, 30, "{after:?}");
+
+    // A 2-D float array: strided, reversed and listed.
+    let grid = ZarrDataset::<f64, U2>::open_url(url.clone(), "/grid").unwrap();
+    let got = grid
+        .read_dyn(&key(vec![
+            SelectionItem::slice(None, None, Some(-3)),
+            SelectionItem::List(vec![49, 0, 17, 17]),
+        ]))
+        .unwrap();
+    let rows: Vec<usize> = (0..60).rev().step_by(3).collect();
+    assert_eq!(got.shape(), &[rows.len(), 4]);
+    for (r, &i) in rows.iter().enumerate() {
+        for (k, &j) in [49usize, 0, 17, 17].iter().enumerate() {
+            assert_eq!(got[[r, k]], i as f64 * 0.5 - j as f64);
+        }
+    }
+}
+
+/// Arrays on S3 for the conformance suite: made and written by zarrs (not
+/// the code under test) through the store, then read and written through
+/// lazy-zarr, and checked against the naive reference.
+struct OnS3 {
+    prefix: String,
+    cache: Cache,
+}
+
+impl<T: ZarrElement> Backend<T> for OnS3 {
+    type Dataset = ZarrDataset<T, Dyn, ReadWrite>;
+
+    fn layouts(&self) -> usize {
+        2
+    }
+
+    fn create(
+        &mut self,
+        name: &str,
+        data: &ArrayD<T>,
+        layout: usize,
+        rng: &mut SmallRng,
+    ) -> Self::Dataset {
+        let chunks: Vec<usize> = data
+            .shape()
+            .iter()
+            .map(|&n| rng.random_range(1..=n.max(1)))
+            .collect();
+        let compression = [Compression::None, Compression::Gzip(1)][layout % 2];
+        let fill = data.iter().next().copied().unwrap_or_default();
+        let options = ZarrCreate::default()
+            .chunks(chunks)
+            .compression(compression)
+            .fill_value(fill)
+            .overwrite(true);
+        let url = server().url(&self.prefix);
+        let a = ZarrDataset::<T, Dyn>::create_url(url, name, data.shape(), &options).unwrap();
+        if !data.is_empty() {
+            let shape: Vec<u64> = data.shape().iter().map(|&n| n as u64).collect();
+            let std = data.as_standard_layout();
+            a.inner()
+                .store_array_subset(&ArraySubset::new_with_shape(shape), std.as_slice().unwrap())
+                .unwrap();
+        }
+        a.with_cache(self.cache.clone())
+    }
+
+    fn reopened(&mut self, name: &str) -> Option<ArrayD<T>> {
+        let a = ZarrDataset::<T, Dyn>::open_url(server().url(&self.prefix), name).unwrap();
+        Some(
+            a.with_cache(Cache::new(0))
+                .read_dyn(&DynSelection::all())
+                .unwrap(),
+        )
+    }
+}
+
+#[test]
+fn every_selection_reads_and_writes_as_numpy() {
+    let mut backend = OnS3 {
+        prefix: "conformance.zarr".into(),
+        cache: Cache::new(16 << 20),
+    };
+    let report = conformance::every_element_type(&mut backend, 0x5eed_c10d);
+    assert_eq!(report.datasets, 99);
+}
+
+#[test]
+fn create_write_and_read_back() {
+    let s3 = server();
+    let url = s3.url("made-here.zarr");
+    let options = ZarrCreate::default()
+        .chunks([100, 7])
+        .compression(Compression::Zstd(3))
+        .fill_value(-1.0)
+        .overwrite(true);
+    let mut a =
+        ZarrDataset::<f64, U2>::create_url(url.clone(), "/g/a", &[1000, 20], &options).unwrap();
+    let want = ArrayD::from_shape_fn(IxDyn(&[1000, 20]), |p| (p[0] * 20 + p[1]) as f64);
+    a.write_all(want.clone().into_dimensionality::<ndarray::Ix2>().unwrap())
+        .unwrap();
+    // A partial write: every other row of column 3.
+    a.write(
+        key(vec![
+            SelectionItem::slice(None, None, Some(2)),
+            SelectionItem::Index(3),
+        ]),
+        0.25,
+    )
+    .unwrap();
+    let fresh = ZarrDataset::<f64, U2>::open_url(url, "g/a")
+        .unwrap()
+        .with_cache(Cache::new(0));
+    let got = fresh.read_all().unwrap();
+    for ((i, j), &v) in got.indexed_iter() {
+        let expect = if j == 3 && i % 2 == 0 {
+            0.25
+        } else {
+            (i * 20 + j) as f64
+        };
+        assert_eq!(v, expect, "a[{i}, {j}]");
+    }
+}
+
+#[test]
+fn errors_name_the_url() {
+    let s3 = server();
+    let mut a = ZarrDataset::<i32, U1>::create_url(
+        s3.url("errors.zarr"),
+        "x",
+        &[10],
+        &ZarrCreate::default().overwrite(true),
+    )
+    .unwrap();
+    a.write_all(ndarray::Array1::from_iter(0..10)).unwrap();
+
+    let wrong = s3
+        .url("errors.zarr")
+        .set("aws_secret_access_key", "not-the-secret");
+    let err = ZarrDataset::<i32, U1>::open_url(wrong, "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("s3://lazy/errors.zarr"), "{err}");
+
+    let no_bucket = lazy_zarr::StoreUrl::new("s3://no-such-bucket/errors.zarr")
+        .without_env()
+        .set("aws_endpoint", &s3.endpoint)
+        .set("aws_allow_http", "true")
+        .set("aws_access_key_id", &s3.key)
+        .set("aws_secret_access_key", &s3.secret)
+        .retries(0);
+    let err = ZarrDataset::<i32, U1>::open_url(no_bucket, "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(
+        err.to_string().contains("s3://no-such-bucket/errors.zarr"),
+        "{err}"
+    );
+
+    let err = ZarrDataset::<i32, U1>::open_url(s3.url("errors.zarr"), "y").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("\"y\""), "{err}");
+
+    let err =
+        ZarrDataset::<i32, U1>::open_url(s3.url("errors.zarr").set("aws_colour", "blue"), "x")
+            .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+    assert!(err.to_string().contains("aws_colour"), "{err}");
+
+    let err = ZarrDataset::<i32, U1>::open_url("not a url", "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+}
+
+#[test]
+fn http_stores_read_and_refuse_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("served.zarr");
+    for (c, name) in ["x", "y"].iter().enumerate() {
+        let options = ZarrCreate::default()
+            .chunks([64])
+            .compression(Compression::Zstd(1));
+        let mut a = ZarrDataset::<i16, U1>::create(&store, name, &[1000], &options).unwrap();
+        a.write_all(ndarray::Array1::from_shape_fn(1000, |i| {
+            channel(c as i64, i as i64)
+        }))
+        .unwrap();
+    }
+    let http = Http::serve(dir.path());
+    let url = format!("{}/served.zarr", http.url);
+    let open = |name| ZarrDataset::<i16, U1>::open_url(&url, name).unwrap();
+    let xy = Stacked::new(vec![open("x"), open("y")], 0).unwrap();
+    let got = xy
+        .read_dyn(&key(vec![
+            SelectionItem::FULL,
+            SelectionItem::slice(Some(999), None, Some(-7)),
+        ]))
+        .unwrap();
+    for c in 0..2 {
+        for (k, i) in (0..=999).rev().step_by(7).enumerate() {
+            assert_eq!(got[[c, k]], channel(c as i64, i as i64));
+        }
+    }
+    let err = ZarrDataset::<i16, U1>::open_url_rw(&url, "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+    assert!(err.to_string().contains("read-only"), "{err}");
+}
+
+/// A 1-D f64 array of `chunks` chunks of 1000 on `s3` at `prefix`, holding `0, 1, 2, …`.
+fn numbered(s3: &S3, prefix: &str, chunks: usize) {
+    let options = ZarrCreate::default()
+        .chunks([1000])
+        .compression(Compression::Zstd(1))
+        .overwrite(true);
+    let mut a = ZarrDataset::<f64, U1>::create_url(s3.url(prefix), "n", &[chunks * 1000], &options)
+        .unwrap();
+    a.write_all(ndarray::Array1::from_shape_fn(chunks * 1000, |i| i as f64))
+        .unwrap();
+}
+
+#[test]
+fn requests_run_side_by_side_up_to_the_limit() {
+    let s3 = server();
+    numbered(s3, "concurrency.zarr", 64);
+    for limit in [1, 8] {
+        let proxy = Proxy::start(s3.port(), 0);
+        let url = s3
+            .url_via(&proxy.endpoint, "concurrency.zarr")
+            .concurrency(limit);
+        let a = ZarrDataset::<f64, U1>::open_url(url, "n")
+            .unwrap()
+            .with_cache(Cache::new(0));
+        let got = a.read_all().unwrap();
+        assert!(got.iter().enumerate().all(|(i, &v)| v == i as f64));
+        let peak = proxy.stats().peak_in_flight.load(SeqCst);
+        eprintln!("limit {limit}: at most {peak} requests in flight");
+        assert!(
+            peak <= limit,
+            "limit {limit}: {peak} requests in flight at once"
+        );
+        if limit > 1 {
+            // More than the chunk engine's two threads could have made.
+            assert!(
+                peak > 2,
+                "limit {limit}: only {peak} requests in flight at once"
+            );
+        }
+    }
+}
+
+#[test]
+fn transient_failures_are_retried() {
+    let s3 = server();
+    numbered(s3, "flaky.zarr", 20);
+    // Every third connection answered 503; one request per connection.
+    let proxy = Proxy::start(s3.port(), 3);
+    let flaky = |retries| {
+        s3.url_via(&proxy.endpoint, "flaky.zarr")
+            .set("pool_max_idle_per_host", "0")
+            .retries(retries)
+            .concurrency(4)
+    };
+    let a = ZarrDataset::<f64, U1>::open_url(flaky(5), "n")
+        .unwrap()
+        .with_cache(Cache::new(0));
+    let got = a.read_all().unwrap();
+    assert!(got.iter().enumerate().all(|(i, &v)| v == i as f64));
+    assert!(proxy.stats().failed.load(SeqCst) > 0);
+
+    // Without retries the same failures are errors naming the store.
+    let mut failures = 0;
+    for _ in 0..5 {
+        let read = ZarrDataset::<f64, U1>::open_url(flaky(0), "n")
+            .and_then(|a| a.with_cache(Cache::new(0)).read_all());
+        if let Err(e) = read {
+            assert_eq!(e.kind(), ErrorKind::Backend, "{e}");
+            assert!(e.to_string().contains("s3://lazy/flaky.zarr"), "{e}");
+            failures += 1;
+        }
+    }
+    assert_eq!(failures, 5);
+}
+
+#[test]
+fn a_server_that_stops_mid_read_gives_an_error() {
+    let mut s3 = S3::start();
+    numbered(&s3, "stopping.zarr", 200);
+    let url = s3
+        .url("stopping.zarr")
+        .concurrency(2)
+        .timeout(Duration::from_secs(3));
+    let a = Arc::new(
+        ZarrDataset::<f64, U1>::open_url(url, "n")
+            .unwrap()
+            .with_cache(Cache::new(0)),
+    );
+    let (started, first) = mpsc::channel();
+    let (done, result) = mpsc::channel();
+    let reader = a.clone();
+    std::thread::spawn(move || {
+        let mut reads = 0usize;
+        loop {
+            match reader.read_all() {
+                Ok(all) => {
+                    assert_eq!(all[199_999], 199_999.0);
+                    reads += 1;
+                    let _ = started.send(());
+                }
+                Err(e) => {
+                    let _ = done.send((reads, e));
+                    return;
+                }
+            }
+        }
+    });
+    first
+        .recv_timeout(Duration::from_secs(120))
+        .expect("a first whole read");
+    s3.kill();
+    let (reads, err) = result
+        .recv_timeout(Duration::from_secs(120))
+        .expect("a read that ends once the server is gone (no hang)");
+    assert!(reads >= 1);
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("s3://lazy/stopping.zarr"), "{err}");
+}
