@@ -333,11 +333,6 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
     let bad = |e: object_store::Error| {
         Error::backend(format!("cannot open the Zarr store {name}: {e}"), e)
     };
-    let unknown = |key: &str| {
-        Error::value(format!(
-            "{key:?} is not a setting of the store {name} (see lazy_zarr::StoreUrl)"
-        ))
-    };
     let (store, writable): (Arc<dyn ObjectStore>, bool) = match scheme {
         ObjectStoreScheme::Local => {
             let dir = parsed
@@ -346,61 +341,36 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
             return Ok(Opened::Local(dir));
         }
         ObjectStoreScheme::AmazonS3 => {
-            use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-            let mut b = if url.env {
-                AmazonS3Builder::from_env()
-            } else {
-                AmazonS3Builder::new()
-            };
-            b = b.with_client_options(client).with_retry(retry);
-            for (k, v) in &url.settings {
-                let key: AmazonS3ConfigKey =
-                    k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
-                b = b.with_config(key, v);
-            }
+            use object_store::aws::AmazonS3Builder;
+            let b = AmazonS3Builder::new()
+                .with_client_options(client)
+                .with_retry(retry);
+            let b = configure(b, "AWS_", url, |b, k, v| b.with_config(k, v))?;
             (Arc::new(b.with_url(name).build().map_err(bad)?), true)
         }
         ObjectStoreScheme::GoogleCloudStorage => {
-            use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
-            let mut b = if url.env {
-                GoogleCloudStorageBuilder::from_env()
-            } else {
-                GoogleCloudStorageBuilder::new()
-            };
-            b = b.with_client_options(client).with_retry(retry);
-            for (k, v) in &url.settings {
-                let key: GoogleConfigKey =
-                    k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
-                b = b.with_config(key, v);
-            }
+            use object_store::gcp::GoogleCloudStorageBuilder;
+            let b = GoogleCloudStorageBuilder::new()
+                .with_client_options(client)
+                .with_retry(retry);
+            let b = configure(b, "GOOGLE_", url, |b, k, v| b.with_config(k, v))?;
             (Arc::new(b.with_url(name).build().map_err(bad)?), true)
         }
         ObjectStoreScheme::MicrosoftAzure => {
-            use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
-            let mut b = if url.env {
-                MicrosoftAzureBuilder::from_env()
-            } else {
-                MicrosoftAzureBuilder::new()
-            };
-            b = b.with_client_options(client).with_retry(retry);
-            for (k, v) in &url.settings {
-                let key: AzureConfigKey = k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
-                b = b.with_config(key, v);
-            }
+            use object_store::azure::MicrosoftAzureBuilder;
+            let b = MicrosoftAzureBuilder::new()
+                .with_client_options(client)
+                .with_retry(retry);
+            let b = configure(b, "AZURE_", url, |b, k, v| b.with_config(k, v))?;
             (Arc::new(b.with_url(name).build().map_err(bad)?), true)
         }
         ObjectStoreScheme::Http => {
             use object_store::http::HttpBuilder;
-            use object_store::ClientConfigKey;
             // The user named a plain-http server: allow it.
-            let mut b = HttpBuilder::new()
+            let b = HttpBuilder::new()
                 .with_client_options(client.with_allow_http(true))
                 .with_retry(retry);
-            for (k, v) in &url.settings {
-                let key: ClientConfigKey =
-                    k.to_ascii_lowercase().parse().map_err(|_| unknown(k))?;
-                b = b.with_config(key, v);
-            }
+            let b = configure(b, "", url, |b, k, v| b.with_config(k, v))?;
             let base = &parsed[..url::Position::BeforePath];
             (Arc::new(b.with_url(base).build().map_err(bad)?), false)
         }
@@ -418,6 +388,38 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
         concurrency: url.concurrency,
         writable,
     })))
+}
+
+/// Applies to builder `b` the environment's variables that start with
+/// `env` (as object_store's `from_env` does; none for an empty prefix or
+/// with [`StoreUrl::without_env`]), then the URL's settings, each through
+/// `set`. The builder's client options and retries are set before: the
+/// environment and the settings may change them.
+fn configure<B, K: std::str::FromStr>(
+    mut b: B,
+    env: &str,
+    url: &StoreUrl,
+    set: fn(B, K, String) -> B,
+) -> Result<B> {
+    if url.env && !env.is_empty() {
+        for (k, v) in std::env::vars() {
+            if k.starts_with(env) {
+                if let Ok(key) = k.to_ascii_lowercase().parse::<K>() {
+                    b = set(b, key, v);
+                }
+            }
+        }
+    }
+    for (k, v) in &url.settings {
+        let key = k.to_ascii_lowercase().parse::<K>().map_err(|_| {
+            Error::value(format!(
+                "{k:?} is not a setting of the store {} (see lazy_zarr::StoreUrl)",
+                url.url
+            ))
+        })?;
+        b = set(b, key, v.clone());
+    }
+    Ok(b)
 }
 
 /// The storage at `url` and where it is, for opening (`write`: for

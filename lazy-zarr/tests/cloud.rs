@@ -409,3 +409,45 @@ fn a_server_that_stops_mid_read_gives_an_error() {
     assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
     assert!(err.to_string().contains("s3://lazy/stopping.zarr"), "{err}");
 }
+
+#[test]
+fn a_failed_write_leaves_each_chunk_old_or_new() {
+    let s3 = server();
+    numbered(s3, "failing-write.zarr", 40);
+    // Every fourth connection answered 503, no retries: the write fails part way.
+    let proxy = Proxy::start(s3.port(), 4);
+    let url = s3
+        .url_via(&proxy.endpoint, "failing-write.zarr")
+        .set("pool_max_idle_per_host", "0")
+        .retries(0);
+    let mut a = ZarrDataset::<f64, U1>::open_url_rw(url, "n")
+        .unwrap()
+        .with_cache(Cache::new(0));
+    let err = a.write_all(-1.0).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(
+        err.to_string().contains("s3://lazy/failing-write.zarr"),
+        "{err}"
+    );
+
+    let after = ZarrDataset::<f64, U1>::open_url(s3.url("failing-write.zarr"), "n")
+        .unwrap()
+        .with_cache(Cache::new(0))
+        .read_all()
+        .unwrap();
+    let (mut old, mut new) = (0, 0);
+    for (c, chunk) in after.exact_chunks(1000).into_iter().enumerate() {
+        if chunk.iter().all(|&v| v == -1.0) {
+            new += 1;
+        } else {
+            let whole = chunk
+                .iter()
+                .enumerate()
+                .all(|(k, &v)| v == (c * 1000 + k) as f64);
+            assert!(whole, "chunk {c} is neither old nor new");
+            old += 1;
+        }
+    }
+    assert_eq!(old + new, 40);
+    assert!(old > 0, "the failure came after every chunk was written");
+}
