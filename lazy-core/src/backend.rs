@@ -67,7 +67,10 @@
 //! ```
 
 pub use crate::alloc::{checked_size, zeroed};
-pub use crate::blocks::{for_each_block, for_each_block_seq, for_each_parallel, join, BLOCK_ELEMS};
+pub use crate::blocks::{
+    for_each_block, for_each_block_seq, for_each_concurrent, for_each_parallel, join, BLOCK_ELEMS,
+    LATENCY_THREADS,
+};
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
     chunks_of, read_chunks, read_selected_raw, write_chunks, ChunkSink, ChunkSource, READ_COST,

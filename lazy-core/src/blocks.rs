@@ -125,6 +125,40 @@ where
     items.into_iter().try_for_each(f)
 }
 
+/// Calls `f` on every item, as [`for_each_parallel`] does, or, when
+/// `latency_bound` (the items wait on a remote service, see
+/// [`Dataset::latency_bound`](crate::Dataset::latency_bound)), each on a
+/// thread of its own, all at once (at most [`LATENCY_THREADS`] at a time):
+/// waiting needs no core, and the compute pool's few threads would wait in
+/// turns. Returns the first error.
+pub fn for_each_concurrent<I, F>(items: Vec<I>, latency_bound: bool, f: &F) -> Result<()>
+where
+    I: Send,
+    F: Fn(I) -> Result<()> + Sync,
+{
+    if !latency_bound || items.len() < 2 {
+        return for_each_parallel(items, f);
+    }
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let batch: Vec<I> = items.by_ref().take(LATENCY_THREADS).collect();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .into_iter()
+                .map(|item| scope.spawn(move || f(item)))
+                .collect();
+            handles.into_iter().try_for_each(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(crate::Error::backend_msg("a reader thread panicked")))
+            })
+        })?;
+    }
+    Ok(())
+}
+
+/// The most threads [`for_each_concurrent`] waits on at once.
+pub const LATENCY_THREADS: usize = 16;
+
 /// Up to this many items, [`for_each_parallel`] called from outside the
 /// pool runs them on the calling thread: waking pool threads for a few
 /// chunks of a small read costs about what they save, and several reader

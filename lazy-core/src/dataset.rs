@@ -126,6 +126,16 @@ pub trait Dataset: Sync {
         usize::MAX
     }
 
+    /// Whether a read waits mostly on a remote service (an object store)
+    /// rather than on the machine's cores: views then read such sources
+    /// side by side on threads of their own, all at once, instead of on the
+    /// compute pool's few threads, so a stack of three remote arrays waits
+    /// one round trip, not two. Views answer for their sources; the default
+    /// says no.
+    fn latency_bound(&self) -> bool {
+        false
+    }
+
     /// Whether CF decoding (a [`Decoded`](crate::Decoded) view) is in this
     /// dataset or under it, so that decoding it again is refused. Views
     /// answer for their sources; storage and arrays keep the default,
@@ -203,6 +213,9 @@ macro_rules! forward_dataset {
             }
             fn block_hint(&self) -> usize {
                 (**self).block_hint()
+            }
+            fn latency_bound(&self) -> bool {
+                (**self).latency_bound()
             }
             fn cf_decoded(&self) -> bool {
                 (**self).cf_decoded()

@@ -779,6 +779,11 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     fn block_hint(&self) -> usize {
         usize::MAX
     }
+
+    /// Arrays in object stores wait on the network.
+    fn latency_bound(&self) -> bool {
+        self.fetcher.is_some()
+    }
 }
 
 impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R, ReadWrite> {

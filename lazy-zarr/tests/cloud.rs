@@ -333,6 +333,27 @@ fn requests_run_side_by_side_up_to_the_limit() {
     }
 }
 
+/// The sources of a stack are fetched at once, not in turns on the chunk
+/// engine's two threads: three arrays with a limit of one request each have
+/// three in flight.
+#[test]
+fn the_sources_of_a_stack_are_fetched_side_by_side() {
+    let s3 = server();
+    numbered(s3, "stacked.zarr", 64);
+    let proxy = Proxy::start(s3.port(), 0);
+    let url = s3.url_via(&proxy.endpoint, "stacked.zarr").concurrency(1);
+    let open = || {
+        ZarrDataset::<f64, U1>::open_url(url.clone(), "n")
+            .unwrap()
+            .with_cache(Cache::new(0))
+    };
+    let xyz = Stacked::new(vec![open(), open(), open()], -1).unwrap();
+    let got = xyz.read_all().unwrap();
+    assert!(got.indexed_iter().all(|((i, _), &v)| v == i as f64));
+    let peak = proxy.stats().peak_in_flight.load(SeqCst);
+    assert_eq!(peak, 3, "{peak} requests in flight at once");
+}
+
 #[test]
 fn transient_failures_are_retried() {
     let s3 = server();

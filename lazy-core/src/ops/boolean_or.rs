@@ -16,7 +16,7 @@ use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset};
 use crate::element::Element;
 use crate::error::Result;
-use crate::ops::{common_shape, max_hint, read_all_sources};
+use crate::ops::{any_latency_bound, common_shape, max_hint, read_all_sources};
 
 /// The element-wise logical OR of N datasets of one shape: an element is
 /// `true` where any source is non-zero (NaN counts as non-zero, as in NumPy).
@@ -73,6 +73,10 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
 
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
+    }
+
+    fn latency_bound(&self) -> bool {
+        any_latency_bound(&self.sources)
     }
 
     fn cf_decoded(&self) -> bool {

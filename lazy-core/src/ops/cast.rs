@@ -106,6 +106,10 @@ where
         self.source.block_hint()
     }
 
+    fn latency_bound(&self) -> bool {
+        self.source.latency_bound()
+    }
+
     fn cf_decoded(&self) -> bool {
         self.source.cf_decoded()
     }

@@ -13,11 +13,11 @@
 
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
 
-use crate::blocks::{for_each_parallel, BLOCK_ELEMS};
+use crate::blocks::{for_each_concurrent, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::max_hint;
+use crate::ops::{any_latency_bound, max_hint};
 use crate::region::{AxisSelection, Region};
 
 /// N datasets of one rank and element type joined along `axis` (NumPy's
@@ -241,13 +241,17 @@ impl<D: Dataset> Dataset for Concat<D> {
             self.source(s)?.read_into(&r, part)
         };
         if max_hint(&self.sources) > BLOCK_ELEMS {
-            return for_each_parallel(jobs, &read);
+            return for_each_concurrent(jobs, any_latency_bound(&self.sources), &read);
         }
         jobs.into_iter().try_for_each(read)
     }
 
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
+    }
+
+    fn latency_bound(&self) -> bool {
+        any_latency_bound(&self.sources)
     }
 
     fn cf_decoded(&self) -> bool {

@@ -296,6 +296,10 @@ where
         self.source.block_hint()
     }
 
+    fn latency_bound(&self) -> bool {
+        self.source.latency_bound()
+    }
+
     fn cf_decoded(&self) -> bool {
         true
     }

@@ -90,6 +90,10 @@ where
         self.source.block_hint()
     }
 
+    fn latency_bound(&self) -> bool {
+        self.source.latency_bound()
+    }
+
     fn cf_decoded(&self) -> bool {
         self.source.cf_decoded()
     }
@@ -196,6 +200,10 @@ where
 
     fn block_hint(&self) -> usize {
         self.a.block_hint().max(self.b.block_hint())
+    }
+
+    fn latency_bound(&self) -> bool {
+        self.a.latency_bound() || self.b.latency_bound()
     }
 
     fn cf_decoded(&self) -> bool {

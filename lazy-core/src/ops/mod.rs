@@ -59,6 +59,11 @@ pub(crate) fn max_hint<D: Dataset>(sources: &[D]) -> usize {
     sources.iter().map(Dataset::block_hint).max().unwrap_or(0)
 }
 
+/// Whether any of `sources` is [`latency_bound`](Dataset::latency_bound).
+pub(crate) fn any_latency_bound<D: Dataset>(sources: &[D]) -> bool {
+    sources.iter().any(Dataset::latency_bound)
+}
+
 /// The most bytes of temporaries an element-wise view over storage reads
 /// its sources into at once, to read them concurrently: 64 MiB. Larger
 /// regions read one source after another (each storage read is parallel by
@@ -89,7 +94,7 @@ where
     T: Send,
 {
     use crate::alloc::zeroed;
-    use crate::blocks::for_each_parallel;
+    use crate::blocks::for_each_concurrent;
     use crate::ext::DatasetExt;
     let mut out = out;
     let (head, rest) = match (&first, sources.split_first()) {
@@ -118,7 +123,12 @@ where
                 (Some(first), Some(head)) => first(out.view_mut(), head),
                 _ => Ok(()),
             },
-            || for_each_parallel(jobs, &|(source, part)| source.read_into(region, part)),
+            || {
+                let waits = any_latency_bound(sources);
+                for_each_concurrent(jobs, waits, &|(source, part)| {
+                    source.read_into(region, part)
+                })
+            },
         );
         a.and(b)?;
         for part in &parts {

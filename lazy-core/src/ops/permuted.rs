@@ -108,6 +108,10 @@ impl<D: Dataset> Dataset for Permuted<D> {
         self.view.block_hint()
     }
 
+    fn latency_bound(&self) -> bool {
+        self.view.latency_bound()
+    }
+
     fn cf_decoded(&self) -> bool {
         self.view.cf_decoded()
     }
@@ -186,6 +190,10 @@ impl<D: Dataset> Dataset for Transposed<D> {
 
     fn block_hint(&self) -> usize {
         self.0.block_hint()
+    }
+
+    fn latency_bound(&self) -> bool {
+        self.0.latency_bound()
     }
 
     fn cf_decoded(&self) -> bool {

@@ -130,6 +130,10 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
         self.source.block_hint()
     }
 
+    fn latency_bound(&self) -> bool {
+        self.source.latency_bound()
+    }
+
     fn cf_decoded(&self) -> bool {
         self.source.cf_decoded()
     }

@@ -19,11 +19,11 @@ use std::ops::Add;
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
 use typenum::{Add1, B1};
 
-use crate::blocks::{for_each_block, for_each_parallel, BLOCK_ELEMS};
+use crate::blocks::{for_each_block, for_each_concurrent, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::{common_shape, max_hint};
+use crate::ops::{any_latency_bound, common_shape, max_hint};
 use crate::rank::Rank;
 use crate::region::{AxisSelection, Region};
 
@@ -143,7 +143,8 @@ where
                 // arrays decodes its three chunks together).
                 let parts: Vec<(usize, ArrayViewMutD<'_, D::Elem>)> =
                     sel.positions().zip(out.axis_iter_mut(out_axis)).collect();
-                return for_each_parallel(parts, &|(i, part)| {
+                let waits = any_latency_bound(&self.sources);
+                return for_each_concurrent(parts, waits, &|(i, part)| {
                     self.source(i)?.read_into(&inner, part)
                 });
             }
@@ -157,6 +158,10 @@ where
 
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
+    }
+
+    fn latency_bound(&self) -> bool {
+        any_latency_bound(&self.sources)
     }
 
     fn cf_decoded(&self) -> bool {

@@ -15,7 +15,7 @@ use crate::dataset::{CheckedRegion, Dataset};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::DatasetExt;
-use crate::ops::{common_shape, max_hint, read_all_sources};
+use crate::ops::{any_latency_bound, common_shape, max_hint, read_all_sources};
 
 /// An element type that can be summed: integers (wrapping on overflow, as
 /// NumPy's fixed-width integers do) and floats. Not `bool`.
@@ -129,6 +129,10 @@ where
 
     fn block_hint(&self) -> usize {
         max_hint(&self.sources)
+    }
+
+    fn latency_bound(&self) -> bool {
+        any_latency_bound(&self.sources)
     }
 
     fn cf_decoded(&self) -> bool {
