@@ -10,7 +10,8 @@
 #   bash bench/compare_cloud.sh                    # s3s-fs (Rust, from crates.io), N=4M, C=100k
 #   SERVER=moto bash bench/compare_cloud.sh        # moto's server (Python, from PyPI)
 #
-# The sides take turns ROUNDS times (default 2); each keeps its best median.
+# The sides take turns ROUNDS times (default 4), who goes first alternating;
+# each keeps its best median.
 # Threads: THREADS (default: the number of cores) for TensorStore's
 # data_copy_concurrency and lazy-datasets' RAYON_NUM_THREADS.
 set -euo pipefail
@@ -58,16 +59,23 @@ fi
 PY="$VENV/bin/python bench/cloud_bench.py --endpoint $endpoint --n $N --chunk $C"
 $PY --make-data
 
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-4}
 : > "$OUT/python.tsv"
 : > "$OUT/rust.tsv"
 cargo build -q --release --features cloud --bench compare_cloud
-for round in $(seq "$ROUNDS"); do
+python_side() {
     echo "round $round: TensorStore and zarr-python ($THREADS threads)..." >&2
     $PY --threads "$THREADS" >> "$OUT/python.tsv"
+}
+rust_side() {
     echo "round $round: lazy-datasets ($THREADS threads)..." >&2
     RAYON_NUM_THREADS=$THREADS cargo bench -q --features cloud --bench compare_cloud -- \
         --endpoint "$endpoint" --n "$N" >> "$OUT/rust.tsv"
+}
+# Who goes first alternates: a server slowing down (or warming up) over the
+# run then favours neither side.
+for round in $(seq "$ROUNDS"); do
+    if [ $((round % 2)) = 1 ]; then python_side; rust_side; else rust_side; python_side; fi
 done
 
 "$VENV/bin/python" - "$OUT/python.tsv" "$OUT/rust.tsv" "$N" "$C" "$THREADS" "$SERVER" <<'PYEOF'

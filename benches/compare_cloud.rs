@@ -26,6 +26,24 @@ fn median_time(reps: usize, mut f: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
+/// The process's CPU time so far (user + system), in seconds.
+fn cpu_time() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -44,10 +62,14 @@ fn main() -> Result<()> {
     let n: usize = arg("--n").and_then(|v| v.parse().ok()).unwrap_or(4_000_000);
     let count: usize = arg("--windows").and_then(|v| v.parse().ok()).unwrap_or(200);
     let reps: usize = arg("--reps").and_then(|v| v.parse().ok()).unwrap_or(5);
+    let concurrency: usize = arg("--concurrency")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
     let url = StoreUrl::new(format!("s3://{bucket}/{prefix}"))
         .set("aws_endpoint", endpoint)
         .set("aws_allow_http", "true")
-        .set("aws_region", "us-east-1");
+        .set("aws_region", "us-east-1")
+        .concurrency(concurrency);
     let open = |name| {
         ZarrDataset::<f64, U1>::open_url(url.clone(), name).map(|a| a.with_cache(Cache::new(0)))
     };
@@ -56,10 +78,16 @@ fn main() -> Result<()> {
     for (k, v) in check.iter().enumerate() {
         assert!((v - (12.345f64.sin() + k as f64)).abs() < 1e-12, "{check}");
     }
+    let cpu0 = cpu_time();
     let full = median_time(reps, || {
         black_box(xyz.read_all().expect("a full read"));
     });
     println!("full stacked read\tlazy-datasets\t{full}");
+    eprintln!(
+        "full stacked read: {:.3} s of CPU per read",
+        (cpu_time() - cpu0) / reps as f64
+    );
+    let cpu0 = cpu_time();
     let starts: Vec<usize> = (0..count).map(|i| (i * 7919) % (n - 1000)).collect();
     let each = median_time(3, || {
         for &s in &starts {
@@ -67,5 +95,9 @@ fn main() -> Result<()> {
         }
     }) / count as f64;
     println!("1000-row windows (each)\tlazy-datasets\t{each}");
+    eprintln!(
+        "windows: {:.2} ms of CPU per window",
+        (cpu_time() - cpu0) / (3 * count) as f64 * 1e3
+    );
     Ok(())
 }

@@ -504,6 +504,16 @@ where
     if source.read_selected(index, region, block.view_mut())? {
         return Ok(());
     }
+    // Part of a chunk not kept, in storage that decodes parts for less than
+    // the whole (the prefix of a compressed chunk that holds them, inner
+    // chunks of a shard): just the box around them.
+    if !whole && source.decodes_parts() && part_size < n {
+        let inner = shifted(region, &start, &shape)?;
+        return with_scratch::<T, _>(part_size, |scratch| {
+            source.decode_part(index, &start, &shape, scratch)?;
+            view(&shape, scratch)?.read_into(&inner, block)
+        });
+    }
     with_scratch::<T, _>(n, |scratch| {
         source.decode(index, scratch)?;
         view(chunk_shape, scratch)?.read_into(region, block)

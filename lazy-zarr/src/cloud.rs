@@ -258,17 +258,30 @@ impl Remote {
 }
 
 impl Fetch for Remote {
-    /// Fetched at most [`StoreUrl::concurrency`] at once.
+    /// Fetched at most [`StoreUrl::concurrency`] at once, by one task on the
+    /// runtime: the responses' bytes are read where the sockets are polled,
+    /// and the caller is woken once, when all are in (polled on the caller,
+    /// each packet of a body would wake it: measured 1 ms more CPU per
+    /// three 800 KB chunks).
     fn fetch(
         &self,
         keys: Vec<(Vec<u64>, StoreKey)>,
     ) -> std::result::Result<HashMap<Vec<u64>, Option<Bytes>>, zarrs::storage::StorageError> {
-        let store = &self.store;
-        let fetches = futures::stream::iter(keys)
-            .map(|(index, key)| async move { Ok((index, store.get(&key).await?)) })
-            .buffer_unordered(self.concurrency)
-            .try_collect::<HashMap<_, _>>();
-        self.block_on.block_on(fetches)
+        let store = self.store.clone();
+        let limit = self.concurrency;
+        let task = self.block_on.0.spawn(async move {
+            futures::stream::iter(keys)
+                .map(|(index, key)| {
+                    let store = &store;
+                    async move { Ok((index, store.get(&key).await?)) }
+                })
+                .buffer_unordered(limit)
+                .try_collect::<HashMap<_, _>>()
+                .await
+        });
+        futures::executor::block_on(task).map_err(|e| {
+            zarrs::storage::StorageError::Other(format!("a fetch of {} failed: {e}", self.url))
+        })?
     }
 }
 
