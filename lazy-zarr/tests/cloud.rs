@@ -472,3 +472,36 @@ fn a_failed_write_leaves_each_chunk_old_or_new() {
     assert_eq!(old + new, 40);
     assert!(old > 0, "the failure came after every chunk was written");
 }
+
+/// Google Cloud Storage and Azure URLs go through their own clients: with
+/// no such service here, opening gives a clear error, never a panic or a
+/// hang (Azure's emulator endpoint pointed at a closed port; a malformed
+/// service-account key for GCS).
+#[test]
+fn other_clouds_give_clear_errors() {
+    let closed = cloud_support::free_port();
+    let az = lazy_zarr::StoreUrl::new("az://container/store.zarr")
+        .without_env()
+        .set("azure_storage_use_emulator", "true")
+        .set("azure_storage_account_name", "devstoreaccount1")
+        .set(
+            "azure_storage_endpoint",
+            format!("http://127.0.0.1:{closed}/devstoreaccount1"),
+        )
+        .set("azure_allow_http", "true")
+        .retries(1)
+        .retry_timeout(Duration::from_secs(5));
+    let err = ZarrDataset::<f64, U1>::open_url(az, "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(
+        err.to_string().contains("az://container/store.zarr"),
+        "{err}"
+    );
+
+    let gs = lazy_zarr::StoreUrl::new("gs://bucket/store.zarr")
+        .without_env()
+        .set("google_service_account_key", "not a key");
+    let err = ZarrDataset::<f64, U1>::open_url(gs, "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("gs://bucket/store.zarr"), "{err}");
+}
