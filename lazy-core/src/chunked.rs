@@ -74,7 +74,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
 use crate::alloc::{checked_size, with_scratch, zeroed_vec};
-use crate::blocks::for_each_parallel;
+use crate::blocks::{for_each_concurrent, for_each_parallel};
 use crate::cache::{ArrayKey, Cache, Generation};
 use crate::element::Element;
 use crate::error::{Error, Result};
@@ -186,6 +186,14 @@ pub trait ChunkSink<T: Element>: ChunkSource<T> {
     fn lock(&self, index: &[u64]) -> Result<Option<Box<dyn Send>>> {
         let _ = index;
         Ok(None)
+    }
+
+    /// Whether storing a chunk waits mostly on a remote service (an object
+    /// store): the engine then stores chunks on threads of their own, up
+    /// to [`LATENCY_THREADS`](crate::backend::LATENCY_THREADS) at once,
+    /// rather than on the compute pool's few. The default says no.
+    fn latency_bound(&self) -> bool {
+        false
     }
 }
 
@@ -754,7 +762,7 @@ where
     let (per_axis, parts) = chunk_parts(plan, sink.chunk_shape(), data.ndim())?;
     let blocks = data_blocks(&data, &per_axis);
     let jobs: Vec<(ChunkPart, ArrayViewD<'_, T>)> = parts.into_iter().zip(blocks).collect();
-    for_each_parallel(jobs, &|(part, block)| {
+    for_each_concurrent(jobs, sink.latency_bound(), &|(part, block)| {
         write_chunk(sink, cache, &part, block)
     })
 }

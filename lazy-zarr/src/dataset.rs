@@ -707,6 +707,11 @@ impl<T: ZarrElement, R: Rank> ChunkSink<T> for ZarrDataset<T, R, ReadWrite> {
             .map_err(|e| self.err("write to", e))
     }
 
+    /// Chunks in object stores are stored side by side (each a `PUT`).
+    fn latency_bound(&self) -> bool {
+        self.fetcher.is_some()
+    }
+
     /// An advisory lock of the chunk's byte in the array's lock file
     /// (filesystem stores; see the crate docs on concurrent writers).
     fn lock(&self, index: &[u64]) -> Result<Option<Box<dyn Send>>> {

@@ -333,6 +333,30 @@ fn requests_run_side_by_side_up_to_the_limit() {
     }
 }
 
+/// A write stores its chunks side by side too (at most
+/// `LATENCY_THREADS` at once).
+#[test]
+fn chunks_are_stored_side_by_side() {
+    let s3 = server();
+    numbered(s3, "stored.zarr", 64);
+    let proxy = Proxy::start(s3.port(), 0);
+    let url = s3.url_via(&proxy.endpoint, "stored.zarr");
+    let mut a = ZarrDataset::<f64, U1>::open_url_rw(url, "n").unwrap();
+    a.write_all(ndarray::Array1::from_shape_fn(64_000, |i| -(i as f64)))
+        .unwrap();
+    let peak = proxy.stats().peak_in_flight.load(SeqCst);
+    assert!(
+        (3..=lazy_core::backend::LATENCY_THREADS).contains(&peak),
+        "{peak} requests in flight at once"
+    );
+    let back = ZarrDataset::<f64, U1>::open_url(s3.url("stored.zarr"), "n")
+        .unwrap()
+        .with_cache(Cache::new(0))
+        .read_all()
+        .unwrap();
+    assert!(back.iter().enumerate().all(|(i, &v)| v == -(i as f64)));
+}
+
 /// The sources of a stack are fetched at once, not in turns on the chunk
 /// engine's two threads: three arrays with a limit of one request each have
 /// three in flight.
