@@ -259,11 +259,44 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
         assert_eq!(lazy_mpi::sum(world, &ones).expect("sum"), 30.0);
     }
 
+    #[cfg(feature = "zarr")]
+    zarr_copies(world, dir, &view, &expected);
+
     // Empty datasets: a sum of 0, no minimum.
     let empty = Array2::<f64>::zeros((0, 3));
     assert_eq!(lazy_mpi::sum(world, &empty).expect("sum"), 0.0);
     let err = lazy_mpi::min(world, &empty).expect_err("no minimum");
     assert_eq!(err.kind(), ErrorKind::Value);
+}
+
+/// A Zarr array as the target (feature `zarr`): made by rank 0, opened by
+/// every rank, each writing whole chunks (gzip, so a chunk split between
+/// ranks would be rewritten by both).
+#[cfg(feature = "zarr")]
+fn zarr_copies<C: Communicator>(world: &C, dir: &Path, view: &View, expected: &Array2<f64>) {
+    use lazy_mpi::ParallelTarget;
+    use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+    let store = dir.join("out.zarr");
+    let made = if world.rank() == 0 {
+        let options = ZarrCreate::default()
+            .chunks([100, 3])
+            .compression(Compression::Gzip(1));
+        ZarrDataset::<f64, U2>::create(&store, "/xyz", &[ROWS, 3], &options).map(drop)
+    } else {
+        Ok(())
+    };
+    agree(world, made).expect("a Zarr array");
+    let mut out = agree(world, ZarrDataset::<f64, U2>::open_rw(&store, "/xyz"))
+        .expect("the Zarr array on every rank");
+    assert_eq!(out.grain(), 100);
+    let options = CopyOptions {
+        budget: 2000,
+        ..CopyOptions::default()
+    };
+    copy_into_with(world, view, &mut out, &options).expect("the parallel copy");
+    world.barrier();
+    assert_eq!(out.read_all().expect("a read of the array"), *expected);
+    assert_eq!(lazy_mpi::sum(world, &out).expect("sum"), expected.sum());
 }
 
 /// Rank 1 (rank 0 when it is alone) has no `y.h5`: every rank must return
