@@ -65,7 +65,10 @@ fn args() -> Result<Args> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or_else(|| Error::value(format!("{arg} needs a value")));
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| Error::value(format!("{arg} needs a value")))
+        };
         match arg.as_str() {
             "--dir" => args.dir = Some(PathBuf::from(value()?)),
             "--rows" => {
@@ -74,7 +77,11 @@ fn args() -> Result<Args> {
                     .parse()
                     .map_err(|e| Error::value(format!("--rows: {e}")))?
             }
-            other => return Err(Error::value(format!("unknown argument {other:?} (--dir, --rows)"))),
+            other => {
+                return Err(Error::value(format!(
+                    "unknown argument {other:?} (--dir, --rows)"
+                )))
+            }
         }
     }
     Ok(args)
@@ -101,7 +108,8 @@ fn run<C: Communicator>(world: &C) -> Result<()> {
     let shape = volts.shape().to_vec();
     let out_path = dir.join("volts.h5");
     let result = {
-        let mut out = create_h5::<f64, U2, _>(world, &out_path, "/volts", &shape, Some(&[CHUNK, 3]))?;
+        let mut out =
+            create_h5::<f64, U2, _>(world, &out_path, "/volts", &shape, Some(&[CHUNK, 3]))?;
         world.barrier();
         let start = Instant::now();
         copy_into(world, &volts, &mut out)?;

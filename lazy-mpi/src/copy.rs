@@ -94,7 +94,10 @@ where
     let (rows, per_piece) = match shape.split_first() {
         Some((&len, row)) => {
             let grain = target.grain();
-            (share(comm, len, grain), piece_rows(row, elem, options.budget, grain))
+            (
+                share(comm, len, grain),
+                piece_rows(row, elem, options.budget, grain),
+            )
         }
         None => (share(comm, 1, 1), 1),
     };
@@ -165,9 +168,8 @@ where
 
 /// `[start:end]` on the first axis.
 pub(crate) fn rows_selection(rows: Range<usize>) -> Result<DynSelection> {
-    let bound = |n: usize| {
-        isize::try_from(n).map_err(|_| Error::index(format!("row {n} is out of range")))
-    };
+    let bound =
+        |n: usize| isize::try_from(n).map_err(|_| Error::index(format!("row {n} is out of range")));
     Ok(DynSelection::from(vec![SelectionItem::slice(
         Some(bound(rows.start)?),
         Some(bound(rows.end)?),

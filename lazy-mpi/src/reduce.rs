@@ -158,6 +158,11 @@ where
     comm.all_gather_into(&[acc, count as f64][..], &mut gathered[..]);
     Ok(gathered
         .chunks_exact(2)
-        .map(|pair| (pair.first().copied().unwrap_or(0.0), pair.get(1).copied().unwrap_or(0.0)))
+        .map(|pair| {
+            (
+                pair.first().copied().unwrap_or(0.0),
+                pair.get(1).copied().unwrap_or(0.0),
+            )
+        })
         .collect())
 }

@@ -153,7 +153,11 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
     let expected = expected();
     let view = agree(world, open_view(dir, None)).expect("the sources open on every rank");
     assert_eq!(view.shape(), &[ROWS, 3]);
-    assert_eq!(view.read_all().expect("a serial read"), expected, "the view itself");
+    assert_eq!(
+        view.read_all().expect("a serial read"),
+        expected,
+        "the view itself"
+    );
 
     // A serial copy of the same view, through lazy-core, for comparison.
     let mut serial = Array2::<f64>::zeros((ROWS, 3));
