@@ -24,7 +24,7 @@ use lazy_core::{
 };
 use lazy_hdf5::{create_file, open_file, H5Dataset};
 use lazy_mpi::mpi::traits::{Communicator, CommunicatorCollectives, Root};
-use lazy_mpi::{agree, copy_into, copy_into_with, create_h5, open_h5_rw};
+use lazy_mpi::{agree, copy_into, copy_into_with, create_h5, open_h5, open_h5_rw};
 use ndarray::{Array2, ArrayViewMutD};
 use typenum::{U1, U2};
 
@@ -210,6 +210,21 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
             assert_eq!(again.read_all().expect("a serial read"), expected, "{name}");
         }
         world.barrier();
+    }
+
+    // Reopened read-only by every rank through the MPI-IO driver.
+    {
+        let back = open_h5::<f64, U2, _>(world, dir.join("chunked.h5"), "/out/xyz")
+            .expect("reopened read-only");
+        assert!(back.is_mpio());
+        assert_eq!(back.read_all().expect("a read"), expected);
+        assert_eq!(lazy_mpi::max(world, &back).expect("max"), 500.0);
+        // A file that is not there: an error on every rank.
+        let err = open_h5::<f64, U2, _>(world, dir.join("none.h5"), "x").expect_err("no file");
+        assert_eq!(err.kind(), ErrorKind::Backend);
+        let err = open_h5::<f64, U1, _>(world, dir.join("chunked.h5"), "/out/xyz")
+            .expect_err("a rank mismatch");
+        assert_eq!(err.kind(), ErrorKind::Shape, "{err}");
     }
 
     // Reopened for writing by every rank: copied again, the same values.
