@@ -351,7 +351,13 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     /// Fills `buf`, a row-major buffer of the plan's shape, from the file.
     fn fetch_into(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
         match transfer(plan)? {
-            Transfer::One(file) => io::read(&self.inner, file, &[buf.len()], Selection::All, buf),
+            Transfer::One(file) => io::read(
+                &self.inner,
+                file,
+                &io::mem_shape(plan, buf.len()),
+                Selection::All,
+                buf,
+            ),
             Transfer::Pieces(pieces) => {
                 let shape = plan.shape();
                 pieces
@@ -459,7 +465,13 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
             .as_slice()
             .ok_or_else(|| Error::backend_msg("a standard-layout array is not contiguous"))?;
         match transfer {
-            Transfer::One(file) => io::write(&self.inner, file, &[buf.len()], Selection::All, buf),
+            Transfer::One(file) => io::write(
+                &self.inner,
+                file,
+                &io::mem_shape(plan, buf.len()),
+                Selection::All,
+                buf,
+            ),
             Transfer::Pieces(pieces) => {
                 let shape = plan.shape();
                 pieces
