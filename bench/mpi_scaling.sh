@@ -3,7 +3,7 @@
 # stack of three int16 HDF5 channels (chunks of 65,536, deflate 1), read as
 # f64, copied into one parallel HDF5 file. The copy is timed between two
 # barriers (create and sum excluded); throughput is the view's f64 bytes
-# over that time. Prints a table: best of ROUNDS runs per rank count, with
+# over that time. Prints a table: best of ROUNDS (5) runs per rank count, with
 # one rayon thread per rank and with rayon's default (one per core).
 #
 #   bash bench/mpi_scaling.sh                   # ROWS=45M: a 1.08 GB view
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 export HDF5_DIR=${HDF5_DIR:-/usr/lib/x86_64-linux-gnu/hdf5/openmpi}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/mpi}
 ROWS=${ROWS:-45000000}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 RANKS=${RANKS:-"1 2 3"}
 DIR=${DIR:-$CARGO_TARGET_DIR/bench-mpi-$ROWS}
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
