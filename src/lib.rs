@@ -38,6 +38,11 @@ pub use lazy_hdf5 as hdf5;
 #[cfg(feature = "zarr")]
 pub use lazy_zarr as zarr;
 
+/// MPI scale-out ([`lazy_mpi`]), with the `mpi` feature: ranks copy or
+/// reduce their share of a view into one parallel HDF5 file.
+#[cfg(feature = "mpi")]
+pub use lazy_mpi as mpi;
+
 /// The names most programs need: the traits, the views, selections, ranks.
 ///
 /// ```

@@ -69,6 +69,9 @@ pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
     pub(crate) direct: std::result::Result<Arc<Direct>, String>,
     /// Reads go through libhdf5 even where `direct` could read.
     via_libhdf5: bool,
+    /// The file is open with the MPI-IO driver: writes do not flush it
+    /// (a flush is collective there), [`flush`](Self::flush) does.
+    mpio: bool,
     pub(crate) cache: Cache,
     _marker: Marker<T, R, M>,
 }
@@ -176,6 +179,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
             shape: self.shape,
             direct: self.direct,
             via_libhdf5: self.via_libhdf5,
+            mpio: self.mpio,
             cache: self.cache,
             _marker: PhantomData,
         }
@@ -198,6 +202,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         let (found, described) = element_type(&inner).map_err(inspect)?;
         check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
         let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(Arc::new);
+        let mpio = is_mpio(&inner).map_err(inspect)?;
         Ok(H5Dataset {
             inner,
             file,
@@ -205,13 +210,48 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
             shape,
             direct,
             via_libhdf5: false,
+            mpio,
             cache: Cache::global(),
             _marker: PhantomData,
         })
     }
 }
 
+/// Whether the file of `ds` is open with the MPI-IO driver (parallel HDF5).
+#[cfg(feature = "mpio")]
+fn is_mpio(ds: &hdf5_metno::Dataset) -> hdf5_metno::Result<bool> {
+    // Asking for the driver duplicates the file's communicator
+    // (`MPI_Comm_dup`, collective): every rank opens the same datasets.
+    let driver = ds.file()?.access_plist()?.driver();
+    Ok(matches!(driver, hdf5_metno::file::FileDriver::Mpio(_)))
+}
+
+#[cfg(not(feature = "mpio"))]
+fn is_mpio(_: &hdf5_metno::Dataset) -> hdf5_metno::Result<bool> {
+    Ok(false)
+}
+
 impl<T, R, M> H5Dataset<T, R, M> {
+    /// Whether the file is open with the MPI-IO driver (parallel HDF5,
+    /// feature `mpio`). Such a dataset is read and written through libhdf5
+    /// (independent transfers), and a write does not flush the file, since
+    /// a flush is collective under MPI-IO: every rank calls
+    /// [`flush`](Self::flush) once its writes are done.
+    pub fn is_mpio(&self) -> bool {
+        self.mpio
+    }
+
+    /// Flushes the file to storage, so that an error writing it out is
+    /// this call's error. Writes flush by themselves, except on files open
+    /// with the MPI-IO driver ([`is_mpio`](Self::is_mpio)), where this call
+    /// is collective: every rank of the file's communicator makes it.
+    pub fn flush(&self) -> Result<()> {
+        self.inner
+            .file()
+            .and_then(|file| file.flush())
+            .map_err(|e| self.error("flush the file of", e))
+    }
+
     /// The HDF5 path of the dataset (`"/group/x"`).
     pub fn path(&self) -> &str {
         &self.path
@@ -311,7 +351,13 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     /// Fills `buf`, a row-major buffer of the plan's shape, from the file.
     fn fetch_into(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
         match transfer(plan)? {
-            Transfer::One(file) => io::read(&self.inner, file, &[buf.len()], Selection::All, buf),
+            Transfer::One(file) => io::read(
+                &self.inner,
+                file,
+                &io::mem_shape(plan, buf.len()),
+                Selection::All,
+                buf,
+            ),
             Transfer::Pieces(pieces) => {
                 let shape = plan.shape();
                 pieces
@@ -366,7 +412,9 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
 impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
     /// Writes `src` into `region`. The file is flushed before this returns,
     /// so an error writing the data out (a full disk) is this call's error,
-    /// not lost when HDF5's chunk cache is flushed at close.
+    /// not lost when HDF5's chunk cache is flushed at close; on a file open
+    /// with the MPI-IO driver, [`flush`](H5Dataset::flush) does that, called
+    /// on every rank.
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
         let plan = write_plan(&region)?;
         let exact = |_: &Plan, _: ArrayViewMutD<'_, T>| -> Result<()> {
@@ -384,6 +432,10 @@ impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
         });
         let written =
             write_via(&plan, src, exact, |plan, data| self.store(plan, data)).and_then(|()| {
+                if self.mpio {
+                    // Collective under MPI-IO: left to `flush` on every rank.
+                    return Ok(());
+                }
                 self.inner
                     .file()
                     .and_then(|file| file.flush())
@@ -413,7 +465,13 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
             .as_slice()
             .ok_or_else(|| Error::backend_msg("a standard-layout array is not contiguous"))?;
         match transfer {
-            Transfer::One(file) => io::write(&self.inner, file, &[buf.len()], Selection::All, buf),
+            Transfer::One(file) => io::write(
+                &self.inner,
+                file,
+                &io::mem_shape(plan, buf.len()),
+                Selection::All,
+                buf,
+            ),
             Transfer::Pieces(pieces) => {
                 let shape = plan.shape();
                 pieces

@@ -139,6 +139,23 @@ pub(crate) fn read<T: H5Element>(
     }
 }
 
+/// The memory dataspace of a buffer of `len` elements that holds a plan's
+/// one transfer: the plan's shape, which is the shape of its file
+/// hyperslab (a point selection takes any shape of as many elements).
+/// libhdf5 maps a chunked dataset's chunks to memory fast only when the
+/// memory selection has the file selection's shape; a flat 1-D memory
+/// space instead sends it element by element (`H5S_select_iterate`):
+/// writing 1 GB of f64 in chunks of 65,536 x 3 took 3.1 s that way and
+/// 0.2 s with the same shape.
+pub(crate) fn mem_shape(plan: &lazy_core::backend::Plan, len: usize) -> Vec<usize> {
+    let shape = plan.shape();
+    if shape.is_empty() {
+        vec![len]
+    } else {
+        shape
+    }
+}
+
 /// Writes the `mem` selection of `buf` (an array of shape `mem_shape` in
 /// row-major order) to the `file` selection of `ds`.
 pub(crate) fn write<T: H5Element>(
@@ -232,7 +249,12 @@ pub(crate) fn write_view<T: H5Element>(
     src: ArrayViewD<'_, T>,
 ) -> Result<()> {
     if let Some(buf) = src.as_slice() {
-        return write(ds, file, &[buf.len()], Selection::All, buf);
+        let shape = if src.ndim() == 0 {
+            vec![buf.len()]
+        } else {
+            src.shape().to_vec()
+        };
+        return write(ds, file, &shape, Selection::All, buf);
     }
     let Some((dims, mem)) = strided_layout(src.shape(), src.strides()) else {
         return Err(Error::backend_msg(

@@ -80,6 +80,19 @@
 //! hdf5-metno serialises all calls into libhdf5, which is not thread-safe
 //! unless built so: reads of several HDF5 datasets from several threads are
 //! correct but take turns.
+//!
+//! # Parallel HDF5 (feature `mpio`)
+//!
+//! The feature `mpio` turns on hdf5-metno's MPI-IO file driver; it needs
+//! the MPI build of libhdf5 (on Debian `libhdf5-openmpi-dev`, chosen at
+//! build time with `HDF5_DIR=/usr/lib/x86_64-linux-gnu/hdf5/openmpi`), and
+//! every crate of the build then links that libhdf5. A dataset of a file
+//! opened through the MPI-IO driver ([`H5Dataset::is_mpio`]) is read and
+//! written through libhdf5 with independent transfers (its
+//! [`reader`](H5Dataset::reader) says why), and its writes do not flush
+//! the file, a collective call there: every rank calls
+//! [`H5Dataset::flush`] once its writes are done. The crate `lazy-mpi`
+//! (`lazy_datasets::mpi`) opens such files and copies views into them.
 #![warn(missing_docs)]
 
 mod cf;
