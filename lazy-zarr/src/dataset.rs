@@ -17,7 +17,7 @@ use lazy_core::{
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{Array, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArraySubset};
-use zarrs::storage::{Bytes, ReadableWritableStorageTraits};
+use zarrs::storage::ReadableWritableStorageTraits;
 
 use crate::codec::{self, Chain, Source};
 use crate::element::ZarrElement;
@@ -38,9 +38,15 @@ pub(crate) trait Fetch: Send + Sync {
         &self,
         keys: Vec<(Vec<u64>, zarrs::storage::StoreKey)>,
     ) -> std::result::Result<
-        std::collections::HashMap<Vec<u64>, Option<zarrs::storage::Bytes>>,
+        std::collections::HashMap<Vec<u64>, Option<Vec<u8>>>,
         zarrs::storage::StorageError,
     >;
+
+    /// Takes back the buffers of a read's chunks, decoded, for later
+    /// fetches; the default drops them.
+    fn recycle(&self, buffers: Vec<Vec<u8>>) {
+        drop(buffers);
+    }
 }
 
 /// Where an array's store is: its name for messages, and what reads and
@@ -334,12 +340,12 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
 
     /// The stored chunks a read of `plan` needs and the cache does not
     /// hold, fetched side by side (object stores).
-    fn prefetch(
-        &self,
-        fetcher: &dyn Fetch,
+    fn prefetch<'a>(
+        &'a self,
+        fetcher: &'a dyn Fetch,
         chain: Chain,
         plan: &Plan,
-    ) -> Result<Fetched<'_, T, R, M>> {
+    ) -> Result<Fetched<'a, T, R, M>> {
         let keys = chunks_of(plan, ChunkSource::chunk_shape(self))?
             .into_iter()
             .filter(|index| self.cache.budget() == 0 || !self.cache.contains(&self.key, index))
@@ -351,6 +357,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         let bytes = fetcher.fetch(keys).map_err(|e| self.err("read from", e))?;
         Ok(Fetched {
             array: self,
+            fetcher,
             chain,
             bytes,
         })
@@ -421,7 +428,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         skip: usize,
         whole: bool,
         out: &mut [T],
-        fetched: Option<&Option<Bytes>>,
+        fetched: Option<&Option<Vec<u8>>>,
     ) -> Result<()> {
         let key = self.array.chunk_key(index);
         let storage = self.array.storage();
@@ -462,7 +469,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         start: &[usize],
         shape: &[usize],
         out: &mut [T],
-        fetched: Option<&Option<Bytes>>,
+        fetched: Option<&Option<Vec<u8>>>,
     ) -> Result<()> {
         let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
         let strides: Vec<usize> = (0..chunk_shape.len())
@@ -654,8 +661,19 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
 /// them (object stores); a chunk not among them is read as usual.
 struct Fetched<'a, T, R, M> {
     array: &'a ZarrDataset<T, R, M>,
+    fetcher: &'a dyn Fetch,
     chain: Chain,
-    bytes: HashMap<Vec<u64>, Option<Bytes>>,
+    bytes: HashMap<Vec<u64>, Option<Vec<u8>>>,
+}
+
+impl<T, R, M> Drop for Fetched<'_, T, R, M> {
+    fn drop(&mut self) {
+        let buffers = std::mem::take(&mut self.bytes)
+            .into_values()
+            .flatten()
+            .collect();
+        self.fetcher.recycle(buffers);
+    }
 }
 
 impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for Fetched<'_, T, R, M> {
