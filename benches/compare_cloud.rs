@@ -3,7 +3,8 @@
 //! server on 127.0.0.1, in the same scenarios as TensorStore and
 //! zarr-python there, printed as `scenario<TAB>lazy-datasets<TAB>seconds`
 //! (median of several runs). No cache, 32 requests in flight at most (the
-//! default), as the Python side.
+//! default), as the Python side; "defaults" is each side's default: here a
+//! 256 MiB cache (started cold each run), TensorStore no cache.
 //!
 //! `cargo bench --features cloud --bench compare_cloud -- --endpoint URL [--bucket B] [--prefix P] [--n N] [--windows W] [--reps R]`
 //! with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` set.
@@ -95,6 +96,20 @@ fn main() -> Result<()> {
         }
     }) / count as f64;
     println!("1000-row windows (each)\tlazy-datasets\t{each}");
+    // The defaults: the process-wide cache (256 MiB), each run starting cold.
+    let each = median_time(3, || {
+        let cache = Cache::new(Cache::DEFAULT_BUDGET);
+        let open = |name| {
+            ZarrDataset::<f64, U1>::open_url(url.clone(), name)
+                .map(|a| a.with_cache(cache.clone()))
+                .expect("an array")
+        };
+        let xyz = Stacked::new(vec![open("x"), open("y"), open("z")], -1).expect("a stack");
+        for &s in &starts {
+            black_box(xyz.read(sel![s..s + 1000, ..]).expect("a window"));
+        }
+    }) / count as f64;
+    println!("windows, defaults (each)\tlazy-datasets\t{each}");
     eprintln!(
         "windows: {:.2} ms of CPU per window",
         (cpu_time() - cpu0) / (3 * count) as f64 * 1e3

@@ -229,14 +229,17 @@ pub(crate) enum Opened {
     Remote(Arc<Remote>),
 }
 
+/// The objects of a store: the client, under the URL's prefix.
+type Objects = PrefixStore<Arc<dyn ObjectStore>>;
+
 /// An object store (or web server) holding a Zarr store, with the runtime
 /// its requests run on.
 pub(crate) struct Remote {
     /// The URL, for messages and cache keys.
     pub(crate) url: String,
-    store: Arc<AsyncObjectStore<Arc<PrefixStore<Arc<dyn ObjectStore>>>>>,
+    store: Arc<AsyncObjectStore<Arc<Objects>>>,
     /// The same store, for the chunk fetches of reads.
-    objects: Arc<PrefixStore<Arc<dyn ObjectStore>>>,
+    objects: Arc<Objects>,
     buffers: Arc<Buffers>,
     block_on: BlockOn,
     concurrency: usize,
