@@ -19,14 +19,16 @@
 //! [`Cache`](lazy_core::Cache) are not fetched again.
 //!
 //! ```no_run
-//! use lazy_core::{DatasetExt, Scaled, Stacked};
+//! use lazy_core::{DatasetExt, DynSelection, Scaled, SelectionItem, Stacked};
 //! use lazy_zarr::{StoreUrl, ZarrDataset};
 //! use typenum::U1;
 //!
 //! // Credentials, region and endpoint from AWS_* variables, as the AWS CLI reads them.
 //! let open = |name| ZarrDataset::<i16, U1>::open_url("s3://bucket/run1.zarr", name);
 //! let xyz = Scaled::new(Stacked::new(vec![open("x")?, open("y")?, open("z")?], -1)?, 0.01);
-//! let window = xyz.read(lazy_macros::sel![1000..2000, ..])?;
+//! // NumPy: xyz[1000:2000] — fetches only the chunks under the window.
+//! let rows = DynSelection::from(vec![SelectionItem::slice(Some(1000), Some(2000), None)]);
+//! let window = xyz.read_dyn(&rows)?;
 //!
 //! // Or everything explicit, for programs that do not use the environment:
 //! let url = StoreUrl::new("s3://bucket/run1.zarr")
