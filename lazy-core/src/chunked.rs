@@ -493,11 +493,7 @@ where
             return Ok(());
         }
         if part_size < n {
-            let inner = shifted(region, &start, &shape)?;
-            return with_scratch::<T, _>(part_size, |scratch| {
-                source.decode_part(index, &start, &shape, scratch)?;
-                view(&shape, scratch)?.read_into(&inner, block)
-            });
+            return read_box(source, index, region, &start, &shape, block);
         }
     }
     // Part of a chunk, kept for the next read.
@@ -516,15 +512,33 @@ where
     // the whole (the prefix of a compressed chunk that holds them, inner
     // chunks of a shard): just the box around them.
     if !whole && source.decodes_parts() && part_size < n {
-        let inner = shifted(region, &start, &shape)?;
-        return with_scratch::<T, _>(part_size, |scratch| {
-            source.decode_part(index, &start, &shape, scratch)?;
-            view(&shape, scratch)?.read_into(&inner, block)
-        });
+        return read_box(source, index, region, &start, &shape, block);
     }
     with_scratch::<T, _>(n, |scratch| {
         source.decode(index, scratch)?;
         view(chunk_shape, scratch)?.read_into(region, block)
+    })
+}
+
+/// Reads the positions `region` selects in chunk `index` into `block` by
+/// decoding just the box `start..start + shape` around them
+/// ([`ChunkSource::decode_part`]) into the thread's scratch buffer.
+fn read_box<T, S>(
+    source: &S,
+    index: &[u64],
+    region: &Region,
+    start: &[usize],
+    shape: &[usize],
+    block: ArrayViewMutD<'_, T>,
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    let inner = shifted(region, start, shape)?;
+    with_scratch::<T, _>(checked_size(shape)?, |scratch| {
+        source.decode_part(index, start, shape, scratch)?;
+        view(shape, scratch)?.read_into(&inner, block)
     })
 }
 
@@ -570,11 +584,7 @@ where
         let (piece, remaining) = rest.split_out(0, take)?;
         let (piece_block, rest_block) = block.split_at(Axis(0), take);
         let (start, shape) = bounding_box(&piece);
-        let inner = shifted(&piece, &start, &shape)?;
-        with_scratch::<T, _>(checked_size(&shape)?, |scratch| {
-            source.decode_part(index, &start, &shape, scratch)?;
-            view(&shape, scratch)?.read_into(&inner, piece_block)
-        })?;
+        read_box(source, index, &piece, &start, &shape, piece_block)?;
         (rest, block, at) = (remaining, rest_block, at + take);
     }
     Ok(true)
