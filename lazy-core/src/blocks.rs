@@ -127,7 +127,7 @@ where
 
 /// Calls `f` on every item, as [`for_each_parallel`] does, or, when
 /// `latency_bound` (the items wait on a remote service, see
-/// [`Dataset::latency_bound`](crate::Dataset::latency_bound)), each on a
+/// [`Hints::latency_bound`](crate::Hints::latency_bound)), each on a
 /// thread of its own, all at once (at most [`LATENCY_THREADS`] at a time):
 /// waiting needs no core, and the compute pool's few threads would wait in
 /// turns. Returns the first error.

@@ -116,32 +116,83 @@ pub trait Dataset: Sync {
         out: ArrayViewMutD<'_, Self::Elem>,
     ) -> Result<()>;
 
-    /// How many elements this dataset would like to be asked for at once.
+    /// What this dataset tells the views above it about how it is best read
+    /// (see [`Hints`]).
     ///
-    /// Views that work in cache-sized blocks use blocks at least this large:
-    /// in-memory data says 0 (any size is cheap), while storage where each
-    /// read has a fixed cost keeps the default, `usize::MAX` (read each region
-    /// whole).
-    fn block_hint(&self) -> usize {
-        usize::MAX
+    /// Storage keeps the default, [`Hints::STORAGE`], or adjusts it; views
+    /// answer for their sources (one source: its hints; several:
+    /// [`Hints::of_all`]).
+    fn hints(&self) -> Hints {
+        Hints::STORAGE
     }
+}
 
+/// What a dataset tells the views above it about how it is best read:
+/// the answer of [`Dataset::hints`].
+///
+/// Storage starts from [`Hints::STORAGE`]; a view over one source passes its
+/// source's hints on, a view over several combines theirs with
+/// [`Hints::of_all`] (the largest block, and a flag if any source has it).
+///
+/// ```
+/// use lazy_core::{Dataset, Hints, Stacked};
+/// use ndarray::array;
+///
+/// let a = array![1.0, 2.0];
+/// let b = array![3.0, 4.0];
+/// // In-memory data is cheap to read in blocks of any size.
+/// assert_eq!(a.hints().block, 0);
+/// let stack = Stacked::new(vec![&a, &b], 0)?;
+/// assert_eq!(stack.hints(), Hints { block: 0, latency_bound: false, cf_decoded: false });
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hints {
+    /// How many elements the dataset would like to be asked for at once.
+    /// Views that work in cache-sized blocks use blocks at least this
+    /// large: in-memory data says 0 (any size is cheap), storage where each
+    /// read has a fixed cost `usize::MAX` (read each region whole).
+    pub block: usize,
     /// Whether a read waits mostly on a remote service (an object store)
     /// rather than on the machine's cores: views then read such sources
     /// side by side on threads of their own, all at once, instead of on the
     /// compute pool's few threads, so a stack of three remote arrays waits
-    /// one round trip, not two. Views answer for their sources; the default
-    /// says no.
-    fn latency_bound(&self) -> bool {
-        false
+    /// one round trip, not two.
+    pub latency_bound: bool,
+    /// Whether CF decoding (a [`Decoded`](crate::Decoded) view) is in the
+    /// dataset or under it, so that decoding it again is refused.
+    pub cf_decoded: bool,
+}
+
+impl Hints {
+    /// Local storage: read each region whole (`block: usize::MAX`), not
+    /// latency-bound, not CF-decoded.
+    pub const STORAGE: Hints = Hints {
+        block: usize::MAX,
+        latency_bound: false,
+        cf_decoded: false,
+    };
+
+    /// The hints of a view over all of `sources`: the largest block, and
+    /// each flag if any source has it (no sources: block 0, no flags).
+    pub fn of_all<D: Dataset>(sources: &[D]) -> Hints {
+        sources.iter().map(Dataset::hints).fold(
+            Hints {
+                block: 0,
+                latency_bound: false,
+                cf_decoded: false,
+            },
+            Hints::and,
+        )
     }
 
-    /// Whether CF decoding (a [`Decoded`](crate::Decoded) view) is in this
-    /// dataset or under it, so that decoding it again is refused. Views
-    /// answer for their sources; storage and arrays keep the default,
-    /// `false`.
-    fn cf_decoded(&self) -> bool {
-        false
+    /// The hints of a view over both `self`'s dataset and `other`'s.
+    pub fn and(self, other: Hints) -> Hints {
+        Hints {
+            block: self.block.max(other.block),
+            latency_bound: self.latency_bound || other.latency_bound,
+            cf_decoded: self.cf_decoded || other.cf_decoded,
+        }
     }
 }
 
@@ -211,14 +262,8 @@ macro_rules! forward_dataset {
             fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, Self::Elem>) -> Result<()> {
                 (**self).read_region(region, out)
             }
-            fn block_hint(&self) -> usize {
-                (**self).block_hint()
-            }
-            fn latency_bound(&self) -> bool {
-                (**self).latency_bound()
-            }
-            fn cf_decoded(&self) -> bool {
-                (**self).cf_decoded()
+            fn hints(&self) -> Hints {
+                (**self).hints()
             }
         }
     )*};

@@ -395,7 +395,7 @@ where
         }
         Ok(())
     };
-    if ds.block_hint() > crate::blocks::BLOCK_ELEMS && distinct.len() > 1 {
+    if ds.hints().block > crate::blocks::BLOCK_ELEMS && distinct.len() > 1 {
         // Storage: a run of the sorted points per thread.
         let runs = crate::blocks::threads().max(1);
         let per = distinct.len().div_ceil(runs);

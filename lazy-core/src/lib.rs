@@ -48,7 +48,7 @@ mod typed_selection;
 mod value;
 
 pub use cache::{Cache, CacheStats};
-pub use dataset::{CheckedRegion, Dataset, DatasetMut};
+pub use dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};

@@ -22,7 +22,7 @@
 
 use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Axis, Data, DataMut, IxDyn, RawData, Slice};
 
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::rank::DimRank;
@@ -47,8 +47,11 @@ where
         Ok(())
     }
 
-    fn block_hint(&self) -> usize {
-        0
+    fn hints(&self) -> Hints {
+        Hints {
+            block: 0,
+            ..Hints::STORAGE
+        }
     }
 }
 

@@ -11,8 +11,8 @@ use lazy_core::backend::{
     zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
 };
 use lazy_core::{
-    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
-    Result,
+    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Hints, Mode, Rank, ReadOnly, ReadWrite,
+    Region, Result,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
@@ -798,14 +798,13 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     }
 
     /// Every read of a Zarr array has a cost per call (metadata, chunk
-    /// lookups, a thread pool): views ask for whole regions.
-    fn block_hint(&self) -> usize {
-        usize::MAX
-    }
-
-    /// Arrays in object stores wait on the network.
-    fn latency_bound(&self) -> bool {
-        self.fetcher.is_some()
+    /// lookups, a thread pool): views ask for whole regions. Arrays in
+    /// object stores wait on the network.
+    fn hints(&self) -> Hints {
+        Hints {
+            latency_bound: self.fetcher.is_some(),
+            ..Hints::STORAGE
+        }
     }
 }
 

@@ -13,10 +13,10 @@
 use ndarray::{ArrayViewMutD, Zip};
 
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset};
+use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::Result;
-use crate::ops::{any_latency_bound, common_shape, max_hint, read_all_sources};
+use crate::ops::{common_shape, read_all_sources};
 
 /// The element-wise logical OR of N datasets of one shape: an element is
 /// `true` where any source is non-zero (NaN counts as non-zero, as in NumPy).
@@ -60,7 +60,7 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, bool>) -> Result<()> {
-        let block = max_hint(&self.sources).max(BLOCK_ELEMS);
+        let block = Hints::of_all(&self.sources).block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             out.fill(false);
             read_all_sources(&self.sources, region, None, out, |out, part| {
@@ -71,16 +71,8 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
         })
     }
 
-    fn block_hint(&self) -> usize {
-        max_hint(&self.sources)
-    }
-
-    fn latency_bound(&self) -> bool {
-        any_latency_bound(&self.sources)
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.sources.iter().any(Dataset::cf_decoded)
+    fn hints(&self) -> Hints {
+        Hints::of_all(&self.sources)
     }
 }
 

@@ -16,7 +16,7 @@ use num_traits::AsPrimitive;
 
 use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::{DatasetExt, DatasetMutExt};
@@ -93,7 +93,7 @@ where
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
-        let block = self.source.block_hint().max(BLOCK_ELEMS);
+        let block = self.source.hints().block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
             self.source.read_into(region, raw.view_mut())?;
@@ -102,16 +102,8 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        self.source.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.source.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.source.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.source.hints()
     }
 }
 

@@ -14,10 +14,9 @@
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
 
 use crate::blocks::{for_each_concurrent, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::{any_latency_bound, max_hint};
 use crate::region::{AxisSelection, Region};
 
 /// N datasets of one rank and element type joined along `axis` (NumPy's
@@ -240,22 +239,14 @@ impl<D: Dataset> Dataset for Concat<D> {
         let read = |(r, s, part): (Region, usize, ArrayViewMutD<'_, D::Elem>)| {
             self.source(s)?.read_into(&r, part)
         };
-        if max_hint(&self.sources) > BLOCK_ELEMS {
-            return for_each_concurrent(jobs, any_latency_bound(&self.sources), &read);
+        if Hints::of_all(&self.sources).block > BLOCK_ELEMS {
+            return for_each_concurrent(jobs, Hints::of_all(&self.sources).latency_bound, &read);
         }
         jobs.into_iter().try_for_each(read)
     }
 
-    fn block_hint(&self) -> usize {
-        max_hint(&self.sources)
-    }
-
-    fn latency_bound(&self) -> bool {
-        any_latency_bound(&self.sources)
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.sources.iter().any(Dataset::cf_decoded)
+    fn hints(&self) -> Hints {
+        Hints::of_all(&self.sources)
     }
 }
 

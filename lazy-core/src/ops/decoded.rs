@@ -21,7 +21,7 @@ use num_traits::{AsPrimitive, Float};
 
 use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
@@ -184,7 +184,7 @@ pub struct Decoded<F, D> {
 impl<F, D> Decoded<F, D> {
     /// `source` decoded by `cf`. Non-finite scale, offset or valid bounds,
     /// a zero scale factor, a `bool` source, or a source that is decoded
-    /// already (a `Decoded` view in it, [`Dataset::cf_decoded`]) are
+    /// already (a `Decoded` view in it, [`Hints::cf_decoded`]) are
     /// [`Value`](crate::ErrorKind::Value) errors.
     ///
     /// ```
@@ -201,7 +201,7 @@ impl<F, D> Decoded<F, D> {
         D::Elem: AsPrimitive<f64>,
     {
         cf.check()?;
-        if source.cf_decoded() {
+        if source.hints().cf_decoded {
             return Err(Error::value(
                 "the dataset is CF-decoded already (a Decoded view is in it): decoding it again would scale and mask twice",
             ));
@@ -269,7 +269,7 @@ where
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, F>) -> Result<()> {
         let scale: Option<F> = self.cf.scale_factor.map(|s| s.as_());
         let offset: Option<F> = self.cf.add_offset.map(|o| o.as_());
-        let block = self.source.block_hint().max(BLOCK_ELEMS);
+        let block = self.source.hints().block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
             self.source.read_into(region, raw.view_mut())?;
@@ -292,16 +292,11 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        self.source.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.source.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        true
+    fn hints(&self) -> Hints {
+        Hints {
+            cf_decoded: true,
+            ..self.source.hints()
+        }
     }
 }
 

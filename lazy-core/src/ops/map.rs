@@ -16,7 +16,7 @@ use ndarray::ArrayViewMutD;
 
 use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, join, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset};
+use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ext::DatasetExt;
@@ -75,7 +75,7 @@ where
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, U>) -> Result<()> {
-        let block = self.source.block_hint().max(BLOCK_ELEMS);
+        let block = self.source.hints().block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
             self.source.read_into(region, raw.view_mut())?;
@@ -86,16 +86,8 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        self.source.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.source.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.source.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.source.hints()
     }
 }
 
@@ -175,7 +167,7 @@ where
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, U>) -> Result<()> {
-        let hint = self.block_hint();
+        let hint = self.hints().block;
         for_each_block(&region, out, hint.max(BLOCK_ELEMS), &|region, mut out| {
             let mut a = zeroed::<A::Elem>(out.shape().to_vec())?;
             let mut b = zeroed::<B::Elem>(out.shape().to_vec())?;
@@ -198,16 +190,8 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        self.a.block_hint().max(self.b.block_hint())
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.a.latency_bound() || self.b.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.a.cf_decoded() || self.b.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.a.hints().and(self.b.hints())
     }
 }
 

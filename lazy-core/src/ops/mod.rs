@@ -34,7 +34,7 @@ pub use sliced::Sliced;
 pub use stacked::Stacked;
 pub use sum::{Sum, Summable};
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, Hints};
 use crate::error::{Error, Result};
 
 /// The shape shared by all `sources`: a [`Value`](crate::ErrorKind::Value)
@@ -52,16 +52,6 @@ pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<
         )));
     }
     Ok(first.to_vec())
-}
-
-/// The largest [`block_hint`](Dataset::block_hint) of `sources`.
-pub(crate) fn max_hint<D: Dataset>(sources: &[D]) -> usize {
-    sources.iter().map(Dataset::block_hint).max().unwrap_or(0)
-}
-
-/// Whether any of `sources` is [`latency_bound`](Dataset::latency_bound).
-pub(crate) fn any_latency_bound<D: Dataset>(sources: &[D]) -> bool {
-    sources.iter().any(Dataset::latency_bound)
 }
 
 /// The most bytes of temporaries an element-wise view over storage reads
@@ -106,7 +96,7 @@ where
         .len()
         .saturating_mul(std::mem::size_of::<D::Elem>())
         .saturating_mul(rest.len());
-    if max_hint(sources) > crate::blocks::BLOCK_ELEMS
+    if Hints::of_all(sources).block > crate::blocks::BLOCK_ELEMS
         && bytes <= CONCURRENT_BYTES
         && !rest.is_empty()
     {
@@ -124,7 +114,7 @@ where
                 _ => Ok(()),
             },
             || {
-                let waits = any_latency_bound(sources);
+                let waits = Hints::of_all(sources).latency_bound;
                 for_each_concurrent(jobs, waits, &|(source, part)| {
                     source.read_into(region, part)
                 })

@@ -16,7 +16,7 @@
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ops::Sliced;
 use crate::region::Region;
@@ -104,16 +104,8 @@ impl<D: Dataset> Dataset for Permuted<D> {
         self.view.read_region(region, out)
     }
 
-    fn block_hint(&self) -> usize {
-        self.view.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.view.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.view.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.view.hints()
     }
 }
 
@@ -188,16 +180,8 @@ impl<D: Dataset> Dataset for Transposed<D> {
         self.0.read_region(region, out)
     }
 
-    fn block_hint(&self) -> usize {
-        self.0.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.0.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.0.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.0.hints()
     }
 }
 

@@ -17,7 +17,7 @@ use num_traits::{AsPrimitive, Float};
 
 use crate::alloc::zeroed;
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
@@ -84,7 +84,7 @@ where
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, F>) -> Result<()> {
         let factor = self.factor;
-        let block = self.source.block_hint().max(BLOCK_ELEMS);
+        let block = self.source.hints().block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
             self.source.read_into(region, raw.view_mut())?;
@@ -95,16 +95,8 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        self.source.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.source.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.source.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.source.hints()
     }
 }
 

@@ -19,7 +19,7 @@ use std::marker::PhantomData;
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
 use crate::rank::Rank;
@@ -126,16 +126,8 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
         self.source.read_into(&self.region.compose(&region)?, out)
     }
 
-    fn block_hint(&self) -> usize {
-        self.source.block_hint()
-    }
-
-    fn latency_bound(&self) -> bool {
-        self.source.latency_bound()
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.source.cf_decoded()
+    fn hints(&self) -> Hints {
+        self.source.hints()
     }
 }
 

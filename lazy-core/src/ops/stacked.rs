@@ -20,10 +20,10 @@ use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
 use typenum::{Add1, B1};
 
 use crate::blocks::{for_each_block, for_each_concurrent, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut};
+use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::{any_latency_bound, common_shape, max_hint};
+use crate::ops::common_shape;
 use crate::rank::Rank;
 use crate::region::{AxisSelection, Region};
 
@@ -131,7 +131,7 @@ where
     ) -> Result<()> {
         // Blocks keep each piece of the output in cache while every source
         // writes its part of it.
-        let block = max_hint(&self.sources).max(BLOCK_ELEMS);
+        let block = Hints::of_all(&self.sources).block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             let (sel, inner) = region.split_axis(self.axis)?;
             if let AxisSelection::Index(i) = sel {
@@ -143,7 +143,7 @@ where
                 // arrays decodes its three chunks together).
                 let parts: Vec<(usize, ArrayViewMutD<'_, D::Elem>)> =
                     sel.positions().zip(out.axis_iter_mut(out_axis)).collect();
-                let waits = any_latency_bound(&self.sources);
+                let waits = Hints::of_all(&self.sources).latency_bound;
                 return for_each_concurrent(parts, waits, &|(i, part)| {
                     self.source(i)?.read_into(&inner, part)
                 });
@@ -156,16 +156,8 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        max_hint(&self.sources)
-    }
-
-    fn latency_bound(&self) -> bool {
-        any_latency_bound(&self.sources)
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.sources.iter().any(Dataset::cf_decoded)
+    fn hints(&self) -> Hints {
+        Hints::of_all(&self.sources)
     }
 }
 

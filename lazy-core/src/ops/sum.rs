@@ -11,11 +11,11 @@
 use ndarray::{ArrayViewMutD, Zip};
 
 use crate::blocks::{for_each_block, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset};
+use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::DatasetExt;
-use crate::ops::{any_latency_bound, common_shape, max_hint, read_all_sources};
+use crate::ops::{common_shape, read_all_sources};
 
 /// An element type that can be summed: integers (wrapping on overflow, as
 /// NumPy's fixed-width integers do) and floats. Not `bool`.
@@ -111,7 +111,7 @@ where
         region: CheckedRegion<'_>,
         out: ArrayViewMutD<'_, D::Elem>,
     ) -> Result<()> {
-        let block = max_hint(&self.sources).max(BLOCK_ELEMS);
+        let block = Hints::of_all(&self.sources).block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, out| {
             read_all_sources(
                 &self.sources,
@@ -127,16 +127,8 @@ where
         })
     }
 
-    fn block_hint(&self) -> usize {
-        max_hint(&self.sources)
-    }
-
-    fn latency_bound(&self) -> bool {
-        any_latency_bound(&self.sources)
-    }
-
-    fn cf_decoded(&self) -> bool {
-        self.sources.iter().any(Dataset::cf_decoded)
+    fn hints(&self) -> Hints {
+        Hints::of_all(&self.sources)
     }
 }
 
