@@ -40,20 +40,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// The array a cached chunk belongs to: where its store is and its path in
 /// the store. Two handles on one array (opened separately) have equal keys.
+/// Cheap to clone (the names are shared): every cache lookup makes one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ArrayKey {
-    store: String,
-    path: String,
-}
+pub struct ArrayKey(Arc<(String, String)>);
 
 impl ArrayKey {
     /// The key of the array at `path` in the store at `store` (a canonical
     /// path or URL: equal stores must give equal strings).
     pub fn new(store: impl Into<String>, path: impl Into<String>) -> Self {
-        ArrayKey {
-            store: store.into(),
-            path: path.into(),
-        }
+        ArrayKey(Arc::new((store.into(), path.into())))
     }
 }
 
