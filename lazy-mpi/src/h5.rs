@@ -114,14 +114,7 @@ where
     R: Rank,
     C: Communicator + ?Sized,
 {
-    let path = path.as_ref();
-    let file = agree(
-        comm,
-        h5::File::with_options()
-            .with_fapl(|p| p.mpio(comm.as_raw(), None))
-            .open_rw(path)
-            .map_err(file_error("open for writing", path)),
-    )?;
+    let file = open_mpio(comm, path.as_ref(), true)?;
     agree(comm, H5Dataset::<T, R>::open_rw(&file, dataset_path))
 }
 
@@ -140,15 +133,23 @@ where
     R: Rank,
     C: Communicator + ?Sized,
 {
-    let path = path.as_ref();
-    let file = agree(
-        comm,
-        h5::File::with_options()
-            .with_fapl(|p| p.mpio(comm.as_raw(), None))
-            .open(path)
-            .map_err(file_error("open", path)),
-    )?;
+    let file = open_mpio(comm, path.as_ref(), false)?;
     agree(comm, H5Dataset::<T, R>::open(&file, dataset_path))
+}
+
+/// Opens the existing file at `path` on every rank of `comm` through the
+/// MPI-IO driver, for writing too when `writable`; collective.
+fn open_mpio<C: Communicator + ?Sized>(comm: &C, path: &Path, writable: bool) -> Result<h5::File> {
+    let mut options = h5::File::with_options();
+    let options = options.with_fapl(|p| p.mpio(comm.as_raw(), None));
+    let opened = if writable {
+        options
+            .open_rw(path)
+            .map_err(file_error("open for writing", path))
+    } else {
+        options.open(path).map_err(file_error("open", path))
+    };
+    agree(comm, opened)
 }
 
 fn check_create<R: Rank>(
