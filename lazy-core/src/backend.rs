@@ -73,7 +73,8 @@ pub use crate::blocks::{
 };
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
-    chunks_of, read_chunks, read_selected_raw, write_chunks, ChunkSink, ChunkSource, READ_COST,
+    chunks_cached, chunks_of, read_chunks, read_selected_raw, write_chunks, ChunkSink, ChunkSource,
+    READ_COST,
 };
 pub use crate::element::{bytes, bytes_mut};
 pub use crate::open::check_open;

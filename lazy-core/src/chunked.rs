@@ -446,6 +446,23 @@ pub fn chunks_of(plan: &Plan, chunk_shape: &[usize]) -> Result<Vec<Vec<u64>>> {
     Ok(parts.into_iter().map(|p| p.index).collect())
 }
 
+/// Whether every chunk a read of `plan` touches is held decoded in `cache`
+/// (of any generation; storage that stores chunks raw keeps none): what
+/// chunked backends answer [`Dataset::in_memory`](crate::Dataset::in_memory)
+/// with.
+pub fn chunks_cached<T, S>(source: &S, cache: &Cache, plan: &Plan) -> bool
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    if cache.budget() == 0 || source.stores_raw() {
+        return false;
+    }
+    let key = source.array_key();
+    chunks_of(plan, source.chunk_shape())
+        .is_ok_and(|chunks| chunks.iter().all(|index| cache.contains(key, index)))
+}
+
 /// Reads the positions of one chunk into their block.
 fn read_chunk<T, S>(
     source: &S,

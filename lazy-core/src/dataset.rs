@@ -125,6 +125,32 @@ pub trait Dataset: Sync {
     fn hints(&self) -> Hints {
         Hints::STORAGE
     }
+
+    /// Whether a read of `region` (resolved against this dataset's shape)
+    /// would only copy memory: an in-memory array, or storage whose chunks
+    /// under `region` are all held decoded in the cache. Views over several
+    /// sources read such regions on the calling thread, one source after
+    /// another: waking the pool's threads costs more than copying a few
+    /// KiB. A guess that may be wrong either way (a chunk dropped from the
+    /// cache in between reads slower, not wrongly); the default, `false`,
+    /// keeps reads parallel. Views that pass a region on unchanged answer
+    /// for their sources.
+    ///
+    /// ```
+    /// use lazy_core::{AxisSelection, Dataset, Region, Stacked};
+    /// use ndarray::array;
+    ///
+    /// let (a, b) = (array![1.0, 2.0, 3.0], array![4.0, 5.0, 6.0]);
+    /// let stack = Stacked::new(vec![&a, &b], 0)?;
+    /// let all = AxisSelection::Range { start: 0, step: 1, len: 2 };
+    /// let first = AxisSelection::Range { start: 0, step: 1, len: 1 };
+    /// assert!(stack.in_memory(&Region::new(vec![2, 3], vec![all, first])?));
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    fn in_memory(&self, region: &Region) -> bool {
+        let _ = region;
+        false
+    }
 }
 
 /// What a dataset tells the views above it about how it is best read:
@@ -264,6 +290,9 @@ macro_rules! forward_dataset {
             }
             fn hints(&self) -> Hints {
                 (**self).hints()
+            }
+            fn in_memory(&self, region: &Region) -> bool {
+                (**self).in_memory(region)
             }
         }
     )*};

@@ -53,6 +53,10 @@ where
             ..Hints::STORAGE
         }
     }
+
+    fn in_memory(&self, _: &Region) -> bool {
+        true
+    }
 }
 
 impl<A, S, D> DatasetMut for ArrayBase<S, D>

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use hdf5_metno::{Group, Selection};
 use lazy_core::backend::{
-    check_open, read_chunks, read_via, write_via, zeroed, Grouping, Marker, Plan,
+    check_open, chunks_cached, read_chunks, read_via, write_via, zeroed, Grouping, Marker, Plan,
 };
 use lazy_core::{
-    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Result,
+    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
+    Result,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
@@ -406,6 +407,15 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
         read_via(&region, out, STRIDED_PIECE, &read_plan, &|plan, buf| {
             self.fetch(plan, buf)
         })
+    }
+
+    /// Read by lazy-hdf5's own reader, when every chunk under `region` is
+    /// in the cache.
+    fn in_memory(&self, region: &Region) -> bool {
+        self.direct.is_ok()
+            && !self.via_libhdf5
+            && Plan::new(region, |_| Grouping::Exact)
+                .is_ok_and(|plan| chunks_cached(self, &self.cache, &plan))
     }
 }
 

@@ -254,3 +254,108 @@ fn eight_threads_read_one_file() {
     assert_eq!(wrong.into_inner(), 0);
     assert_eq!(checked.into_inner(), 320);
 }
+
+#[test]
+fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
+    use lazy_core::{AxisSelection, Dataset, Region, Scaled, Stacked};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("resident.h5");
+    let file = create_file(&path).unwrap();
+    let want = data(100, 100);
+    for name in ["x", "y"] {
+        file.new_dataset_builder()
+            .with_data(&want)
+            .chunk([10, 10])
+            .deflate(4)
+            .create(name)
+            .unwrap();
+    }
+    let rows_of = |start: usize, len: usize| {
+        Region::new(
+            vec![100, 100],
+            vec![
+                AxisSelection::Range {
+                    start,
+                    step: 1,
+                    len,
+                },
+                AxisSelection::Range {
+                    start: 0,
+                    step: 1,
+                    len: 100,
+                },
+            ],
+        )
+        .unwrap()
+    };
+    let cache = Cache::new(64 << 20);
+    let open = |name| {
+        H5Dataset::<i32, U2>::open(&file, name)
+            .unwrap()
+            .with_cache(cache.clone())
+    };
+    let (x, y) = (open("x"), open("y"));
+    let window = rows_of(2, 6);
+    assert!(!x.in_memory(&window), "nothing is cached yet");
+    x.read_dyn(&rows(2, 8)).unwrap();
+    assert!(
+        x.in_memory(&window),
+        "rows 2..8 were read: their 10 chunks are cached"
+    );
+    assert!(x.in_memory(&rows_of(0, 10)), "the same chunks");
+    assert!(
+        !x.in_memory(&rows_of(5, 10)),
+        "rows 10..15 are in chunks not read"
+    );
+    assert!(!y.in_memory(&window), "another dataset's chunks");
+
+    // A stack (and a view over it) is in memory when every source's part is;
+    // read on the calling thread then, it gives the same values.
+    let stack = Scaled::new(Stacked::new(vec![&x, &y], 0).unwrap(), 2.0);
+    let stacked = |start, len| {
+        Region::new(
+            vec![2, 100, 100],
+            vec![
+                AxisSelection::Range {
+                    start: 0,
+                    step: 1,
+                    len: 2,
+                },
+                rows_of(start, len).axes()[0].clone(),
+                rows_of(start, len).axes()[1].clone(),
+            ],
+        )
+        .unwrap()
+    };
+    assert!(
+        !stack.in_memory(&stacked(2, 6)),
+        "y's chunks are not cached"
+    );
+    y.read_dyn(&rows(2, 8)).unwrap();
+    assert!(stack.in_memory(&stacked(2, 6)));
+    let key = DynSelection::from(vec![
+        SelectionItem::slice(None, None, None),
+        SelectionItem::slice(Some(2), Some(8), None),
+    ]);
+    let hits = cache.stats().hits;
+    let got = stack.read_dyn(&key).unwrap();
+    assert_eq!(
+        cache.stats().hits,
+        hits + 20,
+        "every chunk came from the cache"
+    );
+    let part = want
+        .slice(ndarray::s![2..8, ..])
+        .mapv(|v| f64::from(v) * 2.0);
+    let expected = ndarray::stack![ndarray::Axis(0), part, part].into_dyn();
+    assert_eq!(got, expected);
+
+    // No cache, or reads through libhdf5: never in memory.
+    let uncached = H5Dataset::<i32, U2>::open(&file, "x")
+        .unwrap()
+        .with_cache(Cache::new(0));
+    uncached.read_dyn(&rows(2, 8)).unwrap();
+    assert!(!uncached.in_memory(&window));
+    let via = open("x").via_libhdf5(true);
+    assert!(!via.in_memory(&window));
+}

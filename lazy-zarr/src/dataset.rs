@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use lazy_core::backend::{
-    bytes_mut, chunks_of, read_chunks, read_selected_raw, read_via, write_chunks, write_via,
-    zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
+    bytes_mut, chunks_cached, chunks_of, read_chunks, read_selected_raw, read_via, write_chunks,
+    write_via, zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
 };
 use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Hints, Mode, Rank, ReadOnly, ReadWrite,
@@ -805,6 +805,14 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
             latency_bound: self.fetcher.is_some(),
             ..Hints::STORAGE
         }
+    }
+
+    /// On a regular grid, when every chunk under `region` is in the cache.
+    fn in_memory(&self, region: &Region) -> bool {
+        self.chunks.is_some()
+            && self
+                .plan(region)
+                .is_ok_and(|plan| chunks_cached(self, &self.cache, &plan))
     }
 }
 

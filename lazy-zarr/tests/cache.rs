@@ -207,3 +207,65 @@ fn points_decode_each_chunk_once() {
     let stats = cache.stats();
     assert_eq!(stats.misses, 5, "{stats:?}");
 }
+
+#[test]
+fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
+    use lazy_core::{AxisSelection, Dataset, Region};
+    let dir = tempfile::tempdir().unwrap();
+    three(dir.path());
+    let cache = Cache::new(64 << 20);
+    let sources: Vec<_> = (0..3)
+        .map(|k| {
+            ZarrDataset::<f64, U1>::open(dir.path(), &format!("c{k}"))
+                .unwrap()
+                .with_cache(cache.clone())
+        })
+        .collect();
+    let rows = |start, len| {
+        Region::new(
+            vec![10_000],
+            vec![AxisSelection::Range {
+                start,
+                step: 1,
+                len,
+            }],
+        )
+        .unwrap()
+    };
+    assert!(!sources[0].in_memory(&rows(1500, 100)));
+    sources[0].read_dyn(&window(1500, 100)).unwrap();
+    assert!(sources[0].in_memory(&rows(1500, 100)));
+    assert!(sources[0].in_memory(&rows(1000, 1000)), "the same chunk");
+    assert!(
+        !sources[0].in_memory(&rows(1900, 200)),
+        "chunk 2 was not read"
+    );
+    assert!(!sources[1].in_memory(&rows(1500, 100)), "another array");
+
+    // The stack of the three: in memory once every array's chunk is.
+    let stack = Stacked::new(sources, -1).unwrap();
+    let stacked = Region::new(
+        vec![10_000, 3],
+        vec![
+            AxisSelection::Range {
+                start: 1500,
+                step: 1,
+                len: 100,
+            },
+            AxisSelection::Range {
+                start: 0,
+                step: 1,
+                len: 3,
+            },
+        ],
+    )
+    .unwrap();
+    assert!(!stack.in_memory(&stacked));
+    let first = stack.read_dyn(&window(1500, 100)).unwrap();
+    assert!(stack.in_memory(&stacked));
+    let hits = cache.stats().hits;
+    assert_eq!(stack.read_dyn(&window(1500, 100)).unwrap(), first);
+    assert_eq!(cache.stats().hits, hits + 3);
+    let expected = Array2::from_shape_fn((100, 3), |(i, k)| (1500 + i) as f64 + k as f64 * 1e5);
+    assert_eq!(first, expected.into_dyn());
+}

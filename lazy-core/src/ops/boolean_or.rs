@@ -17,6 +17,7 @@ use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ops::{common_shape, read_all_sources};
+use crate::region::Region;
 
 /// The element-wise logical OR of N datasets of one shape: an element is
 /// `true` where any source is non-zero (NaN counts as non-zero, as in NumPy).
@@ -73,6 +74,10 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
 
     fn hints(&self) -> Hints {
         Hints::of_all(&self.sources)
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.sources.iter().all(|s| s.in_memory(region))
     }
 }
 

@@ -20,6 +20,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::region::Region;
 
 /// `source` read as elements of type `T`, converted with Rust's `as`: float
 /// to integer truncates toward zero and saturates at the type's bounds, NaN
@@ -104,6 +105,10 @@ where
 
     fn hints(&self) -> Hints {
         self.source.hints()
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.source.in_memory(region)
     }
 }
 

@@ -25,6 +25,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::region::Region;
 
 /// The CF attributes of a packed variable, as numbers (in the units of the
 /// stored values where the conventions say so). Every field is optional;
@@ -297,6 +298,10 @@ where
             cf_decoded: true,
             ..self.source.hints()
         }
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.source.in_memory(region)
     }
 }
 

@@ -20,6 +20,7 @@ use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ext::DatasetExt;
+use crate::region::Region;
 
 /// `f` applied to every element of `source`, as a dataset of `f`'s output
 /// type (NumPy's `f(source)` for a ufunc-like `f`, or `np.vectorize(f)`),
@@ -88,6 +89,10 @@ where
 
     fn hints(&self) -> Hints {
         self.source.hints()
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.source.in_memory(region)
     }
 }
 
@@ -171,7 +176,7 @@ where
         for_each_block(&region, out, hint.max(BLOCK_ELEMS), &|region, mut out| {
             let mut a = zeroed::<A::Elem>(out.shape().to_vec())?;
             let mut b = zeroed::<B::Elem>(out.shape().to_vec())?;
-            if hint > BLOCK_ELEMS {
+            if hint > BLOCK_ELEMS && !self.in_memory(region) {
                 // Storage: both sources at once.
                 let (ra, rb) = join(
                     || self.a.read_into(region, a.view_mut()),
@@ -192,6 +197,10 @@ where
 
     fn hints(&self) -> Hints {
         self.a.hints().and(self.b.hints())
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.a.in_memory(region) && self.b.in_memory(region)
     }
 }
 

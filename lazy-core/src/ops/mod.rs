@@ -99,6 +99,7 @@ where
     if Hints::of_all(sources).block > crate::blocks::BLOCK_ELEMS
         && bytes <= CONCURRENT_BYTES
         && !rest.is_empty()
+        && !sources.iter().all(|s| s.in_memory(region))
     {
         let mut parts = rest
             .iter()

@@ -21,6 +21,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::region::Region;
 
 /// Reads `source * factor` as `F` (an integer source reads as floats, as NumPy
 /// promotes); writes `value / factor` converted back to the source's element
@@ -97,6 +98,10 @@ where
 
     fn hints(&self) -> Hints {
         self.source.hints()
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.source.in_memory(region)
     }
 }
 

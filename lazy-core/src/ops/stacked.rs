@@ -109,6 +109,15 @@ impl<D: Dataset> Stacked<D> {
             .get(i)
             .ok_or_else(|| no_source(i, self.sources.len()))
     }
+
+    /// Whether source `i`'s part `inner` of a read is in memory
+    /// ([`Dataset::in_memory`]).
+    fn in_source(&self, i: usize, inner: &Region) -> bool
+    where
+        D: Dataset,
+    {
+        self.sources.get(i).is_some_and(|s| s.in_memory(inner))
+    }
 }
 
 impl<D> Dataset for Stacked<D>
@@ -138,9 +147,11 @@ where
                 return self.source(i)?.read_into(&inner, out);
             }
             let out_axis = self.out_axis(region)?;
-            if block > BLOCK_ELEMS {
+            if block > BLOCK_ELEMS && !sel.positions().all(|i| self.in_source(i, &inner)) {
                 // Storage: every source's part at once (a window of three
-                // arrays decodes its three chunks together).
+                // arrays decodes its three chunks together), unless every
+                // part is in memory already (then waking threads would cost
+                // more than the copies).
                 let parts: Vec<(usize, ArrayViewMutD<'_, D::Elem>)> =
                     sel.positions().zip(out.axis_iter_mut(out_axis)).collect();
                 let waits = Hints::of_all(&self.sources).latency_bound;
@@ -158,6 +169,13 @@ where
 
     fn hints(&self) -> Hints {
         Hints::of_all(&self.sources)
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        match region.split_axis(self.axis) {
+            Ok((sel, inner)) => sel.positions().all(|i| self.in_source(i, &inner)),
+            Err(_) => false,
+        }
     }
 }
 

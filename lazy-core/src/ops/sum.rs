@@ -16,6 +16,7 @@ use crate::element::Element;
 use crate::error::Result;
 use crate::ext::DatasetExt;
 use crate::ops::{common_shape, read_all_sources};
+use crate::region::Region;
 
 /// An element type that can be summed: integers (wrapping on overflow, as
 /// NumPy's fixed-width integers do) and floats. Not `bool`.
@@ -129,6 +130,10 @@ where
 
     fn hints(&self) -> Hints {
         Hints::of_all(&self.sources)
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.sources.iter().all(|s| s.in_memory(region))
     }
 }
 
