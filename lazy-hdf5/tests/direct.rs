@@ -308,6 +308,38 @@ fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
         "rows 10..15 are in chunks not read"
     );
     assert!(!y.in_memory(&window), "another dataset's chunks");
+    // Views that move or pick axes ask about the part of the source they read.
+    let transposed = lazy_core::Transposed::new(&x);
+    let columns = |start, len| {
+        Region::new(
+            vec![100, 100],
+            vec![
+                AxisSelection::Range {
+                    start: 0,
+                    step: 1,
+                    len: 100,
+                },
+                AxisSelection::Range {
+                    start,
+                    step: 1,
+                    len,
+                },
+            ],
+        )
+        .unwrap()
+    };
+    assert!(transposed.in_memory(&columns(2, 6)));
+    assert!(!transposed.in_memory(&columns(12, 6)));
+    let whole = |rows| {
+        let all = |len| AxisSelection::Range {
+            start: 0,
+            step: 1,
+            len,
+        };
+        Region::new(vec![rows, 100], vec![all(rows), all(100)]).unwrap()
+    };
+    assert!((&x).sliced(rows(2, 8)).unwrap().in_memory(&whole(6)));
+    assert!(!(&x).sliced(rows(10, 16)).unwrap().in_memory(&whole(6)));
 
     // A stack (and a view over it) is in memory when every source's part is;
     // read on the calling thread then, it gives the same values.

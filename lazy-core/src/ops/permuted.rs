@@ -107,6 +107,10 @@ impl<D: Dataset> Dataset for Permuted<D> {
     fn hints(&self) -> Hints {
         self.view.hints()
     }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.view.in_memory(region)
+    }
 }
 
 impl<D: DatasetMut> DatasetMut for Permuted<D> {
@@ -182,6 +186,10 @@ impl<D: Dataset> Dataset for Transposed<D> {
 
     fn hints(&self) -> Hints {
         self.0.hints()
+    }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.0.in_memory(region)
     }
 }
 

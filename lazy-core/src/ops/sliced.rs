@@ -129,6 +129,12 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
     fn hints(&self) -> Hints {
         self.source.hints()
     }
+
+    fn in_memory(&self, region: &Region) -> bool {
+        self.region
+            .compose(region)
+            .is_ok_and(|r| self.source.in_memory(&r))
+    }
 }
 
 impl<D: DatasetMut, R: Rank> DatasetMut for Sliced<D, R> {
