@@ -810,6 +810,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     /// On a regular grid, when every chunk under `region` is in the cache.
     fn in_memory(&self, region: &Region) -> bool {
         self.chunks.is_some()
+            && self.cache.budget() > 0
             && self
                 .plan(region)
                 .is_ok_and(|plan| chunks_cached(self, &self.cache, &plan))
