@@ -446,11 +446,12 @@ pub fn chunks_of(plan: &Plan, chunk_shape: &[usize]) -> Result<Vec<Vec<u64>>> {
     Ok(parts.into_iter().map(|p| p.index).collect())
 }
 
-/// Whether every chunk a read of `plan` touches is held decoded in `cache`
-/// (of any generation; storage that stores chunks raw keeps none): what
-/// chunked backends answer [`Dataset::in_memory`](crate::Dataset::in_memory)
-/// with.
-pub fn chunks_cached<T, S>(source: &S, cache: &Cache, plan: &Plan) -> bool
+/// Whether every chunk a read of the plan `plan` makes touches is held
+/// decoded in `cache` (of any generation; storage that stores chunks raw
+/// keeps none): what chunked backends answer
+/// [`Dataset::in_memory`](crate::Dataset::in_memory) with. The plan is made
+/// only when the cache could hold chunks.
+pub fn chunks_cached<T, S>(source: &S, cache: &Cache, plan: impl FnOnce() -> Result<Plan>) -> bool
 where
     T: Element,
     S: ChunkSource<T> + ?Sized,
@@ -459,7 +460,8 @@ where
         return false;
     }
     let key = source.array_key();
-    chunks_of(plan, source.chunk_shape())
+    plan()
+        .and_then(|plan| chunks_of(&plan, source.chunk_shape()))
         .is_ok_and(|chunks| chunks.iter().all(|index| cache.contains(key, index)))
 }
 

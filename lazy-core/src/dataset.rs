@@ -142,9 +142,8 @@ pub trait Dataset: Sync {
     ///
     /// let (a, b) = (array![1.0, 2.0, 3.0], array![4.0, 5.0, 6.0]);
     /// let stack = Stacked::new(vec![&a, &b], 0)?;
-    /// let all = AxisSelection::Range { start: 0, step: 1, len: 2 };
-    /// let first = AxisSelection::Range { start: 0, step: 1, len: 1 };
-    /// assert!(stack.in_memory(&Region::new(vec![2, 3], vec![all, first])?));
+    /// let region = Region::new(vec![2, 3], vec![AxisSelection::full(2), AxisSelection::range(0, 1, 1)])?;
+    /// assert!(stack.in_memory(&region));
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     fn in_memory(&self, region: &Region) -> bool {

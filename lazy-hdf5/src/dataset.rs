@@ -414,9 +414,7 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
     fn in_memory(&self, region: &Region) -> bool {
         self.direct.is_ok()
             && !self.via_libhdf5
-            && self.cache.budget() > 0
-            && Plan::new(region, |_| Grouping::Exact)
-                .is_ok_and(|plan| chunks_cached(self, &self.cache, &plan))
+            && chunks_cached(self, &self.cache, || Plan::new(region, |_| Grouping::Exact))
     }
 }
 

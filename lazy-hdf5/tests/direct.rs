@@ -270,24 +270,11 @@ fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
             .create(name)
             .unwrap();
     }
-    let rows_of = |start: usize, len: usize| {
-        Region::new(
-            vec![100, 100],
-            vec![
-                AxisSelection::Range {
-                    start,
-                    step: 1,
-                    len,
-                },
-                AxisSelection::Range {
-                    start: 0,
-                    step: 1,
-                    len: 100,
-                },
-            ],
-        )
-        .unwrap()
-    };
+    let span = |start, len| AxisSelection::range(start, 1, len);
+    let all = AxisSelection::full;
+    let region =
+        |shape: &[usize], axes: Vec<AxisSelection>| Region::new(shape.to_vec(), axes).unwrap();
+    let rows_of = |start, len| region(&[100, 100], vec![span(start, len), all(100)]);
     let cache = Cache::new(64 << 20);
     let open = |name| {
         H5Dataset::<i32, U2>::open(&file, name)
@@ -310,55 +297,17 @@ fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
     assert!(!y.in_memory(&window), "another dataset's chunks");
     // Views that move or pick axes ask about the part of the source they read.
     let transposed = lazy_core::Transposed::new(&x);
-    let columns = |start, len| {
-        Region::new(
-            vec![100, 100],
-            vec![
-                AxisSelection::Range {
-                    start: 0,
-                    step: 1,
-                    len: 100,
-                },
-                AxisSelection::Range {
-                    start,
-                    step: 1,
-                    len,
-                },
-            ],
-        )
-        .unwrap()
-    };
+    let columns = |start, len| region(&[100, 100], vec![all(100), span(start, len)]);
     assert!(transposed.in_memory(&columns(2, 6)));
     assert!(!transposed.in_memory(&columns(12, 6)));
-    let whole = |rows| {
-        let all = |len| AxisSelection::Range {
-            start: 0,
-            step: 1,
-            len,
-        };
-        Region::new(vec![rows, 100], vec![all(rows), all(100)]).unwrap()
-    };
+    let whole = |rows| region(&[rows, 100], vec![all(rows), all(100)]);
     assert!((&x).sliced(rows(2, 8)).unwrap().in_memory(&whole(6)));
     assert!(!(&x).sliced(rows(10, 16)).unwrap().in_memory(&whole(6)));
 
     // A stack (and a view over it) is in memory when every source's part is;
     // read on the calling thread then, it gives the same values.
     let stack = Scaled::new(Stacked::new(vec![&x, &y], 0).unwrap(), 2.0);
-    let stacked = |start, len| {
-        Region::new(
-            vec![2, 100, 100],
-            vec![
-                AxisSelection::Range {
-                    start: 0,
-                    step: 1,
-                    len: 2,
-                },
-                rows_of(start, len).axes()[0].clone(),
-                rows_of(start, len).axes()[1].clone(),
-            ],
-        )
-        .unwrap()
-    };
+    let stacked = |start, len| region(&[2, 100, 100], vec![all(2), span(start, len), all(100)]);
     assert!(
         !stack.in_memory(&stacked(2, 6)),
         "y's chunks are not cached"

@@ -34,18 +34,23 @@ fn three(dir: &std::path::Path) -> Vec<ZarrDataset<f64, U1, lazy_core::ReadWrite
         .collect()
 }
 
+/// The three arrays of [`three`], opened read-only with `cache`.
+fn open_three(dir: &std::path::Path, cache: &Cache) -> Vec<ZarrDataset<f64, U1>> {
+    (0..3)
+        .map(|k| {
+            ZarrDataset::<f64, U1>::open(dir, &format!("c{k}"))
+                .unwrap()
+                .with_cache(cache.clone())
+        })
+        .collect()
+}
+
 #[test]
 fn a_window_scan_decodes_each_chunk_once() {
     let dir = tempfile::tempdir().unwrap();
     three(dir.path());
     let cache = Cache::new(64 << 20);
-    let sources: Vec<_> = (0..3)
-        .map(|k| {
-            ZarrDataset::<f64, U1>::open(dir.path(), &format!("c{k}"))
-                .unwrap()
-                .with_cache(cache.clone())
-        })
-        .collect();
+    let sources = open_three(dir.path(), &cache);
     let stack = Stacked::new(sources, -1).unwrap();
     // 100 windows of 100 rows, in order: 10 chunks of each of 3 arrays.
     for w in 0..100 {
@@ -214,24 +219,9 @@ fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
     let dir = tempfile::tempdir().unwrap();
     three(dir.path());
     let cache = Cache::new(64 << 20);
-    let sources: Vec<_> = (0..3)
-        .map(|k| {
-            ZarrDataset::<f64, U1>::open(dir.path(), &format!("c{k}"))
-                .unwrap()
-                .with_cache(cache.clone())
-        })
-        .collect();
-    let rows = |start, len| {
-        Region::new(
-            vec![10_000],
-            vec![AxisSelection::Range {
-                start,
-                step: 1,
-                len,
-            }],
-        )
-        .unwrap()
-    };
+    let sources = open_three(dir.path(), &cache);
+    let rows =
+        |start, len| Region::new(vec![10_000], vec![AxisSelection::range(start, 1, len)]).unwrap();
     assert!(!sources[0].in_memory(&rows(1500, 100)));
     sources[0].read_dyn(&window(1500, 100)).unwrap();
     assert!(sources[0].in_memory(&rows(1500, 100)));
@@ -246,18 +236,7 @@ fn in_memory_says_when_every_chunk_of_a_read_is_cached() {
     let stack = Stacked::new(sources, -1).unwrap();
     let stacked = Region::new(
         vec![10_000, 3],
-        vec![
-            AxisSelection::Range {
-                start: 1500,
-                step: 1,
-                len: 100,
-            },
-            AxisSelection::Range {
-                start: 0,
-                step: 1,
-                len: 3,
-            },
-        ],
+        vec![AxisSelection::range(1500, 1, 100), AxisSelection::full(3)],
     )
     .unwrap();
     assert!(!stack.in_memory(&stacked));

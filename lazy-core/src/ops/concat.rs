@@ -239,8 +239,9 @@ impl<D: Dataset> Dataset for Concat<D> {
         let read = |(r, s, part): (Region, usize, ArrayViewMutD<'_, D::Elem>)| {
             self.source(s)?.read_into(&r, part)
         };
-        if Hints::of_all(&self.sources).block > BLOCK_ELEMS {
-            return for_each_concurrent(jobs, Hints::of_all(&self.sources).latency_bound, &read);
+        let hints = Hints::of_all(&self.sources);
+        if hints.block > BLOCK_ELEMS {
+            return for_each_concurrent(jobs, hints.latency_bound, &read);
         }
         jobs.into_iter().try_for_each(read)
     }

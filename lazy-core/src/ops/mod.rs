@@ -96,7 +96,8 @@ where
         .len()
         .saturating_mul(std::mem::size_of::<D::Elem>())
         .saturating_mul(rest.len());
-    if Hints::of_all(sources).block > crate::blocks::BLOCK_ELEMS
+    let hints = Hints::of_all(sources);
+    if hints.block > crate::blocks::BLOCK_ELEMS
         && bytes <= CONCURRENT_BYTES
         && !rest.is_empty()
         && !sources.iter().all(|s| s.in_memory(region))
@@ -115,8 +116,7 @@ where
                 _ => Ok(()),
             },
             || {
-                let waits = Hints::of_all(sources).latency_bound;
-                for_each_concurrent(jobs, waits, &|(source, part)| {
+                for_each_concurrent(jobs, hints.latency_bound, &|(source, part)| {
                     source.read_into(region, part)
                 })
             },

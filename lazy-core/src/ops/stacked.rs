@@ -112,10 +112,7 @@ impl<D: Dataset> Stacked<D> {
 
     /// Whether source `i`'s part `inner` of a read is in memory
     /// ([`Dataset::in_memory`]).
-    fn in_source(&self, i: usize, inner: &Region) -> bool
-    where
-        D: Dataset,
-    {
+    fn in_source(&self, i: usize, inner: &Region) -> bool {
         self.sources.get(i).is_some_and(|s| s.in_memory(inner))
     }
 }
@@ -140,7 +137,8 @@ where
     ) -> Result<()> {
         // Blocks keep each piece of the output in cache while every source
         // writes its part of it.
-        let block = Hints::of_all(&self.sources).block.max(BLOCK_ELEMS);
+        let hints = Hints::of_all(&self.sources);
+        let block = hints.block.max(BLOCK_ELEMS);
         for_each_block(&region, out, block, &|region, mut out| {
             let (sel, inner) = region.split_axis(self.axis)?;
             if let AxisSelection::Index(i) = sel {
@@ -154,8 +152,7 @@ where
                 // more than the copies).
                 let parts: Vec<(usize, ArrayViewMutD<'_, D::Elem>)> =
                     sel.positions().zip(out.axis_iter_mut(out_axis)).collect();
-                let waits = Hints::of_all(&self.sources).latency_bound;
-                return for_each_concurrent(parts, waits, &|(i, part)| {
+                return for_each_concurrent(parts, hints.latency_bound, &|(i, part)| {
                     self.source(i)?.read_into(&inner, part)
                 });
             }
