@@ -19,7 +19,7 @@
 use std::time::Instant;
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::zarr::{Compression, ZarrCreate, ZarrDataset};
+use lazy_datasets::zarr::{Compression, CreateOptions, ZarrDataset};
 use lazy_datasets::{copy_into_with, CopyOptions};
 use ndarray::Array2;
 
@@ -28,7 +28,7 @@ const SHAPE: [usize; 2] = [2_000, 500];
 
 /// Writes channel `name` holding `offset + (row % 1000) + column` as raw counts.
 fn make_channel(url: &str, name: &str, offset: i16) -> Result<()> {
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([250, 250])
         .compression(Compression::Zstd(3))
         .overwrite(true);
@@ -64,7 +64,7 @@ fn run(url: &str, local: &std::path::Path) -> Result<()> {
 
     // Copy the whole view into a local store, 8 MiB of f64 at a time; each
     // piece fetches its chunks side by side.
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([250, 500, 3])
         .compression(Compression::Zstd(1));
     let mut dst = ZarrDataset::<f64, U3>::create(local, "mm/xyz", xyz_mm.shape(), &options)?;

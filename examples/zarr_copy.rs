@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::zarr::{Compression, ZarrCreate, ZarrDataset};
+use lazy_datasets::zarr::{Compression, CreateOptions, ZarrDataset};
 use lazy_datasets::{copy_into_with, CopyOptions};
 use ndarray::Array2;
 
@@ -20,7 +20,7 @@ const SHAPE: [usize; 2] = [4_000, 1_000];
 /// Creates channel `name` holding `offset + row + column` as raw `i16` counts,
 /// gzip-compressed in chunks of 500 x 250.
 fn make_channel(store: &Path, name: &str, offset: i16) -> Result<()> {
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([500, 250])
         .compression(Compression::Gzip(1));
     let mut channel = ZarrDataset::<i16, U2>::create(store, name, &SHAPE, &options)?;
@@ -73,7 +73,7 @@ fn run(store: &Path) -> Result<()> {
     println!("xyz_mm[-1, 10:13, :] =\n{corner}");
 
     // Copy the whole view into a new Zarr array, 16 MiB of f64 at a time.
-    let dst_options = ZarrCreate::default()
+    let dst_options = CreateOptions::default()
         .chunks([500, 1_000, 3])
         .compression(Compression::Gzip(1))
         .fill_value(f64::NAN);

@@ -29,8 +29,8 @@ fn hdf5_datasets_through_the_facade() -> Result<()> {
     let dir = TempDir::new("facade");
     let path = dir.0.join("grid.h5");
     {
-        let file: hdf5::File = hdf5::create_file(&path)?;
-        let _: &hdf5::h5::File = &file;
+        let file: hdf5::File<ReadWrite> = hdf5::create_file(&path)?;
+        let _: &hdf5::hdf5_metno::File = &file;
         for (name, offset) in [("a", 0.0), ("b", 100.0)] {
             let data = Array2::from_shape_fn((3, 4), |(i, j)| offset + (i * 4 + j) as f64);
             file.new_dataset_builder()

@@ -456,7 +456,8 @@ fn stacked_write_refused_by_one_target_changes_nothing() {
         open_file_rw(&a_path).unwrap(),
         open_file_rw(&b_path).unwrap(),
     );
-    let open = |f: &lazy_datasets::hdf5::File| H5Dataset::<f64, U1>::open_rw(f, "x").unwrap();
+    let open =
+        |f: &lazy_datasets::hdf5::File<ReadWrite>| H5Dataset::<f64, U1>::open_rw(f, "x").unwrap();
 
     for refusing_first in [false, true] {
         let (mut a, mut b) = (open(&a_file), open(&b_file));

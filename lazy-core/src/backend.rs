@@ -16,10 +16,13 @@
 //!   straight into the caller's buffer when the layout allows, else through
 //!   a temporary that the region is gathered from or scattered into; the
 //!   backend supplies only "fill this buffer" and "store this buffer";
-//! - **chunks**: for chunked storage, [`read_chunks`] and [`write_chunks`]
-//!   fill and store those buffers chunk by chunk, in parallel, through the
-//!   shared [`Cache`](crate::Cache), locking chunks for writes; the backend
-//!   supplies [`ChunkSource`] (decode a chunk) and [`ChunkSink`] (store one);
+//! - **chunks**: chunked storage reads, writes and answers `in_memory` with
+//!   one call each, [`read_chunked`], [`write_chunked`] and
+//!   [`chunked_in_memory`]: chunk by chunk, in parallel, through the shared
+//!   [`Cache`](crate::Cache), locking chunks for writes; the backend
+//!   supplies, on a private adaptor, [`ChunkSource`] (its grid; fetch and
+//!   decode a chunk, or open a raw one as a [`RawChunk`]) and [`ChunkSink`]
+//!   (encode and store one);
 //! - **memory**: [`zeroed`] and [`checked_size`] allocate fallibly,
 //!   [`bytes_mut`] and [`bytes`] view element buffers as bytes,
 //!   [`for_each_block`] splits work into blocks run in parallel;
@@ -73,11 +76,10 @@ pub use crate::blocks::{
 };
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
-    chunks_cached, chunks_of, read_chunks, read_selected_raw, write_chunks, ChunkSink, ChunkSource,
-    READ_COST,
+    chunked_in_memory, read_chunked, write_chunked, ChunkSink, ChunkSource, RawChunk, READ_COST,
 };
 pub use crate::element::{bytes, bytes_mut};
-pub use crate::open::check_open;
+pub use crate::open::{auto_chunks, check_create, check_open};
 pub use crate::plan::{Grouping, Piece, Plan, RowMajor, Run};
 pub use crate::transfer::{read_via, write_via, FetchFn, PlanFn};
 

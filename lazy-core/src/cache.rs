@@ -52,6 +52,13 @@ impl ArrayKey {
     }
 }
 
+/// The array as messages name it: `array "/x" in file:///data/store.zarr`.
+impl fmt::Display for ArrayKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "array {:?} in {}", self.0 .1, self.0 .0)
+    }
+}
+
 /// A chunk's version in storage, as storage reports it: two reads of a
 /// chunk that report the same generation saw the same bytes.
 pub type Generation = u128;

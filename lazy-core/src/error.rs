@@ -19,6 +19,14 @@
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The category of an [`Error`], for callers that branch on what went wrong.
+///
+/// One rule sorts errors into kinds: what the caller asked for decides
+/// `Index`, `Shape` and `Value` (a bad key, shapes that do not fit, a bad
+/// argument); whatever storage or its library refuses or fails at is
+/// `Backend` (a missing file, a full disk, a chunk that does not decode, a
+/// write the store rejects), whichever backend it comes from; and a broken
+/// promise inside lazy-datasets itself is `Internal`, never the caller's
+/// fault (please report it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -30,6 +38,8 @@ pub enum ErrorKind {
     Value,
     /// An I/O or storage-library error, with its source attached.
     Backend,
+    /// A bug in lazy-datasets: a promise one part made another was broken.
+    Internal,
 }
 
 /// What went wrong; [`Error::kind`] sorts it into an [`ErrorKind`].
@@ -54,6 +64,9 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
+    /// A bug in lazy-datasets.
+    #[error("internal error: {0} (a bug in lazy-datasets, please report it)")]
+    Internal(String),
 }
 
 impl Error {
@@ -64,6 +77,7 @@ impl Error {
             Error::Shape(_) => ErrorKind::Shape,
             Error::Value(_) => ErrorKind::Value,
             Error::Backend { .. } => ErrorKind::Backend,
+            Error::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -91,6 +105,19 @@ impl Error {
             message: message.into(),
             source: Some(source.into()),
         }
+    }
+
+    /// An [`ErrorKind::Internal`] error: what lazy-datasets found broken in
+    /// itself.
+    ///
+    /// ```
+    /// use lazy_core::{Error, ErrorKind};
+    /// let err = Error::internal("a plan of 3 axes for a buffer of 2");
+    /// assert_eq!(err.kind(), ErrorKind::Internal);
+    /// assert!(err.to_string().starts_with("internal error: a plan of 3 axes"));
+    /// ```
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
     }
 
     /// An [`ErrorKind::Backend`] error without a source error.

@@ -390,7 +390,7 @@ where
             )?;
             let cell =
                 ndarray::ArrayViewMut::from_shape(ndarray::IxDyn(&[]), std::slice::from_mut(v))
-                    .map_err(|e| Error::shape(format!("internal error: a 0-d view: {e}")))?;
+                    .map_err(|e| Error::internal(format!("a 0-d view: {e}")))?;
             ds.read_into(&region, cell)?;
         }
         Ok(())

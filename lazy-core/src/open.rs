@@ -146,3 +146,81 @@ pub fn check_open<T: Element, R: Rank>(
         ))),
     }
 }
+
+/// Checks what a backend is asked to create, before it creates anything:
+/// `shape` of rank `R`, and a chunk shape (if any) of one non-zero length
+/// per axis. `what` names the dataset and where it goes. Returns the chunk
+/// shape: the one asked for, or, with `auto`, about 1 MiB chunks of the
+/// leading axes ([`auto_chunks`]); `None` when none was asked for and not
+/// `auto` (contiguous storage).
+///
+/// A shape or chunk shape of another rank is a
+/// [`Shape`](crate::ErrorKind::Shape) error, a zero chunk length a
+/// [`Value`](crate::ErrorKind::Value) error.
+///
+/// ```
+/// use lazy_core::backend::check_create;
+/// use lazy_core::ErrorKind;
+/// use typenum::U2;
+///
+/// let what = "array \"/x\" in /data";
+/// assert_eq!(check_create::<U2>(what, &[10, 4], Some(&[5, 4]), 8, true)?, Some(vec![5, 4]));
+/// assert_eq!(check_create::<U2>(what, &[10, 4], None, 8, false)?, None);
+/// assert_eq!(check_create::<U2>(what, &[10], None, 8, true).unwrap_err().kind(), ErrorKind::Shape);
+/// assert_eq!(check_create::<U2>(what, &[10, 4], Some(&[5]), 8, true).unwrap_err().kind(), ErrorKind::Shape);
+/// assert_eq!(check_create::<U2>(what, &[10, 4], Some(&[0, 4]), 8, true).unwrap_err().kind(), ErrorKind::Value);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn check_create<R: Rank>(
+    what: impl fmt::Display,
+    shape: &[usize],
+    chunks: Option<&[usize]>,
+    elem_size: usize,
+    auto: bool,
+) -> Result<Option<Vec<usize>>> {
+    if let Some(ndim) = R::NDIM {
+        if ndim != shape.len() {
+            return Err(Error::shape(format!(
+                "cannot create {what} with shape {shape:?}: its type has rank {ndim}"
+            )));
+        }
+    }
+    match chunks {
+        Some(c) if c.len() != shape.len() => Err(Error::shape(format!(
+            "cannot create {what} of shape {shape:?} in chunks {c:?}: one chunk length per axis is needed"
+        ))),
+        Some(c) if c.contains(&0) => Err(Error::value(format!(
+            "cannot create {what} in chunks {c:?}: a chunk length is zero"
+        ))),
+        Some(c) => Ok(Some(c.to_vec())),
+        None if auto => Ok(Some(auto_chunks(shape, elem_size))),
+        None => Ok(None),
+    }
+}
+
+/// The chunk bytes [`auto_chunks`] aims at: 1 MiB.
+const AUTO_CHUNK_BYTES: usize = 1 << 20;
+
+/// A chunk shape of at most about 1 MiB for a dataset of `shape` with
+/// elements of `elem_size` bytes: the shape, halved along its leading axes
+/// until small enough (rows of a table stay whole while they fit).
+///
+/// ```
+/// use lazy_core::backend::auto_chunks;
+/// assert_eq!(auto_chunks(&[20_000_000], 8), vec![78_125]);
+/// assert_eq!(auto_chunks(&[1000, 3], 8), vec![1000, 3]);
+/// ```
+pub fn auto_chunks(shape: &[usize], elem_size: usize) -> Vec<usize> {
+    let mut chunks: Vec<usize> = shape.iter().map(|&n| n.max(1)).collect();
+    let limit = (AUTO_CHUNK_BYTES / elem_size.max(1)).max(1);
+    let size = |c: &[usize]| c.iter().fold(1usize, |a, &b| a.saturating_mul(b));
+    while size(&chunks) > limit {
+        let Some(axis) = chunks.iter().position(|&c| c > 1) else {
+            break;
+        };
+        if let Some(c) = chunks.get_mut(axis) {
+            *c = c.div_ceil(2);
+        }
+    }
+    chunks
+}

@@ -36,7 +36,7 @@
 //! // NumPy: x[[2, 4]] = [-1, -2]: runs 2..=4 are read, changed and stored.
 //! let region = Region::new(vec![10], vec![AxisSelection::List(vec![2, 4])])?;
 //! let src = Array1::from(vec![-1, -2]).into_dyn();
-//! write_via(&plan(&region)?, src.view(), fetch, |plan, data| {
+//! write_via(&plan(&region)?, src.view(), Some(&fetch), |plan, data| {
 //!     let mut stored = storage.lock().unwrap();
 //!     for run in plan.runs(0) {
 //!         for (k, p) in run.positions().enumerate() {
@@ -109,11 +109,12 @@ pub fn read_via<T: Element>(
 /// buffer has). Otherwise the buffer is built in memory: read first with `fetch`
 /// unless every element of it is written ([`Plan::is_complete`]), then the
 /// values scattered in (for a list that repeats a position, the last value
-/// wins, as in NumPy).
+/// wins, as in NumPy). Storage that plans only complete writes
+/// ([`Grouping::Exact`](crate::backend::Grouping::Exact)) passes no `fetch`.
 pub fn write_via<T: Element>(
     plan: &Plan,
     src: ArrayViewD<'_, T>,
-    fetch: impl FnOnce(&Plan, ArrayViewMutD<'_, T>) -> Result<()>,
+    fetch: Option<&FetchFn<'_, T>>,
     store: impl FnOnce(&Plan, ArrayViewD<'_, T>) -> Result<()>,
 ) -> Result<()> {
     if plan.is_identity() {
@@ -121,6 +122,9 @@ pub fn write_via<T: Element>(
     }
     let mut buffer = zeroed::<T>(plan.shape())?;
     if !plan.is_complete() {
+        let fetch = fetch.ok_or_else(|| {
+            Error::internal("a write of part of a buffer without a way to read the rest")
+        })?;
         fetch(plan, buffer.view_mut())?;
     }
     buffer.write_from(&plan.inner()?, src)?;
@@ -136,7 +140,7 @@ fn with_dropped_axes<S: ndarray::RawData>(
     let mut a = a;
     for axis in plan.dropped_axes() {
         if axis > a.ndim() {
-            return Err(Error::shape("a buffer has fewer axes than its plan"));
+            return Err(Error::internal("a buffer has fewer axes than its plan"));
         }
         a = a.insert_axis(Axis(axis));
     }

@@ -30,7 +30,7 @@ use hdf5_metno::filters::Filter;
 use hdf5_sys::h5d::H5Dget_chunk_info_by_coord;
 use lazy_core::backend::ArrayKey;
 
-use crate::filters::Stage;
+use crate::codec::Stage;
 
 /// The most bytes a block of rows of a contiguous dataset holds: 1 MiB.
 const BLOCK_BYTES: usize = 1 << 20;

@@ -96,91 +96,34 @@
 #![warn(missing_docs)]
 
 mod cf;
+mod chunks;
+mod codec;
+mod create;
 mod dataset;
 mod direct;
 mod element;
-mod filters;
+mod fallback;
 mod info;
 mod io;
-mod selection;
-mod source;
+mod open;
 
 /// The filter pipeline, for the fuzz target and doctests only.
 #[doc(hidden)]
 pub mod __filters {
-    pub use crate::filters::{decode, fletcher32, fuzz, Stage};
+    pub use crate::codec::{decode, fletcher32, fuzz, Stage};
 }
 
 pub use cf::CfAttributes;
+pub use create::{Compression, CreateOptions};
 pub use dataset::H5Dataset;
 pub use element::{dtype_of, H5Element};
 pub use info::inspect;
+pub use open::{create_file, open, open_file, open_file_rw, File, WritableFile};
 
-/// hdf5-metno, the HDF5 bindings this crate is built on: file and dataset
-/// creation, groups, attributes, filters.
+/// hdf5-metno, the HDF5 bindings this crate is built on: groups,
+/// attributes, filters, datasets built by hand (lazy-zarr re-exports zarrs
+/// the same way).
+pub use hdf5_metno;
+/// hdf5-metno under its earlier name here, kept working.
+#[doc(hidden)]
 pub use hdf5_metno as h5;
-/// An HDF5 file (hdf5-metno's `File`); it is a group, so
-/// datasets open from it directly.
-pub use hdf5_metno::File;
-
-use std::path::Path;
-
-use lazy_core::{Error, Rank, Result};
-
-/// Opens the dataset at `path` typed: [`H5Dataset::<T, R>::open`](H5Dataset::open)
-/// as a function, for `open::<f64, U2>(&file, "x")`.
-///
-/// ```
-/// use lazy_hdf5::{create_file, open};
-/// use lazy_core::DatasetExt;
-/// use typenum::U1;
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let file = create_file(dir.path().join("open.h5"))?;
-/// file.new_dataset_builder().with_data(&[0.5f32, 1.5]).create("x").unwrap();
-/// let x = open::<f32, U1>(&file, "x")?;
-/// assert_eq!(x.read_all()?, ndarray::array![0.5, 1.5]);
-/// # Ok::<(), lazy_core::Error>(())
-/// ```
-pub fn open<T: H5Element, R: Rank>(group: &h5::Group, path: &str) -> Result<H5Dataset<T, R>> {
-    H5Dataset::open(group, path)
-}
-
-fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Error) -> Error + 'a {
-    move |e| {
-        Error::backend(
-            format!("cannot {action} HDF5 file {}: {e}", path.display()),
-            e,
-        )
-    }
-}
-
-/// Opens an existing HDF5 file read-only; its datasets open only with
-/// [`H5Dataset::open`].
-///
-/// A missing or unreadable file is a [`Backend`](lazy_core::ErrorKind::Backend)
-/// error naming the path, with HDF5's error as the source.
-///
-/// ```
-/// use lazy_core::ErrorKind;
-/// let err = lazy_hdf5::open_file("/no/such/file.h5").unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::Backend);
-/// assert!(err.to_string().contains("/no/such/file.h5"));
-/// ```
-pub fn open_file(path: impl AsRef<Path>) -> Result<File> {
-    let path = path.as_ref();
-    File::open(path).map_err(file_error("open", path))
-}
-
-/// Opens an existing HDF5 file for reading and writing: its datasets open
-/// with [`H5Dataset::open_rw`] too.
-pub fn open_file_rw(path: impl AsRef<Path>) -> Result<File> {
-    let path = path.as_ref();
-    File::open_rw(path).map_err(file_error("open for writing", path))
-}
-
-/// Creates an HDF5 file, truncating an existing one, open for reading and writing.
-pub fn create_file(path: impl AsRef<Path>) -> Result<File> {
-    let path = path.as_ref();
-    File::create(path).map_err(file_error("create", path))
-}

@@ -285,11 +285,16 @@ fn read_only_files_open_read_only_and_refused_writes_change_nothing() {
     );
 
     // A dataset of a read-only file opens read-only (a type without
-    // writes: tests/ui/read_only.rs), and not for writing.
+    // writes: tests/ui/write_read_only.rs), and not for writing (which does
+    // not compile: tests/ui/open_rw_read_only_file.rs); the file's handle
+    // wrapped as writable is refused at run time.
     let b = H5Dataset::<i32, U1>::open(&ro, "int32/r1").unwrap();
-    let err = H5Dataset::<i32, U1>::open_rw(&ro, "int32/r1").unwrap_err();
+    let err = lazy_hdf5::File::<lazy_core::ReadWrite>::from_inner(ro.inner().clone()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Backend);
     assert!(err.to_string().contains("read-only"), "{err}");
+    let err = H5Dataset::<i32, U1>::from_inner_rw(ro.dataset("int32/r1").unwrap()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend);
+    assert!(err.to_string().contains("open_file_rw"), "{err}");
     assert!(format!("{b:?}").contains("writable: false"));
 
     // A stack over two writable views, one of which refuses the write: it

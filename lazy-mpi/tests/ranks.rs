@@ -294,10 +294,10 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
 #[cfg(feature = "zarr")]
 fn zarr_copies<C: Communicator>(world: &C, dir: &Path, view: &View, expected: &Array2<f64>) {
     use lazy_mpi::ParallelTarget;
-    use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+    use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
     let store = dir.join("out.zarr");
     let made = if world.rank() == 0 {
-        let options = ZarrCreate::default()
+        let options = CreateOptions::default()
             .chunks([100, 3])
             .compression(Compression::Gzip(1));
         ZarrDataset::<f64, U2>::create(&store, "/xyz", &[ROWS, 3], &options).map(drop)

@@ -10,11 +10,11 @@ use crate::dataset::ZarrDataset;
 ///
 /// ```
 /// use lazy_core::{Cf, DatasetExt, DatasetMutExt, Decoded};
-/// use lazy_zarr::{CfAttributes, ZarrCreate, ZarrDataset};
+/// use lazy_zarr::{CfAttributes, CreateOptions, ZarrDataset};
 /// use typenum::U1;
 ///
 /// let dir = tempfile::tempdir().unwrap();
-/// let mut a = ZarrDataset::<i16, U1>::create(dir.path(), "t", &[3], &ZarrCreate::default()).unwrap();
+/// let mut a = ZarrDataset::<i16, U1>::create(dir.path(), "t", &[3], &CreateOptions::default()).unwrap();
 /// a.write_all(&ndarray::array![10i16, -999, 30]).unwrap();
 /// let attrs = serde_json::json!({"scale_factor": 0.5, "_FillValue": -999});
 /// let mut array = a.into_inner();

@@ -10,11 +10,16 @@
 
 use std::io::Read;
 
+use lazy_core::backend::{bytes_mut, zeroed, RawChunk};
+use lazy_core::{Error, Mode, Rank, Result};
+use ndarray::{ArrayViewMutD, IxDyn, ShapeBuilder};
+
 use serde_json::Value;
 use zarrs::array::{Array, ArrayMetadata};
 use zarrs::storage::byte_range::ByteRange;
 
-use crate::dataset::Storage;
+use crate::dataset::{Storage, ZarrDataset};
+use crate::element::ZarrElement;
 
 /// A codec chain decoded here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +90,41 @@ pub(crate) fn chain_of(array: &Array<Storage>) -> Option<Chain> {
     }
 }
 
+/// Who reads `array`: `"lazy-zarr (bytes+zstd)"` where lazy-zarr decodes
+/// its codecs itself, else `"zarrs (<codecs>)"`; `regular` says whether
+/// its chunk grid is one lazy-core's chunk engine reads.
+pub(crate) fn reader_of(array: &Array<Storage>, regular: bool) -> String {
+    if !regular {
+        return "zarrs (a chunk grid that is not regular)".to_string();
+    }
+    if let Some(chain) = chain_of(array) {
+        return format!("lazy-zarr ({})", chain.name());
+    }
+    let meta = serde_json::to_value(array.metadata()).unwrap_or(Value::Null);
+    let names: Vec<String> = match array.metadata() {
+        ArrayMetadata::V3(_) => meta
+            .get("codecs")
+            .and_then(Value::as_array)
+            .map(|codecs| codecs.iter().filter_map(name).map(str::to_string).collect())
+            .unwrap_or_default(),
+        ArrayMetadata::V2(_) => {
+            let id = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
+            let filters = meta.get("filters").and_then(Value::as_array);
+            filters
+                .into_iter()
+                .flatten()
+                .filter_map(id)
+                .chain(meta.get("compressor").and_then(id))
+                .collect()
+        }
+    };
+    if names.is_empty() {
+        "zarrs".to_string()
+    } else {
+        format!("zarrs ({})", names.join("+"))
+    }
+}
+
 fn name(codec: &Value) -> Option<&str> {
     codec.get("name")?.as_str()
 }
@@ -123,7 +163,7 @@ impl Source<'_> {
         &self,
         skip: usize,
         out: &mut [u8],
-    ) -> Result<bool, zarrs::storage::StorageError> {
+    ) -> std::result::Result<bool, zarrs::storage::StorageError> {
         if let Some(fetched) = self.fetched {
             let Some(bytes) = fetched else {
                 return Ok(false);
@@ -149,7 +189,8 @@ impl Source<'_> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
                 Err(e) => return Err(e.into()),
             };
-            read_exact_at(&file, out, skip as u64)
+            RawChunk::in_file(&file, 0)
+                .read_bytes(skip, out)
                 .map_err(|e| error(format!("cannot read chunk {}: {e}", path.display())))?;
             return Ok(true);
         }
@@ -170,7 +211,9 @@ impl Source<'_> {
     }
 
     /// The whole stored chunk, or `None`.
-    fn read_all(&self) -> Result<Option<std::borrow::Cow<'_, [u8]>>, zarrs::storage::StorageError> {
+    fn read_all(
+        &self,
+    ) -> std::result::Result<Option<std::borrow::Cow<'_, [u8]>>, zarrs::storage::StorageError> {
         if let Some(fetched) = self.fetched {
             return Ok(fetched.map(std::borrow::Cow::Borrowed));
         }
@@ -185,19 +228,6 @@ impl Source<'_> {
     }
 }
 
-#[cfg(unix)]
-fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
-}
-
-#[cfg(not(unix))]
-fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom};
-    let mut file = file;
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(out)
-}
-
 /// Fills `out` with bytes `skip..skip + out.len()` of the decoded chunk;
 /// `Ok(false)` when there is no such chunk (it reads as the fill value).
 /// Compressed chunks are decompressed up to the end of that range only
@@ -208,13 +238,13 @@ pub(crate) fn decode(
     skip: usize,
     whole: bool,
     out: &mut [u8],
-) -> Result<bool, zarrs::storage::StorageError> {
+) -> std::result::Result<bool, zarrs::storage::StorageError> {
     if chain == Chain::Raw {
         return source.read_range(skip, out);
     }
     if skip != 0 {
         return Err(error(
-            "internal error: a compressed chunk is decoded from its start",
+            "internal error: a compressed chunk is decoded from its start (a bug in lazy-datasets)",
         ));
     }
     let Some(bytes) = source.read_all()? else {
@@ -247,4 +277,91 @@ pub(crate) fn decode(
         Chain::Raw => {}
     }
     Ok(true)
+}
+
+impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
+    /// Decodes elements `skip..skip + out.len()` (row-major) of chunk
+    /// `index` with a chain decoded here; a chunk never written reads as the
+    /// fill value.
+    pub(crate) fn decode_chain(
+        &self,
+        chain: Chain,
+        index: &[u64],
+        skip: usize,
+        whole: bool,
+        out: &mut [T],
+        fetched: Option<&Option<Vec<u8>>>,
+    ) -> Result<()> {
+        let key = self.array.chunk_key(index);
+        let storage = self.array.storage();
+        let source = Source {
+            root: self.root.as_deref(),
+            storage: storage.as_ref(),
+            key: &key,
+            fetched: fetched.map(Option::as_deref),
+        };
+        let elem = T::DTYPE.size();
+        let found = match bytes_mut(out) {
+            Some(bytes) => decode(chain, &source, skip * elem, whole, bytes),
+            None => {
+                // `bool`: decode the stored bytes, then map them.
+                let mut bytes = zeroed::<u8>(vec![out.len()])?.into_raw_vec_and_offset().0;
+                let found = decode(chain, &source, skip * elem, whole, &mut bytes);
+                for (o, &b) in out.iter_mut().zip(&bytes) {
+                    *o = T::from_bool(b != 0);
+                }
+                found
+            }
+        }
+        .map_err(|e| self.err("read from", e))?;
+        if !found {
+            out.fill(self.fill_value());
+        }
+        Ok(())
+    }
+
+    /// Decodes the box `start..start + shape` of chunk `index` with a chain
+    /// decoded here: the elements from the box's first to its last (in
+    /// row-major order of the chunk; for a compressed chunk, all up to the
+    /// last), then the box gathered from them.
+    pub(crate) fn decode_part_chain(
+        &self,
+        chain: Chain,
+        index: &[u64],
+        start: &[usize],
+        shape: &[usize],
+        out: &mut [T],
+        fetched: Option<&Option<Vec<u8>>>,
+    ) -> Result<()> {
+        let chunk_shape = self.grid().to_vec();
+        let strides: Vec<usize> = (0..chunk_shape.len())
+            .map(|k| chunk_shape[k + 1..].iter().product())
+            .collect();
+        let flat = |pos: &mut dyn Iterator<Item = usize>| -> usize {
+            pos.zip(&strides).map(|(p, s)| p * s).sum()
+        };
+        let first = flat(&mut start.iter().copied());
+        let last = flat(
+            &mut start
+                .iter()
+                .zip(shape)
+                .map(|(s, n)| s + n.saturating_sub(1)),
+        );
+        let skip = if chain == Chain::Raw { first } else { 0 };
+        let mut span = zeroed::<T>(vec![last + 1 - skip])?;
+        let slice = span
+            .as_slice_mut()
+            .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
+        self.decode_chain(chain, index, skip, false, slice, fetched)?;
+        let offset = first - skip;
+        let rest = slice
+            .get(offset..)
+            .ok_or_else(|| Error::internal("a box outside its span"))?;
+        let boxed = ndarray::ArrayView::from_shape(IxDyn(shape).strides(IxDyn(&strides)), rest)
+            .map_err(|e| Error::internal(format!("a box of a chunk: {e}")))?;
+        let mut target = ArrayViewMutD::from_shape(IxDyn(shape), out)
+            .map_err(|e| Error::internal(format!("a box of a chunk: {e}")))?;
+        target.assign(&boxed);
+        Ok(())
+    }
 }

@@ -1,10 +1,13 @@
-//! Creating Zarr arrays: [`ZarrCreate`], the options of a new one, and
-//! [`ZarrDataset::create`].
+//! Creating Zarr arrays: [`CreateOptions`], the options of a new one, and
+//! [`ZarrDataset::create`]. lazy-hdf5 has a `CreateOptions` with the same
+//! setters (`chunks`, `compression`, `fill_value`, `overwrite`), and
+//! `H5Dataset::create` takes the same arguments.
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use lazy_core::backend::check_create;
 use lazy_core::{Error, Rank, ReadOnly, ReadWrite, Result};
 use zarrs::array::codec::GzipCodec;
 use zarrs::array::{ArrayBuilder, BytesToBytesCodecTraits};
@@ -38,26 +41,29 @@ pub enum Compression {
 /// compression, fill value, and whether an existing node may be replaced.
 ///
 /// ```
-/// use lazy_zarr::{Compression, ZarrCreate};
-/// let options = ZarrCreate::default()
+/// use lazy_zarr::{Compression, CreateOptions};
+/// let options = CreateOptions::default()
 ///     .chunks([64, 64])
 ///     .compression(Compression::Gzip(5))
 ///     .fill_value(f32::NAN);
 /// assert_eq!(options.chunk_shape(), Some(&[64, 64][..]));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct ZarrCreate<T> {
+pub struct CreateOptions<T> {
     chunks: Option<Vec<usize>>,
     compression: Compression,
     fill_value: T,
     overwrite: bool,
 }
 
-impl<T: Default> Default for ZarrCreate<T> {
+/// The earlier name of [`CreateOptions`], kept working.
+pub type ZarrCreate<T> = CreateOptions<T>;
+
+impl<T: Default> Default for CreateOptions<T> {
     /// Automatic chunks (about 1 MiB each), no compression, fill value zero
     /// (`false`), no overwriting.
     fn default() -> Self {
-        ZarrCreate {
+        CreateOptions {
             chunks: None,
             compression: Compression::None,
             fill_value: T::default(),
@@ -66,7 +72,7 @@ impl<T: Default> Default for ZarrCreate<T> {
     }
 }
 
-impl<T> ZarrCreate<T> {
+impl<T> CreateOptions<T> {
     /// The chunk shape: one length (at least 1) per axis. Without it the
     /// array is cut along its leading axes into chunks of about 1 MiB.
     pub fn chunks(mut self, chunks: impl Into<Vec<usize>>) -> Self {
@@ -97,26 +103,6 @@ impl<T> ZarrCreate<T> {
     pub fn chunk_shape(&self) -> Option<&[usize]> {
         self.chunks.as_deref()
     }
-}
-
-/// The chunk bytes [`auto_chunks`] aims at.
-const AUTO_CHUNK_BYTES: usize = 1 << 20;
-
-/// A chunk shape of at most about [`AUTO_CHUNK_BYTES`]: the shape, halved
-/// along its leading axes until small enough.
-fn auto_chunks(shape: &[usize], elem_size: usize) -> Vec<usize> {
-    let mut chunks: Vec<usize> = shape.iter().map(|&n| n.max(1)).collect();
-    let limit = (AUTO_CHUNK_BYTES / elem_size.max(1)).max(1);
-    let size = |c: &[usize]| c.iter().fold(1usize, |a, &b| a.saturating_mul(b));
-    while size(&chunks) > limit {
-        let Some(axis) = chunks.iter().position(|&c| c > 1) else {
-            break;
-        };
-        if let Some(c) = chunks.get_mut(axis) {
-            *c = c.div_ceil(2);
-        }
-    }
-    chunks
 }
 
 /// Whether a node (array or group, Zarr v2 or v3) has metadata at `path`.
@@ -161,12 +147,12 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// [`Backend`](lazy_core::ErrorKind::Backend) error.
     ///
     /// ```
-    /// use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+    /// use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
     /// use lazy_core::{DatasetExt, ErrorKind};
     /// use typenum::U2;
     ///
     /// let dir = tempfile::tempdir().unwrap();
-    /// let options = ZarrCreate::default().chunks([100, 10]).compression(Compression::Gzip(1)).fill_value(-1i16);
+    /// let options = CreateOptions::default().chunks([100, 10]).compression(Compression::Gzip(1)).fill_value(-1i16);
     /// let a = ZarrDataset::<i16, U2>::create(dir.path(), "/raw/counts", &[1000, 10], &options)?;
     /// assert_eq!(a.chunk_shape(), &[100, 10]);
     /// assert_eq!(a.read_all()?[[999, 9]], -1);
@@ -178,7 +164,7 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
         store: impl AsRef<Path>,
         path: &str,
         shape: &[usize],
-        options: &ZarrCreate<T>,
+        options: &CreateOptions<T>,
     ) -> Result<ZarrDataset<T, R, ReadWrite>> {
         let root = store.as_ref();
         create_in(
@@ -198,37 +184,24 @@ pub(crate) fn create_in<T: ZarrElement, R: Rank>(
     location: Location,
     path: &str,
     shape: &[usize],
-    options: &ZarrCreate<T>,
+    options: &CreateOptions<T>,
 ) -> Result<ZarrDataset<T, R, ReadWrite>> {
     let store = location.name.clone();
-    if let Some(ndim) = R::NDIM {
-        if ndim != shape.len() {
-            return Err(Error::shape(format!(
-                "cannot create Zarr array {path:?} in {store} with shape {shape:?}: \
-                     expected rank {ndim}"
-            )));
-        }
-    }
-    let chunks = match &options.chunks {
-        Some(c) if c.len() != shape.len() => {
-            return Err(Error::shape(format!(
-                "chunk shape {c:?} does not fit Zarr array {path:?} of shape {shape:?}"
-            )))
-        }
-        Some(c) if c.contains(&0) => {
-            return Err(Error::value(format!(
-                "chunk shape {c:?} of Zarr array {path:?} has a zero length"
-            )))
-        }
-        Some(c) => c.clone(),
-        None => auto_chunks(shape, T::DTYPE.size()),
-    };
+    let what = format!("Zarr array {path:?} in {store}");
+    let chunks = check_create::<R>(
+        &what,
+        shape,
+        options.chunks.as_deref(),
+        T::DTYPE.size(),
+        true,
+    )?
+    .unwrap_or_default();
     let node = node_path(path)?;
     if node_exists(storage.as_ref(), &node, &store)? {
         if !options.overwrite {
             return Err(Error::value(format!(
                 "cannot create Zarr array {path:?} in {store}: a node exists there \
-                     (set ZarrCreate::overwrite to replace it)"
+                     (set CreateOptions::overwrite to replace it)"
             )));
         }
         storage.erase_prefix(&node_prefix(&node)?).map_err(|e| {
@@ -238,7 +211,7 @@ pub(crate) fn create_in<T: ZarrElement, R: Rank>(
             )
         })?;
     }
-    let what = |e: &dyn fmt::Display| format!("cannot create Zarr array {path:?} in {store}: {e}");
+    let what = |e: &dyn fmt::Display| format!("cannot create {what}: {e}");
     let mut builder = ArrayBuilder::new(
         shape.iter().map(|&n| n as u64).collect::<Vec<_>>(),
         chunks.iter().map(|&n| n as u64).collect::<Vec<_>>(),

@@ -1,30 +1,28 @@
 //! [`ZarrDataset`]: a Zarr array as a lazy, typed dataset, writable when
-//! opened for writing, and its transfers.
+//! opened for writing. Arrays on a regular chunk grid are read and written
+//! by lazy-core's chunk engine (through the adaptor in `chunks.rs`), others
+//! by zarrs as array subsets (`fallback.rs`).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use lazy_core::backend::{
-    bytes_mut, chunks_cached, chunks_of, read_chunks, read_selected_raw, read_via, write_chunks,
-    write_via, zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, Grouping, Marker, Piece, Plan,
+    bytes_mut, chunked_in_memory, read_chunked, read_via, write_chunked, write_via, ArrayKey,
+    Marker,
 };
 use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Hints, Mode, Rank, ReadOnly, ReadWrite,
     Region, Result,
 };
-use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder, Slice, SliceInfoElem};
-use unsafe_cell_slice::UnsafeCellSlice;
-use zarrs::array::{Array, ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArraySubset};
+use ndarray::{ArrayViewD, ArrayViewMutD};
+use zarrs::array::Array;
 use zarrs::storage::ReadableWritableStorageTraits;
 
-use crate::codec::{self, Chain, Source};
+use crate::chunks::Chunks;
+use crate::codec::Chain;
 use crate::element::ZarrElement;
 use crate::store::ChunkLocks;
-
-/// The most pieces (one zarrs call each) a transfer is split into.
-const MAX_PIECES: usize = 1024;
 
 /// The storage a [`ZarrDataset`] reads and writes: any zarrs store that can
 /// be read and written (a filesystem store when opened by path).
@@ -104,13 +102,13 @@ impl Location {
 /// [crate docs](crate)).
 ///
 /// ```
-/// use lazy_zarr::{ZarrCreate, ZarrDataset};
+/// use lazy_zarr::{CreateOptions, ZarrDataset};
 /// use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem};
 /// use ndarray::array;
 /// use typenum::U2;
 ///
 /// let dir = tempfile::tempdir().unwrap();
-/// let mut x = ZarrDataset::<f64, U2>::create(dir.path(), "/x", &[2, 3], &ZarrCreate::default())?;
+/// let mut x = ZarrDataset::<f64, U2>::create(dir.path(), "/x", &[2, 3], &CreateOptions::default())?;
 /// x.write_all(array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
 ///
 /// let x = ZarrDataset::<f64, U2>::open(dir.path(), "/x")?; // read-only
@@ -159,7 +157,14 @@ impl<T, R, M> ZarrDataset<T, R, M> {
         &self.path
     }
 
-    /// Where the store is (its directory, for a filesystem store).
+    /// Where the array's store is: its directory, or its URL (the same
+    /// name `H5Dataset::location` gives for a file).
+    pub fn location(&self) -> &str {
+        &self.store
+    }
+
+    /// Where the store is: the same as [`location`](Self::location), the
+    /// name every backend has.
     pub fn store(&self) -> &str {
         &self.store
     }
@@ -184,11 +189,11 @@ impl<T, R, M> ZarrDataset<T, R, M> {
     ///
     /// ```
     /// use lazy_core::{Cache, DatasetExt, DatasetMutExt};
-    /// use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+    /// use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
     /// use typenum::U1;
     ///
     /// let dir = tempfile::tempdir().unwrap();
-    /// let options = ZarrCreate::default().chunks([100]).compression(Compression::Gzip(1));
+    /// let options = CreateOptions::default().chunks([100]).compression(Compression::Gzip(1));
     /// let cache = Cache::new(1 << 20);
     /// let mut x = ZarrDataset::<f64, U1>::create(dir.path(), "x", &[1000], &options)?.with_cache(cache.clone());
     /// x.write_all(1.5)?;
@@ -203,6 +208,28 @@ impl<T, R, M> ZarrDataset<T, R, M> {
         self
     }
 
+    /// Who reads this array: `"lazy-zarr (bytes+zstd)"` where lazy-zarr
+    /// decodes the chunks itself (through lazy-core's chunk engine, on many
+    /// threads, through the cache), `"zarrs (<codecs>)"` where zarrs
+    /// decodes them (still through the chunk engine on a regular grid), or
+    /// `"zarrs (a chunk grid that is not regular)"` where zarrs reads
+    /// array subsets. [`inspect`](crate::inspect) says the same without
+    /// opening the array typed.
+    ///
+    /// ```
+    /// use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
+    /// use typenum::U1;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let options = CreateOptions::default().compression(Compression::Gzip(1));
+    /// let x = ZarrDataset::<f32, U1>::create(dir.path(), "x", &[10], &options)?;
+    /// assert_eq!(x.reader(), "lazy-zarr (bytes+gzip)");
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn reader(&self) -> String {
+        crate::codec::reader_of(&self.array, self.chunks.is_some())
+    }
+
     /// The zarrs array, for what this crate does not wrap (attributes,
     /// codecs, dimension names).
     pub fn inner(&self) -> &Array<Storage> {
@@ -214,7 +241,11 @@ impl<T, R, M> ZarrDataset<T, R, M> {
         self.array
     }
 
-    fn err(&self, action: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    pub(crate) fn err(
+        &self,
+        action: &str,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
         Error::backend(
             format!(
                 "cannot {action} Zarr array {:?} in {}: {e}",
@@ -279,510 +310,6 @@ impl<T: ZarrElement, R: Rank, M: Mode> fmt::Debug for ZarrDataset<T, R, M> {
     }
 }
 
-/// A zarrs subset from starts and lengths.
-fn subset(start: &[usize], shape: &[usize]) -> Result<ArraySubset> {
-    let wide = |v: &[usize]| v.iter().map(|&n| n as u64).collect::<Vec<u64>>();
-    ArraySubset::new_with_start_shape(wide(start), wide(shape))
-        .map_err(|e| Error::backend(format!("invalid array subset: {e}"), e))
-}
-
-/// The block of `piece` in the buffer, as ndarray slice arguments.
-fn block(piece: &Piece) -> Vec<SliceInfoElem> {
-    piece
-        .runs
-        .iter()
-        .map(|r| SliceInfoElem::Slice {
-            start: r.offset as isize,
-            end: Some((r.offset + r.count) as isize),
-            step: 1,
-        })
-        .collect()
-}
-
-impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
-    /// The plan of a region. On a regular grid, the exact positions: the
-    /// chunk engine decodes each chunk touched once and copies the selected
-    /// elements only. Otherwise contiguous spans split at gaps longer than a
-    /// chunk, so no chunk without a selected element is decoded, in at most
-    /// [`MAX_PIECES`] zarrs array subsets.
-    fn plan(&self, region: &Region) -> Result<Plan> {
-        if self.chunks.is_some() {
-            return Plan::new(region, |_| Grouping::Exact);
-        }
-        let mut plan = Plan::new(region, |axis| Grouping::Spans {
-            gap: self.grain.get(axis).copied().unwrap_or(1),
-        })?;
-        plan.limit_pieces(MAX_PIECES);
-        Ok(plan)
-    }
-
-    /// Fills `buf`, a buffer of the plan's shape, from the store: chunk by
-    /// chunk through the cache on a regular grid, else as array subsets.
-    fn fetch(&self, plan: &Plan, mut buf: ArrayViewMutD<'_, T>) -> Result<()> {
-        if self.chunks.is_some() {
-            if let (Some(fetcher), Some(chain)) = (&self.fetcher, self.chain) {
-                let fetched = self.prefetch(fetcher.as_ref(), chain, plan)?;
-                return read_chunks(&fetched, &self.cache, plan, buf);
-            }
-            return read_chunks(self, &self.cache, plan, buf);
-        }
-        if let Some(slice) = buf.as_slice_mut() {
-            return self.fetch_subsets(plan, slice);
-        }
-        let mut tmp = zeroed::<T>(plan.shape())?;
-        let slice = tmp
-            .as_slice_mut()
-            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        self.fetch_subsets(plan, slice)?;
-        buf.assign(&tmp);
-        Ok(())
-    }
-
-    /// The stored chunks a read of `plan` needs and the cache does not
-    /// hold, fetched side by side (object stores).
-    fn prefetch<'a>(
-        &'a self,
-        fetcher: &'a dyn Fetch,
-        chain: Chain,
-        plan: &Plan,
-    ) -> Result<Fetched<'a, T, R, M>> {
-        let keys = chunks_of(plan, ChunkSource::chunk_shape(self))?
-            .into_iter()
-            .filter(|index| self.cache.budget() == 0 || !self.cache.contains(&self.key, index))
-            .map(|index| {
-                let key = self.array.chunk_key(&index);
-                (index, key)
-            })
-            .collect();
-        let bytes = fetcher.fetch(keys).map_err(|e| self.err("read from", e))?;
-        Ok(Fetched {
-            array: self,
-            fetcher,
-            chain,
-            bytes,
-        })
-    }
-
-    /// Fills `buf`, a row-major buffer of the plan's shape, one zarrs array
-    /// subset per piece.
-    fn fetch_subsets(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
-        let shape = plan.shape();
-        let pieces: Vec<(Vec<usize>, Vec<usize>, Vec<usize>)> = plan
-            .pieces()
-            .map(|p| (p.start(), p.offset(), p.shape()))
-            .collect();
-        self.decode_into(&shape, buf, &pieces)
-    }
-
-    /// Decodes `(start, offset, shape)` boxes of the array into their blocks
-    /// at `offset` of `buf`, a row-major buffer of `buf_shape`.
-    fn decode_into(
-        &self,
-        buf_shape: &[usize],
-        buf: &mut [T],
-        boxes: &[(Vec<usize>, Vec<usize>, Vec<usize>)],
-    ) -> Result<()> {
-        if let Some(bytes) = bytes_mut(buf) {
-            return self.decode_bytes(buf_shape, bytes, boxes);
-        }
-        // `bool`: decode the stored bytes, then map them.
-        let mut bytes = zeroed::<u8>(vec![buf.len()])?.into_raw_vec_and_offset().0;
-        self.decode_bytes(buf_shape, &mut bytes, boxes)?;
-        for (d, &b) in buf.iter_mut().zip(&bytes) {
-            *d = T::from_bool(b != 0);
-        }
-        Ok(())
-    }
-
-    /// [`decode_into`](Self::decode_into) on the bytes of the buffer.
-    fn decode_bytes(
-        &self,
-        buf_shape: &[usize],
-        buf: &mut [u8],
-        boxes: &[(Vec<usize>, Vec<usize>, Vec<usize>)],
-    ) -> Result<()> {
-        let elem = T::DTYPE.size();
-        let shape: Vec<u64> = buf_shape.iter().map(|&n| n as u64).collect();
-        for (start, offset, count) in boxes {
-            let file = subset(start, count)?;
-            let block = subset(offset, count)?;
-            let cells = UnsafeCellSlice::new(&mut *buf);
-            // SAFETY: this view is the only one on `buf` while it lives (the
-            // boxes are decoded one after another), so it overlaps no other.
-            let mut view = unsafe { ArrayBytesFixedDisjointView::new(cells, elem, &shape, block) }
-                .map_err(|e| self.err("read from", e))?;
-            self.array
-                .retrieve_array_subset_into(&file, ArrayBytesDecodeIntoTarget::Fixed(&mut view))
-                .map_err(|e| self.err("read from", e))?;
-        }
-        Ok(())
-    }
-
-    /// Decodes elements `skip..skip + out.len()` (row-major) of chunk
-    /// `index` with a chain decoded here; a chunk never written reads as the
-    /// fill value.
-    fn decode_chain(
-        &self,
-        chain: Chain,
-        index: &[u64],
-        skip: usize,
-        whole: bool,
-        out: &mut [T],
-        fetched: Option<&Option<Vec<u8>>>,
-    ) -> Result<()> {
-        let key = self.array.chunk_key(index);
-        let storage = self.array.storage();
-        let source = Source {
-            root: self.root.as_deref(),
-            storage: storage.as_ref(),
-            key: &key,
-            fetched: fetched.map(Option::as_deref),
-        };
-        let elem = T::DTYPE.size();
-        let found = match bytes_mut(out) {
-            Some(bytes) => codec::decode(chain, &source, skip * elem, whole, bytes),
-            None => {
-                // `bool`: decode the stored bytes, then map them.
-                let mut bytes = zeroed::<u8>(vec![out.len()])?.into_raw_vec_and_offset().0;
-                let found = codec::decode(chain, &source, skip * elem, whole, &mut bytes);
-                for (o, &b) in out.iter_mut().zip(&bytes) {
-                    *o = T::from_bool(b != 0);
-                }
-                found
-            }
-        }
-        .map_err(|e| self.err("read from", e))?;
-        if !found {
-            out.fill(ZarrDataset::fill_value(self));
-        }
-        Ok(())
-    }
-
-    /// Decodes the box `start..start + shape` of chunk `index` with a chain
-    /// decoded here: the elements from the box's first to its last (in
-    /// row-major order of the chunk; for a compressed chunk, all up to the
-    /// last), then the box gathered from them.
-    fn decode_part_chain(
-        &self,
-        chain: Chain,
-        index: &[u64],
-        start: &[usize],
-        shape: &[usize],
-        out: &mut [T],
-        fetched: Option<&Option<Vec<u8>>>,
-    ) -> Result<()> {
-        let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
-        let strides: Vec<usize> = (0..chunk_shape.len())
-            .map(|k| chunk_shape[k + 1..].iter().product())
-            .collect();
-        let flat = |pos: &mut dyn Iterator<Item = usize>| -> usize {
-            pos.zip(&strides).map(|(p, s)| p * s).sum()
-        };
-        let first = flat(&mut start.iter().copied());
-        let last = flat(
-            &mut start
-                .iter()
-                .zip(shape)
-                .map(|(s, n)| s + n.saturating_sub(1)),
-        );
-        let skip = if chain == Chain::Raw { first } else { 0 };
-        let mut span = zeroed::<T>(vec![last + 1 - skip])?;
-        let slice = span
-            .as_slice_mut()
-            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        self.decode_chain(chain, index, skip, false, slice, fetched)?;
-        let offset = first - skip;
-        let rest = slice
-            .get(offset..)
-            .ok_or_else(|| Error::backend_msg("internal error: a box outside its span"))?;
-        let boxed = ndarray::ArrayView::from_shape(IxDyn(shape).strides(IxDyn(&strides)), rest)
-            .map_err(|e| Error::shape(e.to_string()))?;
-        let mut target = ArrayViewMutD::from_shape(IxDyn(shape), out)
-            .map_err(|e| Error::shape(e.to_string()))?;
-        target.assign(&boxed);
-        Ok(())
-    }
-
-    /// The origin of chunk `index` in the array.
-    fn origin(&self, index: &[u64]) -> Vec<usize> {
-        let chunks = self.chunks.as_deref().unwrap_or(&[]);
-        index
-            .iter()
-            .zip(chunks)
-            .map(|(&c, &len)| (c as usize).saturating_mul(len))
-            .collect()
-    }
-}
-
-impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for ZarrDataset<T, R, M> {
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-
-    fn chunk_shape(&self) -> &[usize] {
-        self.chunks.as_deref().unwrap_or(&[])
-    }
-
-    fn array_key(&self) -> &ArrayKey {
-        &self.key
-    }
-
-    /// Uncompressed chunks read just the byte ranges a sparse selection
-    /// needs ([`read_selected_raw`]).
-    fn read_selected(
-        &self,
-        index: &[u64],
-        region: &Region,
-        out: ArrayViewMutD<'_, T>,
-    ) -> Result<bool> {
-        let (Some(Chain::Raw), Some(root)) = (self.chain, self.root.as_deref()) else {
-            return Ok(false);
-        };
-        let path = root.join(self.array.chunk_key(index).as_str());
-        let mut file: Option<Option<std::fs::File>> = None;
-        let fill = ZarrDataset::fill_value(self);
-        read_selected_raw(
-            region,
-            ChunkSource::chunk_shape(self),
-            fill,
-            out,
-            |at, buf| {
-                let opened = match &file {
-                    Some(f) => f,
-                    None => file.insert(match std::fs::File::open(&path) {
-                        Ok(f) => Some(f),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                        Err(e) => {
-                            return Err(Error::backend(
-                                format!("cannot read chunk {}: {e}", path.display()),
-                                e,
-                            ))
-                        }
-                    }),
-                };
-                let Some(f) = opened else {
-                    return Ok(false);
-                };
-                read_exact_at(f, buf, at as u64).map_err(|e| {
-                    Error::backend(format!("cannot read chunk {}: {e}", path.display()), e)
-                })?;
-                Ok(true)
-            },
-        )
-    }
-
-    fn decodes_parts(&self) -> bool {
-        self.chain.is_some() || self.cheap_parts
-    }
-
-    /// Chunks of the `bytes` codec alone, read here (in object stores they
-    /// are fetched whole, and kept).
-    fn stores_raw(&self) -> bool {
-        matches!(self.chain, Some(Chain::Raw)) && self.fetcher.is_none()
-    }
-
-    fn fill_value(&self) -> T {
-        ZarrDataset::fill_value(self)
-    }
-
-    /// A chunk file's size, modification time and inode (filesystem stores).
-    fn generation(&self, index: &[u64]) -> Result<Option<Generation>> {
-        let Some(root) = &self.root else {
-            return Ok(None);
-        };
-        let path = root.join(self.array.chunk_key(index).as_str());
-        match std::fs::metadata(&path) {
-            Ok(m) => Ok(Some(generation_of(&m))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(0)),
-            Err(e) => Err(Error::backend(
-                format!("cannot read the metadata of {}: {e}", path.display()),
-                e,
-            )),
-        }
-    }
-
-    fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
-        if let Some(chain) = self.chain {
-            return self.decode_chain(chain, index, 0, true, out, None);
-        }
-        let chunk_shape = ChunkSource::chunk_shape(self).to_vec();
-        let origin = self.origin(index);
-        let inside: Vec<usize> = origin
-            .iter()
-            .zip(&chunk_shape)
-            .zip(&self.shape)
-            .map(|((&o, &len), &n)| n.saturating_sub(o).min(len))
-            .collect();
-        let at = vec![0; chunk_shape.len()];
-        if inside == chunk_shape {
-            return self.decode_into(&chunk_shape, out, &[(origin, at, inside)]);
-        }
-
-        // A chunk at the array's far edge: its part inside the array, decoded
-        // into a buffer of exactly that shape (zarrs decodes part of a chunk
-        // only so), and put at the chunk's start.
-        let mut part = zeroed::<T>(inside.clone())?;
-        let slice = part
-            .as_slice_mut()
-            .ok_or_else(|| Error::backend_msg("a new array is not contiguous"))?;
-        self.decode_into(&inside, slice, &[(origin, at, inside.clone())])?;
-        let mut whole = ArrayViewMutD::from_shape(IxDyn(&chunk_shape), out)
-            .map_err(|e| Error::shape(e.to_string()))?;
-        whole
-            .slice_each_axis_mut(|ax| {
-                Slice::from(0..inside.get(ax.axis.index()).copied().unwrap_or(0))
-            })
-            .assign(&part);
-        Ok(())
-    }
-
-    fn decode_part(
-        &self,
-        index: &[u64],
-        start: &[usize],
-        shape: &[usize],
-        out: &mut [T],
-    ) -> Result<()> {
-        if let Some(chain) = self.chain {
-            return self.decode_part_chain(chain, index, start, shape, out, None);
-        }
-        let origin: Vec<usize> = self
-            .origin(index)
-            .iter()
-            .zip(start)
-            .map(|(&o, &s)| o + s)
-            .collect();
-        let at = vec![0; shape.len()];
-        self.decode_into(shape, out, &[(origin, at, shape.to_vec())])
-    }
-}
-
-/// A read's chunks, fetched side by side before the chunk engine decodes
-/// them (object stores); a chunk not among them is read as usual.
-struct Fetched<'a, T, R, M> {
-    array: &'a ZarrDataset<T, R, M>,
-    fetcher: &'a dyn Fetch,
-    chain: Chain,
-    bytes: HashMap<Vec<u64>, Option<Vec<u8>>>,
-}
-
-impl<T, R, M> Drop for Fetched<'_, T, R, M> {
-    fn drop(&mut self) {
-        let buffers = std::mem::take(&mut self.bytes)
-            .into_values()
-            .flatten()
-            .collect();
-        self.fetcher.recycle(buffers);
-    }
-}
-
-impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for Fetched<'_, T, R, M> {
-    fn shape(&self) -> &[usize] {
-        &self.array.shape
-    }
-
-    fn chunk_shape(&self) -> &[usize] {
-        ChunkSource::chunk_shape(self.array)
-    }
-
-    fn array_key(&self) -> &ArrayKey {
-        &self.array.key
-    }
-
-    fn fill_value(&self) -> T {
-        ZarrDataset::fill_value(self.array)
-    }
-
-    fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
-        let fetched = self.bytes.get(index);
-        self.array
-            .decode_chain(self.chain, index, 0, true, out, fetched)
-    }
-
-    fn decodes_parts(&self) -> bool {
-        true
-    }
-
-    fn decode_part(
-        &self,
-        index: &[u64],
-        start: &[usize],
-        shape: &[usize],
-        out: &mut [T],
-    ) -> Result<()> {
-        let fetched = self.bytes.get(index);
-        self.array
-            .decode_part_chain(self.chain, index, start, shape, out, fetched)
-    }
-}
-
-impl<T: ZarrElement, R: Rank> ChunkSink<T> for ZarrDataset<T, R, ReadWrite> {
-    /// Encodes the chunk and stores it: in a filesystem store, to a
-    /// temporary file renamed over the chunk's (atomic).
-    fn store(&self, index: &[u64], data: &[T]) -> Result<()> {
-        self.array
-            .store_chunk(index, data)
-            .map_err(|e| self.err("write to", e))
-    }
-
-    /// Chunks in object stores are stored side by side (each a `PUT`).
-    fn latency_bound(&self) -> bool {
-        self.fetcher.is_some()
-    }
-
-    /// An advisory lock of the chunk's byte in the array's lock file
-    /// (filesystem stores; see the crate docs on concurrent writers).
-    fn lock(&self, index: &[u64]) -> Result<Option<Box<dyn Send>>> {
-        let Some(locks) = &self.locks else {
-            return Ok(None);
-        };
-        // The chunk's row-major number in the grid.
-        let chunks = self.chunks.as_deref().unwrap_or(&[]);
-        let slot =
-            index
-                .iter()
-                .zip(chunks.iter().zip(&self.shape))
-                .fold(0u64, |acc, (&c, (&len, &n))| {
-                    acc.wrapping_mul(n.div_ceil(len.max(1)).max(1) as u64)
-                        .wrapping_add(c)
-                });
-        let guard = locks.lock(slot).map_err(|e| {
-            Error::backend(
-                format!(
-                    "cannot lock chunk {index:?} of Zarr array {:?} in {}: {e}",
-                    self.path, self.store
-                ),
-                e,
-            )
-        })?;
-        Ok(Some(Box::new(guard)))
-    }
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
-}
-
-#[cfg(not(unix))]
-fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = file;
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(out)
-}
-
-/// A file's generation: its size, modification time and inode, hashed.
-fn generation_of(m: &std::fs::Metadata) -> Generation {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    m.len().hash(&mut h);
-    m.modified().ok().hash(&mut h);
-    #[cfg(unix)]
-    std::os::unix::fs::MetadataExt::ino(m).hash(&mut h);
-    u128::from(h.finish()) | 1 << 64
-}
-
 impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     type Elem = T;
     type Rank = R;
@@ -792,9 +319,16 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
-        read_via(&region, out, usize::MAX, &|r| self.plan(r), &|plan, buf| {
-            self.fetch(plan, buf)
-        })
+        if self.chunks.is_some() {
+            return read_chunked(&Chunks(self), &self.cache, region, out);
+        }
+        read_via(
+            &region,
+            out,
+            usize::MAX,
+            &|r| self.subset_plan(r),
+            &|plan, buf| self.fetch(plan, buf),
+        )
     }
 
     /// Every read of a Zarr array has a cost per call (metadata, chunk
@@ -809,7 +343,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
 
     /// On a regular grid, when every chunk under `region` is in the cache.
     fn in_memory(&self, region: &Region) -> bool {
-        self.chunks.is_some() && chunks_cached(self, &self.cache, || self.plan(region))
+        self.chunks.is_some() && chunked_in_memory(&Chunks(self), &self.cache, region)
     }
 }
 
@@ -821,43 +355,15 @@ impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R, ReadWrite> {
     /// value wins, as in NumPy.
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
         if self.chunks.is_some() {
-            let plan = Plan::new(&region, |_| Grouping::Exact)?;
-            let exact = |_: &Plan, _: ArrayViewMutD<'_, T>| -> Result<()> {
-                Err(Error::backend_msg(
-                    "internal error: an exact plan needs no read before a write",
-                ))
-            };
-            return write_via(&plan, src, exact, |plan, data| {
-                write_chunks(&*self, &self.cache, plan, data)
-            });
+            return write_chunked(&Chunks(&*self), &self.cache, region, src);
         }
-        let plan = self.plan(&region)?;
+        let plan = self.subset_plan(&region)?;
         write_via(
             &plan,
             src,
-            |plan, buf| self.fetch(plan, buf),
+            Some(&|plan, buf| self.fetch(plan, buf)),
             |plan, data| self.encode(plan, data),
         )
-    }
-}
-
-impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadWrite> {
-    /// Stores `data`, a buffer of the plan's shape in any memory layout, one
-    /// array subset per piece (arrays whose grid is not regular).
-    fn encode(&self, plan: &Plan, data: ArrayViewD<'_, T>) -> Result<()> {
-        for piece in plan.pieces() {
-            let file = subset(&piece.start(), &piece.shape())?;
-            let part = data.slice(block(&piece).as_slice());
-            let part = part.as_standard_layout();
-            let values = part
-                .as_slice()
-                .ok_or_else(|| Error::backend_msg("a standard-layout array is not contiguous"))?;
-            self.array
-                .store_array_subset(&file, values)
-                .map_err(|e| self.err("write to", e))?;
-            self.cache.remove_array(&self.key);
-        }
-        Ok(())
     }
 }
 

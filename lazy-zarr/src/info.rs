@@ -14,12 +14,12 @@ use crate::open::{filesystem_store, node_path};
 /// filesystem store at `store`, to pick the `T` and `R` to open it with.
 ///
 /// ```
-/// use lazy_zarr::{inspect, ZarrCreate, ZarrDataset};
+/// use lazy_zarr::{inspect, CreateOptions, ZarrDataset};
 /// use lazy_core::DType;
 /// use typenum::U2;
 ///
 /// let dir = tempfile::tempdir().unwrap();
-/// ZarrDataset::<u16, U2>::create(dir.path(), "g", &[4, 2], &ZarrCreate::default().chunks([2, 2]))?;
+/// ZarrDataset::<u16, U2>::create(dir.path(), "g", &[4, 2], &CreateOptions::default().chunks([2, 2]))?;
 /// let info = inspect(dir.path(), "g")?;
 /// assert_eq!((info.shape, info.dtype, info.chunks), (vec![4, 2], Some(DType::U16), Some(vec![2, 2])));
 /// assert_eq!(info.format, "Zarr v3");
@@ -53,6 +53,10 @@ pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<DatasetInfo> {
         zarrs::array::ArrayMetadata::V2(_) => "Zarr v2",
         _ => "Zarr v3",
     };
+    let reader = crate::codec::reader_of(
+        &array,
+        crate::open::regular_chunks(&array, &shape).is_some(),
+    );
     Ok(DatasetInfo::new(
         shape,
         dtype_of(array.data_type()),
@@ -60,8 +64,5 @@ pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<DatasetInfo> {
         Some(chunks),
         format,
     )
-    .with_reader(crate::codec::chain_of(&array).map_or_else(
-        || "zarrs".to_string(),
-        |c| format!("lazy-zarr ({})", c.name()),
-    )))
+    .with_reader(reader))
 }

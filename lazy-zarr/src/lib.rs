@@ -8,21 +8,21 @@
 //! selection that works on an ndarray, with the same results, and stacked,
 //! scaled, summed or OR'ed with other datasets. Opened with
 //! [`open_rw`](ZarrDataset::open_rw) (or made with [`ZarrDataset::create`]
-//! and [`ZarrCreate`]) its mode `M` is [`ReadWrite`](lazy_core::ReadWrite)
+//! and [`CreateOptions`]) its mode `M` is [`ReadWrite`](lazy_core::ReadWrite)
 //! and it is a `DatasetMut` too; opened with [`open`](ZarrDataset::open) it
 //! is [`ReadOnly`](lazy_core::ReadOnly), and writing to it does not compile.
 //! With the facade's feature `zarr` this crate is `lazy_datasets::zarr`.
 //!
 //! ```
-//! use lazy_zarr::{ZarrCreate, ZarrDataset};
+//! use lazy_zarr::{CreateOptions, ZarrDataset};
 //! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, Scaled, SelectionItem, Stacked};
 //! use ndarray::array;
 //! use typenum::U1;
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = dir.path().join("channels.zarr");
-//! ZarrDataset::<i32, U1>::create(&store, "x", &[3], &ZarrCreate::default())?.write_all(array![1, 2, 3])?;
-//! ZarrDataset::<i32, U1>::create(&store, "y", &[3], &ZarrCreate::default())?.write_all(array![4, 5, 6])?;
+//! ZarrDataset::<i32, U1>::create(&store, "x", &[3], &CreateOptions::default())?.write_all(array![1, 2, 3])?;
+//! ZarrDataset::<i32, U1>::create(&store, "y", &[3], &CreateOptions::default())?.write_all(array![4, 5, 6])?;
 //!
 //! let x = ZarrDataset::<i32, U1>::open(&store, "x")?; // read-only
 //! let y = ZarrDataset::<i32, U1>::open(&store, "y")?;
@@ -35,24 +35,22 @@
 //!
 //! # How selections reach the store
 //!
-//! zarrs reads and writes boxes of an array (contiguous along every axis),
-//! decoding or encoding the chunks a box touches in parallel. A read turns
-//! its region into a few boxes, planned by lazy-core's planner
-//! ([`lazy_core::backend::Plan`]) with Zarr's policy: per axis, an index or a range whose step is
-//! at most the chunk length is one span from its lowest to its highest
-//! position; longer steps and lists are sorted, deduplicated and split
-//! wherever neighbours are more than a chunk length apart, so that no chunk
-//! without a selected element is decoded. The boxes (one per combination of
-//! spans, at most 1024) are decoded side by side into one buffer, and the
-//! region (negative steps, any list order, duplicates) is gathered from it
-//! in memory. When that buffer is the requested output in its order and the
-//! output is contiguous, zarrs decodes straight into the caller's buffer.
+//! An array on a regular chunk grid (every array zarr-python writes) is
+//! read and written by lazy-core's chunk engine
+//! ([`lazy_core::backend::read_chunked`]): a region is planned exactly,
+//! each chunk it touches is decoded once, in parallel, and only the
+//! selected elements are copied out (negative steps, lists in any order,
+//! duplicates and newaxis included); a chunk the read covers whole is
+//! decoded straight into the caller's buffer. lazy-zarr decodes
+//! zarr-python's default chains itself (`bytes`, `bytes+zstd`,
+//! `bytes+gzip`, little-endian, C order); zarrs decodes every other chain
+//! for the engine. [`ZarrDataset::reader`] says which.
 //!
-//! A write computes the final values of the same boxes in memory: what is
-//! stored now (read first, unless the region covers every element of the
-//! boxes) with the region's values scattered in (for a list with duplicates
-//! the last value wins, as in NumPy), then stores each box. Zarr stores
-//! whole chunks, so zarrs rewrites each touched chunk in any case.
+//! Arrays on other chunk grids (rectilinear) are read by zarrs as array
+//! subsets: the region becomes a few boxes, spans split wherever
+//! neighbours are more than a chunk apart so that no chunk without a
+//! selected element is decoded, and the region is gathered from them in
+//! memory.
 //!
 //! # Formats and codecs
 //!
@@ -90,12 +88,12 @@
 //!
 //! ```
 //! use lazy_core::{Cache, DatasetExt, DatasetMutExt, DynSelection, SelectionItem, Stacked};
-//! use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+//! use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
 //! use typenum::U1;
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! for name in ["x", "y", "z"] {
-//!     let options = ZarrCreate::default().chunks([10_000]).compression(Compression::Gzip(1));
+//!     let options = CreateOptions::default().chunks([10_000]).compression(Compression::Gzip(1));
 //!     ZarrDataset::<f64, U1>::create(dir.path(), name, &[100_000], &options)?.write_all(1.0)?;
 //! }
 //! let cache = Cache::new(64 << 20);
@@ -128,12 +126,14 @@
 #![warn(missing_docs)]
 
 mod cf;
+mod chunks;
 #[cfg(feature = "cloud")]
 mod cloud;
 mod codec;
 mod create;
 mod dataset;
 mod element;
+mod fallback;
 mod info;
 mod open;
 mod store;
@@ -141,7 +141,7 @@ mod store;
 pub use cf::CfAttributes;
 #[cfg(feature = "cloud")]
 pub use cloud::StoreUrl;
-pub use create::{Compression, ZarrCreate};
+pub use create::{Compression, CreateOptions, ZarrCreate};
 pub use dataset::{Storage, ZarrDataset};
 pub use element::{dtype_of, ZarrElement};
 pub use info::inspect;

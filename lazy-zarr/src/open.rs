@@ -184,7 +184,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
 /// The chunk shape of a regular chunk grid (Zarr v2 arrays, and v3 arrays
 /// with the `regular` grid), which lazy-core's chunk engine reads; `None`
 /// for other grids.
-fn regular_chunks(array: &Array<Storage>, shape: &[usize]) -> Option<Vec<usize>> {
+pub(crate) fn regular_chunks(array: &Array<Storage>, shape: &[usize]) -> Option<Vec<usize>> {
     let regular = match array.metadata() {
         zarrs::array::ArrayMetadata::V2(_) => true,
         zarrs::array::ArrayMetadata::V3(m) => m.chunk_grid.name() == "regular",

@@ -3,7 +3,7 @@
 //! not it shares the reader's cache.
 
 use lazy_core::{Cache, DatasetExt, DatasetMutExt, DynSelection, SelectionItem, Stacked};
-use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
 use ndarray::{Array1, Array2};
 use typenum::{U1, U2};
 
@@ -17,7 +17,7 @@ fn window(start: isize, len: isize) -> DynSelection {
 
 /// Three arrays of 10,000 f64 in chunks of 1,000 (zstd), holding `i + k * 1e5`.
 fn three(dir: &std::path::Path) -> Vec<ZarrDataset<f64, U1, lazy_core::ReadWrite>> {
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([1000])
         .compression(Compression::Zstd(1));
     (0..3)
@@ -153,7 +153,7 @@ fn reads_after_writes_are_never_stale() {
 fn two_dimensional_windows_and_strided_selections() {
     for compression in [Compression::Zstd(1), Compression::None] {
         let dir = tempfile::tempdir().unwrap();
-        let options = ZarrCreate::default()
+        let options = CreateOptions::default()
             .chunks([16, 16])
             .compression(compression);
         let data = Array2::from_shape_fn((100, 70), |(i, j)| (i * 1000 + j) as f32);

@@ -5,7 +5,7 @@
 //! the wrong type or count are Value errors naming them.
 
 use lazy_core::{Cf, DatasetExt, Decoded, ErrorKind};
-use lazy_zarr::{CfAttributes, ZarrCreate, ZarrDataset};
+use lazy_zarr::{CfAttributes, CreateOptions, ZarrDataset};
 use typenum::{U1, U2};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -63,8 +63,8 @@ fn bad_cf_attributes_are_value_errors() {
         ),
     ];
     for (name, attrs, attr) in cases {
-        let a =
-            ZarrDataset::<i16, U1>::create(dir.path(), name, &[3], &ZarrCreate::default()).unwrap();
+        let a = ZarrDataset::<i16, U1>::create(dir.path(), name, &[3], &CreateOptions::default())
+            .unwrap();
         let mut array = a.into_inner();
         array
             .attributes_mut()

@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use lazy_core::{Cache, DatasetExt, DatasetMutExt, DynSelection, ReadWrite, SelectionItem};
-use lazy_zarr::{Compression, ZarrCreate, ZarrDataset};
+use lazy_zarr::{Compression, CreateOptions, ZarrDataset};
 use typenum::U1;
 
 const N: usize = 100_000;
 
 fn create(dir: &Path, name: &str, chunk: usize) {
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([chunk])
         .compression(Compression::Zstd(1))
         .fill_value(-1.0);
@@ -125,7 +125,7 @@ fn a_reader_during_rewrites_sees_whole_chunks() {
     // Uncompressed chunks of 800 KB: a chunk file takes many writes.
     let dir = tempfile::tempdir().unwrap();
     let (n, chunk) = (400_000, 100_000);
-    let options = ZarrCreate::default().chunks([chunk]);
+    let options = CreateOptions::default().chunks([chunk]);
     ZarrDataset::<f64, U1>::create(dir.path(), "x", &[n], &options)
         .unwrap()
         .write_all(&round(0, n))
@@ -230,7 +230,7 @@ fn a_killed_writer_leaves_whole_chunks() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([1000])
         .compression(Compression::Zstd(1));
     ZarrDataset::<f64, U1>::create(dir.path(), "killed", &[20_000], &options)

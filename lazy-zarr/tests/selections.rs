@@ -227,7 +227,7 @@ fn read_only_and_read_write_opens() {
 /// explicit chunks, replaced with `overwrite`.
 #[test]
 fn created_arrays_with_every_compression() {
-    use lazy_zarr::{Compression, ZarrCreate};
+    use lazy_zarr::{Compression, CreateOptions};
     let dir = tempfile::tempdir().unwrap();
     let mut rng = SmallRng::seed_from_u64(5);
     let mut compressions = vec![Compression::None, Compression::Gzip(6)];
@@ -235,7 +235,7 @@ fn created_arrays_with_every_compression() {
     compressions.push(Compression::Zstd(3));
     for (i, compression) in compressions.into_iter().enumerate() {
         for chunks in [None, Some(vec![3, 4, 5])] {
-            let mut options = ZarrCreate::default()
+            let mut options = CreateOptions::default()
                 .compression(compression)
                 .fill_value(-7i32)
                 .overwrite(true);

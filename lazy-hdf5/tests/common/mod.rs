@@ -20,7 +20,7 @@ pub enum Layout {
 /// Creates `name` in `file` with `data`, written by hdf5-metno itself (not by
 /// the code under test).
 pub fn create<T: H5Element>(
-    file: &lazy_hdf5::File,
+    file: &lazy_hdf5::File<ReadWrite>,
     name: &str,
     data: &ArrayD<T>,
     layout: Layout,
@@ -59,7 +59,7 @@ pub fn create<T: H5Element>(
 /// HDF5 datasets in one file, in the three layouts, for the conformance
 /// suite of the test kit.
 pub struct Hdf5 {
-    pub file: lazy_hdf5::File,
+    pub file: lazy_hdf5::File<ReadWrite>,
 }
 
 impl<T: H5Element> Backend<T> for Hdf5 {

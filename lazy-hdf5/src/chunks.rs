@@ -1,18 +1,27 @@
-//! An HDF5 dataset as a chunk source of lazy-core's chunk engine: chunks
-//! located by libhdf5 ([`Direct::locate`]), read with positional reads and
-//! decoded in Rust; chunks never written, read through libhdf5 (which
-//! knows their fill value).
+//! An HDF5 dataset as lazy-core's chunk engine sees it: the private adaptor
+//! [`Chunks`]. Chunks are located by libhdf5 ([`Direct::locate`]), read
+//! with positional reads and decoded in Rust (`codec.rs`); raw chunks
+//! (unfiltered, and the blocks of rows of a contiguous dataset) are read by
+//! part; chunks never written are read through libhdf5 (which knows their
+//! fill value).
+//!
+//! The adaptor is not the dataset type: users of an [`H5Dataset`] cannot
+//! reach `decode`, which bypasses the engine's checks and cache.
 
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
-use lazy_core::backend::{bytes_mut, read_selected_raw, ArrayKey, ChunkSource, Generation};
-use lazy_core::{Element, Error, Mode, Rank, Region, Result};
-use ndarray::{ArrayViewMutD, IxDyn, ShapeBuilder, Slice};
+use lazy_core::backend::{bytes_mut, ArrayKey, ChunkSource, Generation, RawChunk};
+use lazy_core::{Element, Error, Mode, Rank, Result};
+use ndarray::{ArrayViewMutD, IxDyn, Slice};
 
+use crate::codec;
 use crate::dataset::H5Dataset;
 use crate::direct::{Direct, Kind};
 use crate::element::H5Element;
-use crate::filters;
 use crate::io;
+
+/// The chunk engine's view of an HDF5 dataset read by lazy-hdf5's own
+/// reader.
+pub(crate) struct Chunks<'a, T, R, M>(pub(crate) &'a H5Dataset<T, R, M>);
 
 /// Where the chunk's raw (unfiltered) bytes start, when they are raw and
 /// stored: the data's address plus the block's offset for a contiguous
@@ -28,7 +37,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     fn direct(&self) -> Result<&Direct> {
         self.direct
             .as_deref()
-            .map_err(|why| Error::backend_msg(format!("internal error: no direct reader ({why})")))
+            .map_err(|why| Error::internal(format!("no direct reader ({why})")))
     }
 
     fn bytes_of(&self, index: &[u64]) -> Result<Bytes> {
@@ -114,14 +123,9 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     /// Reads `buf.len()` bytes at `at` of the file, naming chunk `index` in
     /// errors (a file cut short among them).
     fn read_at(&self, index: &[u64], at: u64, buf: &mut [u8]) -> Result<()> {
-        read_exact_at(&self.direct()?.file, buf, at).map_err(|e| self.chunk_error(index, e))
-    }
-
-    /// Reads whole elements at `at` into `buf`, in this machine's byte order.
-    fn read_raw(&self, index: &[u64], at: u64, buf: &mut [u8]) -> Result<()> {
-        self.read_at(index, at, buf)?;
-        self.to_native(buf);
-        Ok(())
+        RawChunk::in_file(&self.direct()?.file, at)
+            .read_bytes(0, buf)
+            .map_err(|e| self.chunk_error(index, e))
     }
 
     /// Swaps the bytes of each element of `bytes` when the dataset is
@@ -136,20 +140,21 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     }
 }
 
-impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
+impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
     fn shape(&self) -> &[usize] {
-        &self.shape
+        &self.0.shape
     }
 
     fn chunk_shape(&self) -> &[usize] {
-        self.direct
+        self.0
+            .direct
             .as_ref()
             .map_or(&[], |d| d.chunk_shape.as_slice())
     }
 
     fn array_key(&self) -> &ArrayKey {
         static NONE: std::sync::OnceLock<ArrayKey> = std::sync::OnceLock::new();
-        match &self.direct {
+        match &self.0.direct {
             Ok(d) => &d.key,
             Err(_) => NONE.get_or_init(|| ArrayKey::new("", "")),
         }
@@ -162,38 +167,42 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
 
     /// The dataset's version: bumped by every write through this process.
     fn generation(&self, _index: &[u64]) -> Result<Option<Generation>> {
-        Ok(Some(Generation::from(self.direct()?.shared.version())))
+        Ok(Some(Generation::from(self.0.direct()?.shared.version())))
     }
 
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
-        match self.bytes_of(index)? {
-            Bytes::Unwritten => self.read_chunk_via_libhdf5(index, out),
+        let ds = self.0;
+        match ds.bytes_of(index)? {
+            Bytes::Unwritten => ds.read_chunk_via_libhdf5(index, out),
             Bytes::Raw(at) => {
                 // The chunk's elements inside the dataset; a contiguous
                 // dataset's last block of rows is short.
-                let (_, inside) = self.inside(index)?;
-                let direct = self.direct()?;
-                let n = if matches!(direct.kind, Kind::Contiguous) {
+                let (_, inside) = ds.inside(index)?;
+                let n = if matches!(ds.direct()?.kind, Kind::Contiguous) {
                     inside.iter().product()
                 } else {
                     out.len()
                 };
                 let part = out
                     .get_mut(..n)
-                    .ok_or_else(|| self.chunk_error(index, "a short buffer"))?;
-                with_bytes(part, |bytes| self.read_raw(index, at, bytes))
+                    .ok_or_else(|| ds.chunk_error(index, "a short buffer"))?;
+                with_bytes(part, |bytes| {
+                    ds.read_at(index, at, bytes)?;
+                    ds.to_native(bytes);
+                    Ok(())
+                })
             }
             Bytes::Filtered(loc) => {
-                let Kind::Chunked(stages) = &self.direct()?.kind else {
-                    return Err(self.chunk_error(index, "filters on a contiguous dataset"));
+                let Kind::Chunked(stages) = &ds.direct()?.kind else {
+                    return Err(ds.chunk_error(index, "filters on a contiguous dataset"));
                 };
-                let size = usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?;
+                let size = usize::try_from(loc.size).map_err(|e| ds.chunk_error(index, e))?;
                 let mut stored = vec![0u8; size];
-                self.read_at(index, loc.addr, &mut stored)?;
+                ds.read_at(index, loc.addr, &mut stored)?;
                 with_bytes(out, |bytes| {
-                    filters::decode(stages, loc.mask, stored, bytes)
-                        .map_err(|e| self.chunk_error(index, e))?;
-                    self.to_native(bytes);
+                    codec::decode(stages, loc.mask, stored, bytes)
+                        .map_err(|e| ds.chunk_error(index, e))?;
+                    ds.to_native(bytes);
                     Ok(())
                 })
             }
@@ -202,85 +211,24 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for H5Dataset<T, R, M> {
 
     /// Contiguous datasets and unfiltered chunks.
     fn stores_raw(&self) -> bool {
-        ChunkSource::decodes_parts(self)
-    }
-
-    /// Raw chunks (contiguous datasets, unfiltered chunks) read part of
-    /// themselves.
-    fn decodes_parts(&self) -> bool {
-        match self.direct.as_ref().map(|d| &d.kind) {
+        match self.0.direct.as_ref().map(|d| &d.kind) {
             Ok(Kind::Contiguous) => true,
             Ok(Kind::Chunked(stages)) => stages.is_empty(),
             Err(_) => false,
         }
     }
 
-    fn decode_part(
-        &self,
-        index: &[u64],
-        start: &[usize],
-        shape: &[usize],
-        out: &mut [T],
-    ) -> Result<()> {
-        let chunk_shape = self.direct()?.chunk_shape.clone();
-        let strides: Vec<usize> = (0..chunk_shape.len())
-            .map(|k| chunk_shape[k + 1..].iter().product())
-            .collect();
-        let flat = |pos: &mut dyn Iterator<Item = usize>| -> usize {
-            pos.zip(&strides).map(|(p, s)| p * s).sum()
-        };
-        let first = flat(&mut start.iter().copied());
-        let last = flat(
-            &mut start
-                .iter()
-                .zip(shape)
-                .map(|(s, n)| s + n.saturating_sub(1)),
-        );
-        let mut span = vec![T::default(); last + 1 - first];
-        match self.bytes_of(index)? {
-            Bytes::Raw(at) => {
-                let elem = T::DTYPE.size();
-                with_bytes(&mut span, |bytes| {
-                    self.read_raw(index, at + (first * elem) as u64, bytes)
-                })?;
-            }
-            _ => {
-                // Not raw (never written): all of it, then the span.
-                let mut whole = vec![T::default(); chunk_shape.iter().product()];
-                self.decode(index, &mut whole)?;
-                span.copy_from_slice(
-                    whole
-                        .get(first..=last)
-                        .ok_or_else(|| self.chunk_error(index, "a box outside its chunk"))?,
-                );
-            }
+    /// A raw chunk in the file (libhdf5 rewrites chunks in place only while
+    /// every reader of the process is kept out: see `Shared::io`).
+    fn raw(&self, index: &[u64]) -> Result<Option<RawChunk<'_>>> {
+        let ds = self.0;
+        let direct = ds.direct()?;
+        match ds.bytes_of(index)? {
+            Bytes::Raw(at) => Ok(Some(
+                RawChunk::in_file(&direct.file, at).swapped(direct.swap),
+            )),
+            Bytes::Unwritten | Bytes::Filtered(_) => Ok(None),
         }
-        let boxed = ndarray::ArrayView::from_shape(IxDyn(shape).strides(IxDyn(&strides)), &span)
-            .map_err(|e| Error::shape(e.to_string()))?;
-        ArrayViewMutD::from_shape(IxDyn(shape), out)
-            .map_err(|e| Error::shape(e.to_string()))?
-            .assign(&boxed);
-        Ok(())
-    }
-
-    /// Raw chunks read just the byte ranges a sparse selection needs.
-    fn read_selected(
-        &self,
-        index: &[u64],
-        region: &Region,
-        out: ArrayViewMutD<'_, T>,
-    ) -> Result<bool> {
-        if !ChunkSource::decodes_parts(self) {
-            return Ok(false);
-        }
-        let Bytes::Raw(at) = self.bytes_of(index)? else {
-            return Ok(false);
-        };
-        let chunk_shape = self.direct()?.chunk_shape.clone();
-        read_selected_raw(region, &chunk_shape, T::default(), out, |offset, buf| {
-            self.read_raw(index, at + offset as u64, buf)?;
-            Ok(true)
-        })
     }
 }
 
@@ -296,17 +244,4 @@ fn with_bytes<T: Element>(out: &mut [T], f: impl FnOnce(&mut [u8]) -> Result<()>
         *o = T::from_bool(b != 0);
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
-}
-
-#[cfg(not(unix))]
-fn read_exact_at(file: &std::fs::File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = file;
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(out)
 }

@@ -1,0 +1,280 @@
+//! Chunk geometry: a plan's runs cut at chunk boundaries into the parts of
+//! each chunk a read or write touches, and the blocks of the buffer they
+//! fill.
+
+use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
+
+use crate::error::{Error, Result};
+use crate::plan::{Plan, RowMajor, Run};
+use crate::region::{AxisSelection, Region};
+
+/// What one axis of a plan selects inside one chunk: the positions (in the
+/// chunk), in buffer order, which fill consecutive positions of the
+/// buffer's axis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AxisPart {
+    pub(super) chunk: u64,
+    pub(super) sel: AxisSelection,
+}
+
+/// The runs of one axis (ascending, disjoint) cut at chunk boundaries: one
+/// part per chunk touched, in buffer order.
+pub(super) fn axis_parts(runs: &[Run], chunk_len: usize) -> Result<Vec<AxisPart>> {
+    let len = chunk_len.max(1);
+    let mut out: Vec<AxisPart> = Vec::new();
+    for r in runs {
+        let stride = r.stride.max(1);
+        let mut k = 0;
+        while k < r.count {
+            let p = r.start + k * stride;
+            let chunk = p / len;
+            let end = (chunk + 1) * len;
+            let k_end = ((end - r.start).div_ceil(stride)).min(r.count);
+            let (start, count) = (p - chunk * len, k_end - k);
+            let chunk = u64::try_from(chunk).map_err(|_| Error::index("chunk index overflow"))?;
+            let step = isize::try_from(stride).map_err(|_| Error::index("stride overflow"))?;
+            let sel = AxisSelection::range(start, step, count);
+            match out.last_mut() {
+                // Another run in the same chunk: the positions as a list.
+                Some(last) if last.chunk == chunk => {
+                    let mut list: Vec<usize> = last.sel.positions().collect();
+                    list.extend(sel.positions());
+                    last.sel = AxisSelection::List(list);
+                }
+                _ => out.push(AxisPart { chunk, sel }),
+            }
+            k = k_end;
+        }
+    }
+    Ok(out)
+}
+
+/// One chunk a plan touches: its index, and the positions it holds as a
+/// region of the chunk.
+pub(super) struct ChunkPart {
+    pub(super) index: Vec<u64>,
+    pub(super) region: Region,
+}
+
+/// The chunks a plan touches, in row-major order of the buffer blocks they
+/// fill (so that they match [`split_blocks`]), and the parts of each axis.
+pub(super) fn chunk_parts(
+    plan: &Plan,
+    chunk_shape: &[usize],
+    ndim: usize,
+) -> Result<(Vec<Vec<AxisPart>>, Vec<ChunkPart>)> {
+    let per_axis = (0..ndim)
+        .map(|axis| axis_parts(plan.runs(axis), chunk_shape.get(axis).copied().unwrap_or(1)))
+        .collect::<Result<Vec<_>>>()?;
+    let parts = RowMajor::new(per_axis.iter().map(Vec::len).collect())
+        .map(|idx| {
+            let picked: Vec<&AxisPart> = idx
+                .iter()
+                .zip(&per_axis)
+                .filter_map(|(&k, parts)| parts.get(k))
+                .collect();
+            Ok(ChunkPart {
+                index: picked.iter().map(|p| p.chunk).collect(),
+                region: Region::new(
+                    chunk_shape.to_vec(),
+                    picked.iter().map(|p| p.sel.clone()).collect(),
+                )?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((per_axis, parts))
+}
+
+/// `buf` cut into the blocks of the chunks, in row-major order.
+pub(super) fn split_blocks<'a, T>(
+    buf: ArrayViewMutD<'a, T>,
+    per_axis: &[Vec<AxisPart>],
+    axis: usize,
+    out: &mut Vec<ArrayViewMutD<'a, T>>,
+) {
+    let Some(parts) = per_axis.get(axis) else {
+        out.push(buf);
+        return;
+    };
+    let mut rest = buf;
+    for (i, p) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            split_blocks(rest, per_axis, axis + 1, out);
+            return;
+        }
+        let (head, tail) = rest.split_at(Axis(axis), p.sel.count());
+        split_blocks(head, per_axis, axis + 1, out);
+        rest = tail;
+    }
+}
+
+/// The blocks of `data` (of the buffer's shape), in row-major order.
+pub(super) fn data_blocks<'a, T>(
+    data: &ArrayViewD<'a, T>,
+    per_axis: &[Vec<AxisPart>],
+) -> Vec<ArrayViewD<'a, T>> {
+    let bounds: Vec<Vec<(usize, usize)>> = per_axis
+        .iter()
+        .map(|parts| {
+            parts
+                .iter()
+                .scan(0, |o, p| {
+                    let at = *o;
+                    *o += p.sel.count();
+                    Some((at, *o))
+                })
+                .collect()
+        })
+        .collect();
+    RowMajor::new(per_axis.iter().map(Vec::len).collect())
+        .map(|idx| {
+            let mut v = data.clone();
+            for (axis, &k) in idx.iter().enumerate() {
+                let (a, b) = bounds
+                    .get(axis)
+                    .and_then(|b| b.get(k))
+                    .copied()
+                    .unwrap_or((0, 0));
+                v.slice_axis_inplace(Axis(axis), Slice::from(a..b));
+            }
+            v
+        })
+        .collect()
+}
+
+/// A row-major view of `data` with `shape`.
+pub(super) fn view<'a, T>(shape: &[usize], data: &'a [T]) -> Result<ArrayViewD<'a, T>> {
+    ArrayViewD::from_shape(IxDyn(shape), data).map_err(|e| Error::shape(e.to_string()))
+}
+
+/// A mutable row-major view of `data` with `shape`.
+pub(super) fn view_mut<'a, T>(shape: &[usize], data: &'a mut [T]) -> Result<ArrayViewMutD<'a, T>> {
+    ArrayViewMutD::from_shape(IxDyn(shape), data).map_err(|e| Error::shape(e.to_string()))
+}
+
+/// The part of a chunk (of `chunk_shape`) inside an array of `shape`.
+pub(super) fn in_bounds(index: &[u64], chunk_shape: &[usize], shape: &[usize]) -> Vec<usize> {
+    index
+        .iter()
+        .zip(chunk_shape)
+        .zip(shape)
+        .map(|((&c, &len), &n)| {
+            let origin = (c as usize).saturating_mul(len);
+            n.saturating_sub(origin).min(len)
+        })
+        .collect()
+}
+
+/// Whether `region` selects, in order, every position of the chunk inside
+/// the array.
+pub(super) fn covers(region: &Region, bounds: &[usize]) -> bool {
+    region
+        .axes()
+        .iter()
+        .zip(bounds)
+        .all(|(sel, &n)| *sel == AxisSelection::full(n))
+}
+
+/// The smallest box holding `region`'s positions: its start and shape.
+pub(super) fn bounding_box(region: &Region) -> (Vec<usize>, Vec<usize>) {
+    region
+        .axes()
+        .iter()
+        .map(|sel| match sel.bounds() {
+            Some((lo, hi)) => (lo, hi - lo + 1),
+            None => (0, 0),
+        })
+        .unzip()
+}
+
+/// `region` as a region of its box starting at `start` with `shape`.
+pub(super) fn shifted(region: &Region, start: &[usize], shape: &[usize]) -> Result<Region> {
+    let axes = region
+        .axes()
+        .iter()
+        .zip(start)
+        .map(|(sel, &s)| match sel {
+            AxisSelection::Index(i) => AxisSelection::Index(i - s),
+            AxisSelection::Range { start, step, len } => {
+                AxisSelection::range(start - s, *step, *len)
+            }
+            AxisSelection::List(l) => AxisSelection::List(l.iter().map(|p| p - s).collect()),
+        })
+        .collect();
+    Region::new(shape.to_vec(), axes)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Grouping;
+
+    fn run(start: usize, stride: usize, count: usize) -> Run {
+        Run {
+            start,
+            stride,
+            count,
+            offset: 0,
+        }
+    }
+
+    fn parts(runs: &[Run], len: usize) -> Vec<(u64, AxisSelection)> {
+        axis_parts(runs, len)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.chunk, p.sel))
+            .collect()
+    }
+
+    #[test]
+    fn runs_are_cut_at_chunk_boundaries() {
+        assert_eq!(
+            parts(&[run(3, 1, 10)], 4),
+            vec![
+                (0, AxisSelection::range(3, 1, 1)),
+                (1, AxisSelection::full(4)),
+                (2, AxisSelection::full(4)),
+                (3, AxisSelection::range(0, 1, 1)),
+            ]
+        );
+        // Strided: positions 1, 6, 11, 16 in chunks of 5.
+        let got = parts(&[run(1, 5, 4)], 5);
+        assert_eq!(got.len(), 4);
+        assert!(got
+            .iter()
+            .all(|(_, sel)| *sel == AxisSelection::range(1, 1, 1)));
+        // A stride shorter than a chunk: 0, 3, 6, 9 in chunks of 8.
+        assert_eq!(
+            parts(&[run(0, 3, 4)], 8),
+            vec![
+                (0, AxisSelection::range(0, 3, 3)),
+                (1, AxisSelection::range(1, 1, 1))
+            ]
+        );
+        // Two runs in one chunk: their positions as a list.
+        assert_eq!(
+            parts(&[run(0, 1, 2), run(5, 2, 2)], 10),
+            vec![(0, AxisSelection::List(vec![0, 1, 5, 7]))]
+        );
+    }
+
+    #[test]
+    fn one_part_per_chunk() {
+        let region = Region::new(
+            vec![10, 10],
+            vec![
+                AxisSelection::List(vec![9, 0, 1]),
+                AxisSelection::range(2, 1, 6),
+            ],
+        )
+        .unwrap();
+        let plan = Plan::new(&region, |_| Grouping::Exact).unwrap();
+        let (_, parts) = chunk_parts(&plan, &[5, 5], 2).unwrap();
+        let chunks: Vec<Vec<u64>> = parts.iter().map(|p| p.index.clone()).collect();
+        assert_eq!(chunks, vec![vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]);
+        assert_eq!(parts[0].region.axes()[0], AxisSelection::range(0, 1, 2));
+        assert_eq!(
+            parts[3].region.axes(),
+            &[AxisSelection::range(4, 1, 1), AxisSelection::range(0, 1, 3)]
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Reading chunked storage: the chunks a plan touches, each decoded once,
+//! in parallel, through the cache, straight into the caller's buffer where
+//! the layout allows.
+
+use std::sync::Arc;
+
+use ndarray::ArrayViewMutD;
+
+use crate::alloc::{checked_size, with_scratch, zeroed_vec};
+use crate::blocks::for_each_parallel;
+use crate::cache::Cache;
+use crate::element::Element;
+use crate::error::{Error, Result};
+use crate::ext::DatasetExt;
+use crate::plan::Plan;
+use crate::region::Region;
+
+use super::geometry::{
+    bounding_box, chunk_parts, covers, in_bounds, shifted, split_blocks, view, ChunkPart,
+};
+use super::raw::{self, Failure};
+use super::source::ChunkSource;
+
+/// Fills `buf`, a buffer of the plan's shape (any memory layout), from the
+/// chunks of `source` (see the module docs). The plan's runs may have any
+/// stride; an [`Exact`](crate::backend::Grouping::Exact) plan copies the
+/// selected elements only.
+pub(super) fn read_chunks<T, S>(
+    source: &S,
+    cache: &Cache,
+    plan: &Plan,
+    buf: ArrayViewMutD<'_, T>,
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    if buf.shape() != plan.shape().as_slice() {
+        return Err(Error::shape(format!(
+            "a buffer of shape {:?} for a plan of shape {:?}",
+            buf.shape(),
+            plan.shape()
+        )));
+    }
+    if buf.is_empty() {
+        return Ok(());
+    }
+    let (per_axis, parts) = chunk_parts(plan, source.chunk_shape(), buf.ndim())?;
+    let mut blocks = Vec::with_capacity(parts.len());
+    split_blocks(buf, &per_axis, 0, &mut blocks);
+    let jobs: Vec<(ChunkPart, ArrayViewMutD<'_, T>)> = parts.into_iter().zip(blocks).collect();
+    for_each_parallel(jobs, &|(part, block)| {
+        read_chunk(source, cache, &part, block)
+    })
+}
+
+/// The chunks a read of `plan` touches, in row-major order of the grid
+/// of `chunk_shape`: what storage with a cost per request (an object store)
+/// fetches side by side before [`read_chunks`] decodes them.
+pub(super) fn chunks_of(plan: &Plan, chunk_shape: &[usize]) -> Result<Vec<Vec<u64>>> {
+    let ndim = plan.shape().len();
+    let (_, parts) = chunk_parts(plan, chunk_shape, ndim)?;
+    Ok(parts.into_iter().map(|p| p.index).collect())
+}
+
+/// Whether every chunk a read of the plan `plan` makes touches is held
+/// decoded in `cache` (of any generation; storage that stores chunks raw
+/// keeps none): what chunked backends answer
+/// [`Dataset::in_memory`](crate::Dataset::in_memory) with. The plan is made
+/// only when the cache could hold chunks.
+pub(super) fn chunks_cached<T, S>(
+    source: &S,
+    cache: &Cache,
+    plan: impl FnOnce() -> Result<Plan>,
+) -> bool
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    if cache.budget() == 0 || source.stores_raw() {
+        return false;
+    }
+    let key = source.array_key();
+    plan()
+        .and_then(|plan| chunks_of(&plan, source.chunk_shape()))
+        .is_ok_and(|chunks| chunks.iter().all(|index| cache.contains(key, index)))
+}
+
+/// Reads the positions of one chunk into their block.
+fn read_chunk<T, S>(
+    source: &S,
+    cache: &Cache,
+    part: &ChunkPart,
+    mut block: ArrayViewMutD<'_, T>,
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    let chunk_shape = source.chunk_shape();
+    let n = checked_size(chunk_shape)?;
+    let bytes = n.saturating_mul(std::mem::size_of::<T>());
+    let (key, index, region) = (source.array_key(), &part.index, &part.region);
+    let bounds = in_bounds(index, chunk_shape, source.shape());
+    let whole = covers(region, &bounds);
+    // A chunk stored raw (uncompressed chunks, contiguous data): just the
+    // part the read needs, from one version of the chunk, and nothing kept
+    // (the cache pays where decoding costs more than reading).
+    if source.stores_raw() {
+        if let Some(chunk) = source.raw(index)? {
+            let whole_chunk = whole && bounds.as_slice() == chunk_shape;
+            return raw::read(&chunk, chunk_shape, region, whole_chunk, block).map_err(
+                |e| match e {
+                    Failure::Io(e) => {
+                        Error::backend(format!("cannot read chunk {index:?} of {key}: {e}"), e)
+                    }
+                    Failure::Other(e) => e,
+                },
+            );
+        }
+        // Never written: decoded below (its fill value).
+    }
+    // A chunk held decoded (of the generation storage has now) is copied out.
+    let generation = if cache.budget() > 0 && !source.stores_raw() {
+        let generation = source.generation(index)?;
+        if let Some(data) = cache.get::<T>(key, index, generation) {
+            return view(chunk_shape, &data)?.read_into(region, block);
+        }
+        generation
+    } else {
+        None
+    };
+    // All of a chunk into a contiguous block of its shape: decoded in place.
+    if whole && bounds.as_slice() == chunk_shape {
+        if let Some(slice) = block.as_slice_mut() {
+            return source.decode(index, slice);
+        }
+    }
+    // Part of a chunk, kept for the next read.
+    if !whole && !source.stores_raw() && cache.would_keep(bytes) {
+        let mut data = zeroed_vec::<T>(n)?;
+        source.decode(index, &mut data)?;
+        view(chunk_shape, &data)?.read_into(region, block)?;
+        cache.insert(key, index, generation, Arc::new(data));
+        return Ok(());
+    }
+    // Part of a chunk not kept, in storage that decodes parts for less than
+    // the whole (the prefix of a compressed chunk that holds them, inner
+    // chunks of a shard): just the box around them.
+    let (start, shape) = bounding_box(region);
+    if !whole && source.decodes_parts() && checked_size(&shape)? < n {
+        return read_box(source, index, region, &start, &shape, block);
+    }
+    with_scratch::<T, _>(n, |scratch| {
+        source.decode(index, scratch)?;
+        view(chunk_shape, scratch)?.read_into(region, block)
+    })
+}
+
+/// Reads the positions `region` selects in chunk `index` into `block` by
+/// decoding just the box `start..start + shape` around them
+/// ([`ChunkSource::decode_part`]) into the thread's scratch buffer.
+fn read_box<T, S>(
+    source: &S,
+    index: &[u64],
+    region: &Region,
+    start: &[usize],
+    shape: &[usize],
+    block: ArrayViewMutD<'_, T>,
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSource<T> + ?Sized,
+{
+    let inner = shifted(region, start, shape)?;
+    with_scratch::<T, _>(checked_size(shape)?, |scratch| {
+        source.decode_part(index, start, shape, scratch)?;
+        view(shape, scratch)?.read_into(&inner, block)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Grouping;
+    use crate::region::AxisSelection;
+
+    #[test]
+    fn the_chunks_of_a_plan_in_grid_order() {
+        // x[[9, 0, 5]] of 10 elements in chunks of 4: chunks 2, 0 and 1.
+        let region = Region::new(vec![10], vec![AxisSelection::List(vec![9, 0, 5])]).unwrap();
+        let plan = Plan::new(&region, |_| Grouping::Exact).unwrap();
+        assert_eq!(
+            chunks_of(&plan, &[4]).unwrap(),
+            vec![vec![0], vec![1], vec![2]]
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! Opening HDF5 files and datasets: a [`File<M>`](File) is read-only or
+//! read-write in its type, as an [`H5Dataset`] is, so that opening a
+//! dataset for writing in a file opened read-only does not compile.
+//!
+//! The calls are those of lazy-zarr, with a file where Zarr has a store:
+//!
+//! | | HDF5 | Zarr |
+//! |---|---|---|
+//! | read | `H5Dataset::<T, R>::open(&open_file(path)?, name)` | `ZarrDataset::<T, R>::open(store, name)` |
+//! | write | `H5Dataset::<T, R>::open_rw(&open_file_rw(path)?, name)` | `ZarrDataset::<T, R>::open_rw(store, name)` |
+//! | create | `H5Dataset::<T, R>::create(&create_file(path)?, name, shape, &CreateOptions)` | `ZarrDataset::<T, R>::create(store, name, shape, &CreateOptions)` |
+
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::path::Path;
+
+use hdf5_metno::Group;
+use lazy_core::backend::check_open;
+use lazy_core::{Cache, Error, Mode, Rank, ReadOnly, ReadWrite, Result};
+
+use crate::dataset::H5Dataset;
+use crate::direct::Direct;
+use crate::element::H5Element;
+use crate::info::element_type;
+
+/// An open HDF5 file, read-only or read-write in its type `M`
+/// ([`ReadOnly`] from [`open_file`], [`ReadWrite`] from [`open_file_rw`]
+/// and [`create_file`]). Datasets open from it with [`H5Dataset::open`];
+/// with [`H5Dataset::open_rw`] and [`H5Dataset::create`] only when it is
+/// `ReadWrite`, so writing to a file opened read-only does not compile.
+///
+/// It dereferences to hdf5-metno's [`File`](hdf5_metno::File) (a group),
+/// for what this crate does not wrap: groups, attributes, datasets built
+/// with hdf5-metno's builder.
+///
+/// ```
+/// use lazy_hdf5::{create_file, open_file, CreateOptions, H5Dataset};
+/// use lazy_core::{DatasetExt, DatasetMutExt};
+/// use typenum::U1;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("file.h5");
+/// let file = create_file(&path)?; // File<ReadWrite>
+/// H5Dataset::<i16, U1>::create(&file, "/raw/x", &[3], &CreateOptions::default())?.write_all(7)?;
+/// drop(file);
+/// let file = open_file(&path)?; // File<ReadOnly>
+/// assert_eq!(H5Dataset::<i16, U1>::open(&file, "/raw/x")?.read_all()?, ndarray::array![7, 7, 7]);
+/// assert!(file.location().ends_with("file.h5"));
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+///
+/// ```compile_fail
+/// use lazy_hdf5::{open_file, H5Dataset};
+/// use typenum::U1;
+/// let file = open_file("data.h5")?;
+/// // A file opened read-only has no datasets to write: this does not compile.
+/// let x = H5Dataset::<f64, U1>::open_rw(&file, "x")?;
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub struct File<M = ReadOnly> {
+    inner: hdf5_metno::File,
+    _mode: PhantomData<fn() -> M>,
+}
+
+impl<M: Mode> File<M> {
+    /// Wraps a file opened with hdf5-metno (with a file driver or property
+    /// lists of one's own, say). A [`ReadWrite`] file must have been opened
+    /// for writing: a read-only one is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error.
+    pub fn from_inner(inner: hdf5_metno::File) -> Result<Self> {
+        if M::WRITABLE && inner.is_read_only() {
+            return Err(Error::backend_msg(format!(
+                "HDF5 file {} is open read-only: open it with open_file_rw to write",
+                inner.filename()
+            )));
+        }
+        Ok(File {
+            inner,
+            _mode: PhantomData,
+        })
+    }
+
+    /// Where the file is: its path, as libhdf5 names it (the name
+    /// `ZarrDataset::location` gives for a store).
+    pub fn location(&self) -> String {
+        self.inner.filename()
+    }
+
+    /// The hdf5-metno file.
+    pub fn inner(&self) -> &hdf5_metno::File {
+        &self.inner
+    }
+
+    /// Gives the hdf5-metno file back.
+    pub fn into_inner(self) -> hdf5_metno::File {
+        self.inner
+    }
+}
+
+impl File<ReadWrite> {
+    /// The same file, read-only in its type.
+    pub fn into_read_only(self) -> File<ReadOnly> {
+        File {
+            inner: self.inner,
+            _mode: PhantomData,
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A file open for writing: [`File<ReadWrite>`](File), what
+/// [`H5Dataset::open_rw`] and [`H5Dataset::create`] take. Sealed; a file
+/// opened with [`open_file`] is not one, and passing it does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is open read-only: its datasets cannot be opened for writing or created",
+    label = "a file opened with `open_file`",
+    note = "open the file with `open_file_rw` (or make it with `create_file`) to write to it"
+)]
+pub trait WritableFile: sealed::Sealed {
+    /// The file.
+    fn writable(&self) -> &File<ReadWrite>;
+}
+
+impl sealed::Sealed for File<ReadWrite> {}
+
+impl WritableFile for File<ReadWrite> {
+    fn writable(&self) -> &File<ReadWrite> {
+        self
+    }
+}
+
+impl<M> Deref for File<M> {
+    type Target = hdf5_metno::File;
+    fn deref(&self) -> &hdf5_metno::File {
+        &self.inner
+    }
+}
+
+impl<M: Mode> std::fmt::Debug for File<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("File")
+            .field("location", &self.inner.filename())
+            .field("writable", &M::WRITABLE)
+            .finish()
+    }
+}
+
+fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Error) -> Error + 'a {
+    move |e| {
+        Error::backend(
+            format!("cannot {action} HDF5 file {}: {e}", path.display()),
+            e,
+        )
+    }
+}
+
+/// Opens an existing HDF5 file read-only; its datasets open only with
+/// [`H5Dataset::open`].
+///
+/// A missing or unreadable file is a [`Backend`](lazy_core::ErrorKind::Backend)
+/// error naming the path, with HDF5's error as the source.
+///
+/// ```
+/// use lazy_core::ErrorKind;
+/// let err = lazy_hdf5::open_file("/no/such/file.h5").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Backend);
+/// assert!(err.to_string().contains("/no/such/file.h5"));
+/// ```
+pub fn open_file(path: impl AsRef<Path>) -> Result<File<ReadOnly>> {
+    let path = path.as_ref();
+    File::from_inner(hdf5_metno::File::open(path).map_err(file_error("open", path))?)
+}
+
+/// Opens an existing HDF5 file for reading and writing: its datasets open
+/// with [`H5Dataset::open_rw`] too, and new ones are made with
+/// [`H5Dataset::create`].
+pub fn open_file_rw(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
+    let path = path.as_ref();
+    File::from_inner(hdf5_metno::File::open_rw(path).map_err(file_error("open for writing", path))?)
+}
+
+/// Creates an HDF5 file, truncating an existing one, open for reading and
+/// writing.
+pub fn create_file(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
+    let path = path.as_ref();
+    File::from_inner(hdf5_metno::File::create(path).map_err(file_error("create", path))?)
+}
+
+/// Opens the dataset at `path` typed: [`H5Dataset::<T, R>::open`](H5Dataset::open)
+/// as a function, for `open::<f64, U2>(&file, "x")`.
+///
+/// ```
+/// use lazy_hdf5::{create_file, open};
+/// use lazy_core::DatasetExt;
+/// use typenum::U1;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = create_file(dir.path().join("open.h5"))?;
+/// file.new_dataset_builder().with_data(&[0.5f32, 1.5]).create("x").unwrap();
+/// let x = open::<f32, U1>(&file, "x")?;
+/// assert_eq!(x.read_all()?, ndarray::array![0.5, 1.5]);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn open<T: H5Element, R: Rank>(group: &Group, path: &str) -> Result<H5Dataset<T, R>> {
+    H5Dataset::open(group, path)
+}
+
+fn open_error(group: &Group, path: &str) -> impl FnOnce(hdf5_metno::Error) -> Error {
+    let file = group.filename();
+    let path = path.to_string();
+    move |e| Error::backend(format!("cannot open dataset {path:?} in {file:?}: {e}"), e)
+}
+
+/// Opening: the constructors are associated with the read-only type (the
+/// default mode), so `H5Dataset::<f64, U2>::open_rw(..)` needs no mode
+/// written out; each returns the mode it opens with.
+impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
+    /// Opens the dataset at `path` (absolute, or relative to `group`; a
+    /// [`File`] of either mode is a group) read-only, and checks it
+    /// against `T` and `R`.
+    ///
+    /// Errors, each naming the file and the dataset:
+    /// - no such dataset (or not a dataset): [`Backend`](lazy_core::ErrorKind::Backend),
+    ///   with HDF5's message and its error as the source;
+    /// - a rank other than `R`: [`Shape`](lazy_core::ErrorKind::Shape), with both ranks;
+    /// - an element type other than `T` (HDF5 types with no lazy-datasets
+    ///   element type included): [`Value`](lazy_core::ErrorKind::Value), with both types.
+    ///
+    /// ```
+    /// use lazy_hdf5::{create_file, H5Dataset};
+    /// use lazy_core::{Dyn, ErrorKind};
+    /// use typenum::{U1, U2};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = create_file(dir.path().join("kinds.h5"))?;
+    /// file.new_dataset_builder().with_data(&[1i32, 2, 3]).create("counts").unwrap();
+    ///
+    /// assert_eq!(H5Dataset::<i32, Dyn>::open(&file, "counts")?.shape(), &[3]);
+    /// let err = H5Dataset::<i32, U2>::open(&file, "counts").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Shape);
+    /// let err = H5Dataset::<f64, U1>::open(&file, "counts").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Value);
+    /// assert!(err.to_string().contains("int32") && err.to_string().contains("float64"));
+    /// let err = H5Dataset::<i32, U1>::open(&file, "missing").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Backend);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn open(group: &Group, path: &str) -> Result<Self> {
+        Self::from_inner(group.dataset(path).map_err(open_error(group, path))?)
+    }
+
+    /// Wraps a dataset opened with hdf5-metno, read-only, checking it as
+    /// [`open`](Self::open) does.
+    pub fn from_inner(inner: hdf5_metno::Dataset) -> Result<Self> {
+        Self::checked(inner)
+    }
+
+    /// Opens the dataset at `path` of `file` for reading and writing, and
+    /// checks it as [`open`](Self::open) does. The file must be open for
+    /// writing ([`open_file_rw`], [`create_file`]): a file opened with
+    /// [`open_file`] does not compile here.
+    ///
+    /// ```
+    /// use lazy_hdf5::{create_file, H5Dataset};
+    /// use lazy_core::{DatasetExt, DatasetMutExt};
+    /// use typenum::U1;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = create_file(dir.path().join("rw.h5"))?;
+    /// file.new_dataset_builder().with_data(&[1u8, 2]).create("x").unwrap();
+    /// let mut x = H5Dataset::<u8, U1>::open_rw(&file, "x")?;
+    /// x.write_all(9)?;
+    /// assert_eq!(x.read_all()?, ndarray::array![9, 9]);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn open_rw(file: &impl WritableFile, path: &str) -> Result<H5Dataset<T, R, ReadWrite>> {
+        let file = file.writable();
+        Self::from_inner_rw(file.dataset(path).map_err(open_error(file, path))?)
+    }
+
+    /// Wraps a dataset opened with hdf5-metno for reading and writing,
+    /// checking it as [`open`](Self::open) does, and that its file is open
+    /// for writing: a file opened read-only is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error saying to open it
+    /// with [`open_file_rw`].
+    pub fn from_inner_rw(inner: hdf5_metno::Dataset) -> Result<H5Dataset<T, R, ReadWrite>> {
+        let ds = H5Dataset::<T, R, ReadWrite>::checked(inner)?;
+        let read_only = ds
+            .inner
+            .file()
+            .map_err(|e| ds.error("inspect", e))?
+            .is_read_only();
+        if read_only {
+            return Err(Error::backend_msg(format!(
+                "cannot open dataset {:?} for writing: file {:?} is open read-only (open it with open_file_rw)",
+                ds.path(),
+                ds.location()
+            )));
+        }
+        Ok(ds)
+    }
+}
+
+impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
+    /// Checks `inner` against `T` and `R`, and sets up its reader.
+    pub(crate) fn checked(inner: hdf5_metno::Dataset) -> Result<Self> {
+        let (file, path) = (inner.filename(), inner.name());
+        let what = format!("dataset {path:?} in {file:?}");
+        let inspect =
+            |e: hdf5_metno::Error| Error::backend(format!("cannot inspect {what}: {e}"), e);
+        let space = inner.space().map_err(inspect)?;
+        if space.is_null() {
+            return Err(Error::value(format!(
+                "{what} has a null dataspace (no elements, no shape)"
+            )));
+        }
+        let shape = space.shape();
+        let (found, described) = element_type(&inner).map_err(inspect)?;
+        check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
+        let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(std::sync::Arc::new);
+        let mpio = is_mpio(&inner).map_err(inspect)?;
+        Ok(H5Dataset::from_parts(
+            inner,
+            file,
+            path,
+            shape,
+            direct,
+            mpio,
+            Cache::global(),
+        ))
+    }
+}
+
+/// Whether the file of `ds` is open with the MPI-IO driver (parallel HDF5).
+#[cfg(feature = "mpio")]
+fn is_mpio(ds: &hdf5_metno::Dataset) -> hdf5_metno::Result<bool> {
+    // Asking for the driver duplicates the file's communicator
+    // (`MPI_Comm_dup`, collective): every rank opens the same datasets.
+    let driver = ds.file()?.access_plist()?.driver();
+    Ok(matches!(driver, hdf5_metno::file::FileDriver::Mpio(_)))
+}
+
+#[cfg(not(feature = "mpio"))]
+fn is_mpio(_: &hdf5_metno::Dataset) -> hdf5_metno::Result<bool> {
+    Ok(false)
+}
