@@ -11,12 +11,9 @@
 //! assert_eq!(series.read_all().unwrap(), array![1.0, 2.0, 3.0, 4.0, 5.0]);
 //! ```
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
-
-use crate::blocks::{for_each_concurrent, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
+use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
-use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::parts::{parted_methods, Part, Parted, Parts, Slot};
 use crate::region::{AxisSelection, Region};
 
 /// N datasets of one rank and element type joined along `axis` (NumPy's
@@ -181,21 +178,55 @@ impl<D: Dataset> Concat<D> {
     /// `region` with the joined axis's selection replaced by `sel`, as a
     /// region of source `s`.
     fn source_region(&self, region: &Region, s: usize, sel: AxisSelection) -> Result<Region> {
-        let source = self.source(s)?;
+        let source = self
+            .sources
+            .get(s)
+            .ok_or_else(|| Error::internal(format!("no dataset {s} in a concatenation")))?;
         let mut axes = region.axes().to_vec();
         if let Some(a) = axes.get_mut(self.axis) {
             *a = sel;
         }
         Region::with_out(source.shape().to_vec(), axes, region.out_axes().to_vec())
     }
+}
 
-    fn source(&self, i: usize) -> Result<&D> {
-        self.sources.get(i).ok_or_else(|| {
-            Error::index(format!(
-                "no dataset {i} in a concatenation of {}",
-                self.sources.len()
-            ))
-        })
+impl<D: Dataset> Parted for Concat<D> {
+    type Source = D;
+
+    fn sources(&self) -> &[D] {
+        &self.sources
+    }
+
+    fn sources_mut(&mut self) -> &mut [D] {
+        &mut self.sources
+    }
+
+    /// Each run of positions one source holds reads that source's region
+    /// into its span of the joined axis (an integer there: one source, all
+    /// of the output).
+    fn parts(&self, region: &Region) -> Result<Parts> {
+        let runs = self.runs(region)?;
+        let axis = region.out_axis(self.axis);
+        let mut parts = Parts::default();
+        for (k, run) in runs.into_iter().enumerate() {
+            let slot = match axis {
+                Some(axis) => Slot::Span {
+                    axis,
+                    start: run.lo,
+                    end: run.hi,
+                },
+                None => Slot::All,
+            };
+            parts
+                .regions
+                .push(self.source_region(region, run.source, run.sel)?);
+            parts.parts.push(Part {
+                source: run.source,
+                region: k,
+                slot,
+            });
+        }
+        Ok(parts)
     }
 }
 
@@ -207,99 +238,15 @@ impl<D: Dataset> Dataset for Concat<D> {
         &self.shape
     }
 
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        out: ArrayViewMutD<'_, D::Elem>,
-    ) -> Result<()> {
-        let runs = self.runs(&region)?;
-        let Some(out_axis) = region.out_axis(self.axis) else {
-            // An integer on the joined axis: one source, one position.
-            return match runs.into_iter().next() {
-                Some(run) => {
-                    let r = self.source_region(&region, run.source, run.sel)?;
-                    self.source(run.source)?.read_into(&r, out)
-                }
-                None => Ok(()),
-            };
-        };
-        // The output cut into each run's part, in order (the runs follow
-        // each other: each starts where the last ended).
-        let mut jobs = Vec::with_capacity(runs.len());
-        let mut rest = out;
-        for run in runs {
-            let (part, tail) = rest.split_at(Axis(out_axis), run.hi - run.lo);
-            jobs.push((
-                self.source_region(&region, run.source, run.sel)?,
-                run.source,
-                part,
-            ));
-            rest = tail;
-        }
-        let read = |(r, s, part): (Region, usize, ArrayViewMutD<'_, D::Elem>)| {
-            self.source(s)?.read_into(&r, part)
-        };
-        let hints = Hints::of_all(&self.sources);
-        if hints.block > BLOCK_ELEMS {
-            return for_each_concurrent(jobs, hints.latency_bound, &read);
-        }
-        jobs.into_iter().try_for_each(read)
-    }
-
     fn hints(&self) -> Hints {
         Hints::of_all(&self.sources)
     }
+
+    parted_methods!(read);
 }
 
 impl<D: DatasetMut> DatasetMut for Concat<D> {
-    fn write_region(
-        &mut self,
-        region: CheckedRegion<'_>,
-        src: ArrayViewD<'_, D::Elem>,
-    ) -> Result<()> {
-        // `write_from` ran `check_write`: every target accepts its part.
-        let runs = self.runs(&region)?;
-        let out_axis = region.out_axis(self.axis);
-        for run in runs {
-            let r = self.source_region(&region, run.source, run.sel)?;
-            let part = match out_axis {
-                Some(a) => src.slice_axis(Axis(a), Slice::from(run.lo..run.hi)),
-                None => src.view(),
-            };
-            let n = self.sources.len();
-            self.sources
-                .get_mut(run.source)
-                .ok_or_else(|| {
-                    Error::index(format!(
-                        "no dataset {} in a concatenation of {n}",
-                        run.source
-                    ))
-                })?
-                .write_from(&r, part)?;
-        }
-        Ok(())
-    }
-
-    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        for run in self.runs(&region)? {
-            let r = self.source_region(&region, run.source, run.sel)?;
-            self.source(run.source)?.validate_write(&r)?;
-        }
-        Ok(())
-    }
-
-    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
-        let out_axis = region.out_axis(self.axis);
-        for run in self.runs(&region)? {
-            let r = self.source_region(&region, run.source, run.sel)?;
-            let part = match out_axis {
-                Some(a) => src.slice_axis(Axis(a), Slice::from(run.lo..run.hi)),
-                None => src.view(),
-            };
-            self.source(run.source)?.validate_values(&r, part)?;
-        }
-        Ok(())
-    }
+    parted_methods!(write);
 }
 
 crate::backend::dataset_methods!(Concat<D>);

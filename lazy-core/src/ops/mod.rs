@@ -17,6 +17,7 @@ mod cast;
 mod concat;
 mod decoded;
 mod map;
+pub(crate) mod parts;
 mod permuted;
 mod scaled;
 mod sliced;

@@ -1,5 +1,6 @@
-//! [`Permuted`] and [`Transposed`]: a dataset with its axes reordered, as
-//! NumPy's `np.transpose(source, axes)` and `.T`; read and write.
+//! [`Permuted`]: a dataset with its axes reordered, as NumPy's
+//! `np.transpose(source, axes)`, and [`Transposed`], its constructor for
+//! `.T`; read and write.
 //!
 //! ```
 //! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, Permuted, SelectionItem as S, Transposed};
@@ -14,10 +15,9 @@
 //! assert_eq!(b[[1, 2, 3]], 7);
 //! ```
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
+use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
+use crate::ops::parts::{parted_methods, Parted, Parts};
 use crate::ops::Sliced;
 use crate::region::Region;
 
@@ -63,6 +63,23 @@ impl<D: Dataset> Permuted<D> {
         Ok(Self::of_permutation(source, axes.to_vec()))
     }
 
+    /// `source` with all its axes reversed, NumPy's `source.T` (also
+    /// [`Transposed::new`]).
+    ///
+    /// ```
+    /// use lazy_core::{DatasetExt, Permuted};
+    /// use ndarray::array;
+    ///
+    /// let a = array![[1, 2, 3], [4, 5, 6]];
+    /// let t = Permuted::transposed(&a);
+    /// assert_eq!(t.axes(), &[1, 0]);
+    /// assert_eq!(t.read_all().unwrap(), array![[1, 4], [2, 5], [3, 6]]);
+    /// ```
+    pub fn transposed(source: D) -> Self {
+        let axes = (0..source.shape().len()).rev().collect();
+        Self::of_permutation(source, axes)
+    }
+
     /// `source` with its axes in the order `axes`, known to be a permutation.
     fn of_permutation(source: D, axes: Vec<usize>) -> Self {
         let region = Region::permuted(source.shape(), &axes);
@@ -88,6 +105,23 @@ impl<D: Dataset> Permuted<D> {
     }
 }
 
+impl<D: Dataset> Parted for Permuted<D> {
+    type Source = D;
+
+    fn sources(&self) -> &[D] {
+        self.view.sources()
+    }
+
+    fn sources_mut(&mut self) -> &mut [D] {
+        self.view.sources_mut()
+    }
+
+    /// The permuted region of the source (the view's part).
+    fn parts(&self, region: &Region) -> Result<Parts> {
+        self.view.parts(region)
+    }
+}
+
 impl<D: Dataset> Dataset for Permuted<D> {
     type Elem = D::Elem;
     type Rank = D::Rank;
@@ -96,45 +130,22 @@ impl<D: Dataset> Dataset for Permuted<D> {
         self.view.shape()
     }
 
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        out: ArrayViewMutD<'_, D::Elem>,
-    ) -> Result<()> {
-        self.view.read_region(region, out)
-    }
-
     fn hints(&self) -> Hints {
         self.view.hints()
     }
 
-    fn in_memory(&self, region: &Region) -> bool {
-        self.view.in_memory(region)
-    }
+    parted_methods!(read);
 }
 
 impl<D: DatasetMut> DatasetMut for Permuted<D> {
-    fn write_region(
-        &mut self,
-        region: CheckedRegion<'_>,
-        src: ArrayViewD<'_, D::Elem>,
-    ) -> Result<()> {
-        self.view.write_region(region, src)
-    }
-
-    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        self.view.check_write(region)
-    }
-
-    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
-        self.view.check_values(region, src)
-    }
+    parted_methods!(write);
 }
 
 crate::backend::dataset_methods!(Permuted<D: Dataset>);
 
-/// `source` with all its axes reversed, NumPy's `source.T`: a [`Permuted`]
-/// view with the axes `rank - 1, …, 1, 0`. Read and write.
+/// NumPy's `source.T`: [`Transposed::new(source)`](Transposed::new) is a
+/// [`Permuted`] view with all axes reversed (`rank - 1, …, 1, 0`), the
+/// same as [`Permuted::transposed`]. Read and write.
 ///
 /// ```
 /// use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem as S, Transposed};
@@ -147,68 +158,13 @@ crate::backend::dataset_methods!(Permuted<D: Dataset>);
 /// t.write_dyn(&key, array![30, 60].into_dyn().view()).unwrap();
 /// assert_eq!(a, array![[1, 2, 30], [4, 5, 60]]);
 /// ```
-#[derive(Debug, Clone)]
-pub struct Transposed<D: Dataset>(Permuted<D>);
+#[derive(Debug, Clone, Copy)]
+pub struct Transposed;
 
-impl<D: Dataset> Transposed<D> {
-    /// `source` with its axes reversed.
-    pub fn new(source: D) -> Self {
-        let axes = (0..source.shape().len()).rev().collect();
-        Transposed(Permuted::of_permutation(source, axes))
-    }
-
-    /// The transposed dataset.
-    pub fn source(&self) -> &D {
-        self.0.source()
-    }
-
-    /// Gives the transposed dataset back.
-    pub fn into_source(self) -> D {
-        self.0.into_source()
+impl Transposed {
+    /// `source` with its axes reversed: a [`Permuted`] view.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new<D: Dataset>(source: D) -> Permuted<D> {
+        Permuted::transposed(source)
     }
 }
-
-impl<D: Dataset> Dataset for Transposed<D> {
-    type Elem = D::Elem;
-    type Rank = D::Rank;
-
-    fn shape(&self) -> &[usize] {
-        self.0.shape()
-    }
-
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        out: ArrayViewMutD<'_, D::Elem>,
-    ) -> Result<()> {
-        self.0.read_region(region, out)
-    }
-
-    fn hints(&self) -> Hints {
-        self.0.hints()
-    }
-
-    fn in_memory(&self, region: &Region) -> bool {
-        self.0.in_memory(region)
-    }
-}
-
-impl<D: DatasetMut> DatasetMut for Transposed<D> {
-    fn write_region(
-        &mut self,
-        region: CheckedRegion<'_>,
-        src: ArrayViewD<'_, D::Elem>,
-    ) -> Result<()> {
-        self.0.write_region(region, src)
-    }
-
-    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        self.0.check_write(region)
-    }
-
-    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
-        self.0.check_values(region, src)
-    }
-}
-
-crate::backend::dataset_methods!(Transposed<D: Dataset>);

@@ -17,11 +17,9 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
+use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
-use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::parts::{parted_methods, Parted, Parts};
 use crate::rank::Rank;
 use crate::region::Region;
 use crate::resolve::resolve;
@@ -110,6 +108,24 @@ impl<D: Dataset, R: Rank> Sliced<D, R> {
     }
 }
 
+impl<D: Dataset, R: Rank> Parted for Sliced<D, R> {
+    type Source = D;
+
+    fn sources(&self) -> &[D] {
+        std::slice::from_ref(&self.source)
+    }
+
+    fn sources_mut(&mut self) -> &mut [D] {
+        std::slice::from_mut(&mut self.source)
+    }
+
+    /// One part: the view's region composed with `region`, all of the
+    /// output.
+    fn parts(&self, region: &Region) -> Result<Parts> {
+        Ok(Parts::one(0, self.region.compose(region)?))
+    }
+}
+
 impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
     type Elem = D::Elem;
     type Rank = R;
@@ -118,43 +134,15 @@ impl<D: Dataset, R: Rank> Dataset for Sliced<D, R> {
         &self.shape
     }
 
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        out: ArrayViewMutD<'_, D::Elem>,
-    ) -> Result<()> {
-        self.source.read_into(&self.region.compose(&region)?, out)
-    }
-
     fn hints(&self) -> Hints {
         self.source.hints()
     }
 
-    fn in_memory(&self, region: &Region) -> bool {
-        self.region
-            .compose(region)
-            .is_ok_and(|r| self.source.in_memory(&r))
-    }
+    parted_methods!(read);
 }
 
 impl<D: DatasetMut, R: Rank> DatasetMut for Sliced<D, R> {
-    fn write_region(
-        &mut self,
-        region: CheckedRegion<'_>,
-        src: ArrayViewD<'_, D::Elem>,
-    ) -> Result<()> {
-        let composed = self.region.compose(&region)?;
-        self.source.write_from(&composed, src)
-    }
-
-    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        self.source.validate_write(&self.region.compose(&region)?)
-    }
-
-    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
-        self.source
-            .validate_values(&self.region.compose(&region)?, src)
-    }
+    parted_methods!(write);
 }
 
 crate::backend::dataset_methods!(Sliced<D, R>);

@@ -16,14 +16,12 @@
 
 use std::ops::Add;
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Axis};
 use typenum::{Add1, B1};
 
-use crate::blocks::{for_each_block, for_each_concurrent, BLOCK_ELEMS};
-use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
+use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
-use crate::ext::{DatasetExt, DatasetMutExt};
 use crate::ops::common_shape;
+use crate::ops::parts::{parted_methods, Part, Parted, Parts, Slot};
 use crate::rank::Rank;
 use crate::region::{AxisSelection, Region};
 
@@ -94,26 +92,46 @@ impl<D: Dataset> Stacked<D> {
     pub fn into_sources(self) -> Vec<D> {
         self.sources
     }
+}
 
-    /// Where the stacked axis is in the output of `region` (a canonical
-    /// region of this stack that keeps it).
-    fn out_axis(&self, region: &Region) -> Result<Axis> {
-        region
+impl<D> Parted for Stacked<D>
+where
+    D: Dataset,
+{
+    type Source = D;
+    const INTERLEAVED: bool = true;
+
+    fn sources(&self) -> &[D] {
+        &self.sources
+    }
+
+    fn sources_mut(&mut self) -> &mut [D] {
+        &mut self.sources
+    }
+
+    /// Each selected source reads the region without the stacked axis into
+    /// its position along it (an integer there: one source, all of it).
+    fn parts(&self, region: &Region) -> Result<Parts> {
+        let (sel, inner) = region.split_axis(self.axis)?;
+        if let AxisSelection::Index(i) = sel {
+            return Ok(Parts::one(i, inner));
+        }
+        let axis = region
             .out_axis(self.axis)
-            .map(Axis)
-            .ok_or_else(|| Error::index("the stacked axis is not in the output"))
-    }
-
-    fn source(&self, i: usize) -> Result<&D> {
-        self.sources
-            .get(i)
-            .ok_or_else(|| no_source(i, self.sources.len()))
-    }
-
-    /// Whether source `i`'s part `inner` of a read is in memory
-    /// ([`Dataset::in_memory`]).
-    fn in_source(&self, i: usize, inner: &Region) -> bool {
-        self.sources.get(i).is_some_and(|s| s.in_memory(inner))
+            .ok_or_else(|| Error::internal("the stacked axis is not in the output"))?;
+        let parts = sel
+            .positions()
+            .enumerate()
+            .map(|(index, source)| Part {
+                source,
+                region: 0,
+                slot: Slot::At { axis, index },
+            })
+            .collect();
+        Ok(Parts {
+            regions: vec![inner],
+            parts,
+        })
     }
 }
 
@@ -130,50 +148,11 @@ where
         &self.shape
     }
 
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        out: ArrayViewMutD<'_, D::Elem>,
-    ) -> Result<()> {
-        // Blocks keep each piece of the output in cache while every source
-        // writes its part of it.
-        let hints = Hints::of_all(&self.sources);
-        let block = hints.block.max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, mut out| {
-            let (sel, inner) = region.split_axis(self.axis)?;
-            if let AxisSelection::Index(i) = sel {
-                return self.source(i)?.read_into(&inner, out);
-            }
-            let out_axis = self.out_axis(region)?;
-            if block > BLOCK_ELEMS && !sel.positions().all(|i| self.in_source(i, &inner)) {
-                // Storage: every source's part at once (a window of three
-                // arrays decodes its three chunks together), unless every
-                // part is in memory already (then waking threads would cost
-                // more than the copies).
-                let parts: Vec<(usize, ArrayViewMutD<'_, D::Elem>)> =
-                    sel.positions().zip(out.axis_iter_mut(out_axis)).collect();
-                return for_each_concurrent(parts, hints.latency_bound, &|(i, part)| {
-                    self.source(i)?.read_into(&inner, part)
-                });
-            }
-            for (k, i) in sel.positions().enumerate() {
-                self.source(i)?
-                    .read_into(&inner, out.index_axis_mut(out_axis, k))?;
-            }
-            Ok(())
-        })
-    }
-
     fn hints(&self) -> Hints {
         Hints::of_all(&self.sources)
     }
 
-    fn in_memory(&self, region: &Region) -> bool {
-        match region.split_axis(self.axis) {
-            Ok((sel, inner)) => sel.positions().all(|i| self.in_source(i, &inner)),
-            Err(_) => false,
-        }
-    }
+    parted_methods!(read);
 }
 
 impl<D> DatasetMut for Stacked<D>
@@ -182,61 +161,7 @@ where
     D::Rank: Add<B1>,
     Add1<D::Rank>: Rank,
 {
-    fn write_region(
-        &mut self,
-        region: CheckedRegion<'_>,
-        src: ArrayViewD<'_, D::Elem>,
-    ) -> Result<()> {
-        // `write_from` ran `check_write`: every target accepts its part.
-        let (sel, inner) = region.split_axis(self.axis)?;
-        if let AxisSelection::Index(i) = sel {
-            return self.source_mut(i)?.write_from(&inner, src);
-        }
-        let src_axis = self.out_axis(&region)?;
-        for (k, i) in sel.positions().enumerate() {
-            let part = src.index_axis(src_axis, k);
-            self.source_mut(i)?.write_from(&inner, part)?;
-        }
-        Ok(())
-    }
-
-    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, D::Elem>) -> Result<()> {
-        let (sel, inner) = region.split_axis(self.axis)?;
-        if let AxisSelection::Index(i) = sel {
-            return self.source(i)?.validate_values(&inner, src);
-        }
-        let src_axis = self.out_axis(&region)?;
-        for (k, i) in sel.positions().enumerate() {
-            self.source(i)?
-                .validate_values(&inner, src.index_axis(src_axis, k))?;
-        }
-        Ok(())
-    }
-
-    fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        let (sel, inner) = region.split_axis(self.axis)?;
-        let mut seen = vec![false; self.sources.len()];
-        for i in sel.positions() {
-            match seen.get_mut(i) {
-                Some(true) => continue,
-                Some(s) => *s = true,
-                None => return Err(no_source(i, self.sources.len())),
-            }
-            self.source(i)?.validate_write(&inner)?;
-        }
-        Ok(())
-    }
-}
-
-impl<D: DatasetMut> Stacked<D> {
-    fn source_mut(&mut self, i: usize) -> Result<&mut D> {
-        let n = self.sources.len();
-        self.sources.get_mut(i).ok_or_else(|| no_source(i, n))
-    }
-}
-
-fn no_source(i: usize, n: usize) -> Error {
-    Error::index(format!("no dataset {i} in a stack of {n}"))
+    parted_methods!(write);
 }
 
 crate::backend::dataset_methods!(Stacked<D>);

@@ -1,0 +1,322 @@
+//! Where a view's region goes, stated once: a view that rearranges its
+//! sources (`Stacked`, `Concat`, `Sliced`, `Permuted`) says, in
+//! [`Parted::parts`], which region of which source each part of a region of
+//! itself is, and which slot of the output it fills (TensorStore's one index
+//! transform per view). Reads, writes, both checks of a write and
+//! `in_memory` follow from it here, the same way for every such view.
+
+use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
+
+use crate::blocks::{for_each_block, for_each_concurrent, BLOCK_ELEMS};
+use crate::dataset::{Dataset, DatasetMut, Hints};
+use crate::error::{Error, Result};
+use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::region::Region;
+
+/// Where a part's values sit in the view's output (and in the values of a
+/// write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// All of it.
+    All,
+    /// Position `index` of output axis `axis`, which the part's region does
+    /// not have (a source of a stack).
+    At { axis: usize, index: usize },
+    /// Positions `start..end` of output axis `axis` (a source of a
+    /// concatenation).
+    Span {
+        axis: usize,
+        start: usize,
+        end: usize,
+    },
+}
+
+/// One part of a region of a view: region `region` (an index into
+/// [`Parts::regions`]) of source `source`, filling `slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub(crate) source: usize,
+    pub(crate) region: usize,
+    pub(crate) slot: Slot,
+}
+
+/// The parts of a region of a view, in the order of their slots along one
+/// output axis; parts may share a region (the sources of a stack all read
+/// the same one).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Parts {
+    pub(crate) regions: Vec<Region>,
+    pub(crate) parts: Vec<Part>,
+}
+
+impl Parts {
+    /// One part: `region` of `source`, filling all of the output.
+    pub(crate) fn one(source: usize, region: Region) -> Self {
+        Parts {
+            regions: vec![region],
+            parts: vec![Part {
+                source,
+                region: 0,
+                slot: Slot::All,
+            }],
+        }
+    }
+
+    /// Each part with its region.
+    fn each(&self) -> impl Iterator<Item = (&Part, Result<&Region>)> + '_ {
+        self.parts.iter().map(|p| {
+            let region = self
+                .regions
+                .get(p.region)
+                .ok_or_else(|| Error::internal("a part without its region"));
+            (p, region)
+        })
+    }
+}
+
+/// A view whose region maps onto regions of its sources (see the module
+/// docs).
+pub(crate) trait Parted {
+    /// The sources' type.
+    type Source: Dataset;
+
+    /// Whether the parts interleave in the output's memory (the sources of
+    /// a stack along an inner axis): reads of in-memory sources then go
+    /// block by block, so that each block of the output is written by every
+    /// source while it is in cache.
+    const INTERLEAVED: bool = false;
+
+    /// The sources.
+    fn sources(&self) -> &[Self::Source];
+
+    /// The sources, to write.
+    fn sources_mut(&mut self) -> &mut [Self::Source];
+
+    /// The parts of `region`, a canonical region of the view.
+    fn parts(&self, region: &Region) -> Result<Parts>;
+}
+
+fn source<V: Parted + ?Sized>(view: &V, i: usize) -> Result<&V::Source> {
+    let n = view.sources().len();
+    view.sources()
+        .get(i)
+        .ok_or_else(|| Error::internal(format!("no source {i} of {n}")))
+}
+
+/// `out` cut into the slots of `parts` (ascending, disjoint, along one
+/// axis), in order.
+fn split_slots<'a, T>(parts: &Parts, out: ArrayViewMutD<'a, T>) -> Result<Vec<ArrayViewMutD<'a, T>>> {
+    let mut views = Vec::with_capacity(parts.parts.len());
+    let mut rest = out;
+    let mut at = 0;
+    for p in &parts.parts {
+        let (axis, start, end) = match p.slot {
+            Slot::All => {
+                if parts.parts.len() != 1 {
+                    return Err(Error::internal("a part filling all of a shared output"));
+                }
+                views.push(rest);
+                return Ok(views);
+            }
+            Slot::At { axis, index } => (axis, index, index + 1),
+            Slot::Span { axis, start, end } => (axis, start, end),
+        };
+        if start < at || end < start || axis >= rest.ndim() || end - at > rest.len_of(Axis(axis)) {
+            return Err(Error::internal("parts out of order"));
+        }
+        let (_, tail) = rest.split_at(Axis(axis), start - at);
+        let (part, tail) = tail.split_at(Axis(axis), end - start);
+        views.push(match p.slot {
+            Slot::At { .. } => part.index_axis_move(Axis(axis), 0),
+            _ => part,
+        });
+        rest = tail;
+        at = end;
+    }
+    Ok(views)
+}
+
+/// The slot `slot` of `src`.
+fn slot_of<'a, T>(src: &ArrayViewD<'a, T>, slot: Slot) -> Result<ArrayViewD<'a, T>> {
+    let fits = |axis: usize, end: usize| axis < src.ndim() && end <= src.len_of(Axis(axis));
+    match slot {
+        Slot::All => Ok(src.clone()),
+        Slot::At { axis, index } if fits(axis, index + 1) => {
+            Ok(src.clone().index_axis_move(Axis(axis), index))
+        }
+        Slot::Span { axis, start, end } if fits(axis, end) && start <= end => {
+            let mut v = src.clone();
+            v.slice_axis_inplace(Axis(axis), Slice::from(start..end));
+            Ok(v)
+        }
+        _ => Err(Error::internal("a slot outside the values")),
+    }
+}
+
+/// Reads `region` (canonical, of the view's shape) of `view` into `out`:
+/// every part from its source into its slot. Storage sources are read side
+/// by side (unless every part is in memory already); in-memory sources of
+/// an interleaved view block by block.
+pub(crate) fn read<V>(
+    view: &V,
+    region: &Region,
+    out: ArrayViewMutD<'_, <V::Source as Dataset>::Elem>,
+) -> Result<()>
+where
+    V: Parted + Sync + ?Sized,
+{
+    let hints = Hints::of_all(view.sources());
+    let storage = hints.block > BLOCK_ELEMS;
+    if V::INTERLEAVED && !storage {
+        return for_each_block(region, out, BLOCK_ELEMS, &|region, out| {
+            read_parts(view, &view.parts(region)?, out, hints, false)
+        });
+    }
+    read_parts(view, &view.parts(region)?, out, hints, storage)
+}
+
+fn read_parts<V>(
+    view: &V,
+    parts: &Parts,
+    out: ArrayViewMutD<'_, <V::Source as Dataset>::Elem>,
+    hints: Hints,
+    storage: bool,
+) -> Result<()>
+where
+    V: Parted + Sync + ?Sized,
+{
+    if let ([p], [r]) = (parts.parts.as_slice(), parts.regions.as_slice()) {
+        let out = split_slots(parts, out)?.pop();
+        let out = out.ok_or_else(|| Error::internal("a part without its slot"))?;
+        return source(view, p.source)?.read_into(r, out);
+    }
+    let jobs: Vec<(&Part, ArrayViewMutD<'_, _>)> =
+        parts.parts.iter().zip(split_slots(parts, out)?).collect();
+    let read = |(p, out): (&Part, ArrayViewMutD<'_, _>)| {
+        let r = parts
+            .regions
+            .get(p.region)
+            .ok_or_else(|| Error::internal("a part without its region"))?;
+        source(view, p.source)?.read_into(r, out)
+    };
+    if storage && !in_memory_parts(view, parts) {
+        return for_each_concurrent(jobs, hints.latency_bound, &read);
+    }
+    jobs.into_iter().try_for_each(read)
+}
+
+fn in_memory_parts<V: Parted + ?Sized>(view: &V, parts: &Parts) -> bool {
+    parts.each().all(|(p, r)| {
+        r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.in_memory(r)))
+    })
+}
+
+/// Whether every part of `region` is in memory
+/// ([`Dataset::in_memory`]).
+pub(crate) fn in_memory<V: Parted + ?Sized>(view: &V, region: &Region) -> bool {
+    view.parts(region)
+        .is_ok_and(|parts| in_memory_parts(view, &parts))
+}
+
+/// Checks that every part of a write of `region` would be accepted (each
+/// source and region once).
+pub(crate) fn check_write<V>(view: &V, region: &Region) -> Result<()>
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut,
+{
+    let parts = view.parts(region)?;
+    let mut seen: Vec<(usize, usize)> = Vec::with_capacity(parts.parts.len());
+    for (p, r) in parts.each() {
+        if seen.contains(&(p.source, p.region)) {
+            continue;
+        }
+        seen.push((p.source, p.region));
+        source(view, p.source)?.validate_write(r?)?;
+    }
+    Ok(())
+}
+
+/// Checks that every part of `src` (values of a write of `region`) can be
+/// stored.
+pub(crate) fn check_values<V>(
+    view: &V,
+    region: &Region,
+    src: ArrayViewD<'_, <V::Source as Dataset>::Elem>,
+) -> Result<()>
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut,
+{
+    let parts = view.parts(region)?;
+    for (p, r) in parts.each() {
+        source(view, p.source)?.validate_values(r?, slot_of(&src, p.slot)?)?;
+    }
+    Ok(())
+}
+
+/// Writes `src` (values of a write of `region`) part by part, in order (a
+/// source a list selects twice gets the last values, as in NumPy). The
+/// caller ran [`check_write`]: every part is accepted.
+pub(crate) fn write<V>(
+    view: &mut V,
+    region: &Region,
+    src: ArrayViewD<'_, <V::Source as Dataset>::Elem>,
+) -> Result<()>
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut,
+{
+    let parts = view.parts(region)?;
+    let sources = view.sources_mut();
+    let n = sources.len();
+    for (p, r) in parts.each() {
+        let target = sources
+            .get_mut(p.source)
+            .ok_or_else(|| Error::internal(format!("no source {} of {n}", p.source)))?;
+        target.write_from(r?, slot_of(&src, p.slot)?)?;
+    }
+    Ok(())
+}
+
+/// Implements `Dataset::read_region`/`in_memory` and
+/// `DatasetMut::write_region`/`check_write`/`check_values` of a view
+/// through its [`Parted`] impl: the methods are one line each.
+macro_rules! parted_methods {
+    (read) => {
+        fn read_region(
+            &self,
+            region: $crate::dataset::CheckedRegion<'_>,
+            out: ndarray::ArrayViewMutD<'_, Self::Elem>,
+        ) -> $crate::error::Result<()> {
+            $crate::ops::parts::read(self, &region, out)
+        }
+
+        fn in_memory(&self, region: &$crate::region::Region) -> bool {
+            $crate::ops::parts::in_memory(self, region)
+        }
+    };
+    (write) => {
+        fn write_region(
+            &mut self,
+            region: $crate::dataset::CheckedRegion<'_>,
+            src: ndarray::ArrayViewD<'_, Self::Elem>,
+        ) -> $crate::error::Result<()> {
+            $crate::ops::parts::write(self, &region, src)
+        }
+
+        fn check_write(&self, region: $crate::dataset::CheckedRegion<'_>) -> $crate::error::Result<()> {
+            $crate::ops::parts::check_write(self, &region)
+        }
+
+        fn check_values(
+            &self,
+            region: $crate::dataset::CheckedRegion<'_>,
+            src: ndarray::ArrayViewD<'_, Self::Elem>,
+        ) -> $crate::error::Result<()> {
+            $crate::ops::parts::check_values(self, &region, src)
+        }
+    };
+}
+
+pub(crate) use parted_methods;
