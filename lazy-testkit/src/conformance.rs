@@ -54,9 +54,10 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::compare;
 use crate::entropy::Entropy;
 use crate::keys::{self, KeyStyle};
-use crate::naive::{identity_map, naive_assignments, naive_read, Naive};
+use crate::naive::{identity_map, naive_assignments, naive_read, scatter, Naive};
 
 /// A storage backend under test, for element type `T`.
 pub trait Backend<T: Element> {
@@ -161,27 +162,8 @@ where
     /// or error kinds; returns whether the key was valid.
     fn read(&self, key: &[SelectionItem]) -> bool {
         let got = self.ds.read_dyn(&DynSelection::from(key.to_vec()));
-        match (got, naive_read(&self.value, key)) {
-            (Ok(a), Ok(want)) => {
-                assert_eq!(
-                    a.shape(),
-                    &want.shape[..],
-                    "{}: shape of {key:?}",
-                    self.what
-                );
-                let got: Vec<D::Elem> = a.iter().copied().collect();
-                assert_eq!(got, want.data, "{}: read of {key:?}", self.what);
-                true
-            }
-            (Err(e), Err(kind)) => {
-                assert_eq!(e.kind(), kind, "{}: error of {key:?}: {e}", self.what);
-                false
-            }
-            (got, want) => panic!(
-                "{}: key {key:?}: backend {got:?}, reference {want:?}",
-                self.what
-            ),
-        }
+        let ctx = || format!("{}: read of {key:?}", self.what);
+        compare::read(ctx, got, naive_read(&self.value, key)).is_ok()
     }
 
     /// Writes random values through `key` to both, sometimes from a source
@@ -220,9 +202,7 @@ where
         };
         let value = Naive::new(&targets.shape, values);
         let stores = naive_assignments(&map, key, &value).expect("a valid key");
-        for ((_, flat), v) in stores {
-            self.value.data[flat] = v;
-        }
+        scatter(std::slice::from_mut(&mut self.value.data), stores);
         self.ds
             .write_dyn(&sel, view)
             .unwrap_or_else(|e| panic!("{}: write of {key:?}: {e}", self.what));

@@ -9,7 +9,8 @@ use lazy_core::{Dataset, DatasetExt, DynSelection, ErrorKind, SelectionItem};
 use ndarray::ArrayD;
 
 use super::count;
-use crate::naive::{naive_read, naive_resolve, Naive, Pick};
+use crate::compare;
+use crate::naive::{naive_read, naive_resolve, out_shape, Naive};
 
 /// Reads larger than this many elements are not compared element by element.
 pub(super) const LIMIT: usize = 1 << 16;
@@ -46,28 +47,15 @@ impl<T> From<Result<T, ErrorKind>> for Want<T> {
     }
 }
 
+/// [`compare::read`], counted in [`COUNTS`](super::COUNTS).
 pub(super) fn check_read<T: PartialEq + Debug>(
     ctx: &dyn Fn() -> String,
     got: lazy_core::Result<ArrayD<T>>,
     want: Result<Naive<T>, ErrorKind>,
 ) {
-    match (got, want) {
-        (Ok(a), Ok(n)) => {
-            assert_eq!(a.shape(), &n.shape[..], "{}: shape", ctx());
-            let got: Vec<&T> = a.iter().collect();
-            let want: Vec<&T> = n.data.iter().collect();
-            assert!(
-                got == want,
-                "{}: elements {got:?}, expected {want:?}",
-                ctx()
-            );
-            count(0);
-        }
-        (Err(e), Err(k)) => {
-            assert_eq!(e.kind(), k, "{}: error kind ({e})", ctx());
-            count(1);
-        }
-        (got, want) => panic!("{}: library read {got:?}, reference {want:?}", ctx()),
+    match compare::read(ctx, got, want) {
+        Ok(()) => count(0),
+        Err(_) => count(1),
     }
 }
 
@@ -78,15 +66,7 @@ pub(super) fn read_size(
     shape: &[usize],
     key: &[SelectionItem],
 ) -> Result<(Vec<usize>, Option<usize>), ErrorKind> {
-    let picks = naive_resolve(shape, key)?;
-    let out: Vec<usize> = picks
-        .iter()
-        .filter_map(|p| match p {
-            Pick::Fixed(_) => None,
-            Pick::Along(v) => Some(v.len()),
-            Pick::Unit => Some(1),
-        })
-        .collect();
+    let out = out_shape(&naive_resolve(shape, key)?);
     let n = checked_numel(&out);
     Ok((out, n))
 }

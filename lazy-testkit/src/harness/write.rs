@@ -10,9 +10,10 @@ use super::check::{checked_numel, read_and_check, read_size, sel, Want, LIMIT};
 use super::count;
 use super::sources::{layout_array, source_values};
 use super::tree::{common, gen_node, stack_values, Leaves, Node};
+use crate::compare;
 use crate::entropy::{Bytes, Entropy};
 use crate::keys::{self, KeyStyle};
-use crate::naive::{naive_broadcast, naive_read, naive_stack_axis, numel, Loc, Naive};
+use crate::naive::{naive_assignments, naive_read, naive_stack_axis, numel, Loc, Naive};
 
 type BoxMut<'a> = Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + 'a>;
 
@@ -84,31 +85,6 @@ fn eval_map(node: &Node, shapes: &[Vec<usize>]) -> Want<Naive<Place>> {
     }
 }
 
-/// The shape of a value to write to a selection of shape `out` (unknown when
-/// the key is invalid): mostly broadcastable, sometimes not.
-fn gen_value_shape(u: &mut Bytes<'_>, out: Option<Vec<usize>>) -> Vec<usize> {
-    let random =
-        |u: &mut Bytes<'_>| -> Vec<usize> { (0..u.below(4)).map(|_| u.below(5)).collect() };
-    let Some(out) = out else {
-        return random(u);
-    };
-    match u.below(20) {
-        0..=6 => out,
-        7..=9 => vec![],
-        10..=12 => out
-            .iter()
-            .map(|&n| if u.chance(3) { 1 } else { n })
-            .collect(),
-        13 | 14 => out[u.below(out.len() + 1)..].to_vec(),
-        15 | 16 => {
-            let mut s = vec![1; 1 + u.below(2)];
-            s.extend(out);
-            s
-        }
-        _ => random(u),
-    }
-}
-
 pub(super) fn run(u: &mut Bytes<'_>) {
     let shape = keys::shape(u, 4, 5, 48);
     let mut leaves = Leaves { shapes: Vec::new() };
@@ -165,7 +141,7 @@ pub(super) fn run(u: &mut Bytes<'_>) {
         Ok((out, None)) => (Some(out), true),
         Err(_) => (None, false),
     };
-    let vshape = gen_value_shape(u, target);
+    let vshape = keys::value_shape(u, target);
     let vshape = if checked_numel(&vshape).is_none_or(|n| n > LIMIT) {
         vec![]
     } else {
@@ -185,30 +161,15 @@ pub(super) fn run(u: &mut Bytes<'_>) {
     }
     let got = ds.write_dyn(&sel(&key), val.to_array().view());
     drop(ds);
-    let mut expected = storage.clone();
-    let want = naive_read(&map, &key).and_then(|targets| {
-        let values = naive_broadcast(&val, &targets.shape)?;
-        Ok(targets
-            .data
+    let want = naive_assignments(&map, &key, &val).map(|stores| {
+        stores
             .into_iter()
-            .zip(values.data)
-            .collect::<Vec<_>>())
+            .map(|((loc, g), v)| (loc, v / g))
+            .collect()
     });
-    match (&got, &want) {
-        (Ok(()), Ok(stores)) => {
-            for (((s, f), g), v) in stores {
-                expected[*s][*f] = v / g;
-            }
-            count(2);
-        }
-        (Err(e), Err(k)) => {
-            assert_eq!(e.kind(), *k, "{}: error kind ({e})", wctx());
-            count(3);
-        }
-        _ => panic!("{}: library wrote {got:?}, reference {want:?}", wctx()),
-    }
-    for (s, a) in arrays.iter().enumerate() {
-        let got: Vec<f64> = a.iter().copied().collect();
-        assert_eq!(got, expected[s], "{}: source {s} after the write", wctx());
+    let after: Vec<Vec<f64>> = arrays.iter().map(|a| a.iter().copied().collect()).collect();
+    match compare::write(wctx, got, want, &storage, &after) {
+        Ok(()) => count(2),
+        Err(_) => count(3),
     }
 }
