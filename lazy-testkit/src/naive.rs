@@ -161,15 +161,35 @@ pub fn gather<T: Clone>(map: &Naive<Loc>, storage: &[Vec<T>]) -> Naive<T> {
     }
 }
 
-/// What one key element selects along the output.
+/// What one key element selects along the output. `A` holds the positions
+/// of a slice or list: listed here; the fuzz harness keeps the slices of
+/// axes too long to list as formulas ([`slice_formula`]).
 #[derive(Debug, Clone)]
-pub enum Pick {
+pub enum Pick<A = Vec<usize>> {
     /// An integer: one position, the axis is dropped.
     Fixed(usize),
     /// A slice or list: these positions, in this order.
-    Along(Vec<usize>),
+    Along(A),
     /// A newaxis: an output axis of length 1 with no source axis.
     Unit,
+}
+
+/// The positions a slice or list selects along one axis, in order.
+pub trait Positions: From<Vec<usize>> {
+    /// How many there are.
+    fn count(&self) -> usize;
+    /// The `k`-th.
+    fn at(&self, k: usize) -> usize;
+}
+
+impl Positions for Vec<usize> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn at(&self, k: usize) -> usize {
+        self[k]
+    }
 }
 
 /// A possibly negative index into an axis of length `n`.
@@ -277,6 +297,17 @@ pub fn mask_positions(mask: &[bool], n: usize) -> Result<Vec<usize>, ErrorKind> 
 /// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
 /// element after the ellipsis is expanded and missing trailing axes are added.
 pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>, ErrorKind> {
+    resolve_with(shape, key, slice_positions)
+}
+
+/// [`naive_resolve`] with slices resolved by `slice` (called with the
+/// slice's start, stop and step and the axis's length): [`slice_positions`]
+/// lists them, [`slice_formula`] serves axes too long to list.
+pub fn resolve_with<A: Positions>(
+    shape: &[usize],
+    key: &[SelectionItem],
+    slice: impl Fn(Option<isize>, Option<isize>, Option<isize>, usize) -> Result<A, ErrorKind>,
+) -> Result<Vec<Pick<A>>, ErrorKind> {
     let expanded = expand_key(shape, key)?;
     let mut axes = shape.iter().copied();
     let mut picks = Vec::new();
@@ -286,17 +317,19 @@ pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>
             SelectionItem::Ellipsis => unreachable!("expanded above"),
             SelectionItem::Index(i) => Pick::Fixed(wrap_index(*i, axes.next().unwrap())?),
             SelectionItem::Slice { start, stop, step } => {
-                Pick::Along(slice_positions(*start, *stop, *step, axes.next().unwrap())?)
+                Pick::Along(slice(*start, *stop, *step, axes.next().unwrap())?)
             }
             SelectionItem::List(l) => {
                 let n = axes.next().unwrap();
-                Pick::Along(
+                Pick::Along(A::from(
                     l.iter()
                         .map(|&i| wrap_index(i, n))
                         .collect::<Result<_, _>>()?,
-                )
+                ))
             }
-            SelectionItem::Mask(m) => Pick::Along(mask_positions(m, axes.next().unwrap())?),
+            SelectionItem::Mask(m) => {
+                Pick::Along(A::from(mask_positions(m, axes.next().unwrap())?))
+            }
         });
     }
     assert!(axes.next().is_none());
@@ -304,36 +337,43 @@ pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>
 }
 
 /// The output shape of resolved picks: one axis per slice, list or newaxis.
-pub fn out_shape(picks: &[Pick]) -> Vec<usize> {
+pub fn out_shape<A: Positions>(picks: &[Pick<A>]) -> Vec<usize> {
     picks
         .iter()
         .filter_map(|p| match p {
             Pick::Fixed(_) => None,
-            Pick::Along(v) => Some(v.len()),
+            Pick::Along(v) => Some(v.count()),
             Pick::Unit => Some(1),
         })
         .collect()
 }
 
+/// The source index that output index `out` of `picks` reads.
+pub fn source_index<A: Positions>(picks: &[Pick<A>], out: &[usize]) -> Vec<usize> {
+    let mut out_axes = out.iter();
+    let mut src = Vec::new();
+    for p in picks {
+        match p {
+            Pick::Fixed(i) => src.push(*i),
+            Pick::Along(v) => src.push(v.at(*out_axes.next().unwrap())),
+            Pick::Unit => assert_eq!(out_axes.next(), Some(&0)),
+        }
+    }
+    src
+}
+
 /// `a[key]` by enumerating every output position.
 pub fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelectionItem]) -> Result<Naive<T>, ErrorKind> {
-    let picks = naive_resolve(&a.shape, key)?;
-    let shape = out_shape(&picks);
-    let mut data = Vec::with_capacity(numel(&shape));
-    for flat in 0..numel(&shape) {
-        let out = unravel(flat, &shape);
-        let mut out_axes = out.iter();
-        let mut src = Vec::new();
-        for p in &picks {
-            match p {
-                Pick::Fixed(i) => src.push(*i),
-                Pick::Along(v) => src.push(v[*out_axes.next().unwrap()]),
-                Pick::Unit => assert_eq!(out_axes.next(), Some(&0)),
-            }
-        }
-        data.push(a.data[ravel(&src, &a.shape)].clone());
-    }
-    Ok(Naive { shape, data })
+    Ok(read_picks(a, &naive_resolve(&a.shape, key)?))
+}
+
+/// The elements of `a` that `picks` (resolved against its shape) select.
+pub fn read_picks<T: Clone>(a: &Naive<T>, picks: &[Pick]) -> Naive<T> {
+    let shape = out_shape(picks);
+    let data = (0..numel(&shape))
+        .map(|flat| a.data[ravel(&source_index(picks, &unravel(flat, &shape)), &a.shape)].clone())
+        .collect();
+    Naive { shape, data }
 }
 
 /// `value` broadcast to `target` by NumPy's assignment rules: leading length-1

@@ -15,36 +15,40 @@ use super::tree::FACTORS;
 use crate::datasets::Computed;
 use crate::entropy::{Bytes, Entropy};
 use crate::keys::{self, KeyStyle};
-use crate::naive::{expand_key, slice_formula, wrap_index};
+use crate::naive::{out_shape, resolve_with, slice_formula, source_index, Pick, Positions};
 
-/// One axis of a lazily resolved key: positions are computed, not listed.
+/// The positions along one axis of a lazily resolved key: a slice is kept
+/// as its formula (its axis may be too long to list), lists are listed.
 #[derive(Debug, Clone)]
-enum Lazy {
-    Fixed(usize),
+enum Span {
     Range { first: i128, step: i128, len: usize },
     List(Vec<usize>),
-    Unit,
 }
 
-impl Lazy {
-    fn len(&self) -> Option<usize> {
+impl From<Vec<usize>> for Span {
+    fn from(list: Vec<usize>) -> Self {
+        Span::List(list)
+    }
+}
+
+impl Positions for Span {
+    fn count(&self) -> usize {
         match self {
-            Lazy::Fixed(_) => None,
-            Lazy::Range { len, .. } => Some(*len),
-            Lazy::List(l) => Some(l.len()),
-            Lazy::Unit => Some(1),
+            Span::Range { len, .. } => *len,
+            Span::List(l) => l.len(),
         }
     }
 
     fn at(&self, k: usize) -> usize {
         match self {
-            Lazy::Fixed(i) => *i,
-            Lazy::Range { first, step, .. } => (first + step * k as i128) as usize,
-            Lazy::List(l) => l[k],
-            Lazy::Unit => 0,
+            Span::Range { first, step, .. } => (first + step * k as i128) as usize,
+            Span::List(l) => l[k],
         }
     }
 }
+
+/// One element of a lazily resolved key.
+type Lazy = Pick<Span>;
 
 /// A slice as a formula ([`slice_formula`]), for axes too long to list.
 fn lazy_slice(
@@ -52,38 +56,14 @@ fn lazy_slice(
     stop: Option<isize>,
     step: Option<isize>,
     n: usize,
-) -> Result<Lazy, ErrorKind> {
+) -> Result<Span, ErrorKind> {
     let (first, step, len) = slice_formula(start, stop, step, n)?;
-    Ok(Lazy::Range { first, step, len })
+    Ok(Span::Range { first, step, len })
 }
 
 /// `naive_resolve` with slices as formulas.
 fn lazy_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Lazy>, ErrorKind> {
-    let expanded = expand_key(shape, key)?;
-    let mut axes = shape.iter().copied();
-    let mut out = Vec::new();
-    for e in &expanded {
-        out.push(match e {
-            SelectionItem::NewAxis => Lazy::Unit,
-            SelectionItem::Ellipsis => unreachable!("expanded above"),
-            SelectionItem::Index(i) => Lazy::Fixed(wrap_index(*i, axes.next().unwrap())?),
-            SelectionItem::Slice { start, stop, step } => {
-                lazy_slice(*start, *stop, *step, axes.next().unwrap())?
-            }
-            SelectionItem::List(l) => {
-                let n = axes.next().unwrap();
-                Lazy::List(
-                    l.iter()
-                        .map(|&i| wrap_index(i, n))
-                        .collect::<Result<_, _>>()?,
-                )
-            }
-            SelectionItem::Mask(m) => {
-                Lazy::List(crate::naive::mask_positions(m, axes.next().unwrap())?)
-            }
-        });
-    }
-    Ok(out)
+    resolve_with(shape, key, lazy_slice)
 }
 
 /// A tree over fake datasets, modelled as a function from positions to values.
@@ -107,7 +87,7 @@ impl HNode {
             }
             HNode::Scale(_, c) => c.shape(),
             HNode::Sum(c) => c[0].shape(),
-            HNode::View(picks, _, _) => picks.iter().filter_map(Lazy::len).collect(),
+            HNode::View(picks, _, _) => out_shape(picks),
         }
     }
 
@@ -121,25 +101,9 @@ impl HNode {
             }
             HNode::Scale(f, c) => c.value(idx) * f,
             HNode::Sum(c) => c.iter().map(|c| c.value(idx)).sum(),
-            HNode::View(picks, _, c) => c.value(&lazy_index(picks, idx)),
+            HNode::View(picks, _, c) => c.value(&source_index(picks, idx)),
         }
     }
-}
-
-/// The source position of output position `idx` under `picks`.
-fn lazy_index(picks: &[Lazy], idx: &[usize]) -> Vec<usize> {
-    let mut out = idx.iter();
-    picks
-        .iter()
-        .filter_map(|p| match p {
-            Lazy::Fixed(i) => Some(*i),
-            Lazy::Unit => {
-                out.next();
-                None
-            }
-            other => Some(other.at(*out.next().unwrap())),
-        })
-        .collect()
 }
 
 const HUGE: [usize; 12] = [
@@ -227,7 +191,7 @@ pub(super) fn run(u: &mut Bytes<'_>) {
         let got = build_huge(&node).and_then(|d| d.sliced(sel(&key)));
         match (got, want) {
             (Ok(v), Ok(picks)) => {
-                let expected: Vec<usize> = picks.iter().filter_map(Lazy::len).collect();
+                let expected = out_shape(&picks);
                 assert_eq!(v.shape(), &expected[..], "{}: shape", ctx());
                 node = HNode::View(picks, key, Box::new(node));
             }
@@ -253,7 +217,7 @@ pub(super) fn run(u: &mut Bytes<'_>) {
             assert_eq!(e.kind(), k, "{}: {e}", ctx());
         }
         Ok(picks) => {
-            let out: Vec<usize> = picks.iter().filter_map(Lazy::len).collect();
+            let out = out_shape(&picks);
             let n = checked_numel(&out);
             if unallocatable(&out, 8) {
                 let e = ds.read_dyn(&sel(&key)).unwrap_err();
@@ -279,7 +243,7 @@ pub(super) fn run(u: &mut Bytes<'_>) {
                     .unwrap_or_else(|e| panic!("{}: {e}", ctx()));
                 assert_eq!(got.shape(), &out[..], "{}: shape", ctx());
                 for (idx, &v) in got.indexed_iter() {
-                    let src = lazy_index(&picks, idx.slice());
+                    let src = source_index(&picks, idx.slice());
                     assert_eq!(v, node.value(&src), "{}: element {idx:?}", ctx());
                 }
                 count(5);

@@ -12,7 +12,7 @@ use super::count;
 use super::sources::{layout_array, source_values};
 use crate::entropy::{Bytes, Entropy};
 use crate::keys::{self, KeyStyle};
-use crate::naive::{naive_read, numel, ravel, unravel, Naive};
+use crate::naive::{naive_read, read_picks, Naive, Pick};
 
 fn gen_axis_sel(u: &mut Bytes<'_>, n: usize) -> AxisSelection {
     let any = |u: &mut Bytes<'_>| -> usize {
@@ -73,29 +73,15 @@ fn naive_positions(sel: &AxisSelection, n: usize) -> Option<Vec<usize>> {
 /// `a[region]` by enumeration: per axis the positions, output axes for all
 /// but indices.
 fn naive_region_read(a: &Naive<f64>, axes: &[AxisSelection], pos: &[Vec<usize>]) -> Naive<f64> {
-    let keep: Vec<bool> = axes
+    let picks: Vec<Pick> = axes
         .iter()
-        .map(|s| !matches!(s, AxisSelection::Index(_)))
-        .collect();
-    let out: Vec<usize> = pos
-        .iter()
-        .zip(&keep)
-        .filter(|(_, &k)| k)
-        .map(|(p, _)| p.len())
-        .collect();
-    let data = (0..numel(&out))
-        .map(|flat| {
-            let o = unravel(flat, &out);
-            let mut o = o.iter();
-            let idx: Vec<usize> = pos
-                .iter()
-                .zip(&keep)
-                .map(|(p, &k)| if k { p[*o.next().unwrap()] } else { p[0] })
-                .collect();
-            a.data[ravel(&idx, &a.shape)]
+        .zip(pos)
+        .map(|(s, p)| match s {
+            AxisSelection::Index(_) => Pick::Fixed(p[0]),
+            _ => Pick::Along(p.clone()),
         })
         .collect();
-    Naive { shape: out, data }
+    read_picks(a, &picks)
 }
 
 pub(super) fn run(u: &mut Bytes<'_>) {
