@@ -5,7 +5,6 @@
 //! message, or (lazy-hdf5's own reader) naming the dataset, the file and
 //! the chunk, or, where the operating system makes the fault harmless, the
 //! right data; never a panic, never wrong values.
-#![cfg(feature = "hdf5")]
 
 use std::fs::OpenOptions;
 use std::io::{Seek, SeekFrom, Write};

@@ -1,52 +1,11 @@
 //! Out-of-core iteration and copying: `chunks` and `copy_into_with` against
 //! hand-computed expectations, and the memory budget checked by a recording
-//! dataset that logs the size of every read.
-
-use std::sync::Mutex;
+//! dataset (the test kit's `Recording`) that logs every read.
 
 use lazy_datasets::prelude::*;
 use lazy_datasets::{copy_into, copy_into_with, CopyOptions};
-use ndarray::{Array1, Array2, ArrayViewMutD};
-
-/// A rank-2 dataset of `i * 1000 + j` that logs how many elements each read asks for.
-struct Recorder {
-    shape: Vec<usize>,
-    reads: Mutex<Vec<usize>>,
-}
-
-impl Recorder {
-    fn new(rows: usize, cols: usize) -> Self {
-        Recorder {
-            shape: vec![rows, cols],
-            reads: Mutex::new(Vec::new()),
-        }
-    }
-}
-
-impl Dataset for Recorder {
-    type Elem = i64;
-    type Rank = U2;
-
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-
-    fn read_region(
-        &self,
-        region: CheckedRegion<'_>,
-        mut out: ArrayViewMutD<'_, i64>,
-    ) -> Result<()> {
-        self.reads.lock().unwrap().push(region.out_size()?);
-        let rows: Vec<usize> = region.axes()[0].positions().collect();
-        let cols: Vec<usize> = region.axes()[1].positions().collect();
-        for (o, &i) in rows.iter().enumerate() {
-            for (p, &j) in cols.iter().enumerate() {
-                out[[o, p].as_slice()] = (i * 1000 + j) as i64;
-            }
-        }
-        Ok(())
-    }
-}
+use lazy_testkit::datasets::Recording;
+use ndarray::{Array1, Array2};
 
 #[test]
 fn chunks_cover_the_axis_in_order() {
@@ -86,17 +45,18 @@ fn chunks_reject_bad_arguments() {
 
 #[test]
 fn copy_into_respects_the_budget_and_copies_everything() {
-    let src = Recorder::new(1000, 7);
-    let mut dst = Array2::<i64>::zeros((1000, 7));
-    // 800 bytes = 100 elements of i64 at a time.
+    // A dataset of `i * 1000 + j` that logs every region it is asked for.
+    let expected = Array2::from_shape_fn((1000, 7), |(i, j)| (i * 1000 + j) as f64);
+    let src = Recording::<U2>::new(expected.clone().into_dyn());
+    let mut dst = Array2::<f64>::zeros((1000, 7));
+    // 800 bytes = 100 elements of f64 at a time.
     let options = CopyOptions {
         budget: 800,
         ..CopyOptions::default()
     };
     copy_into_with(&src, &mut dst, &options).unwrap();
-    let expected = Array2::from_shape_fn((1000, 7), |(i, j)| (i * 1000 + j) as i64);
     assert_eq!(dst, expected);
-    let reads = src.reads.lock().unwrap().clone();
+    let reads: Vec<usize> = src.reads().iter().map(|r| r.out_size().unwrap()).collect();
     assert!(
         reads.iter().all(|&n| n <= 100),
         "a read exceeded the budget: {reads:?}"

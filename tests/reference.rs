@@ -1,18 +1,18 @@
 //! Every view, read and written with random keys, against a naive reference.
 //!
-//! The reference (`lazy_testkit::naive`, shared with the backend conformance
-//! suite and the fuzz harness) is written from NumPy's documented rules and
-//! shares no code with lazy-core's `resolve`/`Region`: an N-d array is a shape
-//! and a row-major `Vec`; a key is resolved to one list of positions per axis
-//! by enumerating Python's `slice.indices()`; a read gathers element by element;
-//! a write broadcasts the value with NumPy's assignment rules and scatters it
-//! in C order, so the last write to a repeated position wins.
-//!
-//! Views are modelled by *location maps*: a reference array whose elements say
-//! where each element of the view is stored (source number, flat index into
-//! that source). `np.stack` of maps is a map, a key applied to a map is a map
-//! (a sliced view, or a view of a view), and reading or writing any view is
-//! gathering from or scattering into the stored sources through its map.
+//! What these tests compare with comes from the test kit: the naive NumPy
+//! reference (`lazy_testkit::naive`, shared with the backend conformance suite
+//! and the fuzz harness), written from NumPy's documented rules and sharing no
+//! code with lazy-core's `resolve`/`Region`. A view is modelled by its
+//! *location map*, an array saying where each of its elements is stored
+//! (source number, flat index): `np.stack`, `np.concatenate` and
+//! `np.transpose` of maps are maps, a key applied to a map is a map, and
+//! reading or writing a view is gathering from or scattering into the stored
+//! sources through its map. Shapes, keys and the shapes of values to write
+//! come from the kit's one generator (`lazy_testkit::keys`), and a read or a
+//! write is checked against the reference by `lazy_testkit::compare`. What a
+//! view does to the values themselves (a scale, a cast, a CF decoding, a sum)
+//! is written out by hand in each test.
 //!
 //! Lists index orthogonally (like h5py and `np.ix_`), as the library documents;
 //! a zero slice step is an `ErrorKind::Index` error here (NumPy raises
@@ -24,6 +24,10 @@
 use std::fmt::Debug;
 
 use lazy_datasets::prelude::*;
+use lazy_testkit::compare;
+use lazy_testkit::entropy::Entropy;
+use lazy_testkit::keys::{self, KeyStyle};
+use lazy_testkit::naive::*;
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -33,12 +37,8 @@ use rand::{Rng, SeedableRng};
 const CASES: usize = 3000;
 
 // ---------------------------------------------------------------------------
-// The naive reference
+// The naive reference, checked by hand
 // ---------------------------------------------------------------------------
-
-use lazy_testkit::entropy::Entropy;
-use lazy_testkit::keys::{self, KeyStyle};
-use lazy_testkit::naive::*;
 
 #[test]
 fn reference_self_check() {
@@ -110,6 +110,26 @@ fn reference_self_check() {
     assert_eq!(m.shape, vec![2, 2]);
     assert_eq!(m.data, vec![(0, 0), (1, 0), (0, 1), (1, 1)]);
 
+    // np.concatenate([a, b]) of a (2, 2) and a (1, 2) array; along axis 1
+    // their rows differ, along axis 2 there is none.
+    let (a, b) = (identity_map(&[2, 2], 0), identity_map(&[1, 2], 1));
+    let m = concat_maps(&[a.clone(), b.clone()], -2).unwrap();
+    assert_eq!(m.shape, vec![3, 2]);
+    assert_eq!(m.data, vec![(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]);
+    assert_eq!(
+        concat_maps(&[a.clone(), b.clone()], 1),
+        Err(ErrorKind::Shape)
+    );
+    assert_eq!(concat_maps(&[a, b], 2), Err(ErrorKind::Value));
+    assert_eq!(concat_maps(&[], 0), Err(ErrorKind::Value));
+
+    // np.transpose(x, (1, 0)) of a (2, 3) array: x.T[i, j] == x[j, i]
+    let m = permute_map(&identity_map(&[2, 3], 0), &[1, 0]).unwrap();
+    assert_eq!(m.shape, vec![3, 2]);
+    assert_eq!(m.data, vec![(0, 0), (0, 3), (0, 1), (0, 4), (0, 2), (0, 5)]);
+    let m = identity_map(&[2, 3], 0);
+    assert_eq!(permute_map(&m, &[0, 0]), Err(ErrorKind::Value));
+
     // Duplicate targets: the last write wins. a[[0, 0]] = [1, 2] -> a[0] == 2
     let s = naive_assignments(
         &identity_map(&[3], 0),
@@ -118,6 +138,9 @@ fn reference_self_check() {
     )
     .unwrap();
     assert_eq!(s, vec![((0, 0), 1), ((0, 0), 2)]);
+    let mut storage = vec![vec![0, 0, 0]];
+    scatter(&mut storage, s);
+    assert_eq!(storage, vec![vec![2, 0, 0]]);
 }
 
 // ---------------------------------------------------------------------------
@@ -141,33 +164,6 @@ fn gen_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelectionItem> {
     keys::key(rng, shape, KeyStyle::REFERENCE)
 }
 
-/// The shape of a value to write to a selection of shape `out` (unknown when
-/// the key is invalid): mostly broadcastable, sometimes not.
-fn gen_value_shape(rng: &mut SmallRng, out: Option<Vec<usize>>) -> Vec<usize> {
-    let random = |rng: &mut SmallRng| {
-        let rank = rng.random_range(0..=3);
-        (0..rank).map(|_| rng.random_range(0..=4)).collect()
-    };
-    let Some(out) = out else {
-        return random(rng);
-    };
-    match rng.random_range(0..20) {
-        0..=6 => out,
-        7..=9 => vec![],
-        10..=12 => out
-            .iter()
-            .map(|&n| if rng.random_bool(0.4) { 1 } else { n })
-            .collect(),
-        13 | 14 => out[rng.random_range(0..=out.len())..].to_vec(),
-        15 | 16 => {
-            let mut s = vec![1; rng.random_range(1..=2)];
-            s.extend(out);
-            s
-        }
-        _ => random(rng),
-    }
-}
-
 /// A value for `view[key] = value` on a view with map `map`.
 fn gen_value<V: Clone>(
     rng: &mut SmallRng,
@@ -176,7 +172,7 @@ fn gen_value<V: Clone>(
     mut elem: impl FnMut(&mut SmallRng) -> V,
 ) -> Naive<V> {
     let out = naive_read(map, key).ok().map(|t| t.shape);
-    let shape = gen_value_shape(rng, out);
+    let shape = keys::value_shape(rng, out);
     let data = (0..numel(&shape)).map(|_| elem(rng)).collect();
     Naive::new(&shape, data)
 }
@@ -228,6 +224,14 @@ impl Stats {
         }
     }
 
+    /// Counts an outcome both the library and the reference agreed on.
+    fn record(&mut self, outcome: Result<(), ErrorKind>) {
+        match outcome {
+            Ok(()) => self.ok += 1,
+            Err(kind) => self.record_err(kind),
+        }
+    }
+
     fn record_err(&mut self, kind: ErrorKind) {
         self.err += 1;
         match kind {
@@ -262,33 +266,17 @@ impl Stats {
     }
 }
 
-/// Compares a read with the reference: equal shapes and elements, or errors of
-/// the same kind.
+/// [`compare::read`], counted in `stats`.
 fn check_read<T: PartialEq + Debug>(
     ctx: impl Fn() -> String,
     got: lazy_datasets::Result<ArrayD<T>>,
     want: Result<Naive<T>, ErrorKind>,
     stats: &mut Stats,
 ) {
-    match (got, want) {
-        (Ok(a), Ok(n)) => {
-            assert_eq!(a.shape(), &n.shape[..], "{}: shape", ctx());
-            let got: Vec<&T> = a.iter().collect();
-            let want: Vec<&T> = n.data.iter().collect();
-            assert_eq!(got, want, "{}: elements", ctx());
-            stats.ok += 1;
-        }
-        (Err(e), Err(k)) => {
-            assert_eq!(e.kind(), k, "{}: error kind ({e})", ctx());
-            stats.record_err(k);
-        }
-        (got, want) => panic!("{}: library read {got:?}, reference {want:?}", ctx()),
-    }
+    stats.record(compare::read(ctx, got, want));
 }
 
-/// Compares a write with the reference: both succeed and every source holds
-/// what the reference stored, or both fail with the same kind and no source
-/// changed.
+/// [`compare::write`], counted in `stats`.
 fn check_write<T: Clone + PartialEq + Debug>(
     ctx: impl Fn() -> String,
     got: lazy_datasets::Result<()>,
@@ -297,21 +285,7 @@ fn check_write<T: Clone + PartialEq + Debug>(
     after: &[Vec<T>],
     stats: &mut Stats,
 ) {
-    let mut expected = before.to_vec();
-    match (&got, &want) {
-        (Ok(()), Ok(stores)) => {
-            for ((s, f), v) in stores {
-                expected[*s][*f] = v.clone();
-            }
-            stats.ok += 1;
-        }
-        (Err(e), Err(k)) => {
-            assert_eq!(e.kind(), *k, "{}: error kind ({e})", ctx());
-            stats.record_err(*k);
-        }
-        _ => panic!("{}: library wrote {got:?}, reference {want:?}", ctx()),
-    }
-    assert_eq!(after, &expected[..], "{}: sources after the write", ctx());
+    stats.record(compare::write(ctx, got, want, before, after));
 }
 
 /// Compares the construction of a view; `Some` when both succeeded.
@@ -975,30 +949,6 @@ fn large_regions() {
 // Permuted, Transposed, Cast, Map, Zip
 // ---------------------------------------------------------------------------
 
-/// `np.transpose(map, axes)` by hand: output index `i` reads the map at the
-/// source index whose axis `axes[k]` is `i[k]`. `Value` unless `axes` is a
-/// permutation of `0..rank`.
-fn naive_permute(map: &Naive<Loc>, axes: &[usize]) -> Result<Naive<Loc>, ErrorKind> {
-    let n = map.shape.len();
-    let mut sorted = axes.to_vec();
-    sorted.sort_unstable();
-    if sorted != (0..n).collect::<Vec<_>>() {
-        return Err(ErrorKind::Value);
-    }
-    let shape: Vec<usize> = axes.iter().map(|&a| map.shape[a]).collect();
-    let data = (0..numel(&shape))
-        .map(|flat| {
-            let out = unravel(flat, &shape);
-            let mut src = vec![0; n];
-            for (k, &a) in axes.iter().enumerate() {
-                src[a] = out[k];
-            }
-            map.data[ravel(&src, &map.shape)]
-        })
-        .collect();
-    Ok(Naive::new(&shape, data))
-}
-
 /// Random axes: mostly a permutation, sometimes a repeat or a wrong count.
 fn gen_axes(rng: &mut SmallRng, n: usize) -> Vec<usize> {
     let mut axes: Vec<usize> = (0..n).collect();
@@ -1045,7 +995,7 @@ fn permuted_and_transposed_stacks() {
         } else {
             Permuted::new(st, &axes)
         };
-        let Some((mut p, pmap)) = check_build(ctx, built, naive_permute(&map, &axes), &mut builds)
+        let Some((mut p, pmap)) = check_build(ctx, built, permute_map(&map, &axes), &mut builds)
         else {
             continue;
         };
@@ -1078,7 +1028,7 @@ fn transposed_is_reversed_axes() {
         let storage = vec![gen_data(&mut rng, &shape, small_i32)];
         let a = to_array(&shape, &storage[0]);
         let axes: Vec<usize> = (0..shape.len()).rev().collect();
-        let tmap = naive_permute(&identity_map(&shape, 0), &axes).unwrap();
+        let tmap = permute_map(&identity_map(&shape, 0), &axes).unwrap();
         let t = Transposed::new(&a);
         assert_eq!(t.shape(), &tmap.shape[..]);
         let key = gen_key(&mut rng, &tmap.shape);
@@ -1200,41 +1150,6 @@ fn map_of_one_zip_of_two() {
 // Concat
 // ---------------------------------------------------------------------------
 
-/// `np.concatenate(maps, axis)` by hand: output index `i` reads the map of
-/// the source whose span along `axis` holds `i[axis]`. `Value` for no maps
-/// or an axis out of range (any axis of 0-d maps), `Shape` for shapes that
-/// differ other than along `axis`.
-fn naive_concat(maps: &[Naive<Loc>], axis: isize) -> Result<Naive<Loc>, ErrorKind> {
-    let first = maps.first().ok_or(ErrorKind::Value)?;
-    let n = first.shape.len() as isize;
-    let axis = if axis < 0 { axis + n } else { axis };
-    if axis < 0 || axis >= n {
-        return Err(ErrorKind::Value);
-    }
-    let axis = axis as usize;
-    for m in maps {
-        let same = m.shape.len() == first.shape.len()
-            && (0..first.shape.len()).all(|k| k == axis || m.shape[k] == first.shape[k]);
-        if !same {
-            return Err(ErrorKind::Shape);
-        }
-    }
-    let mut shape = first.shape.clone();
-    shape[axis] = maps.iter().map(|m| m.shape[axis]).sum();
-    let data = (0..numel(&shape))
-        .map(|flat| {
-            let mut idx = unravel(flat, &shape);
-            let mut m = 0;
-            while idx[axis] >= maps[m].shape[axis] {
-                idx[axis] -= maps[m].shape[axis];
-                m += 1;
-            }
-            maps[m].data[ravel(&idx, &maps[m].shape)]
-        })
-        .collect();
-    Ok(Naive::new(&shape, data))
-}
-
 #[test]
 fn concat() {
     let mut rng = SmallRng::seed_from_u64(0x5eed_0015);
@@ -1284,7 +1199,7 @@ fn concat() {
         let Some((mut c, map)) = check_build(
             ctx,
             Concat::new(arrays, axis),
-            naive_concat(&maps, axis),
+            concat_maps(&maps, axis),
             &mut builds,
         ) else {
             continue;

@@ -5,6 +5,7 @@
 
 use lazy_datasets::prelude::*;
 use lazy_datasets::{AxisSelection, Region};
+use lazy_testkit::naive::slice_positions;
 use ndarray::{array, Array, Array1, Array2, Array3, ArrayD, ArrayViewD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -147,30 +148,10 @@ fn integer_expressions_of_any_type_mean_the_same_position() {
     assert_eq!(x.read(sel![[lo, 2 * lo, 3 * lo]]).unwrap(), expected);
 }
 
-/// NumPy's slice of `0..n`, straight from the definition: positions
-/// `start, start + step, …` while before `stop`, after normalising negative
-/// bounds and clamping them to the axis.
+/// NumPy's slice of `0..n`: the test kit's naive reference, which
+/// enumerates the positions Python's `slice.indices()` gives.
 fn naive_slice(n: usize, start: Option<isize>, stop: Option<isize>, step: isize) -> Vec<usize> {
-    let n = n as isize;
-    let norm = |b: isize| if b < 0 { b + n } else { b };
-    if step > 0 {
-        let lo = start.map_or(0, norm).clamp(0, n);
-        let hi = stop.map_or(n, norm).clamp(0, n);
-        (lo..hi)
-            .step_by(step as usize)
-            .map(|p| p as usize)
-            .collect()
-    } else {
-        let hi = start.map_or(n - 1, norm).clamp(-1, n - 1);
-        let lo = stop.map_or(-1, norm).clamp(-1, n - 1);
-        let mut out = Vec::new();
-        let mut p = hi;
-        while p > lo {
-            out.push(p as usize);
-            p += step;
-        }
-        out
-    }
+    slice_positions(start, stop, Some(step), n).expect("a non-zero step")
 }
 
 /// `start..=end;step`: the positions of `start..;step` that do not go past

@@ -3,7 +3,6 @@
 //! copies between Zarr arrays.
 //!
 //! Run with `cargo test --features zarr --test zarr`.
-#![cfg(feature = "zarr")]
 
 use lazy_datasets::prelude::*;
 use lazy_datasets::zarr::{Compression, ZarrCreate, ZarrDataset};

@@ -54,9 +54,10 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::compare;
 use crate::entropy::Entropy;
 use crate::keys::{self, KeyStyle};
-use crate::naive::{identity_map, naive_assignments, naive_read, Naive};
+use crate::naive::{identity_map, naive_assignments, naive_read, scatter, Naive};
 
 /// A storage backend under test, for element type `T`.
 pub trait Backend<T: Element> {
@@ -161,27 +162,8 @@ where
     /// or error kinds; returns whether the key was valid.
     fn read(&self, key: &[SelectionItem]) -> bool {
         let got = self.ds.read_dyn(&DynSelection::from(key.to_vec()));
-        match (got, naive_read(&self.value, key)) {
-            (Ok(a), Ok(want)) => {
-                assert_eq!(
-                    a.shape(),
-                    &want.shape[..],
-                    "{}: shape of {key:?}",
-                    self.what
-                );
-                let got: Vec<D::Elem> = a.iter().copied().collect();
-                assert_eq!(got, want.data, "{}: read of {key:?}", self.what);
-                true
-            }
-            (Err(e), Err(kind)) => {
-                assert_eq!(e.kind(), kind, "{}: error of {key:?}: {e}", self.what);
-                false
-            }
-            (got, want) => panic!(
-                "{}: key {key:?}: backend {got:?}, reference {want:?}",
-                self.what
-            ),
-        }
+        let ctx = || format!("{}: read of {key:?}", self.what);
+        compare::read(ctx, got, naive_read(&self.value, key)).is_ok()
     }
 
     /// Writes random values through `key` to both, sometimes from a source
@@ -206,25 +188,12 @@ where
             .collect();
         let src = ArrayD::from_shape_vec(IxDyn(&targets.shape), values.clone())
             .expect("values of the selection's shape");
-        // Sometimes the same values through a reversed, non-contiguous view.
-        let flipped;
-        let view = if rng.random_bool(0.3) && src.ndim() > 0 {
-            let mut rev = src.clone();
-            rev.invert_axis(Axis(0));
-            flipped = rev;
-            let mut v = flipped.view();
-            v.invert_axis(Axis(0));
-            v
-        } else {
-            src.view()
-        };
+        let src = sometimes_reversed(src, rng);
         let value = Naive::new(&targets.shape, values);
         let stores = naive_assignments(&map, key, &value).expect("a valid key");
-        for ((_, flat), v) in stores {
-            self.value.data[flat] = v;
-        }
+        scatter(std::slice::from_mut(&mut self.value.data), stores);
         self.ds
-            .write_dyn(&sel, view)
+            .write_dyn(&sel, src.view())
             .unwrap_or_else(|e| panic!("{}: write of {key:?}: {e}", self.what));
         let all = self
             .ds
@@ -234,6 +203,20 @@ where
         assert_eq!(got, self.value.data, "{}: after writing {key:?}", self.what);
         true
     }
+}
+
+/// `src`, three times in ten (when it has an axis) held with its first axis
+/// reversed in memory, so that a write from it reads through a negative
+/// stride: the values are the same, the source is not contiguous.
+fn sometimes_reversed<T: Clone>(src: ArrayD<T>, rng: &mut SmallRng) -> ArrayD<T> {
+    if !(rng.random_bool(0.3) && src.ndim() > 0) {
+        return src;
+    }
+    let mut rev = src;
+    rev.invert_axis(Axis(0));
+    let mut stored = rev.as_standard_layout().into_owned();
+    stored.invert_axis(Axis(0));
+    stored
 }
 
 fn naive_of<T: Element>(a: &ArrayD<T>) -> Naive<T> {
@@ -474,20 +457,10 @@ where
         }
     };
     let src = ArrayD::from_shape_simple_fn(IxDyn(&shape), || value(rng));
-    let flipped;
-    let view = if rng.random_bool(0.3) && src.ndim() > 0 {
-        let mut rev = src.clone();
-        rev.invert_axis(Axis(0));
-        flipped = rev;
-        let mut v = flipped.view();
-        v.invert_axis(Axis(0));
-        v
-    } else {
-        src.view()
-    };
-    want.write_dyn(&sel, view.clone())
+    let src = sometimes_reversed(src, rng);
+    want.write_dyn(&sel, src.view())
         .unwrap_or_else(|e| panic!("reference write of {key:?}: {e}"));
-    got.write_dyn(&sel, view)
+    got.write_dyn(&sel, src.view())
         .unwrap_or_else(|e| panic!("write of {key:?} to {what}: {e}"));
     let (after, expected) = (
         got.read_dyn(&DynSelection::all())

@@ -216,6 +216,34 @@ pub fn key(e: &mut impl Entropy, shape: &[usize], style: KeyStyle) -> Vec<Select
     key
 }
 
+/// The shape of a value to write to a selection of shape `out` (`None` when
+/// the key is invalid): mostly `out` itself or a shape that broadcasts to it
+/// (a scalar, length-1 axes, trailing axes only, extra leading length-1
+/// axes), sometimes a random shape of rank 0 to 3 that may not.
+pub fn value_shape(e: &mut impl Entropy, out: Option<Vec<usize>>) -> Vec<usize> {
+    fn random(e: &mut impl Entropy) -> Vec<usize> {
+        (0..e.below(4)).map(|_| e.below(5)).collect()
+    }
+    let Some(out) = out else {
+        return random(e);
+    };
+    match e.below(20) {
+        0..=6 => out,
+        7..=9 => vec![],
+        10..=12 => out
+            .iter()
+            .map(|&n| if e.chance(3) { 1 } else { n })
+            .collect(),
+        13 | 14 => out[e.below(out.len() + 1)..].to_vec(),
+        15 | 16 => {
+            let mut s = vec![1; 1 + e.below(2)];
+            s.extend(out);
+            s
+        }
+        _ => random(e),
+    }
+}
+
 /// A key of sparse lists (1 to `max_list - 1` positions anywhere on the
 /// axis, unsorted, with duplicates), short negative steps and whole axes,
 /// one element per axis; with `long_steps` also steps of 50 to 899.

@@ -5,6 +5,8 @@
 //!   rules and sharing no code with lazy-core's resolution of keys;
 //! - [`entropy`] and [`keys`]: one generator of random shapes and keys,
 //!   drawing from a seeded generator or from a fuzzer's bytes;
+//! - [`compare`]: a read or a write of the library against the reference,
+//!   panicking with the case when they disagree;
 //! - [`datasets`]: fake datasets (computed values of any shape, a dataset
 //!   that records what it is asked for);
 //! - [`conformance`]: the suite every backend (memory, HDF5, Zarr, and any
@@ -12,6 +14,7 @@
 //! - [`harness`]: the fuzz harness, run by `cargo fuzz` and replayed on
 //!   stable Rust by the facade's `tests/reliability.rs`.
 
+pub mod compare;
 pub mod conformance;
 pub mod datasets;
 pub mod entropy;

@@ -11,8 +11,10 @@
 //! Views are modelled by *location maps*: a reference array whose elements say
 //! where each element of the view is stored (source number, flat index into
 //! that source). `np.stack` of maps is a map, a key applied to a map is a map
-//! (a sliced view, or a view of a view), and reading or writing any view is
-//! gathering from or scattering into the stored sources through its map.
+//! (a sliced view, or a view of a view), as are `np.concatenate` and
+//! `np.transpose` of maps; reading or writing any view is gathering from
+//! ([`gather`]) or scattering into ([`scatter`]) the stored sources through
+//! its map.
 //!
 //! Lists index orthogonally (like h5py and `np.ix_`), as the library documents;
 //! a zero slice step is an `ErrorKind::Index` error here (NumPy raises
@@ -88,6 +90,65 @@ pub fn stack_maps(maps: &[Naive<Loc>], axis: usize) -> Naive<Loc> {
     Naive { shape, data }
 }
 
+/// `np.concatenate(maps, axis)`: output index `i` reads the map of the
+/// source whose span along `axis` holds `i[axis]`. `Value` for no maps or an
+/// axis out of range (any axis of 0-d maps; negative counts from the end),
+/// `Shape` for shapes that differ other than along `axis`.
+pub fn concat_maps(maps: &[Naive<Loc>], axis: isize) -> Result<Naive<Loc>, ErrorKind> {
+    let first = maps.first().ok_or(ErrorKind::Value)?;
+    let n = first.shape.len() as isize;
+    let axis = if axis < 0 { axis + n } else { axis };
+    if axis < 0 || axis >= n {
+        return Err(ErrorKind::Value);
+    }
+    let axis = axis as usize;
+    for m in maps {
+        let same = m.shape.len() == first.shape.len()
+            && (0..first.shape.len()).all(|k| k == axis || m.shape[k] == first.shape[k]);
+        if !same {
+            return Err(ErrorKind::Shape);
+        }
+    }
+    let mut shape = first.shape.clone();
+    shape[axis] = maps.iter().map(|m| m.shape[axis]).sum();
+    let data = (0..numel(&shape))
+        .map(|flat| {
+            let mut idx = unravel(flat, &shape);
+            let mut m = 0;
+            while idx[axis] >= maps[m].shape[axis] {
+                idx[axis] -= maps[m].shape[axis];
+                m += 1;
+            }
+            maps[m].data[ravel(&idx, &maps[m].shape)]
+        })
+        .collect();
+    Ok(Naive::new(&shape, data))
+}
+
+/// `np.transpose(map, axes)`: output index `i` reads the map at the source
+/// index whose axis `axes[k]` is `i[k]`. `Value` unless `axes` is a
+/// permutation of `0..rank`.
+pub fn permute_map(map: &Naive<Loc>, axes: &[usize]) -> Result<Naive<Loc>, ErrorKind> {
+    let n = map.shape.len();
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    if sorted != (0..n).collect::<Vec<_>>() {
+        return Err(ErrorKind::Value);
+    }
+    let shape: Vec<usize> = axes.iter().map(|&a| map.shape[a]).collect();
+    let data = (0..numel(&shape))
+        .map(|flat| {
+            let out = unravel(flat, &shape);
+            let mut src = vec![0; n];
+            for (k, &a) in axes.iter().enumerate() {
+                src[a] = out[k];
+            }
+            map.data[ravel(&src, &map.shape)]
+        })
+        .collect();
+    Ok(Naive::new(&shape, data))
+}
+
 /// The elements a map points at.
 pub fn gather<T: Clone>(map: &Naive<Loc>, storage: &[Vec<T>]) -> Naive<T> {
     Naive {
@@ -100,15 +161,35 @@ pub fn gather<T: Clone>(map: &Naive<Loc>, storage: &[Vec<T>]) -> Naive<T> {
     }
 }
 
-/// What one key element selects along the output.
+/// What one key element selects along the output. `A` holds the positions
+/// of a slice or list: listed here; the fuzz harness keeps the slices of
+/// axes too long to list as formulas ([`slice_formula`]).
 #[derive(Debug, Clone)]
-pub enum Pick {
+pub enum Pick<A = Vec<usize>> {
     /// An integer: one position, the axis is dropped.
     Fixed(usize),
     /// A slice or list: these positions, in this order.
-    Along(Vec<usize>),
+    Along(A),
     /// A newaxis: an output axis of length 1 with no source axis.
     Unit,
+}
+
+/// The positions a slice or list selects along one axis, in order.
+pub trait Positions: From<Vec<usize>> {
+    /// How many there are.
+    fn count(&self) -> usize;
+    /// The `k`-th.
+    fn at(&self, k: usize) -> usize;
+}
+
+impl Positions for Vec<usize> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn at(&self, k: usize) -> usize {
+        self[k]
+    }
 }
 
 /// A possibly negative index into an axis of length `n`.
@@ -216,6 +297,17 @@ pub fn mask_positions(mask: &[bool], n: usize) -> Result<Vec<usize>, ErrorKind> 
 /// NumPy's key resolution (with orthogonal lists): one [`Pick`] per key
 /// element after the ellipsis is expanded and missing trailing axes are added.
 pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>, ErrorKind> {
+    resolve_with(shape, key, slice_positions)
+}
+
+/// [`naive_resolve`] with slices resolved by `slice` (called with the
+/// slice's start, stop and step and the axis's length): [`slice_positions`]
+/// lists them, [`slice_formula`] serves axes too long to list.
+pub fn resolve_with<A: Positions>(
+    shape: &[usize],
+    key: &[SelectionItem],
+    slice: impl Fn(Option<isize>, Option<isize>, Option<isize>, usize) -> Result<A, ErrorKind>,
+) -> Result<Vec<Pick<A>>, ErrorKind> {
     let expanded = expand_key(shape, key)?;
     let mut axes = shape.iter().copied();
     let mut picks = Vec::new();
@@ -225,49 +317,63 @@ pub fn naive_resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Vec<Pick>
             SelectionItem::Ellipsis => unreachable!("expanded above"),
             SelectionItem::Index(i) => Pick::Fixed(wrap_index(*i, axes.next().unwrap())?),
             SelectionItem::Slice { start, stop, step } => {
-                Pick::Along(slice_positions(*start, *stop, *step, axes.next().unwrap())?)
+                Pick::Along(slice(*start, *stop, *step, axes.next().unwrap())?)
             }
             SelectionItem::List(l) => {
                 let n = axes.next().unwrap();
-                Pick::Along(
+                Pick::Along(A::from(
                     l.iter()
                         .map(|&i| wrap_index(i, n))
                         .collect::<Result<_, _>>()?,
-                )
+                ))
             }
-            SelectionItem::Mask(m) => Pick::Along(mask_positions(m, axes.next().unwrap())?),
+            SelectionItem::Mask(m) => {
+                Pick::Along(A::from(mask_positions(m, axes.next().unwrap())?))
+            }
         });
     }
     assert!(axes.next().is_none());
     Ok(picks)
 }
 
-/// `a[key]` by enumerating every output position.
-pub fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelectionItem]) -> Result<Naive<T>, ErrorKind> {
-    let picks = naive_resolve(&a.shape, key)?;
-    let shape: Vec<usize> = picks
+/// The output shape of resolved picks: one axis per slice, list or newaxis.
+pub fn out_shape<A: Positions>(picks: &[Pick<A>]) -> Vec<usize> {
+    picks
         .iter()
         .filter_map(|p| match p {
             Pick::Fixed(_) => None,
-            Pick::Along(v) => Some(v.len()),
+            Pick::Along(v) => Some(v.count()),
             Pick::Unit => Some(1),
         })
-        .collect();
-    let mut data = Vec::with_capacity(numel(&shape));
-    for flat in 0..numel(&shape) {
-        let out = unravel(flat, &shape);
-        let mut out_axes = out.iter();
-        let mut src = Vec::new();
-        for p in &picks {
-            match p {
-                Pick::Fixed(i) => src.push(*i),
-                Pick::Along(v) => src.push(v[*out_axes.next().unwrap()]),
-                Pick::Unit => assert_eq!(out_axes.next(), Some(&0)),
-            }
+        .collect()
+}
+
+/// The source index that output index `out` of `picks` reads.
+pub fn source_index<A: Positions>(picks: &[Pick<A>], out: &[usize]) -> Vec<usize> {
+    let mut out_axes = out.iter();
+    let mut src = Vec::new();
+    for p in picks {
+        match p {
+            Pick::Fixed(i) => src.push(*i),
+            Pick::Along(v) => src.push(v.at(*out_axes.next().unwrap())),
+            Pick::Unit => assert_eq!(out_axes.next(), Some(&0)),
         }
-        data.push(a.data[ravel(&src, &a.shape)].clone());
     }
-    Ok(Naive { shape, data })
+    src
+}
+
+/// `a[key]` by enumerating every output position.
+pub fn naive_read<T: Clone>(a: &Naive<T>, key: &[SelectionItem]) -> Result<Naive<T>, ErrorKind> {
+    Ok(read_picks(a, &naive_resolve(&a.shape, key)?))
+}
+
+/// The elements of `a` that `picks` (resolved against its shape) select.
+pub fn read_picks<T: Clone>(a: &Naive<T>, picks: &[Pick]) -> Naive<T> {
+    let shape = out_shape(picks);
+    let data = (0..numel(&shape))
+        .map(|flat| a.data[ravel(&source_index(picks, &unravel(flat, &shape)), &a.shape)].clone())
+        .collect();
+    Naive { shape, data }
 }
 
 /// `value` broadcast to `target` by NumPy's assignment rules: leading length-1
@@ -303,15 +409,24 @@ pub fn naive_broadcast<V: Clone>(
 }
 
 /// `view[key] = value` on a view with location map `map`: the stores to do,
-/// in C order (later ones win).
-pub fn naive_assignments<V: Clone>(
-    map: &Naive<Loc>,
+/// in C order (later ones win). A map may carry more than the location
+/// (the fuzz harness's maps carry the scale factor on the way too).
+pub fn naive_assignments<L: Clone, V: Clone>(
+    map: &Naive<L>,
     key: &[SelectionItem],
     value: &Naive<V>,
-) -> Result<Vec<(Loc, V)>, ErrorKind> {
+) -> Result<Vec<(L, V)>, ErrorKind> {
     let targets = naive_read(map, key)?;
     let values = naive_broadcast(value, &targets.shape)?;
     Ok(targets.data.into_iter().zip(values.data).collect())
+}
+
+/// The stores done on the sources' elements, in order (the last store to a
+/// location wins): the inverse of [`gather`].
+pub fn scatter<T>(storage: &mut [Vec<T>], stores: impl IntoIterator<Item = (Loc, T)>) {
+    for ((s, f), v) in stores {
+        storage[s][f] = v;
+    }
 }
 
 /// The normalised axis of `np.stack` for sources of rank `ndim`.

@@ -4,7 +4,6 @@
 //! library is mocked; the fault tests put a flaky proxy between the two or
 //! kill the server mid-read. Needs `LAZY_DATASETS_PYTHON` (see
 //! `cloud_support`); without it these tests fail.
-#![cfg(feature = "cloud")]
 
 mod cloud_support;
 
