@@ -30,7 +30,7 @@ fn main() -> lazy_datasets::Result<()> {
         .unwrap_or(64);
     let dir = std::path::PathBuf::from(arg("--dir").unwrap_or_else(|| "target/copy-rss".into()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::backend("cannot create the folder", e))?;
-    let h5 = |e: lazy_datasets::hdf5::h5::Error| Error::backend(e.to_string(), e);
+    let h5 = |e: lazy_datasets::hdf5::hdf5_metno::Error| Error::backend(e.to_string(), e);
 
     let n = (gb * 1e9 / 8.0 / 3.0) as usize;
     let piece = 1 << 20;

@@ -228,5 +228,40 @@ fn stacked_write(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stacked_full, slices, elementwise, stacked_write);
+/// One 1,000-row read of a stack of three in-memory arrays per iteration,
+/// at a different place each time, as `stacked[i:i+1000]`: what a view
+/// adds to a small read (resolving the key, planning, the parts of the
+/// stack, the output allocation) against hand-written ndarray code doing
+/// the same copy. The starts are the same on both sides.
+fn small_read(c: &mut Criterion) {
+    let n = n();
+    let (a, b, cc) = (channel(n, 0), channel(n, 1), channel(n, 2));
+    let stacked = Stacked::new(vec![&a, &b, &cc], -1).unwrap();
+    let starts: Vec<usize> = (0..4096u64)
+        .map(|k| (k.wrapping_mul(2654435761) % (n as u64 - 1000)) as usize)
+        .collect();
+    let mut g = c.benchmark_group("small_read");
+    g.sample_size(50);
+    let mut k = 0;
+    g.bench_function("lazy", |bch| {
+        bch.iter(|| {
+            let i = starts[k % starts.len()];
+            k += 1;
+            let rows: Array2<f64> = stacked.read(sel![i..i + 1000, ..]).unwrap();
+            black_box(rows)
+        })
+    });
+    let mut k = 0;
+    g.bench_function("ndarray", |bch| {
+        bch.iter(|| {
+            let i = starts[k % starts.len()];
+            k += 1;
+            let r = s![i..i + 1000];
+            black_box(ndarray::stack(Axis(1), &[a.slice(r), b.slice(r), cc.slice(r)]).unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stacked_full, slices, elementwise, stacked_write, small_read);
 criterion_main!(benches);

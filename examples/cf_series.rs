@@ -19,7 +19,7 @@ use ndarray::{Array2, Axis};
 const HOURS: [usize; 3] = [744, 672, 744];
 const STATIONS: usize = 4;
 
-fn h5_error(what: &str) -> impl FnOnce(lazy_datasets::hdf5::h5::Error) -> Error + '_ {
+fn h5_error(what: &str) -> impl FnOnce(lazy_datasets::hdf5::hdf5_metno::Error) -> Error + '_ {
     move |e| Error::backend(format!("{what}: {e}"), e)
 }
 

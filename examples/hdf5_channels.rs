@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lazy_datasets::hdf5::{create_file, open_file_rw, H5Dataset};
+use lazy_datasets::hdf5::{create_file, open_file_rw, Compression, CreateOptions, H5Dataset};
 use lazy_datasets::prelude::*;
 use ndarray::Array1;
 
@@ -21,10 +21,6 @@ fn key(elems: Vec<SelectionItem>) -> DynSelection {
     DynSelection::from(elems)
 }
 
-fn h5_error(what: &str) -> impl FnOnce(lazy_datasets::hdf5::h5::Error) -> Error + '_ {
-    move |e| Error::backend(format!("{what}: {e}"), e)
-}
-
 /// Writes one channel file: raw counts (chunked and compressed) and a flag
 /// per sample that is set where the converter saturated.
 fn write_channel(path: &Path, channel: usize) -> Result<()> {
@@ -34,16 +30,13 @@ fn write_channel(path: &Path, channel: usize) -> Result<()> {
         (2100.0 * phase.sin()).clamp(-2048.0, 2047.0) as i32
     }));
     let saturated = counts.mapv(|c| c <= -2048 || c >= 2047);
-    file.new_dataset_builder()
-        .with_data(&counts)
-        .chunk(8192)
-        .deflate(4)
-        .create("counts")
-        .map_err(h5_error("cannot write counts"))?;
-    file.new_dataset_builder()
-        .with_data(&saturated)
-        .create("saturated")
-        .map_err(h5_error("cannot write flags"))?;
+    let compressed = CreateOptions::default()
+        .chunks([8192])
+        .compression(Compression::Gzip(4))
+        .shuffle(true);
+    H5Dataset::<i32, U1>::create(&file, "counts", &[N], &compressed)?.write_all(&counts)?;
+    H5Dataset::<bool, U1>::create(&file, "saturated", &[N], &CreateOptions::default())?
+        .write_all(&saturated)?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use lazy_datasets::hdf5::{create_file, open_file, H5Dataset};
+use lazy_datasets::hdf5::{create_file, open_file, CreateOptions, H5Dataset};
 use lazy_datasets::mpi::mpi::traits::{Communicator, CommunicatorCollectives};
 use lazy_datasets::mpi::{agree, copy_into, create_h5, sum};
 use lazy_datasets::prelude::*;
@@ -109,7 +109,7 @@ fn run<C: Communicator>(world: &C) -> Result<()> {
     let out_path = dir.join("volts.h5");
     let result = {
         let mut out =
-            create_h5::<f64, U2, _>(world, &out_path, "/volts", &shape, Some(&[CHUNK, 3]))?;
+            create_h5::<f64, U2, _>(world, &out_path, "/volts", &shape, &CreateOptions::default().chunks([CHUNK, 3]))?;
         world.barrier();
         let start = Instant::now();
         copy_into(world, &volts, &mut out)?;

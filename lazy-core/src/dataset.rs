@@ -150,6 +150,25 @@ pub trait Dataset: Sync {
         let _ = region;
         false
     }
+
+    /// The dataset's elements as an ndarray view, when it is an array in
+    /// memory (ndarray arrays and views say so; the default is `None`).
+    /// Views copy straight from it where that saves a pass: a stack of
+    /// arrays along its last axis interleaves its sources' rows in one
+    /// pass over the output, instead of reading each source into a
+    /// temporary first.
+    ///
+    /// ```
+    /// use lazy_core::{Dataset, Scaled};
+    /// use ndarray::array;
+    ///
+    /// let a = array![1.0, 2.0];
+    /// assert_eq!(a.as_array_view().unwrap(), a.view().into_dyn());
+    /// assert!(Scaled::new(&a, 2.0).as_array_view().is_none());
+    /// ```
+    fn as_array_view(&self) -> Option<ArrayViewD<'_, Self::Elem>> {
+        None
+    }
 }
 
 /// What a dataset tells the views above it about how it is best read:
@@ -292,6 +311,9 @@ macro_rules! forward_dataset {
             }
             fn in_memory(&self, region: &Region) -> bool {
                 (**self).in_memory(region)
+            }
+            fn as_array_view(&self) -> Option<ArrayViewD<'_, Self::Elem>> {
+                (**self).as_array_view()
             }
         }
     )*};

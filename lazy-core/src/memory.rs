@@ -57,6 +57,10 @@ where
     fn in_memory(&self, _: &Region) -> bool {
         true
     }
+
+    fn as_array_view(&self) -> Option<ArrayViewD<'_, A>> {
+        Some(self.view().into_dyn())
+    }
 }
 
 impl<A, S, D> DatasetMut for ArrayBase<S, D>
@@ -73,11 +77,11 @@ where
 }
 
 /// List selections still to apply: (axis, positions).
-type ListAxes<'r> = Vec<(usize, &'r [usize])>;
+pub(crate) type ListAxes<'r> = Vec<(usize, &'r [usize])>;
 
 /// Applies the region's indices and ranges to `a` (zero-copy) and returns the
 /// list selections still to do, with their axes in the result.
-fn select<S: RawData>(
+pub(crate) fn select<S: RawData>(
     mut a: ArrayBase<S, IxDyn>,
     region: &Region,
 ) -> (ArrayBase<S, IxDyn>, ListAxes<'_>) {

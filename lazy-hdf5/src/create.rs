@@ -107,8 +107,8 @@ impl<T> CreateOptions<T> {
         self.chunks.as_deref()
     }
 
-    /// Whether a filter is asked for.
-    fn filtered(&self) -> bool {
+    /// Whether a filter (compression, shuffle or Fletcher-32) is asked for.
+    pub fn filtered(&self) -> bool {
         self.compression != Compression::None || self.shuffle || self.fletcher32
     }
 }

@@ -13,7 +13,7 @@
 //!
 //! ```no_run
 //! use lazy_core::{Scaled, Stacked};
-//! use lazy_hdf5::{open_file, H5Dataset};
+//! use lazy_hdf5::{open_file, CreateOptions, H5Dataset};
 //! use typenum::{U1, U2};
 //!
 //! let universe = mpi::initialize().ok_or("MPI was initialized already")?;
@@ -28,7 +28,7 @@
 //! // ... agrees that all could, then all create the target together ...
 //! let view = lazy_mpi::agree(&world, opened)?;
 //! let n = lazy_core::Dataset::shape(&view)[0];
-//! let mut out = lazy_mpi::create_h5::<f64, U2, _>(&world, "out.h5", "xyz", &[n, 3], Some(&[65_536, 3]))?;
+//! let mut out = lazy_mpi::create_h5::<f64, U2, _>(&world, "out.h5", "xyz", &[n, 3], &CreateOptions::default().chunks([65_536, 3]))?;
 //! // ... and copy their shares.
 //! lazy_mpi::copy_into(&world, &view, &mut out)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -6,8 +6,10 @@
 //! - [`share`]: this rank's contiguous rows of the first axis, cut at the
 //!   target's chunk length so that no two ranks write one chunk
 //!   ([`share_of`] is the same as a pure function).
-//! - [`create_h5`], [`open_h5_rw`], [`open_h5`]: a dataset of one HDF5 file
-//!   opened by every rank through libhdf5's MPI-IO driver.
+//! - [`open_file`], [`open_file_rw`], [`create_file`]: one HDF5 file opened
+//!   by every rank through libhdf5's MPI-IO driver (its datasets open with
+//!   lazy-hdf5's `H5Dataset::open`, `open_rw` and `create`); [`open_h5`],
+//!   [`open_h5_rw`], [`create_h5`]: a file and a dataset in one call.
 //! - [`copy_into`]: every rank copies its share of any view into a
 //!   [`ParallelTarget`], in budgeted pieces.
 //! - [`sum`], [`min`], [`max`]: every rank reduces its share; the results
@@ -17,7 +19,7 @@
 //!
 //! ```no_run
 //! use lazy_core::{Scaled, Stacked};
-//! use lazy_hdf5::{open_file, H5Dataset};
+//! use lazy_hdf5::{open_file, CreateOptions, H5Dataset};
 //! use mpi::traits::Communicator;
 //! use typenum::{U1, U2};
 //!
@@ -30,7 +32,7 @@
 //! })())?;
 //! let n = lazy_core::Dataset::shape(&view)[0];
 //! {
-//!     let mut out = lazy_mpi::create_h5::<f64, U2, _>(&world, "out.h5", "xy", &[n, 2], Some(&[4096, 2]))?;
+//!     let mut out = lazy_mpi::create_h5::<f64, U2, _>(&world, "out.h5", "xy", &[n, 2], &CreateOptions::default().chunks([4096, 2]))?;
 //!     lazy_mpi::copy_into(&world, &view, &mut out)?;
 //!     let total = lazy_mpi::sum(&world, &out)?;
 //!     if world.rank() == 0 {
@@ -69,7 +71,7 @@ mod target;
 
 pub use agree::agree;
 pub use copy::{copy_into, copy_into_with};
-pub use h5::{create_h5, open_h5, open_h5_rw};
+pub use h5::{create_file, create_h5, open_file, open_file_rw, open_h5, open_h5_rw};
 pub use reduce::{max, min, sum};
 pub use share::{share, share_of};
 pub use target::ParallelTarget;

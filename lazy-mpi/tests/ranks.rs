@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use lazy_core::{
     CheckedRegion, CopyOptions, Dataset, DatasetExt, Error, ErrorKind, Result, Scaled, Stacked,
 };
-use lazy_hdf5::{create_file, open_file, H5Dataset};
+use lazy_hdf5::{create_file, open_file, CreateOptions, H5Dataset};
 use lazy_mpi::mpi::traits::{Communicator, CommunicatorCollectives, Root};
 use lazy_mpi::{agree, copy_into, copy_into_with, create_h5, open_h5, open_h5_rw};
 use ndarray::{Array2, ArrayViewMutD};
@@ -175,7 +175,11 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
     for (name, chunks, budget) in cases {
         let path = dir.join(name);
         {
-            let mut out = create_h5::<f64, U2, _>(world, &path, "/out/xyz", &[ROWS, 3], chunks)
+            let options = match chunks {
+                Some(c) => CreateOptions::default().chunks(c),
+                None => CreateOptions::default(),
+            };
+            let mut out = create_h5::<f64, U2, _>(world, &path, "/out/xyz", &[ROWS, 3], &options)
                 .expect("a parallel file");
             assert!(out.is_mpio());
             assert!(out.reader().starts_with("libhdf5"), "{}", out.reader());
@@ -240,7 +244,7 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
     // A wrong shape: an error on every rank, before anything is written.
     {
         let path = dir.join("wrong.h5");
-        let mut out = create_h5::<f64, U2, _>(world, &path, "x", &[ROWS, 2], Some(&[100, 2]))
+        let mut out = create_h5::<f64, U2, _>(world, &path, "x", &[ROWS, 2], &CreateOptions::default().chunks([100, 2]))
             .expect("a parallel file");
         let err = copy_into(world, &view, &mut out).expect_err("a shape mismatch");
         assert_eq!(err.kind(), ErrorKind::Shape, "{err}");
@@ -257,7 +261,7 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
             reads: AtomicUsize::new(0),
         };
         let path = dir.join("failed.h5");
-        let mut out = create_h5::<f64, U2, _>(world, &path, "x", &[ROWS, 3], Some(&[10, 3]))
+        let mut out = create_h5::<f64, U2, _>(world, &path, "x", &[ROWS, 3], &CreateOptions::default().chunks([10, 3]))
             .expect("a parallel file");
         let options = CopyOptions {
             budget: 1000,
@@ -324,7 +328,7 @@ fn missing_source<C: Communicator>(world: &C, dir: &Path) -> Result<()> {
     let failing = 1.min(world.size() - 1);
     let missing = (world.rank() == failing).then_some("y");
     let view = agree(world, open_view(dir, missing))?;
-    let mut out = create_h5::<f64, U2, _>(world, dir.join("out.h5"), "x", &[ROWS, 3], None)?;
+    let mut out = create_h5::<f64, U2, _>(world, dir.join("out.h5"), "x", &[ROWS, 3], &CreateOptions::default())?;
     copy_into(world, &view, &mut out)
 }
 

@@ -5,8 +5,9 @@
 //! transform per view). Reads, writes, both checks of a write and
 //! `in_memory` follow from it here, the same way for every such view.
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
+use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
+use crate::alloc::with_scratch;
 use crate::blocks::{for_each_block, for_each_concurrent, BLOCK_ELEMS};
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
@@ -169,7 +170,11 @@ where
     let storage = hints.block > BLOCK_ELEMS;
     if V::INTERLEAVED && !storage {
         return for_each_block(region, out, BLOCK_ELEMS, &|region, out| {
-            read_parts(view, &view.parts(region)?, out, hints, false)
+            let parts = view.parts(region)?;
+            match interleaved(view, &parts, out)? {
+                None => Ok(()),
+                Some(out) => read_parts(view, &parts, out, hints, false),
+            }
         });
     }
     read_parts(view, &view.parts(region)?, out, hints, storage)
@@ -203,6 +208,106 @@ where
         return for_each_concurrent(jobs, hints.latency_bound, &read);
     }
     jobs.into_iter().try_for_each(read)
+}
+
+/// Reads parts that interleave along the last axis of a contiguous output
+/// (a stack along its last axis) into contiguous temporaries first, then
+/// interleaves them row by row: one pass of sequential stores instead of
+/// one pass of strided stores per part, which measured twice as fast for a
+/// 1,000 x 3 window of in-memory arrays. Gives `out` back when that does
+/// not apply.
+fn interleaved<'a, V>(
+    view: &V,
+    parts: &Parts,
+    mut out: ArrayViewMutD<'a, <V::Source as Dataset>::Elem>,
+) -> Result<Option<ArrayViewMutD<'a, <V::Source as Dataset>::Elem>>>
+where
+    V: Parted + Sync + ?Sized,
+{
+    let n = parts.parts.len();
+    let last = out.ndim().wrapping_sub(1);
+    let along_last = n > 1
+        && n <= MAX_INTERLEAVED
+        && parts.regions.len() == 1
+        && out.len_of(Axis(last)) == n
+        && parts
+            .parts
+            .iter()
+            .enumerate()
+            .all(|(k, p)| p.slot == Slot::At { axis: last, index: k });
+    let (Some(region), true) = (parts.regions.first(), along_last) else {
+        return Ok(Some(out));
+    };
+    let inner_shape = out.shape().get(..last).unwrap_or(&[]).to_vec();
+    let Some(flat) = out.as_slice_mut() else {
+        return Ok(Some(out));
+    };
+    let rows = flat.len() / n;
+    // Arrays in memory whose parts are contiguous: straight from them.
+    let direct: Option<Vec<ArrayViewD<'_, _>>> = parts
+        .parts
+        .iter()
+        .map(|p| {
+            let view = source(view, p.source).ok()?.as_array_view()?;
+            let (selected, lists) = crate::memory::select(view, region);
+            (lists.is_empty() && selected.is_standard_layout() && selected.len() == rows)
+                .then_some(selected)
+        })
+        .collect();
+    if let Some(columns) = direct {
+        let slices: Vec<&[_]> = columns.iter().filter_map(|c| c.as_slice()).collect();
+        if slices.len() == n {
+            interleave_columns(&slices, flat);
+            return Ok(None);
+        }
+    }
+    with_scratch(flat.len(), |scratch| {
+        for (p, tmp) in parts.parts.iter().zip(scratch.chunks_exact_mut(rows.max(1))) {
+            let tmp = ArrayViewMutD::from_shape(IxDyn(&inner_shape), tmp)
+                .map_err(|e| Error::internal(format!("a part's temporary: {e}")))?;
+            source(view, p.source)?.read_into(region, tmp)?;
+        }
+        let columns: Vec<&[_]> = scratch.chunks_exact(rows.max(1)).take(n).collect();
+        interleave_columns(&columns, flat);
+        Ok(())
+    })?;
+    Ok(None)
+}
+
+/// The most parts [`interleaved`] interleaves.
+const MAX_INTERLEAVED: usize = 16;
+
+/// `out[r * n + k] = columns[k][r]` for `n` columns of equal length: for
+/// 2, 3 and 4 columns with zipped iterators (no bounds checks, unrolled).
+fn interleave_columns<T: Copy>(columns: &[&[T]], out: &mut [T]) {
+    match *columns {
+        [a, b] => {
+            for (row, (x, y)) in out.chunks_exact_mut(2).zip(a.iter().zip(b)) {
+                row.copy_from_slice(&[*x, *y]);
+            }
+        }
+        [a, b, c] => {
+            for (row, ((x, y), z)) in out.chunks_exact_mut(3).zip(a.iter().zip(b).zip(c)) {
+                row.copy_from_slice(&[*x, *y, *z]);
+            }
+        }
+        [a, b, c, d] => {
+            let abcd = a.iter().zip(b).zip(c.iter().zip(d));
+            for (row, ((x, y), (z, w))) in out.chunks_exact_mut(4).zip(abcd) {
+                row.copy_from_slice(&[*x, *y, *z, *w]);
+            }
+        }
+        _ => {
+            let n = columns.len();
+            for (r, row) in out.chunks_exact_mut(n.max(1)).enumerate() {
+                for (o, col) in row.iter_mut().zip(columns) {
+                    if let Some(&v) = col.get(r) {
+                        *o = v;
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn in_memory_parts<V: Parted + ?Sized>(view: &V, parts: &Parts) -> bool {
