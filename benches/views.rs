@@ -263,5 +263,12 @@ fn small_read(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stacked_full, slices, elementwise, stacked_write, small_read);
+criterion_group!(
+    benches,
+    stacked_full,
+    slices,
+    elementwise,
+    stacked_write,
+    small_read
+);
 criterion_main!(benches);

@@ -108,8 +108,13 @@ fn run<C: Communicator>(world: &C) -> Result<()> {
     let shape = volts.shape().to_vec();
     let out_path = dir.join("volts.h5");
     let result = {
-        let mut out =
-            create_h5::<f64, U2, _>(world, &out_path, "/volts", &shape, &CreateOptions::default().chunks([CHUNK, 3]))?;
+        let mut out = create_h5::<f64, U2, _>(
+            world,
+            &out_path,
+            "/volts",
+            &shape,
+            &CreateOptions::default().chunks([CHUNK, 3]),
+        )?;
         world.barrier();
         let start = Instant::now();
         copy_into(world, &volts, &mut out)?;

@@ -76,12 +76,13 @@ pub use crate::blocks::{
 };
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
-    chunked_in_memory, read_chunked, write_chunked, ChunkSink, ChunkSource, RawChunk, READ_COST,
+    chunked_in_memory, read_chunked, write_chunked, BoxSpan, ChunkSink, ChunkSource, RawChunk,
+    READ_COST,
 };
-pub use crate::element::{bytes, bytes_mut};
+pub use crate::element::{bytes, bytes_mut, with_bytes};
 pub use crate::open::{auto_chunks, check_create, check_open};
 pub use crate::plan::{Grouping, Piece, Plan, RowMajor, Run};
-pub use crate::transfer::{read_via, write_via, FetchFn, PlanFn};
+pub use crate::transfer::{fill_contiguous, read_via, write_via, FetchFn, PlanFn};
 
 #[doc(inline)]
 pub use crate::__dataset_methods as dataset_methods;

@@ -161,3 +161,34 @@ pub fn bytes<T: Element>(buf: &[T]) -> &[u8] {
     // initialised, and `u8` has alignment 1.
     unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), len) }
 }
+
+/// Runs `fill` on the bytes of `buf`, to fill it with elements in this
+/// machine's byte order: on `buf` itself, or for `bool` (not every byte is
+/// a `bool`) on a temporary whose bytes then become `buf`'s elements, any
+/// non-zero byte `true`. What storage that decodes bytes (a codec, a
+/// positional read) calls to fill a buffer of any element type.
+///
+/// ```
+/// use lazy_core::backend::with_bytes;
+/// let mut flags = [false; 3];
+/// with_bytes(&mut flags, |b| { b.copy_from_slice(&[0, 2, 1]); Ok::<_, std::io::Error>(()) })?;
+/// assert_eq!(flags, [false, true, true]);
+/// let mut words = [0u16; 1];
+/// with_bytes(&mut words, |b| { b.copy_from_slice(&7u16.to_ne_bytes()); Ok::<_, std::io::Error>(()) })?;
+/// assert_eq!(words, [7]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn with_bytes<T: Element, R, E>(
+    buf: &mut [T],
+    fill: impl FnOnce(&mut [u8]) -> std::result::Result<R, E>,
+) -> std::result::Result<R, E> {
+    if let Some(bytes) = bytes_mut(buf) {
+        return fill(bytes);
+    }
+    let mut bytes = vec![0u8; buf.len()];
+    let done = fill(&mut bytes)?;
+    for (o, &b) in buf.iter_mut().zip(&bytes) {
+        *o = T::from_bool(b != 0);
+    }
+    Ok(done)
+}

@@ -131,6 +131,37 @@ pub fn write_via<T: Element>(
     store(plan, buffer.view())
 }
 
+/// Fills `buf` (any memory layout) with `fill`, which fills a row-major
+/// buffer of `buf`'s shape: `buf` itself when it is contiguous in standard
+/// layout, else a contiguous temporary copied into it. For storage that
+/// transfers only into contiguous memory.
+///
+/// ```
+/// use lazy_core::backend::fill_contiguous;
+/// use ndarray::Array2;
+///
+/// let mut a = Array2::<u8>::zeros((2, 3));
+/// // A column: strided, so filled through a temporary.
+/// fill_contiguous(a.column_mut(1).into_dyn(), |buf| { buf.copy_from_slice(&[7, 8]); Ok(()) })?;
+/// assert_eq!(a.column(1).to_vec(), [7, 8]);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+pub fn fill_contiguous<T: Element>(
+    mut buf: ArrayViewMutD<'_, T>,
+    fill: impl FnOnce(&mut [T]) -> Result<()>,
+) -> Result<()> {
+    if let Some(slice) = buf.as_slice_mut() {
+        return fill(slice);
+    }
+    let mut tmp = zeroed::<T>(buf.shape().to_vec())?;
+    let slice = tmp
+        .as_slice_mut()
+        .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
+    fill(slice)?;
+    buf.assign(&tmp);
+    Ok(())
+}
+
 /// `a`, of a region's output shape, with the plan's buffer shape: a length-1
 /// axis where the region has an index.
 fn with_dropped_axes<S: ndarray::RawData>(

@@ -9,8 +9,8 @@
 //! reach `decode`, which bypasses the engine's checks and cache.
 
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
-use lazy_core::backend::{bytes_mut, ArrayKey, ChunkSource, Generation, RawChunk};
-use lazy_core::{Element, Error, Mode, Rank, Result};
+use lazy_core::backend::{with_bytes, ArrayKey, ChunkSource, Generation, RawChunk};
+use lazy_core::{Error, Mode, Rank, Result};
 use ndarray::{ArrayViewMutD, IxDyn, Slice};
 
 use crate::codec;
@@ -230,18 +230,4 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
             Bytes::Unwritten | Bytes::Filtered(_) => Ok(None),
         }
     }
-}
-
-/// Runs `f` on the bytes of `out` (for `bool`, on bytes then mapped: a
-/// stored byte other than 0 or 1 is `true`).
-fn with_bytes<T: Element>(out: &mut [T], f: impl FnOnce(&mut [u8]) -> Result<()>) -> Result<()> {
-    if let Some(bytes) = bytes_mut(out) {
-        return f(bytes);
-    }
-    let mut bytes = vec![0u8; out.len()];
-    f(&mut bytes)?;
-    for (o, &b) in out.iter_mut().zip(&bytes) {
-        *o = T::from_bool(b != 0);
-    }
-    Ok(())
 }

@@ -24,7 +24,7 @@
 
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
 use lazy_core::backend::{
-    checked_size, read_via, write_via, zeroed, Grouping, Plan, RowMajor, Run,
+    checked_size, fill_contiguous, read_via, write_via, Grouping, Plan, RowMajor, Run,
 };
 use lazy_core::{CheckedRegion, Error, Mode, Rank, ReadWrite, Region, Result};
 use ndarray::{Array2, ArrayViewD, ArrayViewMutD};
@@ -149,17 +149,8 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     /// Fills `buf`, a buffer of the plan's shape, from the file: straight
     /// when it is contiguous, else through a contiguous copy (HDF5's own
     /// strided scatter is slower, see [`STRIDED_PIECE`]).
-    fn fetch(&self, plan: &Plan, mut buf: ArrayViewMutD<'_, T>) -> Result<()> {
-        if let Some(slice) = buf.as_slice_mut() {
-            return self.fetch_into(plan, slice);
-        }
-        let mut tmp = zeroed::<T>(plan.shape())?;
-        let slice = tmp
-            .as_slice_mut()
-            .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
-        self.fetch_into(plan, slice)?;
-        buf.assign(&tmp);
-        Ok(())
+    fn fetch(&self, plan: &Plan, buf: ArrayViewMutD<'_, T>) -> Result<()> {
+        fill_contiguous(buf, |slice| self.fetch_into(plan, slice))
     }
 
     /// Fills `buf`, a row-major buffer of the plan's shape, from the file.

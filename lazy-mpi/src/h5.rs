@@ -50,7 +50,10 @@ use crate::agree::agree;
 /// is an error on every rank. Datasets open from it as from any file,
 /// with [`H5Dataset::open`] (wrap the result in [`agree`] before the next
 /// collective step).
-pub fn open_file<C: Communicator + ?Sized>(comm: &C, path: impl AsRef<Path>) -> Result<File<ReadOnly>> {
+pub fn open_file<C: Communicator + ?Sized>(
+    comm: &C,
+    path: impl AsRef<Path>,
+) -> Result<File<ReadOnly>> {
     open_mpio(comm, path.as_ref(), false)
 }
 
@@ -132,7 +135,10 @@ where
     };
     agree(comm, unfiltered)?;
     let file = create_file(comm, path)?;
-    agree(comm, H5Dataset::<T, R>::create(&file, dataset_path, shape, options))
+    agree(
+        comm,
+        H5Dataset::<T, R>::create(&file, dataset_path, shape, options),
+    )
 }
 
 /// Opens the dataset `dataset_path` of the existing HDF5 file at `path` for

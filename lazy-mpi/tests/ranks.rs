@@ -244,8 +244,14 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
     // A wrong shape: an error on every rank, before anything is written.
     {
         let path = dir.join("wrong.h5");
-        let mut out = create_h5::<f64, U2, _>(world, &path, "x", &[ROWS, 2], &CreateOptions::default().chunks([100, 2]))
-            .expect("a parallel file");
+        let mut out = create_h5::<f64, U2, _>(
+            world,
+            &path,
+            "x",
+            &[ROWS, 2],
+            &CreateOptions::default().chunks([100, 2]),
+        )
+        .expect("a parallel file");
         let err = copy_into(world, &view, &mut out).expect_err("a shape mismatch");
         assert_eq!(err.kind(), ErrorKind::Shape, "{err}");
         assert!(out.read_all().expect("a read").iter().all(|&v| v == 0.0));
@@ -261,8 +267,14 @@ fn copies<C: Communicator>(world: &C, dir: &Path) {
             reads: AtomicUsize::new(0),
         };
         let path = dir.join("failed.h5");
-        let mut out = create_h5::<f64, U2, _>(world, &path, "x", &[ROWS, 3], &CreateOptions::default().chunks([10, 3]))
-            .expect("a parallel file");
+        let mut out = create_h5::<f64, U2, _>(
+            world,
+            &path,
+            "x",
+            &[ROWS, 3],
+            &CreateOptions::default().chunks([10, 3]),
+        )
+        .expect("a parallel file");
         let options = CopyOptions {
             budget: 1000,
             ..CopyOptions::default()
@@ -328,7 +340,13 @@ fn missing_source<C: Communicator>(world: &C, dir: &Path) -> Result<()> {
     let failing = 1.min(world.size() - 1);
     let missing = (world.rank() == failing).then_some("y");
     let view = agree(world, open_view(dir, missing))?;
-    let mut out = create_h5::<f64, U2, _>(world, dir.join("out.h5"), "x", &[ROWS, 3], &CreateOptions::default())?;
+    let mut out = create_h5::<f64, U2, _>(
+        world,
+        dir.join("out.h5"),
+        "x",
+        &[ROWS, 3],
+        &CreateOptions::default(),
+    )?;
     copy_into(world, &view, &mut out)
 }
 

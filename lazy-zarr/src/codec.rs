@@ -10,9 +10,9 @@
 
 use std::io::Read;
 
-use lazy_core::backend::{bytes_mut, zeroed, RawChunk};
+use lazy_core::backend::{with_bytes, zeroed, BoxSpan, RawChunk};
 use lazy_core::{Error, Mode, Rank, Result};
-use ndarray::{ArrayViewMutD, IxDyn, ShapeBuilder};
+use ndarray::{ArrayViewMutD, IxDyn};
 
 use serde_json::Value;
 use zarrs::array::{Array, ArrayMetadata};
@@ -301,18 +301,9 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             fetched: fetched.map(Option::as_deref),
         };
         let elem = T::DTYPE.size();
-        let found = match bytes_mut(out) {
-            Some(bytes) => decode(chain, &source, skip * elem, whole, bytes),
-            None => {
-                // `bool`: decode the stored bytes, then map them.
-                let mut bytes = zeroed::<u8>(vec![out.len()])?.into_raw_vec_and_offset().0;
-                let found = decode(chain, &source, skip * elem, whole, &mut bytes);
-                for (o, &b) in out.iter_mut().zip(&bytes) {
-                    *o = T::from_bool(b != 0);
-                }
-                found
-            }
-        }
+        let found = with_bytes(out, |bytes| {
+            decode(chain, &source, skip * elem, whole, bytes)
+        })
         .map_err(|e| self.err("read from", e))?;
         if !found {
             out.fill(self.fill_value());
@@ -333,32 +324,16 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         out: &mut [T],
         fetched: Option<&Option<Vec<u8>>>,
     ) -> Result<()> {
-        let chunk_shape = self.grid().to_vec();
-        let strides: Vec<usize> = (0..chunk_shape.len())
-            .map(|k| chunk_shape[k + 1..].iter().product())
-            .collect();
-        let flat = |pos: &mut dyn Iterator<Item = usize>| -> usize {
-            pos.zip(&strides).map(|(p, s)| p * s).sum()
-        };
-        let first = flat(&mut start.iter().copied());
-        let last = flat(
-            &mut start
-                .iter()
-                .zip(shape)
-                .map(|(s, n)| s + n.saturating_sub(1)),
-        );
-        let skip = if chain == Chain::Raw { first } else { 0 };
-        let mut span = zeroed::<T>(vec![last + 1 - skip])?;
-        let slice = span
+        let span = BoxSpan::new(self.grid(), start, shape);
+        // Raw chunks from the box's first element, compressed ones from
+        // their start.
+        let skip = if chain == Chain::Raw { span.first } else { 0 };
+        let mut elems = zeroed::<T>(vec![span.last + 1 - skip])?;
+        let elems = elems
             .as_slice_mut()
             .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
-        self.decode_chain(chain, index, skip, false, slice, fetched)?;
-        let offset = first - skip;
-        let rest = slice
-            .get(offset..)
-            .ok_or_else(|| Error::internal("a box outside its span"))?;
-        let boxed = ndarray::ArrayView::from_shape(IxDyn(shape).strides(IxDyn(&strides)), rest)
-            .map_err(|e| Error::internal(format!("a box of a chunk: {e}")))?;
+        self.decode_chain(chain, index, skip, false, elems, fetched)?;
+        let boxed = span.view(elems.get(span.first - skip..).unwrap_or(&mut []))?;
         let mut target = ArrayViewMutD::from_shape(IxDyn(shape), out)
             .map_err(|e| Error::internal(format!("a box of a chunk: {e}")))?;
         target.assign(&boxed);

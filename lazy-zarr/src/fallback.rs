@@ -14,7 +14,7 @@
 //! covers the boxes, with the new values scattered in) and stores each box:
 //! atomic writes, but no chunk locks for concurrent writers of one chunk.
 
-use lazy_core::backend::{bytes_mut, zeroed, Grouping, Piece, Plan};
+use lazy_core::backend::{fill_contiguous, with_bytes, Grouping, Piece, Plan};
 use lazy_core::{Error, Mode, Rank, ReadWrite, Region, Result};
 use ndarray::{ArrayViewD, ArrayViewMutD, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
@@ -60,17 +60,8 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
 
     /// Fills `buf`, a buffer of the plan's shape, from the store as array
     /// subsets.
-    pub(crate) fn fetch(&self, plan: &Plan, mut buf: ArrayViewMutD<'_, T>) -> Result<()> {
-        if let Some(slice) = buf.as_slice_mut() {
-            return self.fetch_subsets(plan, slice);
-        }
-        let mut tmp = zeroed::<T>(plan.shape())?;
-        let slice = tmp
-            .as_slice_mut()
-            .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
-        self.fetch_subsets(plan, slice)?;
-        buf.assign(&tmp);
-        Ok(())
+    pub(crate) fn fetch(&self, plan: &Plan, buf: ArrayViewMutD<'_, T>) -> Result<()> {
+        fill_contiguous(buf, |slice| self.fetch_subsets(plan, slice))
     }
 
     /// Fills `buf`, a row-major buffer of the plan's shape, one zarrs array
@@ -92,16 +83,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         buf: &mut [T],
         boxes: &[(Vec<usize>, Vec<usize>, Vec<usize>)],
     ) -> Result<()> {
-        if let Some(bytes) = bytes_mut(buf) {
-            return self.decode_bytes(buf_shape, bytes, boxes);
-        }
-        // `bool`: decode the stored bytes, then map them.
-        let mut bytes = zeroed::<u8>(vec![buf.len()])?.into_raw_vec_and_offset().0;
-        self.decode_bytes(buf_shape, &mut bytes, boxes)?;
-        for (d, &b) in buf.iter_mut().zip(&bytes) {
-            *d = T::from_bool(b != 0);
-        }
-        Ok(())
+        with_bytes(buf, |bytes| self.decode_bytes(buf_shape, bytes, boxes))
     }
 
     /// [`decode_into`](Self::decode_into) on the bytes of the buffer.

@@ -203,6 +203,80 @@ pub(super) fn shifted(region: &Region, start: &[usize], shape: &[usize]) -> Resu
         .collect();
     Region::new(shape.to_vec(), axes)
 }
+/// The row-major strides (in elements) of a chunk of `chunk_shape`.
+pub(super) fn strides_of(chunk_shape: &[usize]) -> Vec<usize> {
+    (0..chunk_shape.len())
+        .map(|k| chunk_shape.get(k + 1..).map_or(1, |s| s.iter().product()))
+        .collect()
+}
+
+/// The box `start..start + shape` of a row-major chunk as a span of its
+/// elements: storage that reads (or decompresses) a chunk from its start, or
+/// a run of it, reads elements [`first`](Self::first)`..=`[`last`](Self::last)
+/// and sees the box in them with [`view`](Self::view).
+///
+/// ```
+/// use lazy_core::backend::BoxSpan;
+///
+/// // Rows 1..3, columns 2..4 of a 4 x 5 chunk: elements 7..=13.
+/// let span = BoxSpan::new(&[4, 5], &[1, 2], &[2, 2]);
+/// assert_eq!((span.first, span.last, span.len()), (7, 13, 7));
+/// let elems: Vec<u32> = (7..=13).collect();
+/// assert_eq!(span.view(&elems)?, ndarray::array![[7, 8], [12, 13]].into_dyn());
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoxSpan {
+    /// The row-major position of the box's first element in the chunk.
+    pub first: usize,
+    /// The row-major position of the box's last element in the chunk.
+    pub last: usize,
+    shape: Vec<usize>,
+    strides: Vec<usize>,
+}
+
+impl BoxSpan {
+    /// The span of the box `start..start + shape` (not empty, inside the
+    /// chunk) of a chunk of `chunk_shape`.
+    pub fn new(chunk_shape: &[usize], start: &[usize], shape: &[usize]) -> Self {
+        let strides = strides_of(chunk_shape);
+        let offset = |pos: &mut dyn Iterator<Item = usize>| -> usize {
+            pos.zip(&strides).map(|(p, s)| p * s).sum()
+        };
+        let first = offset(&mut start.iter().copied());
+        let last = offset(
+            &mut start
+                .iter()
+                .zip(shape)
+                .map(|(s, n)| s + n.saturating_sub(1)),
+        );
+        BoxSpan {
+            first,
+            last,
+            shape: shape.to_vec(),
+            strides,
+        }
+    }
+
+    /// The number of elements from the first to the last.
+    pub fn len(&self) -> usize {
+        self.last + 1 - self.first
+    }
+
+    /// Whether the span holds no element (never: a box is not empty).
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The box, seen in `elems`: the chunk's elements from
+    /// [`first`](Self::first) on (at least [`len`](Self::len) of them).
+    pub fn view<'a, T>(&self, elems: &'a [T]) -> Result<ArrayViewD<'a, T>> {
+        use ndarray::ShapeBuilder;
+        ArrayViewD::from_shape(IxDyn(&self.shape).strides(IxDyn(&self.strides)), elems)
+            .map_err(|e| Error::internal(format!("a box of a chunk: {e}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

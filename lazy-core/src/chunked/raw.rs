@@ -12,16 +12,16 @@
 use std::borrow::Cow;
 use std::fs::File;
 
-use ndarray::{ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
+use ndarray::{ArrayViewMutD, Axis};
 
 use crate::alloc::{checked_size, with_scratch, zeroed_vec};
-use crate::element::{bytes_mut, DType, Element};
+use crate::element::{with_bytes, DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::DatasetExt;
 use crate::plan::RowMajor;
 use crate::region::{AxisSelection, OutAxis, Region};
 
-use super::geometry::{bounding_box, shifted};
+use super::geometry::{bounding_box, shifted, strides_of, BoxSpan};
 
 /// One version of a chunk stored as its raw bytes (row-major elements of
 /// the chunk shape), open for reading: what
@@ -126,22 +126,15 @@ impl<'a> RawChunk<'a> {
     /// non-zero byte).
     pub fn read_elems<T: Element>(&self, first: usize, out: &mut [T]) -> std::io::Result<()> {
         let elem = T::DTYPE.size();
-        let at = first.saturating_mul(elem);
-        if let Some(bytes) = bytes_mut(out) {
-            self.read_bytes(at, bytes)?;
+        with_bytes(out, |bytes| {
+            self.read_bytes(first.saturating_mul(elem), bytes)?;
             if self.swap && elem > 1 {
                 for value in bytes.chunks_exact_mut(elem) {
                     value.reverse();
                 }
             }
-            return Ok(());
-        }
-        let mut bytes = vec![0u8; out.len()];
-        self.read_bytes(at, &mut bytes)?;
-        for (o, &b) in out.iter_mut().zip(&bytes) {
-            *o = T::from_bool(b != 0);
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -214,13 +207,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// The row-major strides (in elements) of a chunk of `chunk_shape`.
-fn strides_of(chunk_shape: &[usize]) -> Vec<usize> {
-    (0..chunk_shape.len())
-        .map(|k| chunk_shape.get(k + 1..).map_or(1, |s| s.iter().product()))
-        .collect()
-}
-
 /// Reads the positions `region` selects inside the box `start..start +
 /// shape` of `chunk`: the elements from the box's first to its last
 /// (row-major) into the thread's scratch buffer, then the region gathered
@@ -233,27 +219,15 @@ fn read_box<T: Element>(
     shape: &[usize],
     block: ArrayViewMutD<'_, T>,
 ) -> Result<(), Failure> {
-    let strides = strides_of(chunk_shape);
-    let offset = |pos: &mut dyn Iterator<Item = usize>| -> usize {
-        pos.zip(&strides).map(|(p, s)| p * s).sum()
-    };
-    let first = offset(&mut start.iter().copied());
-    let last = offset(
-        &mut start
-            .iter()
-            .zip(shape)
-            .map(|(s, n)| s + n.saturating_sub(1)),
-    );
+    let span = BoxSpan::new(chunk_shape, start, shape);
     let inner = shifted(region, start, shape)?;
     let mut failure = None;
-    with_scratch::<T, _>(last + 1 - first, |span| {
-        if let Err(e) = chunk.read_elems(first, span) {
+    with_scratch::<T, _>(span.len(), |elems| {
+        if let Err(e) = chunk.read_elems(span.first, elems) {
             failure = Some(e);
             return Ok(());
         }
-        let boxed = ndarray::ArrayView::from_shape(IxDyn(shape).strides(IxDyn(&strides)), span)
-            .map_err(|e| Error::internal(format!("a box of a raw chunk: {e}")))?;
-        boxed.read_into(&inner, block)
+        span.view(elems)?.read_into(&inner, block)
     })?;
     match failure {
         Some(e) => Err(Failure::Io(e)),

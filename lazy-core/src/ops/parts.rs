@@ -106,7 +106,10 @@ fn source<V: Parted + ?Sized>(view: &V, i: usize) -> Result<&V::Source> {
 
 /// `out` cut into the slots of `parts` (ascending, disjoint, along one
 /// axis), in order.
-fn split_slots<'a, T>(parts: &Parts, out: ArrayViewMutD<'a, T>) -> Result<Vec<ArrayViewMutD<'a, T>>> {
+fn split_slots<'a, T>(
+    parts: &Parts,
+    out: ArrayViewMutD<'a, T>,
+) -> Result<Vec<ArrayViewMutD<'a, T>>> {
     let mut views = Vec::with_capacity(parts.parts.len());
     let mut rest = out;
     let mut at = 0;
@@ -230,11 +233,13 @@ where
         && n <= MAX_INTERLEAVED
         && parts.regions.len() == 1
         && out.len_of(Axis(last)) == n
-        && parts
-            .parts
-            .iter()
-            .enumerate()
-            .all(|(k, p)| p.slot == Slot::At { axis: last, index: k });
+        && parts.parts.iter().enumerate().all(|(k, p)| {
+            p.slot
+                == Slot::At {
+                    axis: last,
+                    index: k,
+                }
+        });
     let (Some(region), true) = (parts.regions.first(), along_last) else {
         return Ok(Some(out));
     };
@@ -262,7 +267,11 @@ where
         }
     }
     with_scratch(flat.len(), |scratch| {
-        for (p, tmp) in parts.parts.iter().zip(scratch.chunks_exact_mut(rows.max(1))) {
+        for (p, tmp) in parts
+            .parts
+            .iter()
+            .zip(scratch.chunks_exact_mut(rows.max(1)))
+        {
             let tmp = ArrayViewMutD::from_shape(IxDyn(&inner_shape), tmp)
                 .map_err(|e| Error::internal(format!("a part's temporary: {e}")))?;
             source(view, p.source)?.read_into(region, tmp)?;
@@ -311,9 +320,9 @@ fn interleave_columns<T: Copy>(columns: &[&[T]], out: &mut [T]) {
 }
 
 fn in_memory_parts<V: Parted + ?Sized>(view: &V, parts: &Parts) -> bool {
-    parts.each().all(|(p, r)| {
-        r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.in_memory(r)))
-    })
+    parts
+        .each()
+        .all(|(p, r)| r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.in_memory(r))))
 }
 
 /// Whether every part of `region` is in memory
@@ -410,7 +419,10 @@ macro_rules! parted_methods {
             $crate::ops::parts::write(self, &region, src)
         }
 
-        fn check_write(&self, region: $crate::dataset::CheckedRegion<'_>) -> $crate::error::Result<()> {
+        fn check_write(
+            &self,
+            region: $crate::dataset::CheckedRegion<'_>,
+        ) -> $crate::error::Result<()> {
             $crate::ops::parts::check_write(self, &region)
         }
 
