@@ -65,7 +65,7 @@ pub fn zeroed<T: Element>(shape: Vec<usize>) -> Result<ndarray::ArrayD<T>> {
     }
     let data = zeroed_vec(n)
         .map_err(|e| Error::shape(format!("cannot hold an array of shape {shape:?}: {e}")))?;
-    ndarray::ArrayD::from_shape_vec(shape, data).map_err(|e| Error::shape(e.to_string()))
+    ndarray::ArrayD::from_shape_vec(shape, data).map_err(|e| Error::internal(e.to_string()))
 }
 
 /// `n` elements `T::default()`, allocated zeroed and fallibly: more than

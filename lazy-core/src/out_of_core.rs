@@ -176,7 +176,7 @@ where
             .get_mut(..n)
             .ok_or_else(|| Error::shape("copy piece larger than its buffer"))?;
         let mut view =
-            ArrayViewMutD::from_shape(shape, piece).map_err(|e| Error::shape(e.to_string()))?;
+            ArrayViewMutD::from_shape(shape, piece).map_err(|e| Error::internal(e.to_string()))?;
         src.read_into(region, view.view_mut())?;
         dst.write_from(region, view.view())?;
         progress.advance(n);

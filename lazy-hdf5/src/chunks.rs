@@ -109,9 +109,9 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         ));
         io::read(&self.inner, file, &[n], Selection::All, &mut part)?;
         let part = ndarray::ArrayViewD::from_shape(IxDyn(&inside), &part)
-            .map_err(|e| Error::shape(e.to_string()))?;
+            .map_err(|e| Error::internal(format!("a chunk's part inside the dataset: {e}")))?;
         let mut whole = ArrayViewMutD::from_shape(IxDyn(&chunk_shape), out)
-            .map_err(|e| Error::shape(e.to_string()))?;
+            .map_err(|e| Error::internal(format!("a chunk buffer: {e}")))?;
         whole
             .slice_each_axis_mut(|ax| {
                 Slice::from(0..inside.get(ax.axis.index()).copied().unwrap_or(0))

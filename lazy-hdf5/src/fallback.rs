@@ -84,7 +84,7 @@ pub(crate) fn transfer(plan: &Plan) -> Result<Transfer> {
         let piece = plan
             .pieces()
             .next()
-            .ok_or_else(|| Error::backend_msg("a plan of one piece has none"))?;
+            .ok_or_else(|| Error::internal("a plan of one piece has none"))?;
         return Ok(Transfer::One(hyperslab(&piece.runs, false)));
     }
     if plan.len() / pieces >= MIN_PIECE {

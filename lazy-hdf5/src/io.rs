@@ -37,7 +37,7 @@ fn spaces(ds: &Dataset, file: Selection, mem_shape: &[usize], mem: Selection) ->
         .map_err(h5err(what))?;
     let (nf, nm) = (file.selection_size(), mem.selection_size());
     if nf != nm {
-        return Err(Error::shape(format!(
+        return Err(Error::internal(format!(
             "the file selection of dataset {:?} has {nf} elements but the memory selection {nm}",
             ds.name()
         )));
@@ -50,7 +50,7 @@ fn check_len(len: usize, mem_shape: &[usize]) -> Result<()> {
     if n == len {
         Ok(())
     } else {
-        Err(Error::shape(format!(
+        Err(Error::internal(format!(
             "a buffer of {len} elements cannot hold memory of shape {mem_shape:?}"
         )))
     }
@@ -257,8 +257,8 @@ pub(crate) fn write_view<T: H5Element>(
         return write(ds, file, &shape, Selection::All, buf);
     }
     let Some((dims, mem)) = strided_layout(src.shape(), src.strides()) else {
-        return Err(Error::backend_msg(
-            "internal error: no HDF5 memory layout for this source view",
+        return Err(Error::internal(
+            "no HDF5 memory layout for this source view",
         ));
     };
     let sp = spaces(ds, file, &dims, mem)?;

@@ -91,6 +91,7 @@ fn code_of(kind: ErrorKind) -> i32 {
         ErrorKind::Index => 1,
         ErrorKind::Shape => 2,
         ErrorKind::Value => 3,
+        ErrorKind::Internal => 5,
         _ => 4,
     }
 }
@@ -100,6 +101,7 @@ fn error_of(code: i32, message: String) -> Error {
         1 => Error::index(message),
         2 => Error::shape(message),
         3 => Error::value(message),
+        5 => Error::internal(message),
         _ => Error::backend_msg(message),
     }
 }

@@ -333,7 +333,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             .as_slice_mut()
             .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
         self.decode_chain(chain, index, skip, false, elems, fetched)?;
-        let boxed = span.view(elems.get(span.first - skip..).unwrap_or(&mut []))?;
+        let boxed = span.view(elems.get(span.first - skip..).unwrap_or(&[]))?;
         let mut target = ArrayViewMutD::from_shape(IxDyn(shape), out)
             .map_err(|e| Error::internal(format!("a box of a chunk: {e}")))?;
         target.assign(&boxed);

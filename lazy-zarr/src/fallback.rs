@@ -121,7 +121,7 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadWrite> {
             let part = part.as_standard_layout();
             let values = part
                 .as_slice()
-                .ok_or_else(|| Error::backend_msg("a standard-layout array is not contiguous"))?;
+                .ok_or_else(|| Error::internal("a standard-layout array is not contiguous"))?;
             self.array
                 .store_array_subset(&file, values)
                 .map_err(|e| self.err("write to", e))?;

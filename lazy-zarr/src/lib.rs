@@ -76,7 +76,7 @@
 //! # The chunk engine, the cache and concurrent writers
 //!
 //! Arrays on a regular chunk grid are read and written through lazy-core's
-//! chunk engine ([`lazy_core::backend::read_chunks`]): each chunk a read
+//! chunk engine ([`lazy_core::backend::read_chunked`]): each chunk a read
 //! touches is decoded once, in parallel, and only the selected elements are
 //! copied. zarr-python's default chains (little-endian C order, raw, zstd,
 //! gzip) are decoded here; a partial read decompresses only the prefix of a

@@ -144,12 +144,12 @@ pub(super) fn data_blocks<'a, T>(
 
 /// A row-major view of `data` with `shape`.
 pub(super) fn view<'a, T>(shape: &[usize], data: &'a [T]) -> Result<ArrayViewD<'a, T>> {
-    ArrayViewD::from_shape(IxDyn(shape), data).map_err(|e| Error::shape(e.to_string()))
+    ArrayViewD::from_shape(IxDyn(shape), data).map_err(|e| Error::internal(e.to_string()))
 }
 
 /// A mutable row-major view of `data` with `shape`.
 pub(super) fn view_mut<'a, T>(shape: &[usize], data: &'a mut [T]) -> Result<ArrayViewMutD<'a, T>> {
-    ArrayViewMutD::from_shape(IxDyn(shape), data).map_err(|e| Error::shape(e.to_string()))
+    ArrayViewMutD::from_shape(IxDyn(shape), data).map_err(|e| Error::internal(e.to_string()))
 }
 
 /// The part of a chunk (of `chunk_shape`) inside an array of `shape`.
