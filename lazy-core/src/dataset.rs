@@ -169,6 +169,36 @@ pub trait Dataset: Sync {
     fn as_array_view(&self) -> Option<ArrayViewD<'_, Self::Elem>> {
         None
     }
+
+    /// What the dataset is called in messages, when it has a name: a
+    /// dataset of a file or store says its path and where it is
+    /// (`"/x" in /data/a.h5`), so that an error about several sources
+    /// (shapes that do not match in a stack) names them as the user knows
+    /// them. Arrays and views have none (the default).
+    ///
+    /// ```
+    /// use lazy_core::{Dataset, ErrorKind, Stacked};
+    /// use ndarray::{array, Array1, ArrayViewMutD};
+    ///
+    /// struct Named(Array1<f64>, &'static str);
+    /// impl Dataset for Named {
+    ///     type Elem = f64;
+    ///     type Rank = typenum::U1;
+    ///     fn shape(&self) -> &[usize] { self.0.shape() }
+    ///     fn read_region(&self, r: lazy_core::CheckedRegion<'_>, out: ArrayViewMutD<'_, f64>) -> lazy_core::Result<()> {
+    ///         self.0.read_region(r, out)
+    ///     }
+    ///     fn name(&self) -> Option<String> { Some(self.1.to_string()) }
+    /// }
+    ///
+    /// let (x, short) = (Named(array![1.0, 2.0, 3.0], "/x"), Named(array![1.0], "/short"));
+    /// let err = Stacked::new(vec![x, short], 0).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Shape);
+    /// assert!(err.to_string().contains("/x (dataset 0) has shape [3], /short (dataset 1) has shape [1]"), "{err}");
+    /// ```
+    fn name(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a dataset tells the views above it about how it is best read:
@@ -314,6 +344,9 @@ macro_rules! forward_dataset {
             }
             fn as_array_view(&self) -> Option<ArrayViewD<'_, Self::Elem>> {
                 (**self).as_array_view()
+            }
+            fn name(&self) -> Option<String> {
+                (**self).name()
             }
         }
     )*};

@@ -257,6 +257,11 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
             && !self.via_libhdf5
             && chunked_in_memory(&Chunks(self), &self.cache, region)
     }
+
+    /// `"/x" in <file>`.
+    fn name(&self) -> Option<String> {
+        Some(format!("{:?} in {}", self.path, self.file))
+    }
 }
 
 impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {

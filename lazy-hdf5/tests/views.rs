@@ -91,3 +91,21 @@ fn stacked_bool_columns() {
         );
     }
 }
+
+#[test]
+fn shape_errors_name_the_datasets() {
+    use lazy_core::{Concat, ErrorKind};
+    use lazy_hdf5::{create_file, CreateOptions, H5Dataset};
+    use typenum::U2;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("named.h5");
+    let file = create_file(&path).unwrap();
+    let options = CreateOptions::default();
+    let a = H5Dataset::<u8, U2>::create(&file, "/a", &[4, 3], &options).unwrap();
+    let b = H5Dataset::<u8, U2>::create(&file, "/b", &[4, 2], &options).unwrap();
+    let err = Concat::new(vec![a, b], 0).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Shape);
+    let file = path.display().to_string();
+    let want = format!("\"/a\" in {file} (dataset 0) has shape [4, 3], \"/b\" in {file} (dataset 1) has shape [4, 2]");
+    assert!(err.to_string().contains(&want), "{err}");
+}

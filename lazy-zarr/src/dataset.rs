@@ -345,6 +345,11 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     fn in_memory(&self, region: &Region) -> bool {
         self.chunks.is_some() && chunked_in_memory(&Chunks(self), &self.cache, region)
     }
+
+    /// `"/x" in <store>`.
+    fn name(&self) -> Option<String> {
+        Some(format!("{:?} in {}", self.path, self.store))
+    }
 }
 
 impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R, ReadWrite> {

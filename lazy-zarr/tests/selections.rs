@@ -343,3 +343,24 @@ fn sparse_reads_of_large_uncompressed_chunks() {
         }
     }
 }
+
+#[test]
+fn shape_errors_name_the_arrays() {
+    use lazy_core::{ErrorKind, Scaled, Stacked};
+    use lazy_zarr::CreateOptions;
+    use typenum::U1;
+    let dir = tempfile::tempdir().unwrap();
+    let x = ZarrDataset::<f32, U1>::create(dir.path(), "/x", &[2000], &CreateOptions::default())
+        .unwrap();
+    let short =
+        ZarrDataset::<f32, U1>::create(dir.path(), "/short", &[1000], &CreateOptions::default())
+            .unwrap();
+    // Through a view of the same shape, the array's name is kept.
+    let err = Stacked::new(vec![Scaled::new(x, 1.0), Scaled::new(short, 1.0)], -1).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Shape);
+    let store = dir.path().display().to_string();
+    let want = format!(
+        "\"/x\" in {store} (dataset 0) has shape [2000], \"/short\" in {store} (dataset 1) has shape [1000]"
+    );
+    assert!(err.to_string().contains(&want), "{err}");
+}

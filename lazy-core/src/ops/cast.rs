@@ -110,6 +110,11 @@ where
     fn in_memory(&self, region: &Region) -> bool {
         self.source.in_memory(region)
     }
+
+    /// The source's name: this view has its shape.
+    fn name(&self) -> Option<String> {
+        self.source.name()
+    }
 }
 
 impl<T, D> DatasetMut for Cast<T, D>

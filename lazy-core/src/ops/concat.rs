@@ -13,6 +13,7 @@
 
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
+use crate::ops::describe;
 use crate::ops::parts::{parted_methods, Part, Parted, Parts, Slot};
 use crate::region::{AxisSelection, Region};
 
@@ -90,7 +91,9 @@ impl<D: Dataset> Concat<D> {
             if differs {
                 return Err(Error::shape(format!(
                     "Concat along axis {axis} needs datasets whose shapes differ only along it: \
-                     dataset 0 has shape {first:?}, dataset {i} has shape {shape:?}"
+                     {} has shape {first:?}, {} has shape {shape:?}",
+                    describe(&sources, 0),
+                    describe(&sources, i),
                 )));
             }
             total = total

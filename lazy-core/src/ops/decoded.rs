@@ -303,6 +303,11 @@ where
     fn in_memory(&self, region: &Region) -> bool {
         self.source.in_memory(region)
     }
+
+    /// The source's name: this view has its shape.
+    fn name(&self) -> Option<String> {
+        self.source.name()
+    }
 }
 
 /// The stored value for the decoded value `v` (NaN: the fill value), in

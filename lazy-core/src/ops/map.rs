@@ -94,6 +94,11 @@ where
     fn in_memory(&self, region: &Region) -> bool {
         self.source.in_memory(region)
     }
+
+    /// The source's name: this view has its shape.
+    fn name(&self) -> Option<String> {
+        self.source.name()
+    }
 }
 
 crate::backend::dataset_methods!(Map<D, F>);
@@ -132,9 +137,12 @@ where
     /// a [`Shape`](crate::ErrorKind::Shape) error.
     pub fn new(a: A, b: B, f: F) -> Result<Self> {
         if a.shape() != b.shape() {
+            let named = |name: Option<String>| name.map(|n| format!(" ({n})")).unwrap_or_default();
             return Err(Error::shape(format!(
-                "Zip needs datasets of one shape: the first has shape {:?}, the second {:?}",
+                "Zip needs datasets of one shape: the first{} has shape {:?}, the second{} {:?}",
+                named(a.name()),
                 a.shape(),
+                named(b.name()),
                 b.shape()
             )));
         }

@@ -48,11 +48,22 @@ pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<
         .shape();
     if let Some((i, d)) = sources.iter().enumerate().find(|(_, d)| d.shape() != first) {
         return Err(Error::shape(format!(
-            "{view} needs datasets of one shape: dataset 0 has shape {first:?}, dataset {i} has shape {:?}",
+            "{view} needs datasets of one shape: {} has shape {first:?}, {} has shape {:?}",
+            describe(sources, 0),
+            describe(sources, i),
             d.shape()
         )));
     }
     Ok(first.to_vec())
+}
+
+/// Source `i` of `sources` as messages name it: `dataset 1`, or with its
+/// [name](Dataset::name), `/x in a.h5 (dataset 1)`.
+pub(crate) fn describe<D: Dataset>(sources: &[D], i: usize) -> String {
+    match sources.get(i).and_then(Dataset::name) {
+        Some(name) => format!("{name} (dataset {i})"),
+        None => format!("dataset {i}"),
+    }
 }
 
 /// The most bytes of temporaries an element-wise view over storage reads

@@ -103,6 +103,11 @@ where
     fn in_memory(&self, region: &Region) -> bool {
         self.source.in_memory(region)
     }
+
+    /// The source's name: this view has its shape.
+    fn name(&self) -> Option<String> {
+        self.source.name()
+    }
 }
 
 impl<D, F> DatasetMut for Scaled<D, F>
