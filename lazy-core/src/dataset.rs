@@ -275,10 +275,9 @@ impl Hints {
 /// Read-only views (`Sum`, `BooleanOr`) and files opened read-only do not
 /// implement it, so writing to them does not compile.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be written to",
-    label = "this dataset is read-only",
-    note = "`Sum` and `BooleanOr` have no inverse, so they are read-only; write to their sources instead",
-    note = "a file or store opened with `open` is read-only: open it with `open_rw` (or create it) to write"
+    message = "`{Self}` cannot be written to: it has no inverse",
+    label = "this view is read-only",
+    note = "views that combine or map values (`Sum`, `BooleanOr`, `Map`, `Zip`) cannot be written through; write to their sources instead"
 )]
 pub trait DatasetMut: Dataset {
     /// Writes `src`, which has the region's output shape, into `region`.

@@ -106,6 +106,16 @@ pub trait DatasetExt: Dataset {
     /// Reads a selection. The output rank is computed by the compiler for
     /// typed selections (`sel!`), and is `Dyn` for a [`DynSelection`].
     ///
+    /// The rank of the result is the dataset's rank, minus one for each
+    /// integer in the selection (it drops its axis, as in NumPy), plus one
+    /// for each `NewAxis`: `x.read(sel![3, ..])` of a rank-2 `x` is an
+    /// `Array1`. Assigning it to an array of another rank does not compile,
+    /// and rustc says so in ndarray's terms: `expected an array with a size
+    /// of 2, found one with a size of 1` means the read has rank 1 where
+    /// rank 2 was written (`Dim<[usize; 1]>` is `Ix1`, the rank of an
+    /// `Array1`). Keep the axis with a slice (`sel![3..4, ..]`) or take the
+    /// rank the read has.
+    ///
     /// ```
     /// use lazy_core::{DatasetExt, DynSelection, SelectionItem};
     /// use ndarray::array;
@@ -113,6 +123,15 @@ pub trait DatasetExt: Dataset {
     /// let a = array![[1, 2], [3, 4]];
     /// let col = a.read(DynSelection::from(vec![SelectionItem::FULL, SelectionItem::Index(1)])).unwrap();
     /// assert_eq!(col, array![2, 4].into_dyn());
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use lazy_core::{DatasetExt, TypedSelection};
+    /// use ndarray::{array, Array2};
+    ///
+    /// let a = array![[1, 2], [3, 4]];
+    /// // NumPy: a[1] — an integer drops the axis: the read has rank 1.
+    /// let row: Array2<i32> = a.read(TypedSelection::new().push(1)).unwrap();
     /// ```
     fn read<S: Selection<Self::Rank>>(
         &self,
@@ -224,13 +243,22 @@ pub trait DatasetExt: Dataset {
 
 impl<D: Dataset + ?Sized> DatasetExt for D {}
 
-/// Writing to any [`DatasetMut`]; implemented for all of them.
-pub trait DatasetMutExt: DatasetMut {
+/// Writing to any [`DatasetMut`].
+///
+/// Implemented for every dataset, each method asking that the dataset be a
+/// `DatasetMut`: a write to a read-only dataset then fails to compile on
+/// the deepest reason, with its own message (a file opened with `open`:
+/// [`Writable`](crate::Writable); a view without an inverse:
+/// [`DatasetMut`]), rather than on this trait.
+pub trait DatasetMutExt: Dataset {
     /// Checks, without writing, that a write to `region` would be accepted:
     /// the region fits this dataset's shape and the dataset's
     /// [`check_write`](DatasetMut::check_write) accepts it. Views that write
     /// to several sources call it on every target before writing to any.
-    fn validate_write(&self, region: &Region) -> Result<()> {
+    fn validate_write(&self, region: &Region) -> Result<()>
+    where
+        Self: DatasetMut,
+    {
         region.check_shape(self.shape())?;
         if region.is_canonical() {
             self.check_write(CheckedRegion::new(region))
@@ -259,7 +287,10 @@ pub trait DatasetMutExt: DatasetMut {
     /// assert_eq!(a, array![[7, 2], [8, 4]]);
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
-    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+    fn write_from(&mut self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()>
+    where
+        Self: DatasetMut,
+    {
         region.check_out(src.shape())?;
         self.validate_write(region)?;
         if src.is_empty() {
@@ -275,7 +306,10 @@ pub trait DatasetMutExt: DatasetMut {
     /// shape) can be stored in `region` ([`check_values`](DatasetMut::check_values)).
     /// Views that write to several sources call it on every part before
     /// writing to any, so a value one source refuses leaves all unchanged.
-    fn validate_values(&self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+    fn validate_values(&self, region: &Region, src: ArrayViewD<'_, Self::Elem>) -> Result<()>
+    where
+        Self: DatasetMut,
+    {
         region.check_out(src.shape())?;
         if src.is_empty() {
             return Ok(());
@@ -296,6 +330,7 @@ pub trait DatasetMutExt: DatasetMut {
     /// ```
     fn write<'v, S, V>(&mut self, sel: S, value: V) -> Result<()>
     where
+        Self: DatasetMut,
         S: Selection<Self::Rank>,
         V: IntoValue<'v, Self::Elem>,
     {
@@ -311,7 +346,10 @@ pub trait DatasetMutExt: DatasetMut {
     /// a.write_all(&array![9, 8]).unwrap();
     /// assert_eq!(a, array![[9, 8], [9, 8]]);
     /// ```
-    fn write_all<'v, V: IntoValue<'v, Self::Elem>>(&mut self, value: V) -> Result<()> {
+    fn write_all<'v, V: IntoValue<'v, Self::Elem>>(&mut self, value: V) -> Result<()>
+    where
+        Self: DatasetMut,
+    {
         write_elems(self, &[], value.into_value().view())
     }
 
@@ -324,12 +362,15 @@ pub trait DatasetMutExt: DatasetMut {
     /// a.write_dyn(&DynSelection::from(vec![SelectionItem::Index(-1)]), array![0.0].into_dyn().view()).unwrap();
     /// assert_eq!(a, array![1.0, 2.0, 0.0]);
     /// ```
-    fn write_dyn(&mut self, sel: &DynSelection, value: ArrayViewD<'_, Self::Elem>) -> Result<()> {
+    fn write_dyn(&mut self, sel: &DynSelection, value: ArrayViewD<'_, Self::Elem>) -> Result<()>
+    where
+        Self: DatasetMut,
+    {
         write_elems(self, sel.elems(), value)
     }
 }
 
-impl<D: DatasetMut + ?Sized> DatasetMutExt for D {}
+impl<D: Dataset + ?Sized> DatasetMutExt for D {}
 
 /// [`DatasetExt::read_points`].
 fn read_points<D, P>(ds: &D, points: &[P]) -> Result<ndarray::Array1<D::Elem>>

@@ -52,7 +52,7 @@ pub use dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
-pub use open::{DatasetInfo, Mode, ReadOnly, ReadWrite};
+pub use open::{DatasetInfo, Mode, ReadOnly, ReadWrite, Writable};
 pub use ops::{
     BooleanOr, Cast, Cf, Concat, Decoded, DecodedFloat, Map, Permuted, Scaled, Sliced, Stacked,
     Sum, Summable, Transposed, Zip,

@@ -60,6 +60,19 @@ impl Mode for ReadWrite {
     const WRITABLE: bool = true;
 }
 
+/// The mode of a dataset that can be written to: [`ReadWrite`] only.
+/// Storage backends implement `DatasetMut` for modes that are `Writable`,
+/// so that writing to a dataset opened read-only fails to compile with
+/// this trait's message. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "this dataset was opened read-only",
+    label = "writing needs a dataset opened for writing",
+    note = "a file or store opened with `open` is read-only: open it with `open_rw` (or create it) to write"
+)]
+pub trait Writable: Mode {}
+
+impl Writable for ReadWrite {}
+
 /// What a stored dataset holds, found without choosing a type: what the
 /// backends' `inspect` functions return, to pick the `T` and `R` to open it
 /// with.

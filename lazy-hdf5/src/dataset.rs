@@ -11,7 +11,7 @@ use std::sync::Arc;
 use lazy_core::backend::{chunked_in_memory, read_chunked, Marker};
 use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
-    Result,
+    Result, Writable,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
@@ -264,7 +264,7 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
     }
 }
 
-impl<T: H5Element, R: Rank> DatasetMut for H5Dataset<T, R, ReadWrite> {
+impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
     /// Writes `src` into `region`. The file is flushed before this returns,
     /// so an error writing the data out (a full disk) is this call's error,
     /// not lost when HDF5's chunk cache is flushed at close; on a file open

@@ -26,7 +26,7 @@ use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
 use lazy_core::backend::{
     checked_size, fill_contiguous, read_via, write_via, Grouping, Plan, RowMajor, Run,
 };
-use lazy_core::{CheckedRegion, Error, Mode, Rank, ReadWrite, Region, Result};
+use lazy_core::{CheckedRegion, Error, Mode, Rank, Region, Result, Writable};
 use ndarray::{Array2, ArrayViewD, ArrayViewMutD};
 
 use crate::dataset::H5Dataset;
@@ -173,7 +173,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     }
 }
 
-impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadWrite> {
+impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
     /// Writes `src` into `region` through libhdf5 (without flushing).
     pub(crate) fn write_via_libhdf5(
         &self,

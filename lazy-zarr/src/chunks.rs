@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use lazy_core::backend::{zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, RawChunk};
-use lazy_core::{Error, Mode, Rank, ReadWrite, Result};
+use lazy_core::{Error, Mode, Rank, Result, Writable};
 use ndarray::{ArrayViewMutD, IxDyn, Slice};
 
 use crate::codec::Chain;
@@ -214,7 +214,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
     }
 }
 
-impl<T: ZarrElement, R: Rank> ChunkSink<T> for Chunks<'_, T, R, ReadWrite> {
+impl<T: ZarrElement, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
     /// Encodes the chunk and stores it: in a filesystem store, to a
     /// temporary file renamed over the chunk's (atomic).
     fn store(&self, index: &[u64], data: &[T]) -> Result<()> {

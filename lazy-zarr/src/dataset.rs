@@ -13,7 +13,7 @@ use lazy_core::backend::{
 };
 use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Hints, Mode, Rank, ReadOnly, ReadWrite,
-    Region, Result,
+    Region, Result, Writable,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD};
 use zarrs::array::Array;
@@ -352,7 +352,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
     }
 }
 
-impl<T: ZarrElement, R: Rank> DatasetMut for ZarrDataset<T, R, ReadWrite> {
+impl<T: ZarrElement, R: Rank, M: Writable> DatasetMut for ZarrDataset<T, R, M> {
     /// Writes `src` into `region`: each chunk it touches is built from the
     /// new values when they cover it, else read, changed and stored while
     /// the chunk is locked (so writers of disjoint elements of one chunk

@@ -15,7 +15,7 @@
 //! atomic writes, but no chunk locks for concurrent writers of one chunk.
 
 use lazy_core::backend::{fill_contiguous, with_bytes, Grouping, Piece, Plan};
-use lazy_core::{Error, Mode, Rank, ReadWrite, Region, Result};
+use lazy_core::{Error, Mode, Rank, Region, Result, Writable};
 use ndarray::{ArrayViewD, ArrayViewMutD, SliceInfoElem};
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{ArrayBytesDecodeIntoTarget, ArrayBytesFixedDisjointView, ArraySubset};
@@ -111,7 +111,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
     }
 }
 
-impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadWrite> {
+impl<T: ZarrElement, R: Rank, M: Writable> ZarrDataset<T, R, M> {
     /// Stores `data`, a buffer of the plan's shape in any memory layout, one
     /// array subset per piece (arrays whose grid is not regular).
     pub(crate) fn encode(&self, plan: &Plan, data: ArrayViewD<'_, T>) -> Result<()> {
