@@ -113,7 +113,9 @@
 //! values, any other is read, changed and stored while the chunk is locked,
 //! within the process and, in a filesystem store, across processes (an
 //! advisory lock of one byte per chunk of the array's
-//! `.lazy-datasets.lock`). Each chunk (and metadata document) is written to
+//! `.lazy-datasets.lock`: an empty file in the array's directory, which
+//! Zarr readers ignore and which may be deleted when no writer runs; leave
+//! it out of uploads). Each chunk (and metadata document) is written to
 //! a temporary file renamed over the old one: readers see the old chunk or
 //! the new one, never part of one, also when the writer is killed. Writers
 //! of disjoint elements of one chunk, in threads or processes, lose
