@@ -20,6 +20,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::{broadcast_back, distinct};
 use crate::region::Region;
 
 /// `source` read as elements of type `T`, converted with Rust's `as`: float
@@ -127,8 +128,9 @@ where
     /// get (a [`Scaled`](crate::Scaled) or [`Decoded`](crate::Decoded)
     /// view under this one refuses some).
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
-        let raw = converted::<T, D::Elem>(src)?;
-        self.source.validate_values(&region, raw.view())
+        let raw = converted::<T, D::Elem>(distinct(&src))?;
+        self.source
+            .validate_values(&region, broadcast_back(&raw, src.shape())?)
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {

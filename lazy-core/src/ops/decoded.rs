@@ -25,6 +25,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::{broadcast_back, distinct};
 use crate::region::Region;
 
 /// The CF attributes of a packed variable, as numbers (in the units of the
@@ -365,8 +366,9 @@ where
     /// the stored values it would get (a [`Scaled`](crate::Scaled) view
     /// under this one refuses some).
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
-        let raw = self.stored_values(src)?;
-        self.source.validate_values(&region, raw.view())
+        let raw = self.stored_values(distinct(&src))?;
+        self.source
+            .validate_values(&region, broadcast_back(&raw, src.shape())?)
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {

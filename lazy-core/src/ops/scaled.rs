@@ -22,6 +22,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::{broadcast_back, distinct};
 use crate::region::Region;
 
 /// Reads `source * factor` as `F` (an integer source reads as floats, as NumPy
@@ -151,7 +152,8 @@ where
     /// get (a [`Decoded`](crate::Decoded) view under this one refuses some).
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let dtype = D::Elem::DTYPE;
-        for &v in src.iter() {
+        let values = distinct(&src);
+        for &v in values.iter() {
             let q = v / self.factor;
             let wide = |x: F| x.to_f64().unwrap_or(f64::NAN);
             if let Some(why) = misfit(wide(v), wide(q), dtype) {
@@ -162,8 +164,9 @@ where
                 )));
             }
         }
-        let raw = self.unscaled(src)?;
-        self.source.validate_values(&region, raw.view())
+        let raw = self.unscaled(values)?;
+        self.source
+            .validate_values(&region, broadcast_back(&raw, src.shape())?)
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
@@ -383,6 +386,18 @@ mod tests {
             .write_all(f64::INFINITY)
             .unwrap();
         assert_eq!(d[0], f64::INFINITY);
+    }
+
+    /// A scalar written to a large region is one value to check, not one per
+    /// element (the check must not cost what the region does).
+    #[test]
+    fn broadcast_values_are_checked_once() {
+        let src = ndarray::arr0(1000.0).into_dyn();
+        let wide = src.broadcast(vec![1 << 40, 1 << 20]).unwrap();
+        assert_eq!(crate::ops::distinct(&wide).len(), 1);
+        let row = array![1.0, 2.0, 3.0].into_dyn();
+        let rows = row.broadcast(vec![1 << 30, 3]).unwrap();
+        assert_eq!(crate::ops::distinct(&rows).shape(), &[1, 3]);
     }
 
     /// NumPy: `np.stack([a, b])[:, 1] = [100, 1000]` through a scale of 0.5 on
