@@ -134,6 +134,7 @@ mod codec;
 mod create;
 mod dataset;
 mod element;
+mod explain;
 mod info;
 mod open;
 mod store;
