@@ -98,9 +98,17 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! ZarrDataset::<f64, U1>::create(dir.path(), "raw/a", &[4], &ZarrCreate::default())?;
 //! ZarrDataset::<f64, U1>::create(dir.path(), "raw/b", &[4], &ZarrCreate::default())?;
-//! let err = ZarrDataset::<f64, U1>::open(dir.path(), "raw/c").unwrap_err();
-//! let want = format!("no array at /raw/c in {} (the store holds: /raw/a, /raw/b)", dir.path().display());
+//! ZarrDataset::<f64, U1>::create(dir.path(), "log", &[4], &ZarrCreate::default())?;
+//! let at = dir.path().display();
+//! let err = ZarrDataset::<f64, U1>::open(dir.path(), "x").unwrap_err();
+//! let want = format!("no array at /x in {at} (the store holds: /log, /raw/a, /raw/b)");
 //! assert_eq!(err.to_string(), format!("backend error: {want}"));
+//! // Below a group, the group's arrays.
+//! let err = ZarrDataset::<f64, U1>::open(dir.path(), "raw/c").unwrap_err();
+//! let want = format!("no array at /raw/c in {at} (the group /raw holds: /raw/a, /raw/b)");
+//! assert_eq!(err.to_string(), format!("backend error: {want}"));
+//! // zarrs' own error is the source.
+//! assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "array metadata is missing");
 //! # Ok::<(), lazy_core::Error>(())
 //! ```
 //!
