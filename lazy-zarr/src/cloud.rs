@@ -733,6 +733,11 @@ impl Browse for Remote {
         got.map(|b| b.map(|b| b.to_vec()))
             .map_err(|e| with_causes(&e))
     }
+
+    /// Each directory costs up to four requests, one after another.
+    fn budget(&self) -> usize {
+        12
+    }
 }
 
 impl Remote {

@@ -115,9 +115,7 @@ pub(crate) fn missing(how: &dyn Explain, node: &NodePath) -> String {
 /// Whether `node` is a group: a v3 `zarr.json` of node type `group`, or a
 /// v2 `.zgroup`.
 fn is_group(store: &dyn Browse, node: &NodePath) -> bool {
-    let prefix = prefix_of(node);
-    node_kind(store, &format!("{prefix}zarr.json")) == Some(NodeKind::Group)
-        || matches!(store.read(&format!("{prefix}.zgroup")), Ok(Some(_)))
+    kind_at(store, &prefix_of(node)) == Some(NodeKind::Group)
 }
 
 /// Whether the store's root has Zarr metadata.
@@ -187,6 +185,12 @@ pub(crate) trait Browse {
 
     /// The bytes at `key`, `None` when there is nothing.
     fn read(&self, key: &str) -> std::result::Result<Option<Vec<u8>>, String>;
+
+    /// The most directories a survey looks into (each a listing and up to
+    /// three reads).
+    fn budget(&self) -> usize {
+        SURVEY_DIRS
+    }
 }
 
 /// What a short walk of a store found.
@@ -207,24 +211,36 @@ pub(crate) enum Survey {
     },
 }
 
-/// The most directories a survey lists, and the most arrays it names.
+/// The most directories a survey of a filesystem store looks into, and
+/// the most arrays it names.
 const SURVEY_DIRS: usize = 32;
 const SURVEY_ARRAYS: usize = 8;
 
 /// Walks the store's groups from `under` (`""`: the root) breadth first
 /// (not into arrays, whose directories hold chunks), at most
-/// [`SURVEY_DIRS`] directories, and collects the first [`SURVEY_ARRAYS`]
-/// arrays.
+/// [`Browse::budget`] directories, and collects the first
+/// [`SURVEY_ARRAYS`] arrays.
 pub(crate) fn survey(store: &dyn Browse, under: &str) -> Survey {
     let mut queue = VecDeque::from([under.to_string()]);
     let (mut arrays, mut groups) = (Vec::new(), Vec::new());
     let (mut listed, mut more, mut empty) = (0, false, false);
     while let Some(prefix) = queue.pop_front() {
-        if listed == SURVEY_DIRS || arrays.len() > SURVEY_ARRAYS {
+        if listed == store.budget() || arrays.len() > SURVEY_ARRAYS {
             more = true;
             break;
         }
         listed += 1;
+        // An array's directory holds its chunks (maybe millions): it is
+        // recognised by its metadata, never listed.
+        let node = format!("/{}", prefix.trim_end_matches('/'));
+        match kind_at(store, &prefix) {
+            Some(NodeKind::Array) => {
+                arrays.push(node);
+                continue;
+            }
+            Some(NodeKind::Group) => groups.push(node),
+            None => {}
+        }
         let mut listing = match store.list(&prefix) {
             Ok(Some(l)) => l,
             Ok(None) => return Survey::Unlistable,
@@ -233,25 +249,6 @@ pub(crate) fn survey(store: &dyn Browse, under: &str) -> Survey {
         };
         if prefix == under {
             empty = listing.files.is_empty() && listing.dirs.is_empty();
-        }
-        let node = format!("/{}", prefix.trim_end_matches('/'));
-        let has = |name: &str| listing.files.iter().any(|f| f == name);
-        let kind = if has(".zarray") {
-            Some(NodeKind::Array)
-        } else if has("zarr.json") {
-            node_kind(store, &format!("{prefix}zarr.json"))
-        } else if has(".zgroup") {
-            Some(NodeKind::Group)
-        } else {
-            None
-        };
-        match kind {
-            Some(NodeKind::Array) => {
-                arrays.push(node);
-                continue;
-            }
-            Some(NodeKind::Group) => groups.push(node),
-            None => {}
         }
         listing.dirs.sort();
         for dir in listing.dirs {
@@ -274,6 +271,21 @@ pub(crate) fn survey(store: &dyn Browse, under: &str) -> Survey {
 enum NodeKind {
     Array,
     Group,
+}
+
+/// What the node at `prefix` is, by its metadata: a v2 `.zarray` or
+/// `.zgroup`, or a v3 `zarr.json`; `None` for neither (or unreadable).
+fn kind_at(store: &dyn Browse, prefix: &str) -> Option<NodeKind> {
+    let has = |name: &str| matches!(store.read(&format!("{prefix}{name}")), Ok(Some(_)));
+    if has(".zarray") {
+        Some(NodeKind::Array)
+    } else if let Some(kind) = node_kind(store, &format!("{prefix}zarr.json")) {
+        Some(kind)
+    } else if has(".zgroup") {
+        Some(NodeKind::Group)
+    } else {
+        None
+    }
 }
 
 /// The node type a Zarr v3 `zarr.json` at `key` declares.
