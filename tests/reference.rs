@@ -429,12 +429,26 @@ impl Stats {
 const FACTORS: [f64; 8] = [2.0, 0.5, -3.0, 0.1, 1.0, -0.25, 7.5, 1e-3];
 
 /// A value to write through a scale: mostly moderate, sometimes far beyond
-/// `i32` (the conversion back saturates).
+/// `i32` (a write of one is refused: nothing is written).
 fn scaled_value(rng: &mut SmallRng) -> f64 {
     match rng.random_range(0..20) {
         0 => *[1e12, -1e12, 3e9].get(rng.random_range(0..3)).unwrap(),
         _ => rng.random_range(-16000..16000) as f64 / 4.0,
     }
+}
+
+/// The `i32` values stored by a write of `stores` through a scale of `f`:
+/// NumPy's assignment truncates `v / f` toward zero; a quotient that does
+/// not fit `i32` once truncated is a `Value` error and nothing is written.
+fn unscaled_i32(stores: Vec<(Loc, f64)>, f: f64) -> Result<Vec<(Loc, i32)>, ErrorKind> {
+    let fits = |q: f64| (-2147483648.0..=2147483647.0).contains(&q.trunc());
+    if !stores.iter().all(|&(_, v)| fits(v / f)) {
+        return Err(ErrorKind::Value);
+    }
+    Ok(stores
+        .into_iter()
+        .map(|(loc, v)| (loc, (v / f).trunc() as i32))
+        .collect())
 }
 
 #[test]
@@ -467,12 +481,7 @@ fn scaled_i32() {
         let value = gen_value(&mut rng, &map, &key, scaled_value);
         let ctx = || format!("case {case}: shape {shape:?}, factor {f}, write {key:?} = {value:?}");
         let got = scaled.write_dyn(&sel(&key), value.to_array().view());
-        let want = naive_assignments(&map, &key, &value).map(|stores| {
-            stores
-                .into_iter()
-                .map(|(loc, v)| (loc, (v / f) as i32))
-                .collect()
-        });
+        let want = naive_assignments(&map, &key, &value).and_then(|s| unscaled_i32(s, f));
         check_write(ctx, got, want, &storage, &[contents(&a)], &mut writes);
     }
     reads.finish();
@@ -813,12 +822,7 @@ fn scaled_stack_of_views() {
         let got = chain.write_dyn(&sel(&key), value.to_array().view());
         drop(chain);
         let after: Vec<_> = arrays.iter().map(contents).collect();
-        let want = naive_assignments(&map, &key, &value).map(|stores| {
-            stores
-                .into_iter()
-                .map(|(loc, v)| (loc, (v / f) as i32))
-                .collect()
-        });
+        let want = naive_assignments(&map, &key, &value).and_then(|s| unscaled_i32(s, f));
         check_write(ctx, got, want, &storage, &after, &mut writes);
     }
     builds.finish_builds();
@@ -904,12 +908,7 @@ fn large_regions() {
         let value = gen_value(&mut rng, &map, &key, scaled_value);
         let ctx = || format!("case {case}: Scaled {f}, shape {shape:?}, write {key:?}");
         let got = scaled.write_dyn(&sel(&key), value.to_array().view());
-        let want = naive_assignments(&map, &key, &value).map(|stores| {
-            stores
-                .into_iter()
-                .map(|(loc, v)| (loc, (v / f) as i32))
-                .collect()
-        });
+        let want = naive_assignments(&map, &key, &value).and_then(|s| unscaled_i32(s, f));
         check_write(ctx, got, want, &storage[..1], &[contents(&a)], &mut stats);
 
         // Stacked, read and write.

@@ -568,11 +568,18 @@ fn scaled_integer_source() -> Result<()> {
     volts.write_all(&array![7.0, -7.0, 5.9, -5.9, 1.0].into_dyn())?;
     assert_eq!(counts, array![3, -3, 2, -2, 0].into_dyn());
 
-    // Beyond i32: NumPy's result is undefined (platform-dependent); Rust's
-    // conversion saturates.
+    // Beyond i32: NumPy's result is undefined (platform-dependent); ours is
+    // a Value error naming the value and the type, and nothing is written.
     let mut big = array![0i32, 0];
-    Scaled::new(&mut big, 0.5).write_all(&array![1e12, -1e12])?;
-    assert_eq!(big, array![i32::MAX, i32::MIN]);
+    let err = Scaled::new(&mut big, 0.5)
+        .write_all(&array![1.0, -1e12])
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value);
+    assert!(
+        err.to_string().contains("-1000000000000") && err.to_string().contains("int32"),
+        "{err}"
+    );
+    assert_eq!(big, array![0, 0]);
     Ok(())
 }
 

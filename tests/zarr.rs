@@ -5,7 +5,7 @@
 //! Run with `cargo test --features zarr --test zarr`.
 
 use lazy_datasets::prelude::*;
-use lazy_datasets::zarr::{Compression, ZarrCreate, ZarrDataset};
+use lazy_datasets::zarr::{Compression, CreateOptions, ZarrDataset};
 use lazy_datasets::{copy_into_with, CopyOptions};
 use ndarray::{array, Array1, Array2, Array3};
 
@@ -24,7 +24,7 @@ fn channel(
     name: &str,
     data: Array2<i32>,
 ) -> ZarrDataset<i32, U2, ReadWrite> {
-    let options = ZarrCreate::default()
+    let options = CreateOptions::default()
         .chunks([3, 2])
         .compression(Compression::Gzip(1));
     let mut ds = ZarrDataset::<i32, U2>::create(store, name, data.shape(), &options).unwrap();
@@ -69,7 +69,7 @@ fn copies_between_zarr_arrays_within_a_budget() {
     let store = store();
     let src = Array2::from_shape_fn((40, 30), |(r, c)| (r * 30 + c) as i32);
     let x = channel(&store, "src", src.clone());
-    let options = ZarrCreate::default().chunks([8, 30]);
+    let options = CreateOptions::default().chunks([8, 30]);
     let mut dst = ZarrDataset::<f64, U2>::create(&store, "dst", &[40, 30], &options).unwrap();
     let view = Scaled::new(&x, 2.0);
     let copy = CopyOptions {

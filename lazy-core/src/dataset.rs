@@ -180,6 +180,7 @@ pub trait Dataset: Sync {
     /// use lazy_core::{Dataset, ErrorKind, Stacked};
     /// use ndarray::{array, Array1, ArrayViewMutD};
     ///
+    /// #[derive(Debug)]
     /// struct Named(Array1<f64>, &'static str);
     /// impl Dataset for Named {
     ///     type Elem = f64;
@@ -307,8 +308,9 @@ pub trait DatasetMut: Dataset {
 
     /// Checks, without writing, that the values `src` (the region's output
     /// shape, never empty) can be stored: only views that convert values
-    /// and can refuse one ([`Decoded`](crate::Decoded)) check anything, and
-    /// views over them pass the check on. Called by
+    /// and can refuse one ([`Decoded`](crate::Decoded), [`Scaled`](crate::Scaled)
+    /// into an integer type) check anything, and views over them pass the
+    /// check on (converting views pass on the values their source would get). Called by
     /// [`write_from`](crate::DatasetMutExt::write_from) before
     /// `write_region`, and by views that write to several sources on every
     /// part (through

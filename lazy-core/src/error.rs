@@ -16,6 +16,23 @@
 //! ```
 
 /// The result type of every fallible operation in lazy-datasets.
+///
+/// I/O errors convert into [`Error`] (as [`Backend`](ErrorKind::Backend) errors), so `?`
+/// works on `std::fs` and `std::io` calls in a function returning it:
+///
+/// ```
+/// use lazy_core::{ErrorKind, Result};
+///
+/// fn backup(from: &std::path::Path, to: &std::path::Path) -> Result<u64> {
+///     Ok(std::fs::copy(from, to)?)
+/// }
+///
+/// let dir = std::env::temp_dir().join(format!("lazy-core-doc-io-{}", std::process::id()));
+/// let err = backup(&dir.join("missing.zarr"), &dir.join("copy.zarr")).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Backend);
+/// assert!(err.to_string().starts_with("backend error: I/O error: "), "{err}");
+/// assert!(std::error::Error::source(&err).is_some()); // the std::io::Error
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The category of an [`Error`], for callers that branch on what went wrong.
@@ -126,5 +143,45 @@ impl Error {
             message: message.into(),
             source: None,
         }
+    }
+}
+
+/// An I/O error as a [`Backend`](ErrorKind::Backend) error: the message is
+/// `I/O error: ` and the error's own, and the [`std::io::Error`] is the
+/// [`source`](std::error::Error::source). For messages that say which file,
+/// build the error with [`Error::backend`] instead.
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Backend {
+            message: format!("I/O error: {e}"),
+            source: Some(Box::new(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_convert_to_backend_errors_with_their_source() {
+        fn open(path: &std::path::Path) -> Result<std::fs::File> {
+            Ok(std::fs::File::open(path)?)
+        }
+        let missing =
+            std::env::temp_dir().join(format!("lazy-core-no-such-file-{}/x", std::process::id()));
+        let err = open(&missing).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend);
+        let io = std::error::Error::source(&err)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .expect("the io::Error as the source");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(err.to_string(), format!("backend error: I/O error: {io}"));
+
+        let custom = std::io::Error::other("disk on fire");
+        assert_eq!(
+            Error::from(custom).to_string(),
+            "backend error: I/O error: disk on fire"
+        );
     }
 }

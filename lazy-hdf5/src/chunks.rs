@@ -165,6 +165,11 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
         T::default()
     }
 
+    /// `dataset "/x" in "a.h5"`, as this crate's messages say.
+    fn describe(&self) -> String {
+        format!("dataset {:?} in {:?}", self.0.path(), self.0.location())
+    }
+
     /// The dataset's version: bumped by every write through this process.
     fn generation(&self, _index: &[u64]) -> Result<Option<Generation>> {
         Ok(Some(Generation::from(self.0.direct()?.shared.version())))

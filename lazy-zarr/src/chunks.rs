@@ -127,6 +127,11 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
         self.0.fill_value()
     }
 
+    /// `Zarr array "/x" in <store>`, as this crate's messages say.
+    fn describe(&self) -> String {
+        format!("Zarr array {:?} in {}", self.0.path, self.0.store)
+    }
+
     /// A chunk file's size, modification time and inode (filesystem stores).
     fn generation(&self, index: &[u64]) -> Result<Option<Generation>> {
         let Some(path) = self.0.chunk_file(index) else {

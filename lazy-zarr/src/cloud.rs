@@ -77,6 +77,7 @@ use futures::{StreamExt, TryStreamExt};
 use lazy_core::{Error, Rank, ReadOnly, ReadWrite, Result};
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, ObjectStoreScheme, RetryConfig};
+use zarrs::array::Array;
 use zarrs::storage::StoreKey;
 use zarrs_object_store::AsyncObjectStore;
 use zarrs_storage::storage_adapter::async_to_sync::{
@@ -85,7 +86,8 @@ use zarrs_storage::storage_adapter::async_to_sync::{
 
 use crate::dataset::{Fetch, Location, Storage, ZarrDataset};
 use crate::element::ZarrElement;
-use crate::ZarrCreate;
+use crate::explain::{Browse, Explain, Listing, LocalStore};
+use crate::CreateOptions;
 
 /// A store's URL and how to reach it: the argument of
 /// [`ZarrDataset::open_url`](crate::ZarrDataset::open_url),
@@ -102,7 +104,19 @@ use crate::ZarrCreate;
 /// `azure_storage_account_name`, `azure_storage_account_key`, … and the
 /// client's (`allow_http`, `proxy_url`, …). With the environment (the
 /// default), the variables of the same names in upper case (`AWS_*`,
-/// `GOOGLE_*`, `AZURE_*`) are read first; settings given here win.
+/// `GOOGLE_*`, `AZURE_*`) are read first; settings given here win. One
+/// more is lazy-zarr's own, as in the AWS SDKs: `aws_ec2_metadata_disabled`
+/// (`AWS_EC2_METADATA_DISABLED=true`) keeps an S3 store without
+/// credentials from asking EC2's metadata service for an instance role
+/// (object_store would), so the open fails at once.
+///
+/// Opens that fail say what to do, with object_store's or zarrs' error as
+/// the source: `http:// endpoints need AWS_ALLOW_HTTP=true (the endpoint is
+/// http://…)`, `no AWS credentials found: set AWS_ACCESS_KEY_ID and
+/// AWS_SECRET_ACCESS_KEY …`, `bucket "b" not found`, `access denied (403
+/// Forbidden): check AWS_ACCESS_KEY_ID and …`, `no Zarr store at
+/// s3://b/p: it is empty`, `no array at /x in s3://b/p (the store holds:
+/// /a, /b)`.
 ///
 /// ```
 /// use lazy_zarr::StoreUrl;
@@ -246,6 +260,31 @@ pub(crate) struct Remote {
     block_on: BlockOn,
     concurrency: usize,
     writable: bool,
+    /// What the settings say about how requests can fail.
+    expect: Expect,
+}
+
+/// What a store's settings say about how its requests can fail, for
+/// messages that say what to do ([`Remote`]'s [`Explain`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Expect {
+    /// The kind of store.
+    kind: Kind,
+    /// The bucket (container), for "bucket not found".
+    bucket: Option<String>,
+    /// An `http://` endpoint that the client refuses (plain HTTP not
+    /// allowed), and the variable that allows it.
+    http_refused: Option<(String, &'static str)>,
+}
+
+/// The kinds of object store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Kind {
+    #[default]
+    S3,
+    Gcs,
+    Azure,
+    Http,
 }
 
 impl Remote {
@@ -418,6 +457,7 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
     let bad = |e: object_store::Error| {
         Error::backend(format!("cannot open the Zarr store {name}: {e}"), e)
     };
+    let mut expect = Expect::default();
     let (store, writable): (Arc<dyn ObjectStore>, bool) = match scheme {
         ObjectStoreScheme::Local => {
             let dir = parsed
@@ -426,12 +466,36 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
             return Ok(Opened::Local(dir));
         }
         ObjectStoreScheme::AmazonS3 => {
-            use object_store::aws::AmazonS3Builder;
+            use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey as K};
             let b = AmazonS3Builder::new()
                 .with_client_options(client)
                 .with_retry(retry);
             let b = configure(b, "AWS_", url, |b, k, v| b.with_config(k, v))?;
-            (Arc::new(b.with_url(name).build().map_err(bad)?), true)
+            let b = b.with_url(name);
+            let get = |k: K| b.get_config_value(&k);
+            let endpoint = get(K::Endpoint).or_else(|| get(K::S3Endpoint));
+            let allow_http = get(K::Client(object_store::ClientConfigKey::AllowHttp));
+            expect.http_refused = http_refused(endpoint, allow_http, "AWS_ALLOW_HTTP");
+            expect.bucket = bucket_of(&parsed);
+            // object_store asks the instance role (EC2's metadata service)
+            // when nothing else gives credentials; honour the AWS SDKs'
+            // switch for not asking.
+            let asks_instance_role = [
+                K::AccessKeyId,
+                K::WebIdentityTokenFile,
+                K::ContainerCredentialsRelativeUri,
+                K::ContainerCredentialsFullUri,
+            ]
+            .into_iter()
+            .all(|k| get(k).is_none())
+                && !get(K::SkipSignature).is_some_and(|v| truthy(&v));
+            if asks_instance_role && metadata_disabled(url) {
+                return Err(Error::backend_msg(format!(
+                    "cannot open the Zarr store {name}: {NO_AWS_CREDENTIALS} \
+                     (AWS_EC2_METADATA_DISABLED is set, so the instance role is not asked)"
+                )));
+            }
+            (Arc::new(b.build().map_err(bad)?), true)
         }
         ObjectStoreScheme::GoogleCloudStorage => {
             use object_store::gcp::GoogleCloudStorageBuilder;
@@ -439,15 +503,24 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
                 .with_client_options(client)
                 .with_retry(retry);
             let b = configure(b, "GOOGLE_", url, |b, k, v| b.with_config(k, v))?;
+            expect.kind = Kind::Gcs;
+            expect.bucket = bucket_of(&parsed);
             (Arc::new(b.with_url(name).build().map_err(bad)?), true)
         }
         ObjectStoreScheme::MicrosoftAzure => {
-            use object_store::azure::MicrosoftAzureBuilder;
+            use object_store::azure::{AzureConfigKey as K, MicrosoftAzureBuilder};
             let b = MicrosoftAzureBuilder::new()
                 .with_client_options(client)
                 .with_retry(retry);
             let b = configure(b, "AZURE_", url, |b, k, v| b.with_config(k, v))?;
-            (Arc::new(b.with_url(name).build().map_err(bad)?), true)
+            let b = b.with_url(name);
+            expect.kind = Kind::Azure;
+            expect.bucket = bucket_of(&parsed);
+            let allow_http =
+                b.get_config_value(&K::Client(object_store::ClientConfigKey::AllowHttp));
+            let endpoint = b.get_config_value(&K::Endpoint);
+            expect.http_refused = http_refused(endpoint, allow_http, "AZURE_ALLOW_HTTP");
+            (Arc::new(b.build().map_err(bad)?), true)
         }
         ObjectStoreScheme::Http => {
             use object_store::http::HttpBuilder;
@@ -457,6 +530,7 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
                 .with_retry(retry);
             let b = configure(b, "", url, |b, k, v| b.with_config(k, v))?;
             let base = &parsed[..url::Position::BeforePath];
+            expect.kind = Kind::Http;
             (Arc::new(b.with_url(base).build().map_err(bad)?), false)
         }
         other => {
@@ -474,7 +548,222 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
         block_on: BlockOn(runtime()?),
         concurrency: url.concurrency,
         writable,
+        expect,
     })))
+}
+
+/// The bucket (container) of a URL that names it as its host
+/// (`s3://bucket/...`, `gs://`, `az://`).
+fn bucket_of(url: &url::Url) -> Option<String> {
+    let by_host = ["s3", "s3a", "gs", "az", "azure", "adl"];
+    by_host
+        .contains(&url.scheme())
+        .then(|| url.host_str().map(str::to_string))
+        .flatten()
+}
+
+/// `Some((endpoint, variable))` when `endpoint` is `http://` and plain
+/// HTTP is not allowed (`allow_http`, a setting's value, is not true).
+fn http_refused(
+    endpoint: Option<String>,
+    allow_http: Option<String>,
+    variable: &'static str,
+) -> Option<(String, &'static str)> {
+    let endpoint = endpoint.filter(|e| e.to_ascii_lowercase().starts_with("http://"))?;
+    (!allow_http.is_some_and(|v| truthy(&v))).then_some((endpoint, variable))
+}
+
+/// Whether a setting's value means true, as object_store reads it.
+fn truthy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "on" | "y"
+    )
+}
+
+/// What to do without AWS credentials.
+const NO_AWS_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and \
+    AWS_SECRET_ACCESS_KEY (object_store does not read ~/.aws profiles: `aws configure \
+    export-credentials --format env` prints a profile's), run where an instance role gives \
+    them, or set AWS_SKIP_SIGNATURE=true for a public bucket";
+
+/// The setting (and environment variable, with the environment) that
+/// keeps S3 stores from asking EC2's metadata service for credentials, as
+/// in the AWS SDKs; not one of object_store's.
+const METADATA_DISABLED: &str = "aws_ec2_metadata_disabled";
+
+/// Whether [`METADATA_DISABLED`] is set to true, as a setting or (with the
+/// environment) a variable.
+fn metadata_disabled(url: &StoreUrl) -> bool {
+    let set = url
+        .settings
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case(METADATA_DISABLED));
+    match set {
+        Some((_, v)) => truthy(v),
+        None => {
+            url.env
+                && std::env::var(METADATA_DISABLED.to_ascii_uppercase()).is_ok_and(|v| truthy(&v))
+        }
+    }
+}
+
+/// What to do about a request to a store that failed with `error` (its
+/// text, with its causes), when the text or the settings say.
+pub(crate) fn explain_request(expect: &Expect, error: &str) -> Option<String> {
+    let lower = error.to_ascii_lowercase();
+    let bucket = || {
+        expect
+            .bucket
+            .as_deref()
+            .map_or(String::new(), |b| format!(" {b:?}"))
+    };
+    // The error code as the server wrote it (lower-casing keeps offsets).
+    let refused = [
+        "invalidaccesskeyid",
+        "signaturedoesnotmatch",
+        "authenticationfailed",
+    ]
+    .into_iter()
+    .find_map(|code| {
+        let at = lower.find(code)?;
+        error.get(at..at + code.len())
+    });
+    if expect.kind == Kind::S3
+        && (lower.contains("/latest/api/token") || lower.contains("/latest/meta-data/iam"))
+    {
+        Some(NO_AWS_CREDENTIALS.to_string())
+    } else if let Some((endpoint, variable)) = &expect.http_refused {
+        Some(format!(
+            "http:// endpoints need {variable}=true (the endpoint is {endpoint}; or \
+             StoreUrl::set(\"{}\", \"true\"))",
+            variable.to_ascii_lowercase()
+        ))
+    } else if lower.contains("nosuchbucket")
+        || lower.contains("containernotfound")
+        || lower.contains("the specified bucket does not exist")
+    {
+        let what = if expect.kind == Kind::Azure {
+            "container"
+        } else {
+            "bucket"
+        };
+        Some(format!("{what}{} not found", bucket()))
+    } else if let Some(code) = refused.or_else(|| {
+        let denied = lower.contains("403 forbidden")
+            || lower.contains("401 unauthorized")
+            || lower.contains("lacked the necessary privileges");
+        denied.then(|| {
+            if lower.contains("401") {
+                "401 Unauthorized"
+            } else {
+                "403 Forbidden"
+            }
+        })
+    }) {
+        let which = match expect.kind {
+            Kind::S3 => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            Kind::Azure => "the storage account's name and key",
+            _ => "the credentials",
+        };
+        Some(format!(
+            "access denied ({code}): check {which}, and that they may read this bucket"
+        ))
+    } else {
+        None
+    }
+}
+
+/// `e` and its causes, for matching their text.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
+impl Explain for Remote {
+    fn store(&self) -> String {
+        self.url.clone()
+    }
+
+    fn failed(&self, error: &str) -> Option<String> {
+        explain_request(&self.expect, error)
+    }
+}
+
+impl Browse for Remote {
+    fn list(&self, prefix: &str) -> std::result::Result<Option<Listing>, String> {
+        if self.expect.kind == Kind::Http {
+            return Ok(None);
+        }
+        let path = object_store::path::Path::from(prefix.trim_end_matches('/'));
+        let listed = self
+            .block_on
+            .block_on(self.objects.list_with_delimiter(Some(&path)))
+            .map_err(|e| with_causes(&e))?;
+        let last = |p: &object_store::path::Path| p.filename().map(str::to_string);
+        Ok(Some(Listing {
+            files: listed
+                .objects
+                .iter()
+                .filter_map(|o| last(&o.location))
+                .collect(),
+            dirs: listed.common_prefixes.iter().filter_map(last).collect(),
+        }))
+    }
+
+    fn read(&self, key: &str) -> std::result::Result<Option<Vec<u8>>, String> {
+        let path = object_store::path::Path::from(key);
+        let got = self.block_on.block_on(async {
+            match self.objects.get(&path).await {
+                Ok(got) => got.bytes().await.map(Some),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        });
+        got.map(|b| b.map(|b| b.to_vec()))
+            .map_err(|e| with_causes(&e))
+    }
+
+    /// Each directory costs up to four requests, one after another.
+    fn budget(&self) -> usize {
+        12
+    }
+}
+
+impl Remote {
+    /// `e`, an error of creating an array here, with what to do about it
+    /// when the request's failure says (the message replaced, the source kept).
+    fn explained(&self, e: Error) -> Error {
+        match e {
+            Error::Backend { message, source } => {
+                let text = source.as_deref().map_or_else(
+                    || message.clone(),
+                    |s| format!("{message}: {}", with_causes(s)),
+                );
+                match explain_request(&self.expect, &text) {
+                    Some(hint) => {
+                        let head = message.split(": ").next().unwrap_or(&message);
+                        Error::Backend {
+                            message: format!("{head}: {hint}"),
+                            source,
+                        }
+                    }
+                    None => Error::Backend { message, source },
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Applies to builder `b` the environment's variables that start with
@@ -498,6 +787,9 @@ fn configure<B, K: std::str::FromStr>(
         }
     }
     for (k, v) in &url.settings {
+        if k.eq_ignore_ascii_case(METADATA_DISABLED) {
+            continue; // read by `metadata_disabled`, not object_store's
+        }
         let key = k.to_ascii_lowercase().parse::<K>().map_err(|_| {
             Error::value(format!(
                 "{k:?} is not a setting of the store {} (see lazy_zarr::StoreUrl)",
@@ -509,25 +801,61 @@ fn configure<B, K: std::str::FromStr>(
     Ok(b)
 }
 
+/// The store at a URL, opened: its storage, where it is, and how to
+/// explain its failures.
+pub(crate) struct At {
+    storage: Arc<Storage>,
+    location: Location,
+    /// The object store, `None` for a `file://` URL.
+    remote: Option<Arc<Remote>>,
+    /// The directory of a `file://` URL.
+    dir: Option<PathBuf>,
+}
+
+impl At {
+    /// Opens the array at `path` here.
+    fn open(self, path: &str) -> Result<(Array<Storage>, Location)> {
+        let array = match (&self.remote, &self.dir) {
+            (Some(remote), _) => crate::open::open_in(self.storage, path, remote.as_ref())?,
+            (None, Some(dir)) => crate::open::open_in(self.storage, path, &LocalStore(dir))?,
+            (None, None) => {
+                return Err(Error::backend_msg(
+                    "internal error: a store by URL is neither local nor remote",
+                ))
+            }
+        };
+        Ok((array, self.location))
+    }
+}
+
 /// The storage at `url` and where it is, for opening (`write`: for
 /// writing, which a web server refuses) or creating an array.
-pub(crate) fn storage_at(url: &StoreUrl, write: bool) -> Result<(Arc<Storage>, Location)> {
+pub(crate) fn storage_at(url: &StoreUrl, write: bool) -> Result<At> {
     match open_url(url)? {
         Opened::Local(dir) => {
             let storage = crate::open::filesystem_store(&dir)?;
-            Ok((storage, Location::local(&dir)))
+            Ok(At {
+                storage,
+                location: Location::local(&dir),
+                remote: None,
+                dir: Some(dir),
+            })
         }
         Opened::Remote(remote) => {
             if write && !remote.writable() {
-                return Err(Error::value(format!(
+                // Storage refusing a write is a Backend error, as in every
+                // backend (the one rule of `ErrorKind`).
+                return Err(Error::backend_msg(format!(
                     "cannot write to {}: stores on web servers (http://, https://) are read-only",
                     remote.url
                 )));
             }
-            Ok((
-                remote.storage(),
-                Location::remote(remote.url.clone(), remote),
-            ))
+            Ok(At {
+                storage: remote.storage(),
+                location: Location::remote(remote.url.clone(), remote.clone()),
+                remote: Some(remote),
+                dir: None,
+            })
         }
     }
 }
@@ -549,12 +877,12 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     ///
     /// ```
     /// use lazy_core::{DatasetExt, ErrorKind};
-    /// use lazy_zarr::{ZarrCreate, ZarrDataset};
+    /// use lazy_zarr::{CreateOptions, ZarrDataset};
     /// use typenum::U1;
     ///
     /// let dir = tempfile::tempdir().unwrap();
     /// let url = format!("file://{}", dir.path().display());
-    /// let mut x = ZarrDataset::<i32, U1>::create_url(&url, "x", &[4], &ZarrCreate::default())?;
+    /// let mut x = ZarrDataset::<i32, U1>::create_url(&url, "x", &[4], &CreateOptions::default())?;
     /// lazy_core::DatasetMutExt::write_all(&mut x, ndarray::array![1, 2, 3, 4])?;
     /// assert_eq!(ZarrDataset::<i32, U1>::open_url(&url, "x")?.read_all()?, ndarray::array![1, 2, 3, 4]);
     ///
@@ -563,8 +891,7 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     pub fn open_url(url: impl Into<StoreUrl>, path: &str) -> Result<Self> {
-        let (storage, location) = storage_at(&url.into(), false)?;
-        let array = crate::open::open_in(storage, &location, path)?;
+        let (array, location) = storage_at(&url.into(), false)?.open(path)?;
         ZarrDataset::checked(array, location)
     }
 
@@ -576,8 +903,7 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
         url: impl Into<StoreUrl>,
         path: &str,
     ) -> Result<ZarrDataset<T, R, ReadWrite>> {
-        let (storage, location) = storage_at(&url.into(), true)?;
-        let array = crate::open::open_in(storage, &location, path)?;
+        let (array, location) = storage_at(&url.into(), true)?.open(path)?;
         ZarrDataset::checked(array, location)
     }
 
@@ -588,9 +914,15 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
         url: impl Into<StoreUrl>,
         path: &str,
         shape: &[usize],
-        options: &ZarrCreate<T>,
+        options: &CreateOptions<T>,
     ) -> Result<ZarrDataset<T, R, ReadWrite>> {
-        let (storage, location) = storage_at(&url.into(), true)?;
-        crate::create::create_in(storage, location, path, shape, options)
+        let at = storage_at(&url.into(), true)?;
+        let remote = at.remote.clone();
+        crate::create::create_in(at.storage, at.location, path, shape, options).map_err(|e| {
+            match &remote {
+                Some(r) => r.explained(e),
+                None => e,
+            }
+        })
     }
 }

@@ -22,7 +22,8 @@ use crate::open::{filesystem_store, node_path};
 /// The compression of a new Zarr array's chunks.
 ///
 /// Gzip is pure Rust; zstd needs this crate's `zstd` feature (on by
-/// default; it builds the bundled C library).
+/// default) and blosc its `blosc` feature (on with lazy-datasets' `zarr`);
+/// both build bundled C libraries, no system library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Compression {
@@ -35,6 +36,10 @@ pub enum Compression {
     /// The `zstd` codec (zarr-python's default), level -7 to 22.
     #[cfg(feature = "zstd")]
     Zstd(i32),
+    /// The `blosc` codec with LZ4 and byte shuffling, zarr-python 2's
+    /// default compressor (at level 5), level 0 to 9.
+    #[cfg(feature = "blosc")]
+    BloscLz4(u8),
 }
 
 /// How [`ZarrDataset::create`] lays out a new array: chunk shape,
@@ -226,6 +231,24 @@ pub(crate) fn create_in<T: ZarrElement, R: Rank>(
         #[cfg(feature = "zstd")]
         Compression::Zstd(level) => {
             vec![Arc::new(zarrs::array::codec::ZstdCodec::new(level, false))]
+        }
+        #[cfg(feature = "blosc")]
+        Compression::BloscLz4(level) => {
+            use zarrs::array::codec::{BloscCodec, BloscCompressor, BloscShuffleMode};
+            let clevel = level.try_into().map_err(|_| {
+                Error::value(format!(
+                    "cannot create Zarr array {path:?} in {store}: blosc level {level} is not in 0..=9"
+                ))
+            })?;
+            let blosc = BloscCodec::new(
+                BloscCompressor::LZ4,
+                clevel,
+                None,
+                BloscShuffleMode::Shuffle,
+                Some(T::DTYPE.size()),
+            )
+            .map_err(|e| Error::backend(what(&e), e))?;
+            vec![Arc::new(blosc)]
         }
     };
     builder.bytes_to_bytes_codecs(codecs);

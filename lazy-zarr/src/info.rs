@@ -37,8 +37,8 @@ pub fn inspect(store: impl AsRef<Path>, path: &str) -> Result<DatasetInfo> {
             root.display()
         )
     };
-    let array: Array<Storage> =
-        Array::open(storage, node.as_str()).map_err(|e| Error::backend(what(&e), e))?;
+    let array: Array<Storage> = Array::open(storage, node.as_str())
+        .map_err(|e| crate::explain::open_error(&crate::explain::LocalStore(root), &node, e))?;
     let to_usize = |v: &[u64]| -> Result<Vec<usize>> {
         v.iter()
             .map(|&n| usize::try_from(n).map_err(|e| Error::backend(what(&e), e)))

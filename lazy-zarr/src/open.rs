@@ -14,6 +14,7 @@ use zarrs::node::NodePath;
 
 use crate::dataset::{Location, Storage, ZarrDataset};
 use crate::element::{dtype_of, ZarrElement};
+use crate::explain::{open_error, Explain, LocalStore};
 use crate::store::{AtomicFilesystemStore, ChunkLocks};
 
 /// Opening: the constructors are associated with the read-only type (the
@@ -26,20 +27,26 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// [`open_rw`](ZarrDataset::open_rw) to write).
     ///
     /// Errors, each naming the store and the array:
-    /// - no such array (or unreadable metadata): [`Backend`](lazy_core::ErrorKind::Backend),
-    ///   with zarrs' message and its error as the source;
+    /// - no such store, no such array, a group at `path`, or metadata
+    ///   zarrs cannot read (a codec it was built without among them):
+    ///   [`Backend`](lazy_core::ErrorKind::Backend), with zarrs' error as
+    ///   the source. The message says which: `no Zarr store at <store>`,
+    ///   `no array at /x in <store> (the store holds: /a, /b)` (a few of
+    ///   the store's arrays), `/g in <store> is a group, not an array`,
+    ///   `` codec blosc is not supported: build lazy-zarr with the feature
+    ///   `blosc` ``;
     /// - a rank other than `R`: [`Shape`](lazy_core::ErrorKind::Shape), with both ranks;
     /// - an element type other than `T` (Zarr data types with no
     ///   lazy-datasets element type included): [`Value`](lazy_core::ErrorKind::Value),
     ///   with both types.
     ///
     /// ```
-    /// use lazy_zarr::{ZarrCreate, ZarrDataset};
+    /// use lazy_zarr::{CreateOptions, ZarrDataset};
     /// use lazy_core::{Dyn, ErrorKind};
     /// use typenum::{U1, U2};
     ///
     /// let dir = tempfile::tempdir().unwrap();
-    /// ZarrDataset::<i32, U1>::create(dir.path(), "counts", &[3], &ZarrCreate::default())?;
+    /// ZarrDataset::<i32, U1>::create(dir.path(), "counts", &[3], &CreateOptions::default())?;
     ///
     /// assert_eq!(ZarrDataset::<i32, Dyn>::open(dir.path(), "counts")?.shape(), &[3]);
     /// let err = ZarrDataset::<i32, U2>::open(dir.path(), "counts").unwrap_err();
@@ -49,6 +56,10 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
     /// assert!(err.to_string().contains("int32") && err.to_string().contains("float64"));
     /// let err = ZarrDataset::<i32, U1>::open(dir.path(), "missing").unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Backend);
+    /// let listed = format!("no array at /missing in {} (the store holds: /counts)", dir.path().display());
+    /// assert_eq!(err.to_string(), format!("backend error: {listed}"));
+    /// let err = ZarrDataset::<i32, U1>::open(dir.path().join("nothing.zarr"), "counts").unwrap_err();
+    /// assert!(err.to_string().contains("no Zarr store at"), "{err}");
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     pub fn open(store: impl AsRef<Path>, path: &str) -> Result<Self> {
@@ -99,22 +110,18 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
 fn open_array(root: &Path, path: &str) -> Result<(Array<Storage>, Location)> {
     let storage = filesystem_store(root)?;
     let location = Location::local(root);
-    Ok((open_in(storage, &location, path)?, location))
+    Ok((open_in(storage, path, &LocalStore(root))?, location))
 }
 
-/// Opens the zarrs array at `path` in `storage`, which is at `location`.
+/// Opens the zarrs array at `path` in `storage`; `how` explains a failure
+/// (see [`crate::explain`]).
 pub(crate) fn open_in(
     storage: Arc<Storage>,
-    location: &Location,
     path: &str,
+    how: &dyn Explain,
 ) -> Result<Array<Storage>> {
     let node = node_path(path)?;
-    Array::open(storage, node.as_str()).map_err(|e| {
-        Error::backend(
-            format!("cannot open Zarr array {path:?} in {}: {e}", location.name),
-            e,
-        )
-    })
+    Array::open(storage, node.as_str()).map_err(|e| open_error(how, &node, e))
 }
 
 impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {

@@ -4,7 +4,10 @@
 //! (every element type, ranks 0 to 3, gzip, sharding, big-endian, F order,
 //! unwritten chunks), selections on them match ndarray, writes to copies of
 //! them read back, and the ways opening can go wrong each give their own
-//! clear error.
+//! clear error. `fixtures/codecs-zarr2.zarr` and `fixtures/codecs-zarr3.zarr`
+//! (`fixtures/make_codec_fixture.py`, run with zarr-python 2.18 and 3.1)
+//! hold the same values under every codec those versions write by default
+//! and the other common ones; `fixtures/codecs.json` says what wrote them.
 
 use std::error::Error as _;
 use std::fmt::Debug;
@@ -12,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, ErrorKind, Rank, SelectionItem};
 use lazy_zarr::{inspect, ZarrDataset, ZarrElement};
-use ndarray::{arr0, array, Array, ArrayD, IxDyn};
+use ndarray::{arr0, array, Array, Array1, Array2, ArrayD, IxDyn};
 use typenum::{U0, U1, U2, U3};
 
 fn fixture(name: &str) -> PathBuf {
@@ -383,6 +386,272 @@ fn default_codecs_read_back() {
         let _ = want;
         let err = ZarrDataset::<f64, U1>::open(fixture("v2.zarr"), "blosc").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Backend);
-        assert!(err.to_string().contains("blosc"), "{err}");
+        assert!(
+            err.to_string().ends_with(
+                "codec blosc is not supported: build lazy-zarr with the feature `blosc` \
+                 (lazy-datasets' feature `zarr` turns it on)"
+            ),
+            "{err}"
+        );
     }
+}
+
+/// `f8` of the codec fixtures, computed here as NumPy does in
+/// `make_codec_fixture.py`: `((arange(1000) * 37) % 101) / 8 - 6`.
+fn codec_f8() -> Array1<f64> {
+    Array1::from_shape_fn(1000, |k| ((k * 37) % 101) as f64 / 8.0 - 6.0)
+}
+
+/// `i4` of the codec fixtures:
+/// `(arange(1200).reshape(30, 40) * 7919) % 100003 - 50000` as int32.
+fn codec_i4() -> Array2<i32> {
+    Array2::from_shape_fn((30, 40), |(i, j)| {
+        (((i * 40 + j) as i64 * 7919) % 100_003 - 50_000) as i32
+    })
+}
+
+/// The `.zarray` or `zarr.json` of `path` in `store`, parsed.
+fn metadata(store: &Path, path: &str) -> serde_json::Value {
+    let dir = store.join(path);
+    let text = std::fs::read_to_string(dir.join(".zarray"))
+        .or_else(|_| std::fs::read_to_string(dir.join("zarr.json")))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The codec names of a v3 array (outermost first), or the compressor id
+/// of a v2 one with its blosc settings.
+fn codecs_of(store: &Path, path: &str) -> String {
+    let m = metadata(store, path);
+    match m.get("codecs") {
+        Some(codecs) => codecs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("+"),
+        None => {
+            let c = &m["compressor"];
+            match c["id"].as_str() {
+                Some("blosc") => format!(
+                    "blosc {} shuffle {}",
+                    c["cname"].as_str().unwrap(),
+                    c["shuffle"]
+                ),
+                Some(id) => id.to_string(),
+                None => "none".to_string(),
+            }
+        }
+    }
+}
+
+/// The codecs zarr-python 2 and 3 write (their defaults first), as their
+/// metadata names them: each array, `f8` and `i4`, reads back as NumPy's
+/// values.
+const ZARR2_CODECS: [(&str, &str); 11] = [
+    // zarr-python 2.18's default compressor: Blosc(cname='lz4', clevel=5, shuffle=SHUFFLE).
+    ("default", "blosc lz4 shuffle 1"),
+    ("blosc_zstd", "blosc zstd shuffle 1"),
+    ("blosc_blosclz", "blosc blosclz shuffle 1"),
+    ("blosc_lz4hc", "blosc lz4hc shuffle 1"),
+    ("blosc_zlib", "blosc zlib shuffle 1"),
+    ("blosc_bitshuffle", "blosc lz4 shuffle 2"),
+    ("blosc_noshuffle", "blosc lz4 shuffle 0"),
+    ("zstd", "zstd"),
+    ("gzip", "gzip"),
+    ("none", "none"),
+    // Not read by this build: see `unsupported_codecs_name_their_feature`.
+    ("zlib", "zlib"),
+];
+
+const ZARR3_CODECS: [(&str, &str); 11] = [
+    // zarr-python 3.1's defaults: v3 bytes + zstd (level 0); v2 arrays made
+    // by zarr.create_array: zstd; by Group.create_array in a v2 group: blosc.
+    ("default", "bytes+zstd"),
+    ("crc32c", "bytes+zstd+crc32c"),
+    ("sharded", "sharding_indexed"),
+    ("blosc", "bytes+blosc"),
+    ("gzip", "bytes+gzip"),
+    ("v2_default", "zstd"),
+    ("v2_group_default", "blosc lz4 shuffle 1"),
+    ("v2_blosc_lz4", "blosc lz4 shuffle 1"),
+    ("v2_blosc_zstd", "blosc zstd shuffle 1"),
+    ("v2_zstd", "zstd"),
+    ("v2_gzip", "gzip"),
+];
+
+#[test]
+fn every_codec_of_zarr_python_2_and_3_reads_back() {
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("codecs.json")).unwrap()).unwrap();
+    let version = |store: &str| {
+        written[store]["written_by"]["zarr"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(version("codecs-zarr2.zarr").starts_with("2."));
+    assert!(version("codecs-zarr3.zarr").starts_with("3."));
+    let mut read = 0;
+    for (name, codecs) in [
+        ("codecs-zarr2.zarr", &ZARR2_CODECS),
+        ("codecs-zarr3.zarr", &ZARR3_CODECS),
+    ] {
+        let store = fixture(name);
+        for (group, chain) in codecs.iter() {
+            if *group == "zlib" {
+                continue;
+            }
+            for array in ["f8", "i4"] {
+                let path = format!("{group}/{array}");
+                // The fixture holds the codecs it says it does.
+                assert_eq!(&codecs_of(&store, &path), chain, "{name}/{path}");
+                if cfg!(not(feature = "blosc")) && chain.contains("blosc") {
+                    let err = ZarrDataset::<f64, Dyn>::open(&store, &path).unwrap_err();
+                    assert_eq!(err.kind(), ErrorKind::Backend);
+                    assert_eq!(
+                        err.to_string(),
+                        format!(
+                            "backend error: cannot open Zarr array /{path} in {}: codec blosc is \
+                             not supported: build lazy-zarr with the feature `blosc` \
+                             (lazy-datasets' feature `zarr` turns it on)",
+                            store.display()
+                        )
+                    );
+                    continue;
+                }
+                if array == "f8" {
+                    check::<f64, U1>(&store, &path, codec_f8());
+                } else {
+                    check::<i32, U2>(&store, &path, codec_i4());
+                }
+                read += 1;
+            }
+        }
+    }
+    // 21 codecs (zlib aside), 11 of them blosc, two arrays each.
+    assert_eq!(read, if cfg!(feature = "blosc") { 42 } else { 20 });
+}
+
+/// A codec this build does not read names the feature that does, or says
+/// that none does; zarrs' error stays the source.
+#[test]
+fn unsupported_codecs_name_their_feature() {
+    let store = fixture("codecs-zarr2.zarr");
+    let err = ZarrDataset::<f64, U1>::open(&store, "zlib/f8").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "backend error: cannot open Zarr array /zlib/f8 in {}: codec zlib is not supported: \
+             lazy-zarr builds zarrs without its feature `zlib`; add zarrs (the version lazy-zarr \
+             uses) to your dependencies with `features = [\"zlib\"]` and Cargo turns it on for \
+             lazy-zarr too",
+            store.display()
+        )
+    );
+    assert_eq!(
+        err.source().unwrap().to_string(),
+        "unsupported Zarr V2 array: codec zlib is not supported"
+    );
+
+    // A compressor nobody reads, in a hand-written .zarray.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("x")).unwrap();
+    std::fs::write(
+        dir.path().join("x/.zarray"),
+        r#"{"zarr_format": 2, "shape": [4], "chunks": [2], "dtype": "<f8",
+            "compressor": {"id": "frobnicate", "level": 3}, "fill_value": 0.0,
+            "order": "C", "filters": null}"#,
+    )
+    .unwrap();
+    let err = ZarrDataset::<f64, U1>::open(dir.path(), "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "backend error: cannot open Zarr array /x in {}: codec frobnicate is not supported: \
+             no feature of lazy-zarr (or of zarrs) reads it",
+            dir.path().display()
+        )
+    );
+    // And in a v3 zarr.json.
+    std::fs::remove_file(dir.path().join("x/.zarray")).unwrap();
+    std::fs::write(
+        dir.path().join("x/zarr.json"),
+        r#"{"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "float64",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0.0,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                       {"name": "frobnicate"}]}"#,
+    )
+    .unwrap();
+    let err = ZarrDataset::<f64, U1>::open(dir.path(), "x").unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "codec frobnicate is not supported: no feature of lazy-zarr (or of zarrs) reads it"
+        ),
+        "{err}"
+    );
+}
+
+/// Writes where zarrs encodes the codec: blosc arrays of zarr-python 2
+/// (opened for writing) and new ones made with `Compression::BloscLz4`.
+#[cfg(feature = "blosc")]
+#[test]
+fn blosc_arrays_are_written_too() {
+    use lazy_zarr::{Compression, CreateOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("codecs-zarr2.zarr");
+    copy_dir(&fixture("codecs-zarr2.zarr"), &store);
+    // NumPy: a[::-3] = -a[::-3] on zarr-python 2's default (blosc lz4) array.
+    let mut a = ZarrDataset::<f64, U1>::open_rw(&store, "default/f8").unwrap();
+    let every_third = DynSelection::from(vec![SelectionItem::slice(None, None, Some(-3))]);
+    let mut want = codec_f8();
+    for (k, v) in want.iter_mut().enumerate() {
+        if (999 - k) % 3 == 0 {
+            *v = -*v;
+        }
+    }
+    let negated = a.read_dyn(&every_third).unwrap().mapv(|v| -v);
+    a.write_dyn(&every_third, negated.view()).unwrap();
+    assert_eq!(
+        ZarrDataset::<f64, U1>::open(&store, "default/f8")
+            .unwrap()
+            .read_all()
+            .unwrap(),
+        want
+    );
+    assert_eq!(codecs_of(&store, "default/f8"), "blosc lz4 shuffle 1");
+
+    let options = CreateOptions::default()
+        .chunks([8, 16])
+        .compression(Compression::BloscLz4(5));
+    let mut made = ZarrDataset::<i32, U2>::create(dir.path(), "made", &[30, 40], &options).unwrap();
+    made.write_all(codec_i4()).unwrap();
+    assert_eq!(codecs_of(dir.path(), "made"), "bytes+blosc");
+    let config = &metadata(dir.path(), "made")["codecs"][1]["configuration"];
+    assert_eq!(
+        (
+            config["cname"].as_str(),
+            config["shuffle"].as_str(),
+            config["typesize"].as_u64()
+        ),
+        (Some("lz4"), Some("shuffle"), Some(4))
+    );
+    assert_eq!(
+        ZarrDataset::<i32, U2>::open(dir.path(), "made")
+            .unwrap()
+            .read_all()
+            .unwrap(),
+        codec_i4()
+    );
+    let bad = CreateOptions::<i32>::default().compression(Compression::BloscLz4(10));
+    let err = ZarrDataset::<i32, U1>::create(dir.path(), "bad", &[4], &bad).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Value);
+    assert!(
+        err.to_string().contains("blosc level 10 is not in 0..=9"),
+        "{err}"
+    );
 }

@@ -112,7 +112,8 @@ where
             return raw::read(&chunk, chunk_shape, region, whole_chunk, block).map_err(
                 |e| match e {
                     Failure::Io(e) => {
-                        Error::backend(format!("cannot read chunk {index:?} of {key}: {e}"), e)
+                        let what = source.describe();
+                        Error::backend(format!("cannot read chunk {index:?} of {what}: {e}"), e)
                     }
                     Failure::Other(e) => e,
                 },

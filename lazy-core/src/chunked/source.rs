@@ -34,6 +34,14 @@ pub trait ChunkSource<T: Element>: Sync {
     /// The value of elements never written.
     fn fill_value(&self) -> T;
 
+    /// The array as the engine's messages name it (a chunk that cannot be
+    /// read: "cannot read chunk [3] of <this>: …"); by default its
+    /// [`ArrayKey`]. Backends say it as their own messages do
+    /// (`dataset "/x" in "a.h5"`).
+    fn describe(&self) -> String {
+        self.array_key().to_string()
+    }
+
     /// The generation of chunk `index` in storage (see [`Generation`]), or
     /// `None` (the default) when storage cannot tell: cached chunks are then
     /// trusted until a write through this process replaces them.

@@ -20,6 +20,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::{broadcast_back, distinct};
 use crate::region::Region;
 
 /// `source` read as elements of type `T`, converted with Rust's `as`: float
@@ -124,15 +125,32 @@ where
     D::Elem: AsPrimitive<T>,
 {
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
-        // `src` may be a broadcast scalar: allocate its full size fallibly.
-        let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
-        Zip::from(&mut raw).and(&src).for_each(|r, &v| *r = v.as_());
+        let raw = converted::<T, D::Elem>(src)?;
         self.source.write_from(&region, raw.view())
+    }
+
+    /// A conversion refuses nothing; the source checks the values it would
+    /// get (a [`Scaled`](crate::Scaled) or [`Decoded`](crate::Decoded)
+    /// view under this one refuses some).
+    fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
+        let raw = converted::<T, D::Elem>(distinct(&src))?;
+        self.source
+            .validate_values(&region, broadcast_back(&raw, src.shape())?)
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         self.source.validate_write(&region)
     }
+}
+
+/// `src` converted to `U` with `as`.
+fn converted<T: Element + AsPrimitive<U>, U: Element>(
+    src: ArrayViewD<'_, T>,
+) -> Result<ndarray::ArrayD<U>> {
+    // `src` may be a broadcast scalar: allocate its full size fallibly.
+    let mut raw = zeroed::<U>(src.shape().to_vec())?;
+    Zip::from(&mut raw).and(&src).for_each(|r, &v| *r = v.as_());
+    Ok(raw)
 }
 
 crate::backend::dataset_methods!(Cast<T, D>);

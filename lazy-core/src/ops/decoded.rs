@@ -25,6 +25,7 @@ use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::ops::{broadcast_back, distinct};
 use crate::region::Region;
 
 /// The CF attributes of a packed variable, as numbers (in the units of the
@@ -362,33 +363,47 @@ where
 {
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         // `write_from` ran `check_values`: every value converts.
-        let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
-        let mut failed = None;
-        Zip::from(&mut raw).and(&src).for_each(|r, &v| {
-            match stored(&self.cf, D::Elem::DTYPE, v.as_()) {
-                Ok(x) => *r = x.as_(),
-                Err(e) => {
-                    failed.get_or_insert(e);
-                }
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
+        let raw = self.stored_values(src)?;
         self.source.write_from(&region, raw.view())
     }
 
-    /// Every value must convert to the stored type. (The source is not
-    /// asked: only `Decoded` views refuse values, and one cannot be under
-    /// another.)
+    /// Every value must convert to the stored type; then the source checks
+    /// the stored values it would get (a [`Scaled`](crate::Scaled) view
+    /// under this one refuses some).
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
-        let _ = region;
-        src.iter()
-            .try_for_each(|&v| stored(&self.cf, D::Elem::DTYPE, v.as_()).map(drop))
+        let raw = self.stored_values(distinct(&src))?;
+        self.source
+            .validate_values(&region, broadcast_back(&raw, src.shape())?)
     }
 
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
         self.source.validate_write(&region)
+    }
+}
+
+impl<F, D> Decoded<F, D>
+where
+    F: DecodedFloat,
+    D: Dataset,
+    f64: AsPrimitive<D::Elem>,
+{
+    /// The stored values of the decoded values `src`, or the first value's
+    /// error that does not convert.
+    fn stored_values(&self, src: ArrayViewD<'_, F>) -> Result<ndarray::ArrayD<D::Elem>> {
+        let mut raw = zeroed::<D::Elem>(src.shape().to_vec())?;
+        let mut failed = None;
+        Zip::from(&mut raw).and(&src).for_each(|r, &v| {
+            if failed.is_none() {
+                match stored(&self.cf, D::Elem::DTYPE, v.as_()) {
+                    Ok(x) => *r = x.as_(),
+                    Err(e) => failed = Some(e),
+                }
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(raw),
+        }
     }
 }
 

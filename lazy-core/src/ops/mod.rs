@@ -35,8 +35,39 @@ pub use sliced::Sliced;
 pub use stacked::Stacked;
 pub use sum::{Sum, Summable};
 
+use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
+
 use crate::dataset::{Dataset, Hints};
 use crate::error::{Error, Result};
+
+/// The values of a write that `src` holds in memory, each once: the axes
+/// it is broadcast along (stride 0) cut to length 1. A check of every value
+/// costs what the value array costs, not what the region does (a scalar
+/// written to a billion elements is one value to check).
+pub(crate) fn distinct<'a, T>(src: &ArrayViewD<'a, T>) -> ArrayViewD<'a, T> {
+    let mut values = src.clone();
+    for (axis, &stride) in src.strides().iter().enumerate() {
+        if stride == 0 && values.len_of(Axis(axis)) > 1 {
+            values.slice_axis_inplace(Axis(axis), Slice::from(0..1));
+        }
+    }
+    values
+}
+
+/// `values` (from [`distinct`]) converted for a view's source, broadcast
+/// back to `shape`: what a converting view hands its source's
+/// `check_values`, without a copy the size of the region.
+pub(crate) fn broadcast_back<'a, U>(
+    values: &'a ArrayD<U>,
+    shape: &[usize],
+) -> Result<ArrayViewD<'a, U>> {
+    values.broadcast(shape).ok_or_else(|| {
+        Error::shape(format!(
+            "internal error: values of shape {:?} do not broadcast back to {shape:?}",
+            values.shape()
+        ))
+    })
+}
 
 /// The shape shared by all `sources`: a [`Value`](crate::ErrorKind::Value)
 /// error if there are none, a [`Shape`](crate::ErrorKind::Shape) error if
