@@ -76,8 +76,8 @@ pub use crate::blocks::{
 };
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
-    chunked_in_memory, read_chunked, write_chunked, BoxSpan, ChunkSink, ChunkSource, RawChunk,
-    READ_COST,
+    chunked_in_memory, read_chunked, write_chunked, BoxSpan, ChunkInside, ChunkSink, ChunkSource,
+    RawChunk, READ_COST,
 };
 pub use crate::element::{bytes, bytes_mut, with_bytes};
 pub use crate::open::{auto_chunks, check_create, check_open};

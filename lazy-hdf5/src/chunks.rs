@@ -9,9 +9,8 @@
 //! reach `decode`, which bypasses the engine's checks and cache.
 
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
-use lazy_core::backend::{with_bytes, ArrayKey, ChunkSource, Generation, RawChunk};
+use lazy_core::backend::{with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk};
 use lazy_core::{Error, Mode, Rank, Result};
-use ndarray::{ArrayViewMutD, IxDyn, Slice};
 
 use crate::codec;
 use crate::dataset::H5Dataset;
@@ -74,31 +73,16 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         ))
     }
 
-    /// The part of chunk `index` inside the dataset: its origin and shape.
-    fn inside(&self, index: &[u64]) -> Result<(Vec<usize>, Vec<usize>)> {
-        let chunk_shape = &self.direct()?.chunk_shape;
-        Ok(index
-            .iter()
-            .zip(chunk_shape)
-            .zip(&self.shape)
-            .map(|((&c, &len), &n)| {
-                let origin = (c as usize).saturating_mul(len);
-                (origin, n.saturating_sub(origin).min(len))
-            })
-            .unzip())
-    }
-
     /// Reads the part of chunk `index` inside the dataset through libhdf5
     /// into the start of `out`, a row-major buffer of the chunk shape.
     fn read_chunk_via_libhdf5(&self, index: &[u64], out: &mut [T]) -> Result<()> {
-        let chunk_shape = self.direct()?.chunk_shape.clone();
-        let (origin, inside) = self.inside(index)?;
-        let n: usize = inside.iter().product();
-        let mut part = vec![T::default(); n];
+        let chunk_shape = &self.direct()?.chunk_shape;
+        let inside = ChunkInside::new(index, chunk_shape, &self.shape);
         let file = Selection::from(Hyperslab::from(
-            origin
+            inside
+                .origin
                 .iter()
-                .zip(&inside)
+                .zip(&inside.shape)
                 .map(|(&start, &count)| SliceOrIndex::SliceCount {
                     start,
                     step: 1,
@@ -107,17 +91,9 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                 })
                 .collect::<Vec<_>>(),
         ));
-        io::read(&self.inner, file, &[n], Selection::All, &mut part)?;
-        let part = ndarray::ArrayViewD::from_shape(IxDyn(&inside), &part)
-            .map_err(|e| Error::internal(format!("a chunk's part inside the dataset: {e}")))?;
-        let mut whole = ArrayViewMutD::from_shape(IxDyn(&chunk_shape), out)
-            .map_err(|e| Error::internal(format!("a chunk buffer: {e}")))?;
-        whole
-            .slice_each_axis_mut(|ax| {
-                Slice::from(0..inside.get(ax.axis.index()).copied().unwrap_or(0))
-            })
-            .assign(&part);
-        Ok(())
+        inside.fill_inside(chunk_shape, out, |part| {
+            io::read(&self.inner, file, &[part.len()], Selection::All, part)
+        })
     }
 
     /// Reads `buf.len()` bytes at `at` of the file, naming chunk `index` in
@@ -182,9 +158,10 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
             Bytes::Raw(at) => {
                 // The chunk's elements inside the dataset; a contiguous
                 // dataset's last block of rows is short.
-                let (_, inside) = ds.inside(index)?;
-                let n = if matches!(ds.direct()?.kind, Kind::Contiguous) {
-                    inside.iter().product()
+                let direct = ds.direct()?;
+                let n = if matches!(direct.kind, Kind::Contiguous) {
+                    let inside = ChunkInside::new(index, &direct.chunk_shape, &ds.shape);
+                    inside.shape.iter().product()
                 } else {
                     out.len()
                 };

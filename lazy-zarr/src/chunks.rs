@@ -9,9 +9,8 @@
 
 use std::collections::HashMap;
 
-use lazy_core::backend::{zeroed, ArrayKey, ChunkSink, ChunkSource, Generation, RawChunk};
+use lazy_core::backend::{ArrayKey, ChunkInside, ChunkSink, ChunkSource, Generation, RawChunk};
 use lazy_core::{Error, Mode, Rank, Result, Writable};
-use ndarray::{ArrayViewMutD, IxDyn, Slice};
 
 use crate::codec::Chain;
 use crate::dataset::{Fetch, ZarrDataset};
@@ -55,34 +54,14 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         if let Some(chain) = self.chain {
             return self.decode_chain(chain, index, 0, true, out, fetched);
         }
-        let chunk_shape = self.grid().to_vec();
-        let origin = self.origin(index);
-        let inside: Vec<usize> = origin
-            .iter()
-            .zip(&chunk_shape)
-            .zip(&self.shape)
-            .map(|((&o, &len), &n)| n.saturating_sub(o).min(len))
-            .collect();
+        let chunk_shape = self.grid();
+        let inside = ChunkInside::new(index, chunk_shape, &self.shape);
         let at = vec![0; chunk_shape.len()];
-        if inside == chunk_shape {
-            return self.decode_into(&chunk_shape, out, &[(origin, at, inside)]);
-        }
-        // A chunk at the array's far edge: its part inside the array, decoded
-        // into a buffer of exactly that shape (zarrs decodes part of a chunk
-        // only so), and put at the chunk's start.
-        let mut part = zeroed::<T>(inside.clone())?;
-        let slice = part
-            .as_slice_mut()
-            .ok_or_else(|| Error::internal("a new array is not contiguous"))?;
-        self.decode_into(&inside, slice, &[(origin, at, inside.clone())])?;
-        let mut whole = ArrayViewMutD::from_shape(IxDyn(&chunk_shape), out)
-            .map_err(|e| Error::internal(format!("a chunk buffer: {e}")))?;
-        whole
-            .slice_each_axis_mut(|ax| {
-                Slice::from(0..inside.get(ax.axis.index()).copied().unwrap_or(0))
-            })
-            .assign(&part);
-        Ok(())
+        // An edge chunk: zarrs decodes just its part inside the array.
+        inside.fill_inside(chunk_shape, out, |part| {
+            let boxed = (inside.origin.clone(), at, inside.shape.clone());
+            self.decode_into(&inside.shape, part, &[boxed])
+        })
     }
 
     /// Decodes the box `start..start + shape` of chunk `index` into `out`:

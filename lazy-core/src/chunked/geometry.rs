@@ -4,6 +4,8 @@
 
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
+use crate::alloc::zeroed_vec;
+use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, RowMajor, Run};
 use crate::region::{AxisSelection, Region};
@@ -203,6 +205,80 @@ pub(super) fn shifted(region: &Region, start: &[usize], shape: &[usize]) -> Resu
         .collect();
     Region::new(shape.to_vec(), axes)
 }
+/// The part of chunk `index` (of `chunk_shape`) inside an array of
+/// `shape`: its origin in the array and its shape, for storage that reads
+/// or decodes only that part of an edge chunk. With
+/// [`fill_inside`](Self::fill_inside), a buffer of the whole chunk is filled
+/// from it.
+///
+/// ```
+/// use lazy_core::backend::ChunkInside;
+///
+/// // Chunk [1, 2] of 4 x 4 chunks of a 6 x 10 array: rows 4..6, columns 8..10.
+/// let inside = ChunkInside::new(&[1, 2], &[4, 4], &[6, 10]);
+/// assert_eq!((inside.origin.as_slice(), inside.shape.as_slice()), (&[4, 8][..], &[2, 2][..]));
+/// let mut chunk = [0u8; 16];
+/// inside.fill_inside(&[4, 4], &mut chunk, |part| { part.copy_from_slice(&[1, 2, 3, 4]); Ok(()) })?;
+/// assert_eq!(chunk[..6], [1, 2, 0, 0, 3, 4]);
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkInside {
+    /// Where the chunk starts in the array.
+    pub origin: Vec<usize>,
+    /// The shape of its part inside the array.
+    pub shape: Vec<usize>,
+}
+
+impl ChunkInside {
+    /// The part of chunk `index` inside the array.
+    pub fn new(index: &[u64], chunk_shape: &[usize], shape: &[usize]) -> Self {
+        let origin: Vec<usize> = index
+            .iter()
+            .zip(chunk_shape)
+            .map(|(&c, &len)| usize::try_from(c).unwrap_or(usize::MAX).saturating_mul(len))
+            .collect();
+        let shape = origin
+            .iter()
+            .zip(chunk_shape)
+            .zip(shape)
+            .map(|((&o, &len), &n)| n.saturating_sub(o).min(len))
+            .collect();
+        ChunkInside { origin, shape }
+    }
+
+    /// Whether the whole chunk (of `chunk_shape`) lies inside the array.
+    pub fn is_whole(&self, chunk_shape: &[usize]) -> bool {
+        self.shape == chunk_shape
+    }
+
+    /// Fills `out`, a row-major buffer of `chunk_shape`, with the part
+    /// inside the array: `fill` fills a row-major buffer of that part's
+    /// shape (straight into `out` when the chunk is whole), which is put at
+    /// the start of each axis of the chunk; elements past the array's end
+    /// are left as they are.
+    pub fn fill_inside<T: Element>(
+        &self,
+        chunk_shape: &[usize],
+        out: &mut [T],
+        fill: impl FnOnce(&mut [T]) -> Result<()>,
+    ) -> Result<()> {
+        if self.is_whole(chunk_shape) {
+            return fill(out);
+        }
+        let mut part = zeroed_vec::<T>(crate::alloc::checked_size(&self.shape)?)?;
+        fill(&mut part)?;
+        let part = view(&self.shape, &part)?;
+        let mut whole = view_mut(chunk_shape, out)?;
+        whole
+            .slice_each_axis_mut(|ax| {
+                Slice::from(0..self.shape.get(ax.axis.index()).copied().unwrap_or(0))
+            })
+            .assign(&part);
+        Ok(())
+    }
+}
+
 /// The row-major strides (in elements) of a chunk of `chunk_shape`.
 pub(super) fn strides_of(chunk_shape: &[usize]) -> Vec<usize> {
     (0..chunk_shape.len())

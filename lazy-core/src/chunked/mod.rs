@@ -103,7 +103,7 @@ mod write;
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
-pub use geometry::BoxSpan;
+pub use geometry::{BoxSpan, ChunkInside};
 pub use raw::{RawChunk, READ_COST};
 pub use sink::ChunkSink;
 pub use source::ChunkSource;
