@@ -9,8 +9,10 @@
 //! reach `decode`, which bypasses the engine's checks and cache.
 
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
-use lazy_core::backend::{with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk};
-use lazy_core::{Error, Mode, Rank, Result};
+use lazy_core::backend::{
+    bytes, with_bytes, ArrayKey, ChunkInside, ChunkSink, ChunkSource, Generation, RawChunk,
+};
+use lazy_core::{Error, Mode, Rank, Result, Writable};
 
 use crate::codec;
 use crate::dataset::H5Dataset;
@@ -211,5 +213,42 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
             )),
             Bytes::Unwritten | Bytes::Filtered(_) => Ok(None),
         }
+    }
+}
+
+/// Chunks written by lazy-hdf5 itself: encoded in Rust (on the chunk
+/// engine's threads) and handed to libhdf5 whole with a direct chunk write,
+/// so libhdf5 keeps the chunk index and compresses nothing under its lock.
+impl<T: H5Element, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
+    fn store(&self, index: &[u64], data: &[T]) -> Result<()> {
+        let ds = self.0;
+        let direct = ds.direct()?;
+        let Kind::Chunked(stages) = &direct.kind else {
+            return Err(Error::internal("a contiguous dataset stored by chunks"));
+        };
+        // The chunk's bytes in the file's byte order (a `bool` is its byte).
+        let mut raw = bytes(data).to_vec();
+        let elem = T::DTYPE.size();
+        if direct.swap && elem > 1 {
+            for value in raw.chunks_exact_mut(elem) {
+                value.reverse();
+            }
+        }
+        let stored = if stages.is_empty() {
+            raw
+        } else {
+            codec::encode(stages, direct.deflate_level, &raw)
+                .map_err(|e| ds.chunk_error(index, e))?
+        };
+        let origin: Vec<u64> = index
+            .iter()
+            .zip(&direct.chunk_shape)
+            .map(|(&c, &len)| c.saturating_mul(len as u64))
+            .collect();
+        let written = io::write_chunk(&ds.inner, &origin, &stored);
+        // Rewritten (and maybe moved): where it was is forgotten, also
+        // after a failure.
+        direct.shared.forget(index);
+        written
     }
 }

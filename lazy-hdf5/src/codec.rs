@@ -1,8 +1,10 @@
-//! HDF5's filter pipeline, decoded in Rust: deflate (zlib streams), shuffle
-//! and fletcher32 (checked), the filters h5py, netCDF-4 and most HDF5
-//! writers use. A chunk's bytes go through the pipeline's filters in
-//! reverse order, skipping those its filter mask says were not applied.
-//! Datasets with any other filter are read through libhdf5.
+//! HDF5's filter pipeline in Rust: deflate (zlib streams), shuffle and
+//! fletcher32 (checked), the filters h5py, netCDF-4 and most HDF5 writers
+//! use, decoded ([`decode`]: a chunk's bytes go through the pipeline's
+//! filters in reverse order, skipping those its filter mask says were not
+//! applied) and encoded ([`encode`]: in order, all applied, as libhdf5
+//! writes them). Datasets with any other filter are read and written
+//! through libhdf5.
 //!
 //! ```
 //! # // The doctest runs on the crate's hidden entry point.
@@ -210,6 +212,67 @@ fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
     whole
 }
 
+/// Encodes a chunk's bytes `data` (in the file's byte order) through
+/// `stages` in pipeline order, all applied (filter mask 0), as libhdf5
+/// writes them: shuffled, deflated at `level` (libdeflate, zlib format),
+/// check-summed. libhdf5 and h5py read the result back (tests/writes.rs).
+///
+/// ```
+/// use lazy_hdf5::__filters::{decode, encode, Stage};
+///
+/// let values: Vec<u8> = (0..1000u32).flat_map(|v| v.to_le_bytes()).collect();
+/// let stages = [Stage::Shuffle(4), Stage::Deflate, Stage::Fletcher32];
+/// let stored = encode(&stages, 4, &values)?;
+/// assert!(stored.len() < values.len() / 2);
+/// let mut back = vec![0u8; values.len()];
+/// decode(&stages, 0, stored, &mut back)?;
+/// assert_eq!(back, values);
+/// # Ok::<(), String>(())
+/// ```
+pub fn encode(stages: &[Stage], level: u8, data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut stored = data.to_vec();
+    for stage in stages {
+        stored = match *stage {
+            Stage::Shuffle(size) => shuffle(&stored, size),
+            Stage::Deflate => deflate(&stored, level)?,
+            Stage::Fletcher32 => {
+                let sum = fletcher32(&stored);
+                stored.extend_from_slice(&sum.to_le_bytes());
+                stored
+            }
+        };
+    }
+    Ok(stored)
+}
+
+/// Deflates `input` into a zlib stream at `level` (0 to 9; libdeflate's
+/// levels 0 to 12 are asked for as zlib's, so the sizes are comparable to
+/// what libhdf5 writes). One compressor per thread and level.
+fn deflate(input: &[u8], level: u8) -> Result<Vec<u8>, String> {
+    use libdeflater::{CompressionLvl, Compressor};
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<(u8, Compressor)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let compressor = match &mut *cell {
+            Some((l, c)) if *l == level => c,
+            slot => {
+                let lvl = CompressionLvl::new(i32::from(level.min(9)))
+                    .map_err(|e| format!("deflate level {level}: {e:?}"))?;
+                &mut slot.insert((level, Compressor::new(lvl))).1
+            }
+        };
+        let mut out = vec![0u8; compressor.zlib_compress_bound(input.len())];
+        let n = compressor
+            .zlib_compress(input, &mut out)
+            .map_err(|e| format!("cannot deflate a chunk: {e}"))?;
+        out.truncate(n);
+        Ok(out)
+    })
+}
+
 /// Decodes a stored chunk `encoded` through `stages` (in pipeline order;
 /// bit `i` of `mask` set means stage `i` was not applied) into `out`, the
 /// chunk's decoded bytes. Any inconsistency (a bad stream, a checksum that
@@ -307,26 +370,9 @@ pub fn fuzz(data: &[u8]) {
     let split = rest.len() / 2;
     let (values, corruption) = rest.split_at(split);
     let original: Vec<u8> = values.to_vec();
-    let mut stored = original.clone();
-    for stage in &stages {
-        stored = match *stage {
-            Stage::Shuffle(size) => shuffle(&stored, size),
-            Stage::Deflate => {
-                let mut c = libdeflater::Compressor::new(libdeflater::CompressionLvl::fastest());
-                let mut z = vec![0u8; c.zlib_compress_bound(stored.len())];
-                let Ok(n) = c.zlib_compress(&stored, &mut z) else {
-                    return;
-                };
-                z.truncate(n);
-                z
-            }
-            Stage::Fletcher32 => {
-                let sum = fletcher32(&stored);
-                stored.extend_from_slice(&sum.to_le_bytes());
-                stored
-            }
-        };
-    }
+    let Ok(stored) = encode(&stages, 1, &original) else {
+        return;
+    };
     let mut out = vec![0u8; original.len()];
     let decoded = decode(&stages, 0, stored.clone(), &mut out);
     assert!(
@@ -362,19 +408,46 @@ pub fn fuzz(data: &[u8]) {
     }
 }
 
-/// The shuffle filter (what [`unshuffle`] undoes), for the fuzz harness.
+/// The shuffle filter (what [`unshuffle`] undoes): every element's first
+/// byte, then every second byte, …; trailing bytes that make no whole
+/// element stay as they are.
 fn shuffle(input: &[u8], size: usize) -> Vec<u8> {
     let mut out = input.to_vec();
     if size <= 1 {
         return out;
     }
     let n = input.len() / size;
-    for (i, value) in input.chunks_exact(size).enumerate() {
-        for (b, &v) in value.iter().enumerate() {
-            out[b * n + i] = v;
+    match size {
+        2 => shuffle_n::<2>(input, n, &mut out),
+        4 => shuffle_n::<4>(input, n, &mut out),
+        8 => shuffle_n::<8>(input, n, &mut out),
+        _ => {
+            for (plane, b) in out.chunks_exact_mut(n.max(1)).take(size).zip(0..) {
+                for (o, value) in plane.iter_mut().zip(input.chunks_exact(size)) {
+                    *o = value.get(b).copied().unwrap_or(*o);
+                }
+            }
         }
     }
     out
+}
+
+/// [`shuffle`] for elements of `S` bytes: the `S` planes written one after
+/// another, each from every element.
+fn shuffle_n<const S: usize>(input: &[u8], n: usize, out: &mut [u8]) {
+    let elements: Vec<[u8; S]> = input
+        .chunks_exact(S)
+        .map(|e| {
+            let mut v = [0u8; S];
+            v.copy_from_slice(e);
+            v
+        })
+        .collect();
+    for (b, plane) in out.chunks_exact_mut(n.max(1)).take(S).enumerate() {
+        for (o, e) in plane.iter_mut().zip(&elements) {
+            *o = e[b];
+        }
+    }
 }
 
 #[cfg(test)]

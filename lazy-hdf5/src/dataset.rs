@@ -8,7 +8,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use lazy_core::backend::{chunked_in_memory, read_chunked, Marker};
+use lazy_core::backend::{chunked_in_memory, read_chunked, write_chunked, Marker};
 use lazy_core::{
     Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
     Result, Writable,
@@ -16,7 +16,7 @@ use lazy_core::{
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
 use crate::chunks::Chunks;
-use crate::direct::Direct;
+use crate::direct::{Direct, Kind};
 use crate::element::H5Element;
 
 /// An HDF5 dataset with element type `T`, rank `R` (`Dyn` when the rank is
@@ -265,13 +265,18 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
 }
 
 impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
-    /// Writes `src` into `region`. The file is flushed before this returns,
+    /// Writes `src` into `region`: chunked datasets that lazy-hdf5 reads
+    /// itself (no filter, or deflate, shuffle and fletcher32) through
+    /// lazy-core's chunk engine, each chunk encoded in Rust on the engine's
+    /// threads and handed to libhdf5 whole (`H5Dwrite_chunk`), a chunk the
+    /// write covers only in part read, changed and stored; every other
+    /// dataset through libhdf5. The file is flushed before this returns,
     /// so an error writing the data out (a full disk) is this call's error,
     /// not lost when HDF5's chunk cache is flushed at close; on a file open
     /// with the MPI-IO driver, [`flush`](H5Dataset::flush) does that, called
     /// on every rank.
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
-        // Direct readers wait while libhdf5 writes and flushes.
+        // Direct readers wait while a write is under way.
         let direct = self.direct.as_ref().ok().cloned();
         let _writing = direct.as_ref().map(|d| {
             d.shared
@@ -279,23 +284,51 @@ impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         });
-        let written = self.write_via_libhdf5(region, src).and_then(|()| {
+        let by_chunks = direct
+            .as_ref()
+            .is_some_and(|d| matches!(d.kind, Kind::Chunked(_)))
+            && !self.via_libhdf5
+            && !self.mpio;
+        if let (Some(direct), true) = (&direct, by_chunks) {
+            // Outdated from now on: the chunk addresses found and the
+            // chunks cached (the chunks this write stores are cached anew).
+            direct.shared.written();
+        }
+        let written = if by_chunks {
+            // What libhdf5 still holds of earlier writes must be in the
+            // file: chunks written in part are read from it.
+            self.flush_file("flush the file before writing")
+                .and_then(|()| write_chunked(&Chunks(&*self), &self.cache, region, src))
+        } else {
+            self.write_via_libhdf5(region, src)
+        };
+        let written = written.and_then(|()| {
             if self.mpio {
                 // Collective under MPI-IO: left to `flush` on every rank.
                 return Ok(());
             }
-            self.inner
-                .file()
-                .and_then(|file| file.flush())
-                .map_err(|e| self.error("flush the file after writing", e))
+            self.flush_file("flush the file after writing")
         });
-        // Chunks may have moved and changed: every handle's addresses and
-        // cached chunks of this dataset are outdated, also after a failure.
+        // Written through libhdf5, chunks may have moved and changed: every
+        // handle's addresses and cached chunks of this dataset are
+        // outdated, also after a failure.
         if let Some(direct) = &direct {
-            direct.shared.written();
+            if !by_chunks {
+                direct.shared.written();
+            }
             direct.shared.file.seen(&direct.path, true);
         }
         written
+    }
+}
+
+impl<T, R, M> H5Dataset<T, R, M> {
+    /// Flushes the dataset's file, naming `action` in an error.
+    fn flush_file(&self, action: &str) -> Result<()> {
+        self.inner
+            .file()
+            .and_then(|file| file.flush())
+            .map_err(|e| self.error(action, e))
     }
 }
 

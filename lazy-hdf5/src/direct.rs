@@ -134,9 +134,20 @@ impl Shared {
             .clone()
     }
 
-    /// Called after every write: chunks may have moved, cached ones changed.
+    /// Called around every write: chunks may have moved, cached ones
+    /// changed.
     pub(crate) fn written(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Forgets where chunk `index` is: it was just rewritten (and may have
+    /// moved).
+    pub(crate) fn forget(&self, index: &[u64]) {
+        let mut located = self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        located.1.remove(index);
     }
 
     /// The version, as the cache's generation of every chunk.
@@ -152,7 +163,8 @@ pub(crate) enum Kind {
     /// One run of bytes, at the address [`Direct::locate`] finds (storage
     /// is allocated at the first write).
     Contiguous,
-    /// Chunks decoded through these stages.
+    /// Chunks decoded through these stages; `level` is the deflate level
+    /// chunks are written with.
     Chunked(Vec<Stage>),
 }
 
@@ -173,6 +185,8 @@ pub(crate) struct Direct {
     /// Whether the stored bytes are in the other byte order than this
     /// machine's: every element read is swapped.
     pub(crate) swap: bool,
+    /// The deflate level of the dataset's filter, for chunks written.
+    pub(crate) deflate_level: u8,
 }
 
 impl Direct {
@@ -207,6 +221,7 @@ impl Direct {
         let canonical =
             std::fs::canonicalize(&path).unwrap_or_else(|_| Path::new(&path).to_path_buf());
         let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), ds.name());
+        let mut deflate_level = 0;
         let (kind, chunk_shape) = match ds.layout() {
             Layout::Contiguous => {
                 let row: usize = shape.iter().skip(1).product::<usize>().max(1);
@@ -219,6 +234,14 @@ impl Direct {
                 (Kind::Contiguous, chunk_shape)
             }
             Layout::Chunked => {
+                deflate_level = ds
+                    .filters()
+                    .iter()
+                    .find_map(|f| match f {
+                        Filter::Deflate(level) => Some(*level),
+                        _ => None,
+                    })
+                    .unwrap_or(4);
                 let stages = ds
                     .filters()
                     .iter()
@@ -247,6 +270,7 @@ impl Direct {
             chunk_shape,
             shared,
             key,
+            deflate_level,
         })
     }
 

@@ -110,7 +110,7 @@ mod open;
 /// The filter pipeline, for the fuzz target and doctests only.
 #[doc(hidden)]
 pub mod __filters {
-    pub use crate::codec::{decode, fletcher32, fuzz, Stage};
+    pub use crate::codec::{decode, encode, fletcher32, fuzz, Stage};
 }
 
 pub use cf::CfAttributes;
