@@ -268,6 +268,38 @@ pub(crate) fn write_view<T: H5Element>(
     unsafe { transfer::<T>(ds, &sp, src.as_ptr().cast_mut().cast(), true) }
 }
 
+/// Writes `stored`, the encoded bytes of the chunk starting at `origin`
+/// (element coordinates), with libhdf5's direct chunk write
+/// (`H5Dwrite_chunk`: all filters applied, no conversion, the chunk index
+/// kept by libhdf5).
+pub(crate) fn write_chunk(ds: &Dataset, origin: &[u64], stored: &[u8]) -> Result<()> {
+    let _guard = hdf5_sys::LOCK.lock();
+    // SAFETY: the dataset is open for the call; `origin` holds one
+    // coordinate per axis of the dataset (the caller's chunk origin), and
+    // `stored` is `stored.len()` readable bytes that libhdf5 only reads.
+    let rc = unsafe {
+        hdf5_sys::h5d::H5Dwrite_chunk(
+            ds.id(),
+            H5P_DEFAULT,
+            0,
+            origin.as_ptr(),
+            stored.len(),
+            stored.as_ptr().cast(),
+        )
+    };
+    if rc < 0 {
+        let e = hdf5_metno::Error::query().unwrap_or_else(|e| e);
+        return Err(h5err(|| {
+            format!(
+                "cannot write chunk {origin:?} of dataset {:?} in {:?}",
+                ds.name(),
+                ds.filename()
+            )
+        })(e));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,36 +350,4 @@ mod tests {
         assert!(layout(&[2, 2, 2], &[7, 3, 1]).is_none());
         assert!(layout(&[2, 3], &[4, 2]).is_none()); // rows would overlap
     }
-}
-
-/// Writes `stored`, the encoded bytes of the chunk starting at `origin`
-/// (element coordinates), with libhdf5's direct chunk write
-/// (`H5Dwrite_chunk`: all filters applied, no conversion, the chunk index
-/// kept by libhdf5).
-pub(crate) fn write_chunk(ds: &Dataset, origin: &[u64], stored: &[u8]) -> Result<()> {
-    let _guard = hdf5_sys::LOCK.lock();
-    // SAFETY: the dataset is open for the call; `origin` holds one
-    // coordinate per axis of the dataset (the caller's chunk origin), and
-    // `stored` is `stored.len()` readable bytes that libhdf5 only reads.
-    let rc = unsafe {
-        hdf5_sys::h5d::H5Dwrite_chunk(
-            ds.id(),
-            H5P_DEFAULT,
-            0,
-            origin.as_ptr(),
-            stored.len(),
-            stored.as_ptr().cast(),
-        )
-    };
-    if rc < 0 {
-        let e = hdf5_metno::Error::query().unwrap_or_else(|e| e);
-        return Err(h5err(|| {
-            format!(
-                "cannot write chunk {origin:?} of dataset {:?} in {:?}",
-                ds.name(),
-                ds.filename()
-            )
-        })(e));
-    }
-    Ok(())
 }

@@ -9,12 +9,15 @@
 
 use std::collections::HashMap;
 
-use lazy_core::backend::{ArrayKey, ChunkInside, ChunkSink, ChunkSource, Generation, RawChunk};
+use lazy_core::backend::{
+    bytes, ArrayKey, ChunkInside, ChunkSink, ChunkSource, Generation, RawChunk,
+};
 use lazy_core::{Error, Mode, Rank, Result, Writable};
 
 use crate::codec::Chain;
 use crate::dataset::{Fetch, ZarrDataset};
 use crate::element::ZarrElement;
+use crate::store::{fsync, write_atomically};
 
 /// The chunk engine's view of a Zarr array on a regular grid.
 pub(crate) struct Chunks<'a, T, R, M>(pub(crate) &'a ZarrDataset<T, R, M>);
@@ -200,12 +203,32 @@ impl<T: ZarrElement, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
 
 impl<T: ZarrElement, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
     /// Encodes the chunk and stores it: in a filesystem store, to a
-    /// temporary file renamed over the chunk's (atomic).
+    /// temporary file renamed over the chunk's (atomic). Chains lazy-zarr
+    /// decodes are encoded here too, straight from `data` (one compressor
+    /// per thread); a chunk that is all fill value is not stored (its file
+    /// is removed), as zarrs and zarr-python do.
     fn store(&self, index: &[u64], data: &[T]) -> Result<()> {
-        self.0
-            .array
-            .store_chunk(index, data)
-            .map_err(|e| self.0.err("write to", e))
+        let a = self.0;
+        let (Some(encoding), Some(path)) = (a.encoding, a.chunk_file(index)) else {
+            return a
+                .array
+                .store_chunk(index, data)
+                .map_err(|e| a.err("write to", e));
+        };
+        let raw = bytes(data);
+        let fill = [a.fill_value()];
+        let fill = bytes(&fill);
+        let io = |e: std::io::Error| {
+            Error::backend(format!("cannot write chunk {}: {e}", path.display()), e)
+        };
+        if !fill.is_empty() && raw.chunks_exact(fill.len()).all(|v| v == fill) {
+            return match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
+                _ => Ok(()),
+            };
+        }
+        let encoded = encoding.encode(raw).map_err(io)?;
+        write_atomically(&path, &encoded, fsync()).map_err(io)
     }
 
     /// Chunks in object stores are stored side by side (each a `PUT`).

@@ -48,6 +48,23 @@ impl Chain {
 /// The chain of `array`, when it is one decoded here (on a little-endian
 /// machine).
 pub(crate) fn chain_of(array: &Array<Storage>) -> Option<Chain> {
+    encoding_of(array).map(|e| e.chain)
+}
+
+/// How lazy-zarr encodes chunks of a chain it decodes: the chain and its
+/// compressor's settings, as the array's metadata gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Encoding {
+    pub(crate) chain: Chain,
+    /// The compression level (zstd: -7 to 22; gzip: 0 to 9).
+    level: i32,
+    /// Whether zstd frames carry a checksum.
+    checksum: bool,
+}
+
+/// The encoding of `array`, when its chain is one decoded here (on a
+/// little-endian machine).
+pub(crate) fn encoding_of(array: &Array<Storage>) -> Option<Encoding> {
     if cfg!(target_endian = "big") {
         return None;
     }
@@ -67,8 +84,8 @@ pub(crate) fn chain_of(array: &Array<Storage>) -> Option<Chain> {
                 return None;
             }
             match rest {
-                [] => Some(Chain::Raw),
-                [c] => compressor(name(c)?),
+                [] => Some(Encoding::raw()),
+                [c] => compressor(name(c)?, c.get("configuration")),
                 _ => None,
             }
         }
@@ -83,8 +100,8 @@ pub(crate) fn chain_of(array: &Array<Storage>) -> Option<Chain> {
                 return None;
             }
             match meta.get("compressor") {
-                None | Some(Value::Null) => Some(Chain::Raw),
-                Some(c) => compressor(c.get("id")?.as_str()?),
+                None | Some(Value::Null) => Some(Encoding::raw()),
+                Some(c) => compressor(c.get("id")?.as_str()?, Some(c)),
             }
         }
     }
@@ -129,12 +146,80 @@ fn name(codec: &Value) -> Option<&str> {
     codec.get("name")?.as_str()
 }
 
-fn compressor(name: &str) -> Option<Chain> {
+/// The encoding of the compressor `name` with settings `config` (v3: its
+/// `configuration`; v2: the compressor object).
+fn compressor(name: &str, config: Option<&Value>) -> Option<Encoding> {
+    let int = |key: &str| config.and_then(|c| c.get(key)).and_then(Value::as_i64);
+    let level = |default: i32| int("level").map_or(Some(default), |l| i32::try_from(l).ok());
     match name {
         #[cfg(feature = "zstd")]
-        "zstd" => Some(Chain::Zstd),
-        "gzip" => Some(Chain::Gzip),
+        "zstd" => Some(Encoding {
+            chain: Chain::Zstd,
+            level: level(0)?,
+            checksum: config
+                .and_then(|c| c.get("checksum"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }),
+        "gzip" => Some(Encoding {
+            chain: Chain::Gzip,
+            level: level(1)?,
+            checksum: false,
+        }),
         _ => None,
+    }
+}
+
+impl Encoding {
+    fn raw() -> Self {
+        Encoding {
+            chain: Chain::Raw,
+            level: 0,
+            checksum: false,
+        }
+    }
+
+    /// Encodes a chunk's bytes (little-endian, C order): as they are for
+    /// the `bytes` codec alone, else compressed (one compressor per thread,
+    /// reused).
+    pub(crate) fn encode<'a>(
+        &self,
+        bytes: &'a [u8],
+    ) -> std::io::Result<std::borrow::Cow<'a, [u8]>> {
+        use std::borrow::Cow;
+        match self.chain {
+            Chain::Raw => Ok(Cow::Borrowed(bytes)),
+            #[cfg(feature = "zstd")]
+            Chain::Zstd => {
+                type Compressors =
+                    std::cell::RefCell<Option<((i32, bool), zstd::bulk::Compressor<'static>)>>;
+                thread_local! {
+                    static COMPRESSOR: Compressors = const { std::cell::RefCell::new(None) };
+                }
+                COMPRESSOR.with(|cell| {
+                    let mut cell = cell.borrow_mut();
+                    let settings = (self.level, self.checksum);
+                    let compressor = match &mut *cell {
+                        Some((s, c)) if *s == settings => c,
+                        slot => {
+                            let mut c = zstd::bulk::Compressor::new(self.level)?;
+                            c.include_checksum(self.checksum)?;
+                            &mut slot.insert((settings, c)).1
+                        }
+                    };
+                    Ok(Cow::Owned(compressor.compress(bytes)?))
+                })
+            }
+            Chain::Gzip => {
+                use std::io::Write;
+                let level =
+                    flate2::Compression::new(u32::try_from(self.level.clamp(0, 9)).unwrap_or(1));
+                let mut gz =
+                    flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2), level);
+                gz.write_all(bytes)?;
+                Ok(Cow::Owned(gz.finish()?))
+            }
+        }
     }
 }
 

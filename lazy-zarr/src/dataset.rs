@@ -20,7 +20,7 @@ use zarrs::array::Array;
 use zarrs::storage::ReadableWritableStorageTraits;
 
 use crate::chunks::Chunks;
-use crate::codec::Chain;
+use crate::codec::{Chain, Encoding};
 use crate::element::ZarrElement;
 use crate::store::ChunkLocks;
 
@@ -144,6 +144,8 @@ pub struct ZarrDataset<T, R = Dyn, M = ReadOnly> {
     pub(crate) cheap_parts: bool,
     /// The codec chain, when lazy-zarr decodes it itself (see `codec`).
     pub(crate) chain: Option<Chain>,
+    /// How chunks of that chain are encoded here (see `codec`).
+    pub(crate) encoding: Option<Encoding>,
     /// The chunk locks across processes, for a filesystem store.
     pub(crate) locks: Option<ChunkLocks>,
     /// How a read fetches its chunks side by side (object stores).
@@ -271,6 +273,7 @@ impl<T, R> ZarrDataset<T, R, ReadWrite> {
             cache: self.cache,
             cheap_parts: self.cheap_parts,
             chain: self.chain,
+            encoding: self.encoding,
             locks: self.locks,
             fetcher: self.fetcher,
             _marker: PhantomData,

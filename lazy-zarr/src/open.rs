@@ -150,11 +150,12 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
         let chunks = regular_chunks(&array, &shape);
         let sharded = array.effective_subchunk_shape().is_some();
         let cheap_parts = array.codecs().bytes_to_bytes_codecs().is_empty() || sharded;
-        let chain = if chunks.is_some() && !sharded {
-            crate::codec::chain_of(&array)
+        let encoding = if chunks.is_some() && !sharded {
+            crate::codec::encoding_of(&array)
         } else {
             None
         };
+        let chain = encoding.map(|e| e.chain);
         // Equal stores give equal keys, however their paths were written.
         let root = root.map(|r| std::fs::canonicalize(&r).unwrap_or(r));
         let key = match (&root, &fetcher) {
@@ -182,6 +183,7 @@ impl<T: ZarrElement, R: Rank, M: Mode> ZarrDataset<T, R, M> {
             cache: Cache::global(),
             cheap_parts,
             chain,
+            encoding,
             fetcher,
             _marker: PhantomData,
         })

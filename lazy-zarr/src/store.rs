@@ -39,6 +39,12 @@ pub(crate) struct AtomicFilesystemStore {
     fsync: bool,
 }
 
+/// Whether every value is made durable before it counts as written
+/// (`LAZY_DATASETS_FSYNC=1`).
+pub(crate) fn fsync() -> bool {
+    std::env::var_os("LAZY_DATASETS_FSYNC").is_some_and(|v| v == "1")
+}
+
 impl AtomicFilesystemStore {
     /// The store in directory `root` (made if missing).
     pub(crate) fn new(root: &Path) -> Result<Self, StorageError> {
@@ -46,7 +52,7 @@ impl AtomicFilesystemStore {
         Ok(AtomicFilesystemStore {
             inner,
             root: root.to_path_buf(),
-            fsync: std::env::var_os("LAZY_DATASETS_FSYNC").is_some_and(|v| v == "1"),
+            fsync: fsync(),
         })
     }
 
