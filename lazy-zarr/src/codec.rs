@@ -142,8 +142,13 @@ pub(crate) fn reader_of(array: &Array<Storage>, regular: bool) -> String {
     }
 }
 
+/// A v3 codec's name: `{"name": ...}`, or the bare name a codec without
+/// configuration may be written as (zarrs writes `"bytes"` for one-byte
+/// types).
 fn name(codec: &Value) -> Option<&str> {
-    codec.get("name")?.as_str()
+    codec
+        .as_str()
+        .or_else(|| codec.get("name").and_then(Value::as_str))
 }
 
 /// The encoding of the compressor `name` with settings `config` (v3: its
