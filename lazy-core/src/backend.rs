@@ -76,10 +76,11 @@ pub use crate::blocks::{
 };
 pub use crate::cache::{ArrayKey, Generation};
 pub use crate::chunked::{
-    chunked_in_memory, read_chunked, write_chunked, BoxSpan, ChunkInside, ChunkSink, ChunkSource,
-    RawChunk, READ_COST,
+    chunked_in_memory, read_chunked, write_chunked, write_chunked_masked, BoxSpan, ChunkInside,
+    ChunkSink, ChunkSource, RawChunk, READ_COST,
 };
 pub use crate::element::{bytes, bytes_mut, with_bytes};
+pub use crate::masked::write_runs as write_masked_by_runs;
 pub use crate::open::{auto_chunks, check_create, check_open};
 pub use crate::plan::{Grouping, Piece, Plan, RowMajor, Run};
 pub use crate::transfer::{fill_contiguous, read_via, write_via, FetchFn, PlanFn};

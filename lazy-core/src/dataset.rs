@@ -51,6 +51,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD};
 
 use crate::element::Element;
 use crate::error::Result;
+use crate::masked::MaskedBlock;
 use crate::rank::Rank;
 use crate::region::Region;
 
@@ -200,6 +201,21 @@ pub trait Dataset: Sync {
     fn name(&self) -> Option<String> {
         None
     }
+
+    /// The shape of the chunks the dataset is stored in, when it is stored
+    /// in chunks of one shape (the chunk shape of a chunked HDF5 dataset or
+    /// a Zarr array); `None` (the default) for arrays in memory, views and
+    /// storage without chunks. A [`Buffered`](crate::Buffered) handle keeps
+    /// pending writes in blocks of this shape, so that each chunk is
+    /// written once.
+    ///
+    /// ```
+    /// use lazy_core::Dataset;
+    /// assert_eq!(ndarray::array![1.0, 2.0].chunk_grid(), None);
+    /// ```
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// What a dataset tells the views above it about how it is best read:
@@ -324,6 +340,43 @@ pub trait DatasetMut: Dataset {
         let _ = (region, src);
         Ok(())
     }
+
+    /// Stores what earlier writes left pending: a [`Buffered`](crate::Buffered)
+    /// handle writes its modified chunks, views pass the call on to every
+    /// source (all of them, the first error returned), and everything else
+    /// has nothing pending (the default does nothing).
+    ///
+    /// ```
+    /// use lazy_core::{DatasetMut, DatasetMutExt, Scaled, Stacked, TypedSelection as Sel};
+    /// use ndarray::array;
+    ///
+    /// let (mut a, mut b) = (array![0.0, 0.0], array![0.0, 0.0]);
+    /// {
+    ///     let stack = Stacked::new(vec![(&mut a).buffered(1 << 20), (&mut b).buffered(1 << 20)], 0)?;
+    ///     let mut x = Scaled::new(stack, 0.5);
+    ///     x.write(Sel::new().push(..).push(1), array![1.0, 2.0])?;
+    ///     x.flush()?; // both buffered handles write their pending values
+    /// }
+    /// assert_eq!((a, b), (array![0.0, 2.0], array![0.0, 4.0]));
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Stores the values of each block where its mask is true, and leaves
+    /// every other element as it is: how a [`Buffered`](crate::Buffered)
+    /// handle writes back what it holds. Each block's `values` and `mask`
+    /// have one shape, a box of the dataset starting at `start`.
+    ///
+    /// Chunked storage overrides the default (one write per run of `true`
+    /// along the last axis) so that each chunk is locked, read, changed
+    /// where the mask says and stored once, whole, with the blocks
+    /// encoded in parallel: another writer's writes to other elements of
+    /// the same chunk are kept.
+    fn write_masked(&mut self, blocks: &[MaskedBlock<'_, Self::Elem>]) -> Result<()> {
+        crate::masked::write_runs(self, blocks)
+    }
 }
 
 macro_rules! forward_dataset {
@@ -349,6 +402,9 @@ macro_rules! forward_dataset {
             fn name(&self) -> Option<String> {
                 (**self).name()
             }
+            fn chunk_grid(&self) -> Option<Vec<usize>> {
+                (**self).chunk_grid()
+            }
         }
     )*};
 }
@@ -367,6 +423,12 @@ macro_rules! forward_dataset_mut {
             }
             fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, Self::Elem>) -> Result<()> {
                 (**self).check_values(region, src)
+            }
+            fn flush(&mut self) -> Result<()> {
+                (**self).flush()
+            }
+            fn write_masked(&mut self, blocks: &[MaskedBlock<'_, Self::Elem>]) -> Result<()> {
+                (**self).write_masked(blocks)
             }
         }
     )*};

@@ -368,6 +368,35 @@ pub trait DatasetMutExt: Dataset {
     {
         write_elems(self, sel.elems(), value)
     }
+
+    /// This dataset with its writes held in memory, block by block of its
+    /// chunk grid, up to `bytes`, and stored once per chunk on
+    /// [`flush`](DatasetMut::flush) or when dropped (see [`Buffered`](crate::Buffered)).
+    /// Many small writes into the same chunks (windows written in order)
+    /// then cost one write of each chunk.
+    ///
+    /// ```
+    /// use lazy_core::{DatasetMut, DatasetMutExt, Scaled, Stacked, TypedSelection as Sel};
+    /// use ndarray::{Array1, Array2};
+    ///
+    /// let (mut a, mut b) = (Array1::<f64>::zeros(3000), Array1::<f64>::zeros(3000));
+    /// {
+    ///     let stack = Stacked::new(vec![(&mut a).buffered(64 << 20), (&mut b).buffered(64 << 20)], -1)?;
+    ///     let mut x = Scaled::new(stack, 0.5);
+    ///     for w in 0..3 {
+    ///         x.write(Sel::new().push(w * 1000..(w + 1) * 1000).push(..), Array2::from_elem((1000, 2), 1.0))?;
+    ///     }
+    ///     x.flush()?; // each handle stores its chunks once
+    /// }
+    /// assert!(a.iter().chain(b.iter()).all(|&v| v == 2.0));
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    fn buffered(self, bytes: usize) -> crate::Buffered<Self>
+    where
+        Self: DatasetMut + Sized,
+    {
+        crate::Buffered::new(self, bytes)
+    }
 }
 
 impl<D: Dataset + ?Sized> DatasetMutExt for D {}

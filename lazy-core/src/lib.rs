@@ -28,12 +28,14 @@ pub mod backend;
 
 mod alloc;
 mod blocks;
+mod buffered;
 mod cache;
 mod chunked;
 mod dataset;
 mod element;
 mod error;
 mod ext;
+mod masked;
 mod memory;
 mod open;
 mod ops;
@@ -47,11 +49,13 @@ mod transfer;
 mod typed_selection;
 mod value;
 
+pub use buffered::Buffered;
 pub use cache::{Cache, CacheStats};
 pub use dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::{DatasetExt, DatasetMutExt};
+pub use masked::MaskedBlock;
 pub use open::{DatasetInfo, Mode, ReadOnly, ReadWrite, Writable};
 pub use ops::{
     BooleanOr, Cast, Cf, Concat, Decoded, DecodedFloat, Map, Permuted, Scaled, Sliced, Stacked,

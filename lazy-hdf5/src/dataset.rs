@@ -8,10 +8,13 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use lazy_core::backend::{chunked_in_memory, read_chunked, write_chunked, Marker};
+use lazy_core::backend::{
+    chunked_in_memory, read_chunked, write_chunked, write_chunked_masked, write_masked_by_runs,
+    Marker,
+};
 use lazy_core::{
-    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region,
-    Result, Writable,
+    Buffered, Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, MaskedBlock, Mode, Rank,
+    ReadOnly, ReadWrite, Region, Result, Writable,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
@@ -262,6 +265,15 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
     fn name(&self) -> Option<String> {
         Some(format!("{:?} in {}", self.path, self.file))
     }
+
+    /// The dataset's chunk shape, when it is chunked.
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        match &self.direct {
+            Ok(d) if matches!(d.kind, Kind::Chunked(_)) => Some(d.chunk_shape.clone()),
+            Ok(_) => None,
+            Err(_) => self.inner.chunk(),
+        }
+    }
 }
 
 impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
@@ -276,6 +288,76 @@ impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
     /// with the MPI-IO driver, [`flush`](H5Dataset::flush) does that, called
     /// on every rank.
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
+        self.writing(|ds, by_chunks| {
+            if by_chunks {
+                write_chunked(&Chunks(ds), &ds.cache, region, src)
+            } else {
+                ds.write_via_libhdf5(region, src)
+            }
+        })
+    }
+
+    /// Stores each block's values where its mask is true (what a
+    /// [`Buffered`](lazy_core::Buffered) handle writes back): on the chunk
+    /// engine, each chunk locked, read, changed and stored once, chunks
+    /// encoded in parallel; through libhdf5 one write per run of `true`
+    /// elsewhere.
+    fn write_masked(&mut self, blocks: &[MaskedBlock<'_, T>]) -> Result<()> {
+        if !self.by_chunks() {
+            return write_masked_by_runs(self, blocks);
+        }
+        self.writing(|ds, _| write_chunked_masked(&Chunks(ds), &ds.cache, blocks))
+    }
+
+    /// Flushes the file ([`H5Dataset::flush`]).
+    fn flush(&mut self) -> Result<()> {
+        H5Dataset::flush(self)
+    }
+}
+
+impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
+    /// This handle with its writes held in memory up to `bytes`, chunk by
+    /// chunk, and each chunk written once on [`flush`](lazy_core::DatasetMut::flush)
+    /// or when the handle is dropped (see [`Buffered`](lazy_core::Buffered)).
+    ///
+    /// ```no_run
+    /// use lazy_hdf5::{open_file_rw, H5Dataset};
+    /// use lazy_core::{DatasetMut, DatasetMutExt, TypedSelection as Sel};
+    /// use ndarray::Array1;
+    ///
+    /// let file = open_file_rw("data.h5")?;
+    /// let mut x = H5Dataset::<f64, typenum::U1>::open_rw(&file, "x")?.buffered(64 << 20);
+    /// for w in 0..200 {
+    ///     x.write(Sel::new().push(w * 1000..(w + 1) * 1000), Array1::from_elem(1000, 1.0))?;
+    /// }
+    /// x.flush()?; // each chunk written once
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn buffered(self, bytes: usize) -> Buffered<Self> {
+        Buffered::new(self, bytes)
+    }
+
+    /// Whether writes go through the chunk engine: chunked datasets
+    /// lazy-hdf5 encodes itself, not forced through libhdf5, not MPI-IO.
+    fn by_chunks(&self) -> bool {
+        self.direct
+            .as_ref()
+            .is_ok_and(|d| matches!(d.kind, Kind::Chunked(_)))
+            && !self.via_libhdf5
+            && !self.mpio
+    }
+
+    /// Runs a write (`write(self, by_chunks)`) with what surrounds every
+    /// write: direct readers held off, the file flushed before a write on
+    /// the chunk engine (chunks written in part are read from it) and
+    /// after, and every handle's chunk addresses and cached chunks
+    /// outdated where the write may have moved them.
+    ///
+    /// The file is flushed before this returns, so an error writing the
+    /// data out (a full disk) is this call's error, not lost when HDF5's
+    /// chunk cache is flushed at close; on a file open with the MPI-IO
+    /// driver, [`flush`](H5Dataset::flush) does that, called on every rank.
+    fn writing(&mut self, write: impl FnOnce(&Self, bool) -> Result<()>) -> Result<()> {
         // Direct readers wait while a write is under way.
         let direct = self.direct.as_ref().ok().cloned();
         let _writing = direct.as_ref().map(|d| {
@@ -284,11 +366,7 @@ impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         });
-        let by_chunks = direct
-            .as_ref()
-            .is_some_and(|d| matches!(d.kind, Kind::Chunked(_)))
-            && !self.via_libhdf5
-            && !self.mpio;
+        let by_chunks = self.by_chunks();
         if let (Some(direct), true) = (&direct, by_chunks) {
             // Outdated from now on: the chunk addresses found and the
             // chunks cached (the chunks this write stores are cached anew).
@@ -298,9 +376,9 @@ impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
             // What libhdf5 still holds of earlier writes must be in the
             // file: chunks written in part are read from it.
             self.flush_file("flush the file before writing")
-                .and_then(|()| write_chunked(&Chunks(&*self), &self.cache, region, src))
+                .and_then(|()| write(self, true))
         } else {
-            self.write_via_libhdf5(region, src)
+            write(self, false)
         };
         let written = written.and_then(|()| {
             if self.mpio {

@@ -8,12 +8,12 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use lazy_core::backend::{
-    bytes_mut, chunked_in_memory, read_chunked, read_via, write_chunked, write_via, ArrayKey,
-    Marker,
+    bytes_mut, chunked_in_memory, read_chunked, read_via, write_chunked, write_chunked_masked,
+    write_masked_by_runs, write_via, ArrayKey, Marker,
 };
 use lazy_core::{
-    Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Hints, Mode, Rank, ReadOnly, ReadWrite,
-    Region, Result, Writable,
+    Buffered, Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, Hints, MaskedBlock, Mode,
+    Rank, ReadOnly, ReadWrite, Region, Result, Writable,
 };
 use ndarray::{ArrayViewD, ArrayViewMutD};
 use zarrs::array::Array;
@@ -349,6 +349,11 @@ impl<T: ZarrElement, R: Rank, M: Mode> Dataset for ZarrDataset<T, R, M> {
         self.chunks.is_some() && chunked_in_memory(&Chunks(self), &self.cache, region)
     }
 
+    /// The array's chunk shape, on a regular grid.
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        self.chunks.clone()
+    }
+
     /// `"/x" in <store>`.
     fn name(&self) -> Option<String> {
         Some(format!("{:?} in {}", self.path, self.store))
@@ -372,6 +377,45 @@ impl<T: ZarrElement, R: Rank, M: Writable> DatasetMut for ZarrDataset<T, R, M> {
             Some(&|plan, buf| self.fetch(plan, buf)),
             |plan, data| self.encode(plan, data),
         )
+    }
+
+    /// Stores each block's values where its mask is true (what a
+    /// [`Buffered`](lazy_core::Buffered) handle writes back): each chunk
+    /// locked, read, changed and stored once, chunks encoded in parallel.
+    fn write_masked(&mut self, blocks: &[MaskedBlock<'_, T>]) -> Result<()> {
+        if self.chunks.is_some() {
+            return write_chunked_masked(&Chunks(&*self), &self.cache, blocks);
+        }
+        write_masked_by_runs(self, blocks)
+    }
+}
+
+impl<T: ZarrElement, R: Rank, M: Writable> ZarrDataset<T, R, M> {
+    /// This handle with its writes held in memory up to `bytes`, chunk by
+    /// chunk, and each chunk written once on [`flush`](lazy_core::DatasetMut::flush)
+    /// or when the handle is dropped (see [`Buffered`](lazy_core::Buffered)):
+    /// many small writes into the same chunks (windows written in order)
+    /// cost one write of each chunk.
+    ///
+    /// ```
+    /// use lazy_core::{DatasetExt, DatasetMut, DatasetMutExt, TypedSelection as Sel};
+    /// use lazy_zarr::{CreateOptions, ZarrDataset};
+    /// use ndarray::Array1;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let x = ZarrDataset::<f64, typenum::U1>::create(dir.path(), "x", &[10_000], &CreateOptions::default().chunks([5000]))?;
+    /// let mut x = x.buffered(64 << 20);
+    /// for w in 0..10 {
+    ///     x.write(Sel::new().push(w * 1000..(w + 1) * 1000), Array1::from_elem(1000, w as f64))?;
+    /// }
+    /// assert_eq!(x.read(Sel::new().push(9999))?, ndarray::arr0(9.0)); // its own pending writes
+    /// x.flush()?; // two chunks written, once each
+    /// let stored = ZarrDataset::<f64, typenum::U1>::open(dir.path(), "x")?;
+    /// assert_eq!(stored.read(Sel::new().push(4999..5001))?, ndarray::array![4.0, 5.0]);
+    /// # Ok::<(), lazy_core::Error>(())
+    /// ```
+    pub fn buffered(self, bytes: usize) -> Buffered<Self> {
+        Buffered::new(self, bytes)
     }
 }
 

@@ -112,6 +112,7 @@ use crate::cache::Cache;
 use crate::dataset::CheckedRegion;
 use crate::element::Element;
 use crate::error::Result;
+use crate::masked::MaskedBlock;
 use crate::plan::{Grouping, Plan};
 use crate::region::Region;
 use crate::transfer::{read_via, write_via};
@@ -166,6 +167,24 @@ where
     write_via(&exact(&region)?, src, None, |plan, data| {
         write::write_chunks(sink, cache, plan, data)
     })
+}
+
+/// Stores each block's values where its mask is true into chunked storage,
+/// every other element kept: a chunked backend's
+/// [`DatasetMut::write_masked`](crate::DatasetMut::write_masked). Each
+/// chunk a block touches is locked, read from storage (unless the block
+/// sets all of it), changed and stored once, chunks encoded and stored in
+/// parallel, the cache kept up to date.
+pub fn write_chunked_masked<T, S>(
+    sink: &S,
+    cache: &Cache,
+    blocks: &[MaskedBlock<'_, T>],
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSink<T> + ?Sized,
+{
+    write::write_masked_chunks(sink, cache, blocks)
 }
 
 /// Whether every chunk a read of `region` touches is held decoded in

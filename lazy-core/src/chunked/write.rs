@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use ndarray::ArrayViewD;
+use ndarray::{ArrayViewD, Slice};
 
 use crate::alloc::{checked_size, zeroed_vec};
 use crate::blocks::for_each_concurrent;
@@ -14,9 +14,12 @@ use crate::cache::{ArrayKey, Cache};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ext::DatasetMutExt;
+use crate::masked::{apply_masked, MaskedBlock};
 use crate::plan::Plan;
 
-use super::geometry::{chunk_parts, covers, data_blocks, in_bounds, view_mut, ChunkPart};
+use super::geometry::{
+    chunk_parts, covers, data_blocks, in_bounds, view_mut, ChunkInside, ChunkPart,
+};
 use super::sink::ChunkSink;
 
 /// The process-wide registry of chunk locks: one mutex per chunk being
@@ -90,10 +93,30 @@ where
     S: ChunkSink<T> + ?Sized,
 {
     let chunk_shape = sink.chunk_shape();
-    let n = checked_size(chunk_shape)?;
-    let (key, index, region) = (sink.array_key(), &part.index, &part.region);
-    let bounds = in_bounds(index, chunk_shape, sink.shape());
-    let whole = covers(region, &bounds);
+    let bounds = in_bounds(&part.index, chunk_shape, sink.shape());
+    let whole = covers(&part.region, &bounds);
+    modify_chunk(sink, cache, &part.index, whole, |chunk| {
+        view_mut(chunk_shape, chunk)?.write_from(&part.region, block)
+    })
+}
+
+/// Changes chunk `index` while it is locked (in the process, and across
+/// processes where storage can): starts from the fill value when `whole`
+/// (`change` sets every element inside the array), else from the chunk as
+/// stored now; stores it and updates the cache.
+fn modify_chunk<T, S>(
+    sink: &S,
+    cache: &Cache,
+    index: &[u64],
+    whole: bool,
+    change: impl FnOnce(&mut [T]) -> Result<()>,
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSink<T> + ?Sized,
+{
+    let n = checked_size(sink.chunk_shape())?;
+    let key = sink.array_key();
     let mutex = chunk_mutex(key, index);
     let _in_process = mutex
         .lock()
@@ -107,7 +130,7 @@ where
         // may have changed it.
         sink.decode(index, &mut chunk)?;
     }
-    view_mut(chunk_shape, &mut chunk)?.write_from(region, block)?;
+    change(&mut chunk)?;
     sink.store(index, &chunk)?;
     if cache.would_keep(n.saturating_mul(std::mem::size_of::<T>())) {
         let generation = sink.generation(index)?;
@@ -116,4 +139,110 @@ where
         cache.remove(key, index);
     }
     Ok(())
+}
+
+/// Stores each block's values where its mask is true into the chunks of
+/// `sink`, every other element kept: each chunk a block touches is locked,
+/// read (unless the block sets all of it), changed and stored once; chunks
+/// are encoded and stored in parallel.
+pub(super) fn write_masked_chunks<T, S>(
+    sink: &S,
+    cache: &Cache,
+    blocks: &[MaskedBlock<'_, T>],
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSink<T> + ?Sized,
+{
+    let shape = sink.shape();
+    let chunk_shape = sink.chunk_shape();
+    let mut jobs: Vec<(&MaskedBlock<'_, T>, Vec<u64>)> = Vec::new();
+    for block in blocks {
+        let end = block.end_in(shape)?;
+        if block.mask().is_empty() || !block.mask().iter().any(|&m| m) {
+            continue;
+        }
+        // The chunks the block's box touches, row-major.
+        let ranges: Vec<(u64, u64)> = block
+            .start()
+            .iter()
+            .zip(&end)
+            .zip(chunk_shape)
+            .map(|((&s, &e), &c)| {
+                let c = c.max(1);
+                ((s / c) as u64, ((e.saturating_sub(1)) / c) as u64)
+            })
+            .collect();
+        let mut index: Vec<u64> = ranges.iter().map(|r| r.0).collect();
+        'chunks: loop {
+            jobs.push((block, index.clone()));
+            for k in (0..index.len()).rev() {
+                if let (Some(i), Some(r)) = (index.get_mut(k), ranges.get(k)) {
+                    if *i < r.1 {
+                        *i += 1;
+                        continue 'chunks;
+                    }
+                    *i = r.0;
+                }
+            }
+            break;
+        }
+    }
+    for_each_concurrent(jobs, sink.latency_bound(), &|(block, index)| {
+        write_masked_chunk(sink, cache, block, &index)
+    })
+}
+
+/// The part of `block` in chunk `index`, stored as [`write_masked_chunks`] says.
+fn write_masked_chunk<T, S>(
+    sink: &S,
+    cache: &Cache,
+    block: &MaskedBlock<'_, T>,
+    index: &[u64],
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSink<T> + ?Sized,
+{
+    let chunk_shape = sink.chunk_shape();
+    let inside = ChunkInside::new(index, chunk_shape, sink.shape());
+    // The box shared by the block and the chunk's part inside the array,
+    // in the chunk's and in the block's coordinates.
+    let mut in_chunk = Vec::with_capacity(chunk_shape.len());
+    let mut in_block = Vec::with_capacity(chunk_shape.len());
+    for (k, (&origin, &n)) in inside.origin.iter().zip(&inside.shape).enumerate() {
+        let s = block.start().get(k).copied().unwrap_or(0);
+        let len = block.values().shape().get(k).copied().unwrap_or(0);
+        let lo = origin.max(s);
+        let hi = (origin + n).min(s + len);
+        if hi <= lo {
+            return Ok(());
+        }
+        in_chunk.push(Slice::from(lo - origin..hi - origin));
+        in_block.push(Slice::from(lo - s..hi - s));
+    }
+    let values = block.values().slice_each_axis(|ax| {
+        in_block
+            .get(ax.axis.index())
+            .copied()
+            .unwrap_or(Slice::from(..))
+    });
+    let mask = block.mask().slice_each_axis(|ax| {
+        in_block
+            .get(ax.axis.index())
+            .copied()
+            .unwrap_or(Slice::from(..))
+    });
+    let whole = mask.shape() == inside.shape.as_slice() && mask.iter().all(|&m| m);
+    modify_chunk(sink, cache, index, whole, |chunk| {
+        let mut whole_chunk = view_mut(chunk_shape, chunk)?;
+        let dst = whole_chunk.slice_each_axis_mut(|ax| {
+            in_chunk
+                .get(ax.axis.index())
+                .copied()
+                .unwrap_or(Slice::from(..))
+        });
+        apply_masked(dst, values, mask);
+        Ok(())
+    })
 }

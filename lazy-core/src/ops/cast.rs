@@ -132,6 +132,11 @@ where
     /// A conversion refuses nothing; the source checks the values it would
     /// get (a [`Scaled`](crate::Scaled) or [`Decoded`](crate::Decoded)
     /// view under this one refuses some).
+    /// Flushes the source.
+    fn flush(&mut self) -> Result<()> {
+        self.source.flush()
+    }
+
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
         let raw = converted::<T, D::Elem>(distinct(&src))?;
         self.source

@@ -370,6 +370,11 @@ where
     /// Every value must convert to the stored type; then the source checks
     /// the stored values it would get (a [`Scaled`](crate::Scaled) view
     /// under this one refuses some).
+    /// Flushes the source.
+    fn flush(&mut self) -> Result<()> {
+        self.source.flush()
+    }
+
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let raw = self.stored_values(distinct(&src))?;
         self.source

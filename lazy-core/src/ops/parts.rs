@@ -393,6 +393,22 @@ where
     Ok(())
 }
 
+/// Flushes every source (all of them; the first error is returned).
+pub(crate) fn flush<V>(view: &mut V) -> Result<()>
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut,
+{
+    let mut first = Ok(());
+    for source in view.sources_mut() {
+        let flushed = source.flush();
+        if first.is_ok() {
+            first = flushed;
+        }
+    }
+    first
+}
+
 /// Implements `Dataset::read_region`/`in_memory` and
 /// `DatasetMut::write_region`/`check_write`/`check_values` of a view
 /// through its [`Parted`] impl: the methods are one line each.
@@ -432,6 +448,10 @@ macro_rules! parted_methods {
             src: ndarray::ArrayViewD<'_, Self::Elem>,
         ) -> $crate::error::Result<()> {
             $crate::ops::parts::check_values(self, &region, src)
+        }
+
+        fn flush(&mut self) -> $crate::error::Result<()> {
+            $crate::ops::parts::flush(self)
         }
     };
 }

@@ -155,6 +155,11 @@ where
     /// Every value divided by the factor must fit the source's element type
     /// (see the type's docs); then the source checks the values it would
     /// get (a [`Decoded`](crate::Decoded) view under this one refuses some).
+    /// Flushes the source.
+    fn flush(&mut self) -> Result<()> {
+        self.source.flush()
+    }
+
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let dtype = D::Elem::DTYPE;
         let values = distinct(&src);
