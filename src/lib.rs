@@ -51,9 +51,9 @@ pub use lazy_mpi as mpi;
 /// ```
 pub mod prelude {
     pub use lazy_core::{
-        BooleanOr, Cast, Cf, CheckedRegion, Concat, Dataset, DatasetExt, DatasetMut, DatasetMutExt,
-        Decoded, Dyn, DynSelection, Error, ErrorKind, Map, Permuted, Rank, ReadOnly, ReadWrite,
-        Result, Scaled, SelectionItem, Sliced, Stacked, Sum, Transposed, Zip,
+        BooleanOr, Buffered, Cast, Cf, CheckedRegion, Concat, Dataset, DatasetExt, DatasetMut,
+        DatasetMutExt, Decoded, Dyn, DynSelection, Error, ErrorKind, Map, Permuted, Rank, ReadOnly,
+        ReadWrite, Result, Scaled, SelectionItem, Sliced, Stacked, Sum, Transposed, Zip,
     };
     pub use lazy_macros::sel;
     pub use typenum::{U0, U1, U2, U3, U4, U5, U6};

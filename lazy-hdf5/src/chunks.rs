@@ -227,18 +227,22 @@ impl<T: H5Element, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
             return Err(Error::internal("a contiguous dataset stored by chunks"));
         };
         // The chunk's bytes in the file's byte order (a `bool` is its byte).
-        let mut raw = bytes(data).to_vec();
         let elem = T::DTYPE.size();
-        if direct.swap && elem > 1 {
-            for value in raw.chunks_exact_mut(elem) {
+        let raw: std::borrow::Cow<'_, [u8]> = if direct.swap && elem > 1 {
+            let mut swapped = bytes(data).to_vec();
+            for value in swapped.chunks_exact_mut(elem) {
                 value.reverse();
             }
-        }
+            swapped.into()
+        } else {
+            bytes(data).into()
+        };
         let stored = if stages.is_empty() {
             raw
         } else {
             codec::encode(stages, direct.deflate_level, &raw)
                 .map_err(|e| ds.chunk_error(index, e))?
+                .into()
         };
         let origin: Vec<u64> = index
             .iter()

@@ -230,19 +230,21 @@ fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
 /// # Ok::<(), String>(())
 /// ```
 pub fn encode(stages: &[Stage], level: u8, data: &[u8]) -> Result<Vec<u8>, String> {
-    let mut stored = data.to_vec();
+    use std::borrow::Cow;
+    let mut stored: Cow<'_, [u8]> = Cow::Borrowed(data);
     for stage in stages {
         stored = match *stage {
-            Stage::Shuffle(size) => shuffle(&stored, size),
-            Stage::Deflate => deflate(&stored, level)?,
+            Stage::Shuffle(size) => Cow::Owned(shuffle(&stored, size)),
+            Stage::Deflate => Cow::Owned(deflate(&stored, level)?),
             Stage::Fletcher32 => {
                 let sum = fletcher32(&stored);
-                stored.extend_from_slice(&sum.to_le_bytes());
-                stored
+                let mut owned = stored.into_owned();
+                owned.extend_from_slice(&sum.to_le_bytes());
+                Cow::Owned(owned)
             }
         };
     }
-    Ok(stored)
+    Ok(stored.into_owned())
 }
 
 /// Deflates `input` into a zlib stream at `level` (0 to 9; libdeflate's
@@ -264,12 +266,22 @@ fn deflate(input: &[u8], level: u8) -> Result<Vec<u8>, String> {
                 &mut slot.insert((level, Compressor::new(lvl))).1
             }
         };
-        let mut out = vec![0u8; compressor.zlib_compress_bound(input.len())];
-        let n = compressor
-            .zlib_compress(input, &mut out)
-            .map_err(|e| format!("cannot deflate a chunk: {e}"))?;
-        out.truncate(n);
-        Ok(out)
+        // Into a buffer of the bound, kept by the thread; the result is
+        // copied out at its size.
+        thread_local! {
+            static OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        OUT.with(|out| {
+            let mut out = out.borrow_mut();
+            let bound = compressor.zlib_compress_bound(input.len());
+            if out.len() < bound {
+                out.resize(bound, 0);
+            }
+            let n = compressor
+                .zlib_compress(input, &mut out)
+                .map_err(|e| format!("cannot deflate a chunk: {e}"))?;
+            Ok(out.get(..n).unwrap_or_default().to_vec())
+        })
     })
 }
 
@@ -435,17 +447,16 @@ fn shuffle(input: &[u8], size: usize) -> Vec<u8> {
 /// [`shuffle`] for elements of `S` bytes: the `S` planes written one after
 /// another, each from every element.
 fn shuffle_n<const S: usize>(input: &[u8], n: usize, out: &mut [u8]) {
-    let elements: Vec<[u8; S]> = input
-        .chunks_exact(S)
-        .map(|e| {
-            let mut v = [0u8; S];
-            v.copy_from_slice(e);
-            v
-        })
-        .collect();
-    for (b, plane) in out.chunks_exact_mut(n.max(1)).take(S).enumerate() {
-        for (o, e) in plane.iter_mut().zip(&elements) {
-            *o = e[b];
+    let elements = input.chunks_exact(S).take(n);
+    let mut planes: Vec<&mut [u8]> = out.chunks_exact_mut(n.max(1)).take(S).collect();
+    if planes.len() < S {
+        return;
+    }
+    for (k, e) in elements.enumerate() {
+        for (plane, &byte) in planes.iter_mut().zip(e) {
+            if let Some(o) = plane.get_mut(k) {
+                *o = byte;
+            }
         }
     }
 }

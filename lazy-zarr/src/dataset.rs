@@ -185,9 +185,11 @@ impl<T, R, M> ZarrDataset<T, R, M> {
 
     /// This array, reading through `cache` (`Cache::new(0)` keeps nothing).
     /// Compressed chunks a read uses part of are kept decoded; raw chunks
-    /// (no compression) are read by byte ranges and never kept. Handles that write to one array and read it should share a cache:
-    /// a write updates the cache it goes through, and a read checks the
-    /// generation of a cached chunk file against the store's.
+    /// (no compression) are read by byte ranges and never kept. Handles
+    /// that write to one array and read it should share a cache: a write
+    /// keeps the chunks it changed in part (and drops those it wrote whole)
+    /// in the cache it goes through, and a read checks the generation of a
+    /// cached chunk file against the store's.
     ///
     /// ```
     /// use lazy_core::{Cache, DatasetExt, DatasetMutExt};
@@ -198,10 +200,11 @@ impl<T, R, M> ZarrDataset<T, R, M> {
     /// let options = CreateOptions::default().chunks([100]).compression(Compression::Gzip(1));
     /// let cache = Cache::new(1 << 20);
     /// let mut x = ZarrDataset::<f64, U1>::create(dir.path(), "x", &[1000], &options)?.with_cache(cache.clone());
-    /// x.write_all(1.5)?;
+    /// x.write_all(1.5)?; // chunks written whole: not kept (a bulk write would flush the cache)
     /// let window = lazy_core::DynSelection::from(vec![lazy_core::SelectionItem::slice(Some(10), Some(20), None)]);
+    /// x.write_dyn(&window, ndarray::ArrayD::from_elem(vec![10], 2.0).view())?; // chunk 0 changed in part: kept
     /// let before = cache.stats();
-    /// assert_eq!(x.read_dyn(&window)?.sum(), 15.0);
+    /// assert_eq!(x.read_dyn(&window)?.sum(), 20.0);
     /// assert_eq!(cache.stats().hits, before.hits + 1); // the write left the chunk decoded
     /// # Ok::<(), lazy_core::Error>(())
     /// ```

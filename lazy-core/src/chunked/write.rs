@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use ndarray::{ArrayViewD, Slice};
 
-use crate::alloc::{checked_size, zeroed_vec};
+use crate::alloc::{checked_size, with_scratch, zeroed_vec};
 use crate::blocks::for_each_concurrent;
 use crate::cache::{ArrayKey, Cache};
 use crate::element::Element;
@@ -103,7 +103,9 @@ where
 /// Changes chunk `index` while it is locked (in the process, and across
 /// processes where storage can): starts from the fill value when `whole`
 /// (`change` sets every element inside the array), else from the chunk as
-/// stored now; stores it and updates the cache.
+/// stored now; stores it and updates the cache (a chunk changed in part is
+/// kept, decoded, where the cache has room; one set whole is dropped from
+/// it).
 fn modify_chunk<T, S>(
     sink: &S,
     cache: &Cache,
@@ -122,14 +124,26 @@ where
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let _across = sink.lock(index)?;
-    let mut chunk = zeroed_vec::<T>(n)?;
     if whole {
-        chunk.fill(sink.fill_value());
-    } else {
-        // The chunk as stored now, never from the cache: another process
-        // may have changed it.
-        sink.decode(index, &mut chunk)?;
+        // Built from the new values in a buffer the thread reuses, and not
+        // cached: a write that covers chunks whole (a copy, a bulk write)
+        // would only push out of the cache what readers use. Only the
+        // positions past the array's end (edge chunks) need the fill value.
+        cache.remove(key, index);
+        return with_scratch::<T, ()>(n, |chunk| {
+            if !ChunkInside::new(index, sink.chunk_shape(), sink.shape())
+                .is_whole(sink.chunk_shape())
+            {
+                chunk.fill(sink.fill_value());
+            }
+            change(chunk)?;
+            sink.store(index, chunk)
+        });
     }
+    let mut chunk = zeroed_vec::<T>(n)?;
+    // The chunk as stored now, never from the cache: another process may
+    // have changed it.
+    sink.decode(index, &mut chunk)?;
     change(&mut chunk)?;
     sink.store(index, &chunk)?;
     if cache.would_keep(n.saturating_mul(std::mem::size_of::<T>())) {
