@@ -29,7 +29,13 @@
 //!   values, any other is read, changed and stored while the chunk is
 //!   locked, so writers of disjoint elements of one chunk never undo each
 //!   other (locked per chunk in the process, and across processes where the
-//!   backend can: [`ChunkSink::lock`]); the cache is updated (`write.rs`).
+//!   backend can: [`ChunkSink::lock`]); a chunk changed in part is read
+//!   from the cache when storage tells its generation and the cached one
+//!   is of it, and is kept in the cache; a chunk written whole is built in
+//!   a reused buffer and dropped from the cache (`write.rs`);
+//! - [`write_chunked_masked`] stores blocks of values where masks say
+//!   (what a [`Buffered`](crate::Buffered) handle writes back), each chunk
+//!   locked, read, changed and stored once.
 //!
 //! A backend in a few lines: ten numbers in chunks of four, kept in memory.
 //!

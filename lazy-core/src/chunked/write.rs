@@ -141,9 +141,17 @@ where
         });
     }
     let mut chunk = zeroed_vec::<T>(n)?;
-    // The chunk as stored now, never from the cache: another process may
-    // have changed it.
-    sink.decode(index, &mut chunk)?;
+    // The chunk as stored now: from the cache only when storage tells the
+    // chunk's generation and the cached one is of it (another process may
+    // have changed the chunk), else decoded.
+    let cached = match sink.generation(index)? {
+        Some(generation) if cache.budget() > 0 => cache.get::<T>(key, index, Some(generation)),
+        _ => None,
+    };
+    match cached {
+        Some(data) if data.len() == n => chunk.copy_from_slice(&data),
+        _ => sink.decode(index, &mut chunk)?,
+    }
     change(&mut chunk)?;
     sink.store(index, &chunk)?;
     if cache.would_keep(n.saturating_mul(std::mem::size_of::<T>())) {
