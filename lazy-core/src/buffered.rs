@@ -736,6 +736,26 @@ mod tests {
         assert_eq!(direct.stores.load(Ordering::Relaxed), 200);
     }
 
+    /// A copy stores each destination chunk once, whole, whatever its
+    /// budget: pieces follow the destination's chunk grid, and a row of
+    /// chunks larger than the budget is gathered before it is written.
+    #[test]
+    fn copies_store_each_destination_chunk_once() {
+        use crate::out_of_core::{copy_into_with, CopyOptions};
+        let src = ArrayD::from_shape_fn(IxDyn(&[1000, 6]), |ix| (ix[0] * 6 + ix[1]) as i64);
+        for budget in [8usize, 100, 480, 800, 4000, 1 << 20] {
+            let mut dst = store(&[1000, 6], &[64, 4], &format!("copy{budget}"));
+            let options = CopyOptions {
+                budget,
+                ..CopyOptions::default()
+            };
+            copy_into_with(&src, &mut dst, &options).unwrap();
+            assert_eq!(dst.read_all().unwrap(), src, "budget {budget}");
+            // 16 x 2 chunks, each stored once.
+            assert_eq!(dst.stores.load(Ordering::Relaxed), 32, "budget {budget}");
+        }
+    }
+
     /// Two handles writing disjoint elements of the same chunks, flushed
     /// one after the other: neither loses the other's values.
     #[test]

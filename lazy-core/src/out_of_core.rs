@@ -17,7 +17,7 @@
 //! # let _ = Array2::<f64>::zeros((1, 1));
 //! ```
 
-use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 
 use crate::alloc::{zeroed, zeroed_vec};
 use crate::blocks::for_each_block_seq;
@@ -103,8 +103,14 @@ fn read_chunk<D: Dataset + ?Sized>(
 /// How [`copy_into_with`] copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyOptions {
-    /// The most bytes of data held in memory at once (the copy buffer), at
-    /// least one element. Default: 64 MiB.
+    /// The most bytes of data read at once (the copy buffer), at least one
+    /// element. Default: 64 MiB.
+    ///
+    /// Outside it: where the destination is chunked and a row of its
+    /// chunks is larger than the budget, one such row, gathered so that
+    /// each chunk is written once, whole; what the destination's writes
+    /// hold while they encode (a chunk per thread); chunks the sources
+    /// keep in their cache (chunks a read used only part of).
     pub budget: usize,
     /// Show a progress bar on standard error (feature `progress`; ignored
     /// without it).
@@ -133,6 +139,12 @@ where
 /// Copies all of `src` into `dst`, which must have the same shape, reading and
 /// writing pieces of at most `options.budget` bytes, one buffer reused for
 /// all of them.
+///
+/// Where `dst` is chunked ([`Dataset::chunk_grid`]), pieces are whole rows of
+/// its chunks, so each chunk is written once, whole (never read back, and
+/// not kept in the cache), as fast with a small budget as with a large
+/// one: a row of chunks larger than the budget is gathered in a buffer of
+/// its own, a budget's worth at a time (see [`CopyOptions::budget`]).
 ///
 /// The target is validated before anything is written; a failure while
 /// copying leaves the pieces before it written.
@@ -166,22 +178,94 @@ where
     let full = Region::full(src.shape());
     dst.validate_write(&full)?;
     let total = full.out_size()?;
-    let max = (options.budget / std::mem::size_of::<S::Elem>().max(1)).max(1);
+    let elem = std::mem::size_of::<S::Elem>().max(1);
+    let max = (options.budget / elem).max(1);
     let mut buffer = zeroed_vec::<S::Elem>(max.min(total))?;
     let progress = Progress::new(options.progress, total);
-    for_each_block_seq(&full, max, &mut |region| {
-        let shape = IxDyn(&region.out_shape());
-        let n = region.out_size()?;
-        let piece = buffer
-            .get_mut(..n)
-            .ok_or_else(|| Error::shape("copy piece larger than its buffer"))?;
-        let mut view =
-            ArrayViewMutD::from_shape(shape, piece).map_err(|e| Error::internal(e.to_string()))?;
-        src.read_into(region, view.view_mut())?;
-        dst.write_from(region, view.view())?;
-        progress.advance(n);
-        Ok(())
-    })?;
+    let shape = src.shape().to_vec();
+    let mut copy =
+        |region: &Region, dst: &mut dyn FnMut(&Region, ArrayViewD<'_, S::Elem>) -> Result<()>| {
+            let n = region.out_size()?;
+            let piece = buffer
+                .get_mut(..n)
+                .ok_or_else(|| Error::shape("copy piece larger than its buffer"))?;
+            let mut view = ArrayViewMutD::from_shape(IxDyn(&region.out_shape()), piece)
+                .map_err(|e| Error::internal(e.to_string()))?;
+            src.read_into(region, view.view_mut())?;
+            dst(region, view.view())?;
+            progress.advance(n);
+            Ok(())
+        };
+    // Rows of the destination's chunks: how many fit in the budget.
+    let grid = dst
+        .chunk_grid()
+        .filter(|g| g.len() == shape.len() && !shape.is_empty());
+    let row = shape.iter().skip(1).product::<usize>().max(1);
+    match grid.as_ref().and_then(|g| g.first().copied()) {
+        Some(chunk_rows) if chunk_rows > 0 && max / row >= chunk_rows => {
+            // Pieces of whole rows of chunks: each destination chunk is
+            // written once, whole (never read back), and not cached.
+            let rows = max / row / chunk_rows * chunk_rows;
+            let n = shape.first().copied().unwrap_or(0);
+            let mut start = 0;
+            while start < n {
+                let end = start.saturating_add(rows).min(n);
+                let mut axes = vec![AxisSelection::range(start, 1, end - start)];
+                axes.extend(shape.iter().skip(1).map(|&len| AxisSelection::full(len)));
+                let region = Region::new(shape.clone(), axes)?;
+                copy(&region, &mut |r, v| dst.write_from(r, v))?;
+                start = end;
+            }
+        }
+        Some(chunk_rows) if chunk_rows > 0 => {
+            // A row of the destination's chunks is larger than the budget:
+            // it is gathered in a buffer of its own (outside the budget),
+            // read a budget's worth at a time, and written once, whole.
+            let n = shape.first().copied().unwrap_or(0);
+            let mut gathered = zeroed_vec::<S::Elem>(chunk_rows.min(n).saturating_mul(row))?;
+            let mut start = 0;
+            while start < n {
+                let end = start.saturating_add(chunk_rows).min(n);
+                let mut axes = vec![AxisSelection::range(start, 1, end - start)];
+                axes.extend(shape.iter().skip(1).map(|&len| AxisSelection::full(len)));
+                let rows = Region::new(shape.clone(), axes)?;
+                let len = rows.out_size()?;
+                let part = gathered
+                    .get_mut(..len)
+                    .ok_or_else(|| Error::internal("a row of chunks larger than its buffer"))?;
+                let mut view = ArrayViewMutD::from_shape(IxDyn(&rows.out_shape()), part)
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                for_each_block_seq(&rows, max, &mut |piece| {
+                    // Pieces are boxes of the row: their place in the buffer.
+                    let at: Vec<ndarray::Slice> = piece
+                        .axes()
+                        .iter()
+                        .enumerate()
+                        .map(|(k, a)| {
+                            let first = a.bounds().map_or(0, |(lo, _)| lo);
+                            let first = if k == 0 {
+                                first.saturating_sub(start)
+                            } else {
+                                first
+                            };
+                            ndarray::Slice::from(first..first + a.count())
+                        })
+                        .collect();
+                    let mut it = at.into_iter();
+                    let target =
+                        view.slice_each_axis_mut(|_| it.next().unwrap_or(ndarray::Slice::from(..)));
+                    src.read_into(piece, target)?;
+                    progress.advance(piece.out_size()?);
+                    Ok(())
+                })?;
+                dst.write_from(&rows, view.view())?;
+                start = end;
+            }
+        }
+        _ => for_each_block_seq(&full, max, &mut |region| {
+            copy(region, &mut |r, v| dst.write_from(r, v))
+        })?,
+    }
     progress.finish();
     Ok(())
 }
