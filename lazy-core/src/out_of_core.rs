@@ -17,7 +17,7 @@
 //! # let _ = Array2::<f64>::zeros((1, 1));
 //! ```
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 
 use crate::alloc::{zeroed, zeroed_vec};
 use crate::blocks::for_each_block_seq;
@@ -183,19 +183,18 @@ where
     let mut buffer = zeroed_vec::<S::Elem>(max.min(total))?;
     let progress = Progress::new(options.progress, total);
     let shape = src.shape().to_vec();
-    let mut copy =
-        |region: &Region, dst: &mut dyn FnMut(&Region, ArrayViewD<'_, S::Elem>) -> Result<()>| {
-            let n = region.out_size()?;
-            let piece = buffer
-                .get_mut(..n)
-                .ok_or_else(|| Error::shape("copy piece larger than its buffer"))?;
-            let mut view = ArrayViewMutD::from_shape(IxDyn(&region.out_shape()), piece)
-                .map_err(|e| Error::internal(e.to_string()))?;
-            src.read_into(region, view.view_mut())?;
-            dst(region, view.view())?;
-            progress.advance(n);
-            Ok(())
-        };
+    let mut copy = |region: &Region, dst: &mut D| {
+        let n = region.out_size()?;
+        let piece = buffer
+            .get_mut(..n)
+            .ok_or_else(|| Error::shape("copy piece larger than its buffer"))?;
+        let mut view = ArrayViewMutD::from_shape(IxDyn(&region.out_shape()), piece)
+            .map_err(|e| Error::internal(e.to_string()))?;
+        src.read_into(region, view.view_mut())?;
+        dst.write_from(region, view.view())?;
+        progress.advance(n);
+        Ok(())
+    };
     // Rows of the destination's chunks: how many fit in the budget.
     let grid = dst
         .chunk_grid()
@@ -213,7 +212,7 @@ where
                 let mut axes = vec![AxisSelection::range(start, 1, end - start)];
                 axes.extend(shape.iter().skip(1).map(|&len| AxisSelection::full(len)));
                 let region = Region::new(shape.clone(), axes)?;
-                copy(&region, &mut |r, v| dst.write_from(r, v))?;
+                copy(&region, dst)?;
                 start = end;
             }
         }
@@ -262,9 +261,7 @@ where
                 start = end;
             }
         }
-        _ => for_each_block_seq(&full, max, &mut |region| {
-            copy(region, &mut |r, v| dst.write_from(r, v))
-        })?,
+        _ => for_each_block_seq(&full, max, &mut |region| copy(region, dst))?,
     }
     progress.finish();
     Ok(())
