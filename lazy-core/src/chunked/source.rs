@@ -35,7 +35,7 @@ pub trait ChunkSource<T: Element>: Sync {
     fn fill_value(&self) -> T;
 
     /// The array as the engine's messages name it (a chunk that cannot be
-    /// read: "cannot read chunk [3] of <this>: …"); by default its
+    /// read: `"cannot read chunk [3] of <this>: …"`); by default its
     /// [`ArrayKey`]. Backends say it as their own messages do
     /// (`dataset "/x" in "a.h5"`).
     fn describe(&self) -> String {
