@@ -64,7 +64,7 @@ pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
     via_libhdf5: bool,
     /// The file is open with the MPI-IO driver: writes do not flush it
     /// (a flush is collective there), [`flush`](Self::flush) does.
-    mpio: bool,
+    pub(crate) mpio: bool,
     pub(crate) cache: Cache,
     _marker: Marker<T, R, M>,
 }

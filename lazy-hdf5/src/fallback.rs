@@ -27,7 +27,7 @@ use lazy_core::backend::{
     checked_size, fill_contiguous, read_via, write_via, Grouping, Plan, RowMajor, Run,
 };
 use lazy_core::{CheckedRegion, Error, Mode, Rank, Region, Result, Writable};
-use ndarray::{Array2, ArrayViewD, ArrayViewMutD};
+use ndarray::{Array2, ArrayViewD, ArrayViewMutD, Axis};
 
 use crate::dataset::H5Dataset;
 use crate::element::H5Element;
@@ -173,14 +173,54 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     }
 }
 
+/// The most bytes [`H5Dataset::write_via_libhdf5`] hands libhdf5 at once
+/// from memory that is not contiguous (gathered first): 4 MiB.
+const WRITE_BLOCK: usize = 4 << 20;
+
 impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
-    /// Writes `src` into `region` through libhdf5 (without flushing).
+    /// Writes `src` into `region` through libhdf5 (without flushing): in
+    /// blocks of rows of at most [`WRITE_BLOCK`] bytes, each handed to
+    /// libhdf5 as contiguous memory (a block of a strided `src`, a column
+    /// of a stack, gathered into one buffer reused for every block), except
+    /// on MPI-IO files, where every rank must make the same transfers (one).
     pub(crate) fn write_via_libhdf5(
         &self,
         region: CheckedRegion<'_>,
         src: ArrayViewD<'_, T>,
     ) -> Result<()> {
-        let plan = write_plan(&region)?;
+        let rows = src.shape().first().copied().unwrap_or(0);
+        let row: usize = src.shape().iter().skip(1).product::<usize>().max(1);
+        let per_block = (WRITE_BLOCK / std::mem::size_of::<T>().max(1) / row).max(1);
+        if self.mpio || src.ndim() == 0 || (rows <= per_block && src.is_standard_layout()) {
+            return self.write_block(&region, src);
+        }
+        let mut gathered: Vec<T> = Vec::new();
+        let (mut rest, mut values, mut done) = (region.region().clone(), src, 0);
+        while done < rows {
+            let k = per_block.min(rows - done);
+            let (head, tail) = if k < rows - done {
+                rest.split_out(0, k)?
+            } else {
+                (rest.clone(), rest.clone())
+            };
+            let (block, after) = values.split_at(Axis(0), k);
+            if block.is_standard_layout() {
+                self.write_block(&head, block)?;
+            } else {
+                gathered.clear();
+                gathered.extend(block.iter().copied());
+                let contiguous = ArrayViewD::from_shape(block.raw_dim(), &gathered)
+                    .map_err(|e| Error::internal(format!("a gathered block: {e}")))?;
+                self.write_block(&head, contiguous)?;
+            }
+            (rest, values, done) = (tail, after, done + k);
+        }
+        Ok(())
+    }
+
+    /// Writes `src` into `region` (canonical) through libhdf5.
+    fn write_block(&self, region: &Region, src: ArrayViewD<'_, T>) -> Result<()> {
+        let plan = write_plan(region)?;
         write_via(&plan, src, None, |plan, data| self.store(plan, data))
     }
 
