@@ -227,8 +227,9 @@ impl<T: ZarrElement, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> 
                 _ => Ok(()),
             };
         }
-        let encoded = encoding.encode(raw).map_err(io)?;
-        write_atomically(&path, &encoded, fsync()).map_err(io)
+        encoding
+            .encode_with(raw, |encoded| write_atomically(&path, encoded, fsync()))
+            .map_err(io)
     }
 
     /// Chunks in object stores are stored side by side (each a `PUT`).

@@ -184,16 +184,21 @@ impl Encoding {
         }
     }
 
-    /// Encodes a chunk's bytes (little-endian, C order): as they are for
-    /// the `bytes` codec alone, else compressed (one compressor per thread,
-    /// reused).
-    pub(crate) fn encode<'a>(
+    /// Encodes a chunk's bytes (little-endian, C order) and calls `f` with
+    /// the encoded bytes: `bytes` themselves for the `bytes` codec alone,
+    /// else compressed into a buffer the thread reuses (one compressor per
+    /// thread, reused too), so that encoding chunk after chunk allocates
+    /// nothing.
+    pub(crate) fn encode_with<R>(
         &self,
-        bytes: &'a [u8],
-    ) -> std::io::Result<std::borrow::Cow<'a, [u8]>> {
-        use std::borrow::Cow;
+        bytes: &[u8],
+        f: impl FnOnce(&[u8]) -> std::io::Result<R>,
+    ) -> std::io::Result<R> {
+        thread_local! {
+            static OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         match self.chain {
-            Chain::Raw => Ok(Cow::Borrowed(bytes)),
+            Chain::Raw => f(bytes),
             #[cfg(feature = "zstd")]
             Chain::Zstd => {
                 type Compressors =
@@ -212,17 +217,33 @@ impl Encoding {
                             &mut slot.insert((settings, c)).1
                         }
                     };
-                    Ok(Cow::Owned(compressor.compress(bytes)?))
+                    OUT.with(|out| {
+                        let Ok(mut out) = out.try_borrow_mut() else {
+                            return f(&compressor.compress(bytes)?);
+                        };
+                        out.clear();
+                        out.reserve(zstd::zstd_safe::compress_bound(bytes.len()));
+                        compressor.compress_to_buffer(bytes, &mut *out)?;
+                        f(&out)
+                    })
                 })
             }
             Chain::Gzip => {
                 use std::io::Write;
                 let level =
                     flate2::Compression::new(u32::try_from(self.level.clamp(0, 9)).unwrap_or(1));
-                let mut gz =
-                    flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2), level);
-                gz.write_all(bytes)?;
-                Ok(Cow::Owned(gz.finish()?))
+                OUT.with(|out| {
+                    let Ok(mut out) = out.try_borrow_mut() else {
+                        let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
+                        gz.write_all(bytes)?;
+                        return f(&gz.finish()?);
+                    };
+                    out.clear();
+                    let mut gz = flate2::write::GzEncoder::new(&mut *out, level);
+                    gz.write_all(bytes)?;
+                    gz.finish()?;
+                    f(&out)
+                })
             }
         }
     }
