@@ -399,6 +399,19 @@ fn full_disk_checks(dir: &Path) {
     // (stacked first) had taken its part: a failure the backend reports only
     // during the transfer cannot be undone.
     assert!(mem.iter().all(|&v| v == 3.0));
+    // A buffered handle holds the write, reports the failure at its flush
+    // and keeps what is pending (a flush can be tried again); dropping it
+    // then ignores the error, as `std::io::BufWriter` does.
+    let mut held = H5Dataset::<f64, U1>::open_rw(&file, "x")
+        .unwrap()
+        .buffered(64 << 20);
+    held.write_all(4.0).unwrap();
+    let pending = held.pending_bytes();
+    assert!(pending > 0);
+    let err = held.flush().unwrap_err();
+    assert_backend(&err, &["No space left", "File too large", "write failed"]);
+    assert_eq!(held.pending_bytes(), pending);
+    drop(held);
 }
 
 /// Chunked data is written into HDF5's chunk cache and reaches the file when
