@@ -174,7 +174,7 @@ impl AxisPlan {
         k.checked_sub(1)
             .and_then(|k| self.runs.get(k))
             .and_then(|r| r.buffer_pos(p))
-            .ok_or_else(|| Error::index(format!("position {p} is outside the planned runs")))
+            .ok_or_else(|| outside(p))
     }
 
     /// The region's selection of this axis as a selection of the buffer.
@@ -191,11 +191,60 @@ impl AxisPlan {
                     *len,
                 ))
             }
-            (sel, _) => Ok(regular(
-                sel.positions()
-                    .map(|p| self.buffer_pos(p))
-                    .collect::<Result<Vec<_>>>()?,
-            )),
+            (AxisSelection::List(list), _) if self.is_ascending_cover(list) => {
+                Ok(AxisSelection::range(0, 1, list.len()))
+            }
+            (sel, _) => Ok(regular(self.buffer_positions(sel.positions())?)),
+        }
+    }
+
+    /// Whether `list` is strictly ascending and selects every position of
+    /// the buffer: the buffer is then the list, in its order (a mask, a
+    /// sorted list planned exactly).
+    fn is_ascending_cover(&self, list: &[usize]) -> bool {
+        list.len() == self.len() && list.windows(2).all(|w| w[0] < w[1])
+    }
+
+    /// The buffer positions of source positions `positions`, which the runs
+    /// hold. Ascending positions walk the runs once; others are looked up.
+    fn buffer_positions(&self, positions: impl Iterator<Item = usize>) -> Result<Vec<usize>> {
+        // A few steps forward from the last run found before a binary search:
+        // linear for ascending positions, logarithmic for any others.
+        const WALK: usize = 8;
+        let mut at = 0;
+        positions
+            .map(|p| {
+                let found = (at..self.runs.len().min(at + WALK))
+                    .take_while(|&k| self.runs.get(k).is_some_and(|r| r.start <= p))
+                    .last();
+                let k = match found {
+                    Some(k) if self.runs.get(k + 1).is_none_or(|r| r.start > p) => k,
+                    _ => self
+                        .runs
+                        .partition_point(|r| r.start <= p)
+                        .checked_sub(1)
+                        .ok_or_else(|| outside(p))?,
+                };
+                at = k;
+                self.runs
+                    .get(k)
+                    .and_then(|r| r.buffer_pos(p))
+                    .ok_or_else(|| outside(p))
+            })
+            .collect()
+    }
+
+    /// [`Plan::is_identity`] of one axis.
+    fn is_identity(&self) -> bool {
+        if let AxisSelection::List(list) = &self.sel {
+            return self.is_ascending_cover(list);
+        }
+        match self.inner() {
+            Ok(AxisSelection::Index(_)) => self.len() == 1,
+            Ok(AxisSelection::Range { start, step, len }) => {
+                start == 0 && (step == 1 || len <= 1) && len == self.len()
+            }
+            _ => false,
         }
     }
 
@@ -213,6 +262,10 @@ impl AxisPlan {
             }
         }
     }
+}
+
+fn outside(p: usize) -> Error {
+    Error::index(format!("position {p} is outside the planned runs"))
 }
 
 fn run(start: usize, stride: usize, count: usize) -> Run {
@@ -419,13 +472,7 @@ impl Plan {
     /// Whether the buffer is the region's output in its order, so a transfer
     /// can use the output (or the source of a write) directly.
     pub fn is_identity(&self) -> bool {
-        self.axes.iter().all(|a| match a.inner() {
-            Ok(AxisSelection::Index(_)) => a.len() == 1,
-            Ok(AxisSelection::Range { start, step, len }) => {
-                start == 0 && (step == 1 || len <= 1) && len == a.len()
-            }
-            _ => false,
-        })
+        self.axes.iter().all(AxisPlan::is_identity)
     }
 
     /// Whether every element of the buffer is selected, so a write needs
@@ -434,6 +481,7 @@ impl Plan {
         self.axes.iter().all(|a| a.distinct == a.len())
     }
 }
+
 
 /// Product of `n`s, saturating: sizes compared in heuristics.
 fn product(n: impl Iterator<Item = usize>) -> usize {

@@ -37,11 +37,15 @@ pub(super) fn axis_parts(runs: &[Run], chunk_len: usize) -> Result<Vec<AxisPart>
             let step = isize::try_from(stride).map_err(|_| Error::index("stride overflow"))?;
             let sel = AxisSelection::range(start, step, count);
             match out.last_mut() {
-                // Another run in the same chunk: the positions as a list.
+                // Another run in the same chunk: the positions as a list,
+                // extended in place (a mask has thousands of runs a chunk).
                 Some(last) if last.chunk == chunk => {
-                    let mut list: Vec<usize> = last.sel.positions().collect();
-                    list.extend(sel.positions());
-                    last.sel = AxisSelection::List(list);
+                    if !matches!(last.sel, AxisSelection::List(_)) {
+                        last.sel = AxisSelection::List(last.sel.positions().collect());
+                    }
+                    if let AxisSelection::List(list) = &mut last.sel {
+                        list.extend(sel.positions());
+                    }
                 }
                 _ => out.push(AxisPart { chunk, sel }),
             }
