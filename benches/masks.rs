@@ -114,7 +114,7 @@ fn dir(n: usize) -> std::path::PathBuf {
 
 #[cfg(feature = "hdf5")]
 fn hdf5(c: &mut Criterion) {
-    use lazy_datasets::hdf5::{create_file, open_file, CreateOptions, Compression, H5Dataset};
+    use lazy_datasets::hdf5::{create_file, open_file, Compression, CreateOptions, H5Dataset};
     let n = n();
     let path = dir(n).join("channels.h5");
     if !path.exists() {

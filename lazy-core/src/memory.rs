@@ -190,6 +190,24 @@ fn copy_lane<A: Clone>(
         }
         return;
     }
+    // One side strided (a column of a stack): walk it in order.
+    if gather {
+        if let Some(s) = src.as_slice() {
+            for (d, &p) in dst.iter_mut().zip(list) {
+                if let Some(v) = s.get(p) {
+                    *d = v.clone();
+                }
+            }
+            return;
+        }
+    } else if let Some(d) = dst.as_slice_mut() {
+        for (v, &p) in src.iter().zip(list) {
+            if let Some(t) = d.get_mut(p) {
+                *t = v.clone();
+            }
+        }
+        return;
+    }
     for (k, &p) in list.iter().enumerate() {
         let (from, to) = at(k, p);
         if let (Some(v), Some(t)) = (src.get(from), dst.get_mut(to)) {

@@ -113,6 +113,9 @@ struct AxisPlan {
     /// The distinct positions, ascending, when the runs were built from them
     /// (lists, and ranges split into several runs).
     sorted: Option<Vec<usize>>,
+    /// Whether the selection is a strictly ascending list, its own sorted
+    /// positions (then `sorted` is `None`).
+    ascending: bool,
     /// The number of distinct selected positions.
     distinct: usize,
     runs: Vec<Run>,
@@ -120,11 +123,11 @@ struct AxisPlan {
 
 impl AxisPlan {
     fn new(sel: &AxisSelection, grouping: Grouping) -> Result<Self> {
-        let (lo, hi) = sel.bounds().unwrap_or((0, 0));
         let mut plan = AxisPlan {
             sel: sel.clone(),
             grouping,
             sorted: None,
+            ascending: false,
             distinct: sel.count(),
             runs: Vec::new(),
         };
@@ -132,6 +135,7 @@ impl AxisPlan {
             AxisSelection::Index(i) => plan.runs = vec![run(*i, 1, 1)],
             AxisSelection::Range { len: 0, .. } => {}
             AxisSelection::Range { step, len, .. } => {
+                let (lo, hi) = sel.bounds().unwrap_or((0, 0));
                 let stride = step.unsigned_abs();
                 plan.runs = match grouping {
                     Grouping::Exact | Grouping::Strided => vec![run(lo, stride, *len)],
@@ -145,6 +149,12 @@ impl AxisPlan {
                         runs
                     }
                 };
+            }
+            // A strictly ascending list (a mask, a sorted list) is its own
+            // sorted positions: no copy of a list of millions.
+            AxisSelection::List(list) if list.windows(2).all(|w| w[0] < w[1]) => {
+                plan.runs = group(list, grouping);
+                plan.ascending = true;
             }
             AxisSelection::List(list) => {
                 let mut sorted = list.clone();
@@ -202,7 +212,7 @@ impl AxisPlan {
     /// the buffer: the buffer is then the list, in its order (a mask, a
     /// sorted list planned exactly).
     fn is_ascending_cover(&self, list: &[usize]) -> bool {
-        list.len() == self.len() && list.windows(2).all(|w| w[0] < w[1])
+        list.len() == self.len() && (self.ascending || list.windows(2).all(|w| w[0] < w[1]))
     }
 
     /// The buffer positions of source positions `positions`, which the runs
@@ -248,18 +258,33 @@ impl AxisPlan {
         }
     }
 
+    /// The distinct positions, ascending, when the runs were built from
+    /// them.
+    fn sorted(&self) -> Option<&[usize]> {
+        match (&self.sorted, &self.sel) {
+            (Some(sorted), _) => Some(sorted),
+            (None, AxisSelection::List(list)) if self.ascending => Some(list),
+            _ => None,
+        }
+    }
+
     /// Re-splits a spans axis with twice the gap: fewer, longer runs.
     fn coarsen(&mut self) {
-        if let (Some(sorted), Grouping::Spans { gap }) = (&self.sorted, self.grouping) {
-            self.grouping = Grouping::Spans {
-                gap: gap.max(1).saturating_mul(2),
-            };
-            self.runs = group(sorted, self.grouping);
-            let mut offset = 0;
-            for r in &mut self.runs {
-                r.offset = offset;
-                offset += r.count;
-            }
+        let Grouping::Spans { gap } = self.grouping else {
+            return;
+        };
+        let grouping = Grouping::Spans {
+            gap: gap.max(1).saturating_mul(2),
+        };
+        let Some(runs) = self.sorted().map(|sorted| group(sorted, grouping)) else {
+            return;
+        };
+        self.grouping = grouping;
+        self.runs = runs;
+        let mut offset = 0;
+        for r in &mut self.runs {
+            r.offset = offset;
+            offset += r.count;
         }
     }
 }
@@ -396,7 +421,7 @@ impl Plan {
             let Some(widest) = self
                 .axes
                 .iter_mut()
-                .filter(|a| a.runs.len() > 1 && a.sorted.is_some())
+                .filter(|a| a.runs.len() > 1 && a.sorted().is_some())
                 .filter(|a| matches!(a.grouping, Grouping::Spans { .. }))
                 .max_by_key(|a| a.runs.len())
             else {
@@ -481,7 +506,6 @@ impl Plan {
         self.axes.iter().all(|a| a.distinct == a.len())
     }
 }
-
 
 /// Product of `n`s, saturating: sizes compared in heuristics.
 fn product(n: impl Iterator<Item = usize>) -> usize {
