@@ -53,6 +53,7 @@
 //! assert!(exact.is_complete());
 //! ```
 
+use crate::alloc::large_vec;
 use crate::error::{Error, Result};
 use crate::region::{AxisSelection, Region};
 
@@ -217,31 +218,36 @@ impl AxisPlan {
 
     /// The buffer positions of source positions `positions`, which the runs
     /// hold. Ascending positions walk the runs once; others are looked up.
-    fn buffer_positions(&self, positions: impl Iterator<Item = usize>) -> Result<Vec<usize>> {
+    fn buffer_positions(
+        &self,
+        positions: impl ExactSizeIterator<Item = usize>,
+    ) -> Result<Vec<usize>> {
         // A few steps forward from the last run found before a binary search:
         // linear for ascending positions, logarithmic for any others.
         const WALK: usize = 8;
         let mut at = 0;
-        positions
-            .map(|p| {
-                let found = (at..self.runs.len().min(at + WALK))
-                    .take_while(|&k| self.runs.get(k).is_some_and(|r| r.start <= p))
-                    .last();
-                let k = match found {
-                    Some(k) if self.runs.get(k + 1).is_none_or(|r| r.start > p) => k,
-                    _ => self
-                        .runs
-                        .partition_point(|r| r.start <= p)
-                        .checked_sub(1)
-                        .ok_or_else(|| outside(p))?,
-                };
-                at = k;
+        let mut out = large_vec(positions.len());
+        for p in positions {
+            let found = (at..self.runs.len().min(at + WALK))
+                .take_while(|&k| self.runs.get(k).is_some_and(|r| r.start <= p))
+                .last();
+            let k = match found {
+                Some(k) if self.runs.get(k + 1).is_none_or(|r| r.start > p) => k,
+                _ => self
+                    .runs
+                    .partition_point(|r| r.start <= p)
+                    .checked_sub(1)
+                    .ok_or_else(|| outside(p))?,
+            };
+            at = k;
+            out.push(
                 self.runs
                     .get(k)
                     .and_then(|r| r.buffer_pos(p))
-                    .ok_or_else(|| outside(p))
-            })
-            .collect()
+                    .ok_or_else(|| outside(p))?,
+            );
+        }
+        Ok(out)
     }
 
     /// [`Plan::is_identity`] of one axis.

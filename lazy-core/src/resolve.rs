@@ -15,6 +15,7 @@
 //! assert_eq!(r.out_axes(), &[OutAxis::New(1), OutAxis::Source(0), OutAxis::Source(1)]);
 //! ```
 
+use crate::alloc::large_vec;
 use crate::error::{Error, Result};
 use crate::region::{AxisSelection, OutAxis, Region};
 use crate::selection::SelectionItem;
@@ -82,7 +83,7 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
                 let (axis, n) = next_axis()?;
                 // Sized once: `collect` into a `Result` grows a list of
                 // millions by doubling.
-                let mut positions = Vec::with_capacity(list.len());
+                let mut positions = large_vec(list.len());
                 for &i in list {
                     positions.push(normalize_index(i, axis, n)?);
                 }
@@ -97,7 +98,7 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
                         mask.len()
                     )));
                 }
-                let mut list = Vec::with_capacity(mask.iter().filter(|&&m| m).count());
+                let mut list = large_vec(mask.iter().filter(|&&m| m).count());
                 list.extend(mask.iter().enumerate().filter_map(|(i, &m)| m.then_some(i)));
                 keep(&mut axes, &mut out, AxisSelection::List(list));
             }
