@@ -69,3 +69,8 @@ fn strided_buffers() {
 fn views_over_arrays_match() {
     conformance::views(&mut Memory, 0xc4a4);
 }
+
+#[test]
+fn masks_and_long_lists() {
+    conformance::masks_and_long_lists(&mut Memory, 24);
+}

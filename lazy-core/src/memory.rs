@@ -3,8 +3,9 @@
 //! `Array`, `ArcArray` and array views are datasets whose rank comes from their
 //! dimension type (`Ix2 -> U2`, `IxDyn -> Dyn`); `Array`, `ArcArray` and mutable
 //! views are writable. Index and range selections become zero-copy ndarray
-//! slices; lists are gathered (or scattered) position by position, so any
-//! order and duplicates work.
+//! slices; lists are gathered (or scattered) a run of consecutive positions
+//! at a time, so any order and duplicates work and a mask or a sorted list
+//! costs about a copy.
 //!
 //! ```
 //! use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem};
@@ -20,7 +21,10 @@
 //! assert_eq!(owned, array![[5, 0, 5], [5, 0, 5]]);
 //! ```
 
-use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Axis, Data, DataMut, IxDyn, RawData, Slice};
+use ndarray::{
+    ArrayBase, ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Axis, Data, DataMut, IxDyn,
+    RawData, Slice, Zip,
+};
 
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
@@ -43,7 +47,7 @@ where
 
     fn read_region(&self, region: CheckedRegion<'_>, mut out: ArrayViewMutD<'_, A>) -> Result<()> {
         let (src, lists) = select(self.view().into_dyn(), &region);
-        copy_lists(&lists, 0, true, src, out.view_mut());
+        copy_lists(&lists, true, src, out.view_mut());
         Ok(())
     }
 
@@ -71,7 +75,7 @@ where
 {
     fn write_region(&mut self, region: CheckedRegion<'_>, src: ArrayViewD<'_, A>) -> Result<()> {
         let (dst, lists) = select(self.view_mut().into_dyn(), &region);
-        copy_lists(&lists, 0, false, src, dst);
+        copy_lists(&lists, false, src, dst);
         Ok(())
     }
 }
@@ -123,32 +127,111 @@ pub(crate) fn range_slice(start: usize, step: isize, len: usize) -> Slice {
     Slice::new(lo as isize, Some(hi as isize + 1), step)
 }
 
-/// Copies between a view with list axes applied and one without, one list
-/// position at a time: `gather` reads `src[.., list[k], ..]` into `dst[.., k, ..]`,
-/// otherwise (a write) `src[.., k, ..]` goes to `dst[.., list[k], ..]`.
+/// Copies between a view with list axes applied and one without: `gather`
+/// reads `src[.., list[k], ..]` into `dst[.., k, ..]`, otherwise (a write)
+/// `src[.., k, ..]` goes to `dst[.., list[k], ..]` (for a list that repeats
+/// a position, the last value wins).
+///
+/// Consecutive positions of a list (`p, p + 1, …` at `k, k + 1, …`) are
+/// copied as one slice of each view, and a list of the last axis lane by
+/// lane, a run at a time: a mask or a sorted list costs a gather, not a
+/// walk element by element through `IxDyn` views (a 97% mask of 2M `f32`
+/// took 125 ms that way, against 8 ms for reading all and filtering by hand).
 fn copy_lists<A: Clone>(
     lists: &[(usize, &[usize])],
-    depth: usize,
     gather: bool,
     src: ArrayViewD<'_, A>,
     mut dst: ArrayViewMutD<'_, A>,
 ) {
-    let Some(((axis, list), rest)) = lists.split_first() else {
+    let Some((&(axis, list), rest)) = lists.split_first() else {
         assign(dst, src);
         return;
     };
-    // Each level removes one axis before the remaining list axes.
-    let axis = Axis(axis - depth);
-    for (k, &i) in list.iter().enumerate() {
-        let (s, d) = if gather { (i, k) } else { (k, i) };
+    let ax = Axis(axis);
+    let others_match = src.ndim() == dst.ndim()
+        && src
+            .shape()
+            .iter()
+            .zip(dst.shape())
+            .enumerate()
+            .all(|(k, (a, b))| k == axis || a == b);
+    if rest.is_empty() && axis + 1 == src.ndim() && others_match {
+        Zip::from(dst.lanes_mut(ax))
+            .and(src.lanes(ax))
+            .for_each(|d, s| copy_lane(list, gather, s, d));
+        return;
+    }
+    for (k, p, len) in runs(list) {
+        let (s, d) = if gather { (p, k) } else { (k, p) };
         copy_lists(
             rest,
-            depth + 1,
             gather,
-            src.index_axis(axis, s),
-            dst.index_axis_mut(axis, d),
+            src.slice_axis(ax, Slice::from(s..s + len)),
+            dst.slice_axis_mut(ax, Slice::from(d..d + len)),
         );
     }
+}
+
+/// [`copy_lists`] of one lane: a run at a time where both lanes are
+/// contiguous, else element by element.
+fn copy_lane<A: Clone>(
+    list: &[usize],
+    gather: bool,
+    src: ArrayView1<'_, A>,
+    mut dst: ArrayViewMut1<'_, A>,
+) {
+    let at = |k: usize, p: usize| if gather { (p, k) } else { (k, p) };
+    if let (Some(s), Some(d)) = (src.as_slice(), dst.as_slice_mut()) {
+        for (k, p, len) in runs(list) {
+            let (from, to) = at(k, p);
+            if let (Some(from), Some(to)) = (s.get(from..from + len), d.get_mut(to..to + len)) {
+                to.clone_from_slice(from);
+            }
+        }
+        return;
+    }
+    // One side strided (a column of a stack): walk it in order.
+    if gather {
+        if let Some(s) = src.as_slice() {
+            for (d, &p) in dst.iter_mut().zip(list) {
+                if let Some(v) = s.get(p) {
+                    *d = v.clone();
+                }
+            }
+            return;
+        }
+    } else if let Some(d) = dst.as_slice_mut() {
+        for (v, &p) in src.iter().zip(list) {
+            if let Some(t) = d.get_mut(p) {
+                *t = v.clone();
+            }
+        }
+        return;
+    }
+    for (k, &p) in list.iter().enumerate() {
+        let (from, to) = at(k, p);
+        if let (Some(v), Some(t)) = (src.get(from), dst.get_mut(to)) {
+            *t = v.clone();
+        }
+    }
+}
+
+/// The runs of consecutive positions of `list`: `(k, p, len)` where
+/// `list[k..k + len]` is `p..p + len`, in order.
+fn runs(list: &[usize]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut k = 0;
+    std::iter::from_fn(move || {
+        let &p = list.get(k)?;
+        let tail = list.get(k + 1..).unwrap_or(&[]);
+        let len = 1 + tail
+            .iter()
+            .zip(p + 1..)
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        let at = k;
+        k += len;
+        Some((at, p, len))
+    })
 }
 
 /// `dst.assign(&src)` for arrays of one shape, with ndarray's fast paths:

@@ -53,6 +53,7 @@
 //! assert!(exact.is_complete());
 //! ```
 
+use crate::alloc::large_vec;
 use crate::error::{Error, Result};
 use crate::region::{AxisSelection, Region};
 
@@ -113,6 +114,9 @@ struct AxisPlan {
     /// The distinct positions, ascending, when the runs were built from them
     /// (lists, and ranges split into several runs).
     sorted: Option<Vec<usize>>,
+    /// Whether the selection is a strictly ascending list, its own sorted
+    /// positions (then `sorted` is `None`).
+    ascending: bool,
     /// The number of distinct selected positions.
     distinct: usize,
     runs: Vec<Run>,
@@ -120,11 +124,11 @@ struct AxisPlan {
 
 impl AxisPlan {
     fn new(sel: &AxisSelection, grouping: Grouping) -> Result<Self> {
-        let (lo, hi) = sel.bounds().unwrap_or((0, 0));
         let mut plan = AxisPlan {
             sel: sel.clone(),
             grouping,
             sorted: None,
+            ascending: false,
             distinct: sel.count(),
             runs: Vec::new(),
         };
@@ -132,6 +136,7 @@ impl AxisPlan {
             AxisSelection::Index(i) => plan.runs = vec![run(*i, 1, 1)],
             AxisSelection::Range { len: 0, .. } => {}
             AxisSelection::Range { step, len, .. } => {
+                let (lo, hi) = sel.bounds().unwrap_or((0, 0));
                 let stride = step.unsigned_abs();
                 plan.runs = match grouping {
                     Grouping::Exact | Grouping::Strided => vec![run(lo, stride, *len)],
@@ -145,6 +150,12 @@ impl AxisPlan {
                         runs
                     }
                 };
+            }
+            // A strictly ascending list (a mask, a sorted list) is its own
+            // sorted positions: no copy of a list of millions.
+            AxisSelection::List(list) if list.windows(2).all(|w| w[0] < w[1]) => {
+                plan.runs = group(list, grouping);
+                plan.ascending = true;
             }
             AxisSelection::List(list) => {
                 let mut sorted = list.clone();
@@ -174,7 +185,7 @@ impl AxisPlan {
         k.checked_sub(1)
             .and_then(|k| self.runs.get(k))
             .and_then(|r| r.buffer_pos(p))
-            .ok_or_else(|| Error::index(format!("position {p} is outside the planned runs")))
+            .ok_or_else(|| outside(p))
     }
 
     /// The region's selection of this axis as a selection of the buffer.
@@ -191,28 +202,101 @@ impl AxisPlan {
                     *len,
                 ))
             }
-            (sel, _) => Ok(regular(
-                sel.positions()
-                    .map(|p| self.buffer_pos(p))
-                    .collect::<Result<Vec<_>>>()?,
-            )),
+            (AxisSelection::List(list), _) if self.is_ascending_cover(list) => {
+                Ok(AxisSelection::range(0, 1, list.len()))
+            }
+            (sel, _) => Ok(regular(self.buffer_positions(sel.positions())?)),
+        }
+    }
+
+    /// Whether `list` is strictly ascending and selects every position of
+    /// the buffer: the buffer is then the list, in its order (a mask, a
+    /// sorted list planned exactly).
+    fn is_ascending_cover(&self, list: &[usize]) -> bool {
+        list.len() == self.len() && (self.ascending || list.windows(2).all(|w| w[0] < w[1]))
+    }
+
+    /// The buffer positions of source positions `positions`, which the runs
+    /// hold. Ascending positions walk the runs once; others are looked up.
+    fn buffer_positions(
+        &self,
+        positions: impl ExactSizeIterator<Item = usize>,
+    ) -> Result<Vec<usize>> {
+        // A few steps forward from the last run found before a binary search:
+        // linear for ascending positions, logarithmic for any others.
+        const WALK: usize = 8;
+        let mut at = 0;
+        let mut out = large_vec(positions.len());
+        for p in positions {
+            let found = (at..self.runs.len().min(at + WALK))
+                .take_while(|&k| self.runs.get(k).is_some_and(|r| r.start <= p))
+                .last();
+            let k = match found {
+                Some(k) if self.runs.get(k + 1).is_none_or(|r| r.start > p) => k,
+                _ => self
+                    .runs
+                    .partition_point(|r| r.start <= p)
+                    .checked_sub(1)
+                    .ok_or_else(|| outside(p))?,
+            };
+            at = k;
+            out.push(
+                self.runs
+                    .get(k)
+                    .and_then(|r| r.buffer_pos(p))
+                    .ok_or_else(|| outside(p))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// [`Plan::is_identity`] of one axis.
+    fn is_identity(&self) -> bool {
+        if let AxisSelection::List(list) = &self.sel {
+            return self.is_ascending_cover(list);
+        }
+        match self.inner() {
+            Ok(AxisSelection::Index(_)) => self.len() == 1,
+            Ok(AxisSelection::Range { start, step, len }) => {
+                start == 0 && (step == 1 || len <= 1) && len == self.len()
+            }
+            _ => false,
+        }
+    }
+
+    /// The distinct positions, ascending, when the runs were built from
+    /// them.
+    fn sorted(&self) -> Option<&[usize]> {
+        match (&self.sorted, &self.sel) {
+            (Some(sorted), _) => Some(sorted),
+            (None, AxisSelection::List(list)) if self.ascending => Some(list),
+            _ => None,
         }
     }
 
     /// Re-splits a spans axis with twice the gap: fewer, longer runs.
     fn coarsen(&mut self) {
-        if let (Some(sorted), Grouping::Spans { gap }) = (&self.sorted, self.grouping) {
-            self.grouping = Grouping::Spans {
-                gap: gap.max(1).saturating_mul(2),
-            };
-            self.runs = group(sorted, self.grouping);
-            let mut offset = 0;
-            for r in &mut self.runs {
-                r.offset = offset;
-                offset += r.count;
-            }
+        let Grouping::Spans { gap } = self.grouping else {
+            return;
+        };
+        let grouping = Grouping::Spans {
+            gap: gap.max(1).saturating_mul(2),
+        };
+        let Some(runs) = self.sorted().map(|sorted| group(sorted, grouping)) else {
+            return;
+        };
+        self.grouping = grouping;
+        self.runs = runs;
+        let mut offset = 0;
+        for r in &mut self.runs {
+            r.offset = offset;
+            offset += r.count;
         }
     }
+}
+
+fn outside(p: usize) -> Error {
+    Error::index(format!("position {p} is outside the planned runs"))
 }
 
 fn run(start: usize, stride: usize, count: usize) -> Run {
@@ -343,7 +427,7 @@ impl Plan {
             let Some(widest) = self
                 .axes
                 .iter_mut()
-                .filter(|a| a.runs.len() > 1 && a.sorted.is_some())
+                .filter(|a| a.runs.len() > 1 && a.sorted().is_some())
                 .filter(|a| matches!(a.grouping, Grouping::Spans { .. }))
                 .max_by_key(|a| a.runs.len())
             else {
@@ -419,13 +503,7 @@ impl Plan {
     /// Whether the buffer is the region's output in its order, so a transfer
     /// can use the output (or the source of a write) directly.
     pub fn is_identity(&self) -> bool {
-        self.axes.iter().all(|a| match a.inner() {
-            Ok(AxisSelection::Index(_)) => a.len() == 1,
-            Ok(AxisSelection::Range { start, step, len }) => {
-                start == 0 && (step == 1 || len <= 1) && len == a.len()
-            }
-            _ => false,
-        })
+        self.axes.iter().all(AxisPlan::is_identity)
     }
 
     /// Whether every element of the buffer is selected, so a write needs

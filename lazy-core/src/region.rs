@@ -166,6 +166,19 @@ impl AxisSelection {
                     AxisSelection::range(first, new_step, *len)
                 }
             }
+            // A contiguous part of a list (a block of a mask): a copy.
+            (
+                AxisSelection::List(list),
+                AxisSelection::Range {
+                    start,
+                    step: 1,
+                    len,
+                },
+            ) => AxisSelection::List(
+                list.get(*start..start.saturating_add(*len))
+                    .ok_or_else(|| Error::index("a range outside the list it selects from"))?
+                    .to_vec(),
+            ),
             (_, inner) => AxisSelection::List(inner.positions().map(at).collect::<Result<_>>()?),
         })
     }
@@ -454,23 +467,30 @@ impl Region {
                 "cannot split an axis of length {len} at {at}"
             )));
         }
+        // The other axes are copied, the split one composed: a region is
+        // halved again and again into blocks, and copying a long list of
+        // the split axis whole at every halving cost more than the reads.
         let part = |start: usize, n: usize| -> Result<Region> {
-            let mut r = self.clone();
-            match o {
-                OutAxis::Source(k) => {
-                    let sel = r
-                        .axes
-                        .get_mut(k)
-                        .ok_or_else(|| Error::index(format!("no source axis {k}")))?;
-                    *sel = sel.compose(&AxisSelection::range(start, 1, n))?;
-                }
-                OutAxis::New(_) => {
-                    if let Some(slot) = r.out.get_mut(out_axis) {
-                        *slot = OutAxis::New(n);
+            let axes = self
+                .axes
+                .iter()
+                .enumerate()
+                .map(|(k, sel)| match o {
+                    OutAxis::Source(split) if split == k => {
+                        sel.compose(&AxisSelection::range(start, 1, n))
                     }
-                }
+                    _ => Ok(sel.clone()),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut out = self.out.clone();
+            if let (OutAxis::New(_), Some(slot)) = (o, out.get_mut(out_axis)) {
+                *slot = OutAxis::New(n);
             }
-            Ok(r)
+            Ok(Region {
+                shape: self.shape.clone(),
+                axes,
+                out,
+            })
         };
         Ok((part(0, at)?, part(at, len - at)?))
     }

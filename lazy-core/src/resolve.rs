@@ -15,6 +15,7 @@
 //! assert_eq!(r.out_axes(), &[OutAxis::New(1), OutAxis::Source(0), OutAxis::Source(1)]);
 //! ```
 
+use crate::alloc::large_vec;
 use crate::error::{Error, Result};
 use crate::region::{AxisSelection, OutAxis, Region};
 use crate::selection::SelectionItem;
@@ -80,10 +81,13 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
             }
             SelectionItem::List(list) => {
                 let (axis, n) = next_axis()?;
-                let list = list
-                    .iter()
-                    .map(|&i| normalize_index(i, axis, n))
-                    .collect::<Result<Vec<_>>>()?;
+                // Sized once: `collect` into a `Result` grows a list of
+                // millions by doubling.
+                let mut positions = large_vec(list.len());
+                for &i in list {
+                    positions.push(normalize_index(i, axis, n)?);
+                }
+                let list = positions;
                 keep(&mut axes, &mut out, AxisSelection::List(list));
             }
             SelectionItem::Mask(mask) => {
@@ -94,11 +98,8 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
                         mask.len()
                     )));
                 }
-                let list = mask
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, &m)| m.then_some(i))
-                    .collect();
+                let mut list = large_vec(mask.iter().filter(|&&m| m).count());
+                list.extend(mask.iter().enumerate().filter_map(|(i, &m)| m.then_some(i)));
                 keep(&mut axes, &mut out, AxisSelection::List(list));
             }
         }

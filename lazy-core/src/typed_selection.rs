@@ -463,7 +463,9 @@ sel_ranges! {
 }
 
 fn list<T: SelectionInt>(positions: &[T]) -> SelectionItem {
-    SelectionItem::List(positions.iter().map(|p| p.to_isize()).collect())
+    let mut list = crate::alloc::large_vec(positions.len());
+    list.extend(positions.iter().map(|p| p.to_isize()));
+    SelectionItem::List(list)
 }
 
 impl<T: SelectionInt> IntoSelectionItem for Vec<T> {

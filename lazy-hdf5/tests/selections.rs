@@ -42,3 +42,9 @@ fn views_over_hdf5_match_views_over_ndarray() {
     let dir = tempfile::tempdir().unwrap();
     conformance::views(&mut backend(&dir, "views.h5"), 0xc4a2);
 }
+
+#[test]
+fn masks_and_long_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::masks_and_long_lists(&mut backend(&dir, "masks.h5"), 24);
+}

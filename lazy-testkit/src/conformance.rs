@@ -14,7 +14,10 @@
 //!   ellipsis, out-of-range entries);
 //! - [`sparse_lists_on_long_axes`]: long axes read and written with sparse,
 //!   unsorted lists and long steps (the transfers that split into pieces);
-//! - [`strided_buffers`]: reads into buffers that are not contiguous.
+//! - [`strided_buffers`]: reads into buffers that are not contiguous;
+//! - [`masks_and_long_lists`]: masks of every density and long lists
+//!   (sorted, with duplicates, unsorted) on any axis, alone and under a
+//!   stack of three.
 //!
 //! The in-memory backend (ndarray arrays) runs it too, in the facade's
 //! tests.
@@ -667,5 +670,124 @@ impl Exercise<'_> {
             self.report.valid_writes +=
                 usize::from(same_write(got, want, &key, self.rng, value, self.what));
         }
+    }
+}
+
+/// Masks and long lists, the selections a read gathers from most of an
+/// axis (issue 24): on 1-, 2- and 3-dimensional datasets of every layout,
+/// masks of every density (empty, 3%, 50%, 97%, all true), the sorted
+/// positions of a mask, sorted lists with duplicates, unsorted, descending
+/// and negative lists, on the first axis or another, beside full axes,
+/// ranges, integers or a second mask; read from one dataset and from a
+/// `Stacked` of three under the mask, and written every fourth round,
+/// compared with the naive reference element by element.
+pub fn masks_and_long_lists<B: Backend<i32>>(backend: &mut B, seed: u64) -> Report {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut report = Report::default();
+    for (i, shape) in [vec![20_000], vec![300, 67], vec![24, 50, 30]]
+        .into_iter()
+        .enumerate()
+    {
+        for layout in 0..backend.layouts() {
+            let data: Vec<ArrayD<i32>> = (0..3)
+                .map(|_| ArrayD::from_shape_simple_fn(IxDyn(&shape), || rng.random::<i32>()))
+                .collect();
+            let name = format!("masks_{i}_{layout}");
+            let what = format!("{name} of shape {shape:?} in layout {layout}");
+            let mut sources: Vec<B::Dataset> = data
+                .iter()
+                .enumerate()
+                .map(|(k, d)| backend.create(&format!("{name}_{k}"), d, layout, &mut rng))
+                .collect();
+            report.datasets += 3;
+            let mut value = naive_of(data.first().expect("three sources"));
+            for round in 0..16 {
+                let key = dense_key(&mut rng, &shape);
+                let mut case = Case {
+                    ds: sources.first_mut().expect("three sources"),
+                    value,
+                    what: &what,
+                };
+                report.reads += 1;
+                report.valid_reads += usize::from(case.read(&key));
+                if round % 4 == 3 {
+                    report.writes += 1;
+                    report.valid_writes += usize::from(case.write(&key, &mut rng));
+                }
+                value = case.value;
+                // The stack of the three under the same key, all three
+                // sources or two of them.
+                let first = ArrayD::from_shape_vec(IxDyn(&shape), value.data.clone())
+                    .expect("the reference's shape");
+                let mut views = vec![first.view()];
+                views.extend(data.iter().skip(1).map(|d| d.view()));
+                let stacked_data = ndarray::stack(Axis(shape.len()), &views).expect("a stack");
+                let stacked =
+                    lazy_core::Stacked::new(sources.iter().collect(), -1).expect("a stack");
+                let mut stack_key = key.clone();
+                stack_key.push(if round % 2 == 0 {
+                    SelectionItem::FULL
+                } else {
+                    SelectionItem::List(vec![2, 0])
+                });
+                let got = stacked.read_dyn(&DynSelection::from(stack_key.clone()));
+                let ctx = || format!("Stacked(-1) of 3 of {what}: read of {stack_key:?}");
+                compare::read(ctx, got, naive_read(&naive_of(&stacked_data), &stack_key))
+                    .expect("a valid key");
+                report.reads += 1;
+                report.valid_reads += 1;
+            }
+        }
+    }
+    assert_eq!(report.valid_reads, report.reads, "dense keys are all valid");
+    report
+}
+
+/// A key of one item per axis of `shape`: on one axis (any) a mask or a
+/// long list, on the others full axes, ranges, integers or (sometimes) a
+/// second mask.
+fn dense_key(rng: &mut SmallRng, shape: &[usize]) -> Vec<SelectionItem> {
+    let dense_axis = rng.random_range(0..shape.len().max(1));
+    shape
+        .iter()
+        .enumerate()
+        .map(|(axis, &n)| {
+            if axis == dense_axis {
+                return dense_item(rng, n);
+            }
+            match rng.random_range(0..5) {
+                0 => SelectionItem::Index(rng.random_range(0..n) as isize),
+                1 => SelectionItem::slice(Some(1), None, Some(2)),
+                2 => dense_item(rng, n),
+                _ => SelectionItem::FULL,
+            }
+        })
+        .collect()
+}
+
+/// A mask or a long list on an axis of length `n`.
+fn dense_item(rng: &mut SmallRng, n: usize) -> SelectionItem {
+    let density = [0.0, 0.03, 0.5, 0.97, 1.0][rng.random_range(0..5)];
+    let mask: Vec<bool> = (0..n).map(|_| rng.random_bool(density)).collect();
+    let sorted: Vec<isize> = (0..n).filter(|&i| mask[i]).map(|i| i as isize).collect();
+    match rng.random_range(0..7) {
+        0 | 1 => SelectionItem::Mask(mask),
+        2 => SelectionItem::List(sorted),
+        3 => SelectionItem::List(
+            // Sorted, each position once to three times.
+            sorted
+                .iter()
+                .flat_map(|&p| std::iter::repeat_n(p, rng.random_range(1..=3)))
+                .collect(),
+        ),
+        4 => {
+            let mut list = sorted;
+            for k in (1..list.len()).rev() {
+                list.swap(k, rng.random_range(0..=k));
+            }
+            SelectionItem::List(list)
+        }
+        5 => SelectionItem::List(sorted.into_iter().rev().collect()),
+        _ => SelectionItem::List(sorted.into_iter().map(|p| p - n as isize).collect()),
     }
 }

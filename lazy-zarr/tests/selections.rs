@@ -158,6 +158,18 @@ fn strided_buffers() {
     conformance::strided_buffers(&mut backend(&dir, "strided.zarr"), 11);
 }
 
+/// Masks and long lists, with the default cache and with none.
+#[test]
+fn masks_and_long_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::masks_and_long_lists(&mut backend(&dir, "masks.zarr"), 24);
+    let mut uncached = Zarr {
+        root: dir.path().join("masks_uncached.zarr"),
+        cache: Cache::new(0),
+    };
+    conformance::masks_and_long_lists(&mut uncached, 25);
+}
+
 #[test]
 fn views_over_zarr_match_views_over_ndarray() {
     let dir = tempfile::tempdir().unwrap();

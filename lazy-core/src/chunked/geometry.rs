@@ -17,35 +17,84 @@ use crate::region::{AxisSelection, Region};
 pub(super) struct AxisPart {
     pub(super) chunk: u64,
     pub(super) sel: AxisSelection,
+    /// The number of positions (of `sel`, which [`chunk_parts`] moves out
+    /// of the part when it is last used).
+    pub(super) len: usize,
 }
 
-/// The runs of one axis (ascending, disjoint) cut at chunk boundaries: one
-/// part per chunk touched, in buffer order.
-pub(super) fn axis_parts(runs: &[Run], chunk_len: usize) -> Result<Vec<AxisPart>> {
+/// The runs of one axis (ascending, disjoint) cut at chunk boundaries: per
+/// piece, its chunk and its positions as a selection of the chunk, in order.
+fn segments(
+    runs: &[Run],
+    chunk_len: usize,
+) -> impl Iterator<Item = Result<(u64, AxisSelection)>> + '_ {
     let len = chunk_len.max(1);
-    let mut out: Vec<AxisPart> = Vec::new();
-    for r in runs {
+    runs.iter().flat_map(move |r| {
         let stride = r.stride.max(1);
         let mut k = 0;
-        while k < r.count {
+        std::iter::from_fn(move || {
+            if k >= r.count {
+                return None;
+            }
             let p = r.start + k * stride;
             let chunk = p / len;
             let end = (chunk + 1) * len;
             let k_end = ((end - r.start).div_ceil(stride)).min(r.count);
             let (start, count) = (p - chunk * len, k_end - k);
-            let chunk = u64::try_from(chunk).map_err(|_| Error::index("chunk index overflow"))?;
-            let step = isize::try_from(stride).map_err(|_| Error::index("stride overflow"))?;
-            let sel = AxisSelection::range(start, step, count);
-            match out.last_mut() {
-                // Another run in the same chunk: the positions as a list.
-                Some(last) if last.chunk == chunk => {
-                    let mut list: Vec<usize> = last.sel.positions().collect();
-                    list.extend(sel.positions());
-                    last.sel = AxisSelection::List(list);
-                }
-                _ => out.push(AxisPart { chunk, sel }),
-            }
             k = k_end;
+            let piece = u64::try_from(chunk)
+                .map_err(|_| Error::index("chunk index overflow"))
+                .and_then(|chunk| {
+                    let step =
+                        isize::try_from(stride).map_err(|_| Error::index("stride overflow"))?;
+                    Ok((chunk, AxisSelection::range(start, step, count)))
+                });
+            Some(piece)
+        })
+    })
+}
+
+/// The runs of one axis (ascending, disjoint) cut at chunk boundaries: one
+/// part per chunk touched, in buffer order.
+pub(super) fn axis_parts(runs: &[Run], chunk_len: usize) -> Result<Vec<AxisPart>> {
+    let mut out: Vec<AxisPart> = Vec::new();
+    for piece in segments(runs, chunk_len) {
+        let (chunk, sel) = piece?;
+        let count = sel.count();
+        match out.last_mut() {
+            // Another run in the same chunk: the positions as a list,
+            // extended in place (a mask has thousands of runs a chunk).
+            Some(last) if last.chunk == chunk => {
+                if !matches!(last.sel, AxisSelection::List(_)) {
+                    last.sel = AxisSelection::List(last.sel.positions().collect());
+                }
+                if let (AxisSelection::List(list), AxisSelection::Range { start, step, len }) =
+                    (&mut last.sel, &sel)
+                {
+                    // Ascending runs: the step is positive.
+                    let step = step.unsigned_abs();
+                    list.extend((0..*len).map(|k| start + k * step));
+                }
+                last.len += count;
+            }
+            _ => out.push(AxisPart {
+                chunk,
+                sel,
+                len: count,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// The chunks the runs of one axis touch, ascending: [`axis_parts`]'s
+/// chunks without their positions.
+pub(super) fn axis_chunks(runs: &[Run], chunk_len: usize) -> Result<Vec<u64>> {
+    let mut out: Vec<u64> = Vec::new();
+    for piece in segments(runs, chunk_len) {
+        let (chunk, _) = piece?;
+        if out.last() != Some(&chunk) {
+            out.push(chunk);
         }
     }
     Ok(out)
@@ -65,25 +114,36 @@ pub(super) fn chunk_parts(
     chunk_shape: &[usize],
     ndim: usize,
 ) -> Result<(Vec<Vec<AxisPart>>, Vec<ChunkPart>)> {
-    let per_axis = (0..ndim)
+    let mut per_axis = (0..ndim)
         .map(|axis| axis_parts(plan.runs(axis), chunk_shape.get(axis).copied().unwrap_or(1)))
         .collect::<Result<Vec<_>>>()?;
-    let parts = RowMajor::new(per_axis.iter().map(Vec::len).collect())
-        .map(|idx| {
-            let picked: Vec<&AxisPart> = idx
-                .iter()
-                .zip(&per_axis)
-                .filter_map(|(&k, parts)| parts.get(k))
-                .collect();
-            Ok(ChunkPart {
-                index: picked.iter().map(|p| p.chunk).collect(),
-                region: Region::new(
-                    chunk_shape.to_vec(),
-                    picked.iter().map(|p| p.sel.clone()).collect(),
-                )?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    // Each part of an axis is in as many chunk parts as the other axes have
+    // parts; the last takes its selection rather than a copy (the positions
+    // of a mask in a chunk, thousands of them).
+    let lens: Vec<usize> = per_axis.iter().map(Vec::len).collect();
+    let total = lens.iter().fold(1usize, |a, &b| a.saturating_mul(b));
+    let mut uses: Vec<Vec<usize>> = lens.iter().map(|&l| vec![total / l.max(1); l]).collect();
+    let mut parts = Vec::with_capacity(total.min(1 << 16));
+    for idx in RowMajor::new(lens) {
+        let mut index = Vec::with_capacity(idx.len());
+        let mut axes = Vec::with_capacity(idx.len());
+        for ((&k, parts), uses) in idx.iter().zip(&mut per_axis).zip(&mut uses) {
+            let (Some(part), Some(left)) = (parts.get_mut(k), uses.get_mut(k)) else {
+                return Err(Error::internal("a chunk part outside its axis"));
+            };
+            index.push(part.chunk);
+            *left = left.saturating_sub(1);
+            axes.push(if *left == 0 {
+                std::mem::replace(&mut part.sel, AxisSelection::range(0, 1, 0))
+            } else {
+                part.sel.clone()
+            });
+        }
+        parts.push(ChunkPart {
+            index,
+            region: Region::new(chunk_shape.to_vec(), axes)?,
+        });
+    }
     Ok((per_axis, parts))
 }
 
@@ -104,7 +164,7 @@ pub(super) fn split_blocks<'a, T>(
             split_blocks(rest, per_axis, axis + 1, out);
             return;
         }
-        let (head, tail) = rest.split_at(Axis(axis), p.sel.count());
+        let (head, tail) = rest.split_at(Axis(axis), p.len);
         split_blocks(head, per_axis, axis + 1, out);
         rest = tail;
     }
@@ -122,7 +182,7 @@ pub(super) fn data_blocks<'a, T>(
                 .iter()
                 .scan(0, |o, p| {
                     let at = *o;
-                    *o += p.sel.count();
+                    *o += p.len;
                     Some((at, *o))
                 })
                 .collect()

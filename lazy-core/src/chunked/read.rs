@@ -12,11 +12,12 @@ use crate::cache::Cache;
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::ext::DatasetExt;
-use crate::plan::Plan;
+use crate::plan::{Plan, RowMajor};
 use crate::region::Region;
 
 use super::geometry::{
-    bounding_box, chunk_parts, covers, in_bounds, shifted, split_blocks, view, ChunkPart,
+    axis_chunks, bounding_box, chunk_parts, covers, in_bounds, shifted, split_blocks, view,
+    ChunkPart,
 };
 use super::raw::{self, Failure};
 use super::source::ChunkSource;
@@ -58,9 +59,17 @@ where
 /// of `chunk_shape`: what storage with a cost per request (an object store)
 /// fetches side by side before [`read_chunks`] decodes them.
 pub(super) fn chunks_of(plan: &Plan, chunk_shape: &[usize]) -> Result<Vec<Vec<u64>>> {
-    let ndim = plan.shape().len();
-    let (_, parts) = chunk_parts(plan, chunk_shape, ndim)?;
-    Ok(parts.into_iter().map(|p| p.index).collect())
+    let per_axis = (0..plan.shape().len())
+        .map(|axis| axis_chunks(plan.runs(axis), chunk_shape.get(axis).copied().unwrap_or(1)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RowMajor::new(per_axis.iter().map(Vec::len).collect())
+        .map(|idx| {
+            idx.iter()
+                .zip(&per_axis)
+                .filter_map(|(&k, chunks)| chunks.get(k).copied())
+                .collect()
+        })
+        .collect())
 }
 
 /// Whether every chunk a read of the plan `plan` makes touches is held
@@ -148,9 +157,11 @@ where
     // Part of a chunk not kept, in storage that decodes parts for less than
     // the whole (the prefix of a compressed chunk that holds them, inner
     // chunks of a shard): just the box around them.
-    let (start, shape) = bounding_box(region);
-    if !whole && source.decodes_parts() && checked_size(&shape)? < n {
-        return read_box(source, index, region, &start, &shape, block);
+    if !whole && source.decodes_parts() {
+        let (start, shape) = bounding_box(region);
+        if checked_size(&shape)? < n {
+            return read_box(source, index, region, &start, &shape, block);
+        }
     }
     with_scratch::<T, _>(n, |scratch| {
         source.decode(index, scratch)?;
