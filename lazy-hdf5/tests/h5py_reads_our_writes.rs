@@ -11,38 +11,15 @@
 //! Needs `LAZY_DATASETS_PYTHON`, a Python with numpy and h5py (`.ci/run`
 //! makes one); without it the test fails, it does not skip.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, SelectionItem as S, Stacked};
 use lazy_hdf5::{open_file_rw, H5Dataset, H5Element};
 use ndarray::{s, Array1, Array2, ArrayD};
 use typenum::U1;
 
-fn python() -> PathBuf {
-    match std::env::var_os("LAZY_DATASETS_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => panic!(
-            "this test needs LAZY_DATASETS_PYTHON: a Python with numpy and h5py \
-             (python3 -m venv V && V/bin/pip install numpy h5py; bash .ci/run makes one)"
-        ),
-    }
-}
-
 fn run_python(script: &str, args: &[&Path]) -> String {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("cannot run LAZY_DATASETS_PYTHON");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    lazy_testkit::python::run_python("numpy h5py", script, args)
 }
 
 /// h5py makes the empty datasets: their types, chunks, filters and fill

@@ -21,3 +21,4 @@ pub mod entropy;
 pub mod harness;
 pub mod keys;
 pub mod naive;
+pub mod python;

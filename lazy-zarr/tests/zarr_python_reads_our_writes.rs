@@ -11,37 +11,14 @@
 //! `LAZY_DATASETS_PYTHON`, a Python with numpy and zarr (`.ci/run` makes
 //! one); without it the test fails, it does not skip.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, ReadWrite, SelectionItem as S};
 use lazy_zarr::{ZarrDataset, ZarrElement};
 use ndarray::{Array1, ArrayD};
 
-fn python() -> PathBuf {
-    match std::env::var_os("LAZY_DATASETS_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => panic!(
-            "this test needs LAZY_DATASETS_PYTHON: a Python with numpy and zarr \
-             (python3 -m venv V && V/bin/pip install numpy zarr; bash .ci/run makes one)"
-        ),
-    }
-}
-
 fn run_python(script: &str, args: &[&Path]) -> String {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("cannot run LAZY_DATASETS_PYTHON");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    lazy_testkit::python::run_python("numpy zarr", script, args)
 }
 
 /// zarr-python makes the empty arrays: metadata, codecs and fill values
