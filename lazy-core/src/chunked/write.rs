@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::ext::DatasetMutExt;
 use crate::masked::{apply_masked, MaskedBlock};
 use crate::plan::Plan;
+use crate::region::AxisSelection;
 
 use super::geometry::{
     chunk_parts, covers, data_blocks, in_bounds, view_mut, ChunkInside, ChunkPart,
@@ -95,6 +96,25 @@ where
     let chunk_shape = sink.chunk_shape();
     let bounds = in_bounds(&part.index, chunk_shape, sink.shape());
     let whole = covers(&part.region, &bounds);
+    // The chunk is the caller's values as they lie in memory (all of a
+    // chunk inside the array, in order, from a row-major block): stored
+    // straight from them, with no copy.
+    let in_order = bounds == chunk_shape
+        && part
+            .region
+            .axes()
+            .iter()
+            .zip(chunk_shape)
+            .all(|(a, &n)| *a == AxisSelection::full(n));
+    if let (true, Some(values)) = (in_order, block.as_slice()) {
+        let mutex = chunk_mutex(sink.array_key(), &part.index);
+        let _in_process = mutex
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _across = sink.lock(&part.index)?;
+        cache.remove(sink.array_key(), &part.index);
+        return sink.store(&part.index, values);
+    }
     modify_chunk(sink, cache, &part.index, whole, |chunk| {
         view_mut(chunk_shape, chunk)?.write_from(&part.region, block)
     })
