@@ -520,7 +520,11 @@ mod tests {
                         shuffled[b * n + i] = data[i * size + b];
                     }
                 }
-                assert_eq!(shuffle(&data, size), shuffled, "shuffle: size {size}, {len} bytes");
+                assert_eq!(
+                    shuffle(&data, size),
+                    shuffled,
+                    "shuffle: size {size}, {len} bytes"
+                );
                 let mut out = vec![0u8; len];
                 unshuffle(&shuffled, size, &mut out).unwrap();
                 assert_eq!(out, data, "size {size}, {len} bytes");
