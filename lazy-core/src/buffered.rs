@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
+use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Axis, IxDyn, RawData, Slice};
 
 use crate::alloc::{checked_size, zeroed_vec};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
@@ -211,17 +211,9 @@ fn block_part<'a, T>(
     data: &'a mut [T],
     runs: &[Run],
 ) -> Result<ArrayViewMutD<'a, T>> {
-    let mut v = ArrayViewMutD::from_shape(IxDyn(shape), data)
+    let v = ArrayViewMutD::from_shape(IxDyn(shape), data)
         .map_err(|e| Error::internal(format!("a pending block: {e}")))?;
-    for (k, r) in runs.iter().enumerate() {
-        v.slice_axis_inplace(Axis(k), Slice::from(r.local..r.local + r.len));
-    }
-    for (k, r) in runs.iter().enumerate().rev() {
-        if r.out.is_none() {
-            v = v.index_axis_move(Axis(k), 0);
-        }
-    }
-    Ok(v)
+    Ok(narrowed(v, runs))
 }
 
 /// [`block_part`], read-only.
@@ -230,8 +222,13 @@ fn block_part_ref<'a, T>(
     data: &'a [T],
     runs: &[Run],
 ) -> Result<ArrayViewD<'a, T>> {
-    let mut v = ArrayViewD::from_shape(IxDyn(shape), data)
+    let v = ArrayViewD::from_shape(IxDyn(shape), data)
         .map_err(|e| Error::internal(format!("a pending block: {e}")))?;
+    Ok(narrowed(v, runs))
+}
+
+/// `v` (a whole block) cut to the runs, axes of integer indexes dropped.
+fn narrowed<S: RawData>(mut v: ArrayBase<S, IxDyn>, runs: &[Run]) -> ArrayBase<S, IxDyn> {
     for (k, r) in runs.iter().enumerate() {
         v.slice_axis_inplace(Axis(k), Slice::from(r.local..r.local + r.len));
     }
@@ -240,7 +237,7 @@ fn block_part_ref<'a, T>(
             v = v.index_axis_move(Axis(k), 0);
         }
     }
-    Ok(v)
+    v
 }
 
 /// The output part the runs cover (the output's axes are the kept ones).

@@ -107,13 +107,10 @@ where
             .zip(chunk_shape)
             .all(|(a, &n)| *a == AxisSelection::full(n));
     if let (true, Some(values)) = (in_order, block.as_slice()) {
-        let mutex = chunk_mutex(sink.array_key(), &part.index);
-        let _in_process = mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _across = sink.lock(&part.index)?;
-        cache.remove(sink.array_key(), &part.index);
-        return sink.store(&part.index, values);
+        return locked(sink, &part.index, || {
+            cache.remove(sink.array_key(), &part.index);
+            sink.store(&part.index, values)
+        });
     }
     modify_chunk(sink, cache, &part.index, whole, |chunk| {
         view_mut(chunk_shape, chunk)?.write_from(&part.region, block)
@@ -137,13 +134,41 @@ where
     T: Element,
     S: ChunkSink<T> + ?Sized,
 {
-    let n = checked_size(sink.chunk_shape())?;
-    let key = sink.array_key();
-    let mutex = chunk_mutex(key, index);
+    locked(sink, index, || {
+        modify_locked(sink, cache, index, whole, change)
+    })
+}
+
+/// Runs `f` while chunk `index` is locked: within the process (every
+/// handle on the array), and across processes where storage can
+/// ([`ChunkSink::lock`]).
+fn locked<T, S, R>(sink: &S, index: &[u64], f: impl FnOnce() -> Result<R>) -> Result<R>
+where
+    T: Element,
+    S: ChunkSink<T> + ?Sized,
+{
+    let mutex = chunk_mutex(sink.array_key(), index);
     let _in_process = mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let _across = sink.lock(index)?;
+    f()
+}
+
+/// [`modify_chunk`] once the chunk is locked.
+fn modify_locked<T, S>(
+    sink: &S,
+    cache: &Cache,
+    index: &[u64],
+    whole: bool,
+    change: impl FnOnce(&mut [T]) -> Result<()>,
+) -> Result<()>
+where
+    T: Element,
+    S: ChunkSink<T> + ?Sized,
+{
+    let n = checked_size(sink.chunk_shape())?;
+    let key = sink.array_key();
     if whole {
         // Built from the new values in a buffer the thread reuses, and not
         // cached: a write that covers chunks whole (a copy, a bulk write)
