@@ -13,9 +13,11 @@
 
 use std::path::Path;
 
+use lazy_testkit::python::{ramp, save_f8};
+
 use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, SelectionItem as S, Stacked};
 use lazy_hdf5::{open_file_rw, H5Dataset, H5Element};
-use ndarray::{s, Array1, Array2, ArrayD};
+use ndarray::{s, Array2, ArrayD};
 use typenum::U1;
 
 fn run_python(script: &str, args: &[&Path]) -> String {
@@ -56,11 +58,6 @@ with h5py.File(sys.argv[1], "r") as f:
 print("bad", bad)
 "#;
 
-fn save(dir: &Path, name: &str, want: &ArrayD<f64>) {
-    let bytes: Vec<u8> = want.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(dir.join(format!("{name}.f8")), bytes).unwrap();
-}
-
 fn key(items: Vec<S>) -> DynSelection {
     DynSelection::from(items)
 }
@@ -80,13 +77,6 @@ fn write_both<T: H5Element + Copy>(
         model,
         "read back through lazy-hdf5"
     );
-}
-
-fn ramp<T: Copy>(shape: &[usize], f: impl Fn(usize) -> T) -> ArrayD<T> {
-    let n: usize = shape.iter().product();
-    Array1::from_iter((0..n).map(f))
-        .into_shape_with_order(shape.to_vec())
-        .unwrap()
 }
 
 #[test]
@@ -130,7 +120,7 @@ fn write_all_datasets(path: &Path, dir: &Path) {
         ),
     ];
     write_both(&mut ds, &mut model, &writes);
-    save(dir, "f8_shuffle_deflate", &model.mapv(|v| v));
+    save_f8(dir, "f8_shuffle_deflate", &model.mapv(|v| v));
 
     // Big-endian i2, deflate + fletcher32: whole, then every 7th element.
     let mut ds = H5Dataset::<i16, Dyn>::open_rw(&file, "i2_be_fletcher").unwrap();
@@ -143,7 +133,7 @@ fn write_all_datasets(path: &Path, dir: &Path) {
         ),
     ];
     write_both(&mut ds, &mut model, &writes);
-    save(dir, "i2_be_fletcher", &model.mapv(f64::from));
+    save_f8(dir, "i2_be_fletcher", &model.mapv(f64::from));
 
     // f4, fletcher32 alone; an edge chunk (3000 = 11 x 256 + 184).
     let mut ds = H5Dataset::<f32, Dyn>::open_rw(&file, "f4_fletcher").unwrap();
@@ -153,7 +143,7 @@ fn write_all_datasets(path: &Path, dir: &Path) {
         ramp(&[500], |i| i as f32 + 0.5),
     )];
     write_both(&mut ds, &mut model, &writes);
-    save(dir, "f4_fletcher", &model.mapv(f64::from));
+    save_f8(dir, "f4_fletcher", &model.mapv(f64::from));
 
     // u1 without filters, listed rows (duplicates: the last wins).
     let mut ds = H5Dataset::<u8, Dyn>::open_rw(&file, "u1_plain").unwrap();
@@ -166,7 +156,7 @@ fn write_all_datasets(path: &Path, dir: &Path) {
         ),
     ];
     write_both(&mut ds, &mut model, &writes);
-    save(dir, "u1_plain", &model.mapv(f64::from));
+    save_f8(dir, "u1_plain", &model.mapv(f64::from));
 
     // bool (h5py's enum over i8), deflate.
     let mut ds = H5Dataset::<bool, Dyn>::open_rw(&file, "b_deflate").unwrap();
@@ -176,7 +166,7 @@ fn write_all_datasets(path: &Path, dir: &Path) {
         ramp(&[334], |i| i % 5 != 0),
     )];
     write_both(&mut ds, &mut model, &writes);
-    save(dir, "b_deflate", &model.mapv(|b| f64::from(u8::from(b))));
+    save_f8(dir, "b_deflate", &model.mapv(|b| f64::from(u8::from(b))));
 
     // Three channels written through a stack: the (N, 3) value's columns
     // are strided in memory, and each channel gets its own.
@@ -206,7 +196,7 @@ fn write_all_datasets(path: &Path, dir: &Path) {
     let back: Array2<f64> = stack.read_all().unwrap();
     assert_eq!(back, model);
     for k in 0..3 {
-        save(
+        save_f8(
             dir,
             &format!("ch{k}"),
             &model.slice(s![.., k]).to_owned().into_dyn(),

@@ -35,3 +35,23 @@ pub fn run_python(packages: &str, script: &str, args: &[&Path]) -> String {
     );
     stdout
 }
+
+/// Saves `want` as `dir/<name>.f8`, raw little-endian `f64`s in row-major
+/// order, for a Python check to compare with what it reads
+/// (`np.fromfile(path, dtype="<f8").reshape(shape)`).
+pub fn save_f8(dir: &Path, name: &str, want: &ndarray::ArrayD<f64>) {
+    let bytes: Vec<u8> = want.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(dir.join(format!("{name}.f8")), bytes).expect("cannot save expected values");
+}
+
+/// An array of `shape` whose element at row-major position `i` is `f(i)`:
+/// distinct values for checks by an independent reader.
+pub fn ramp<T>(shape: &[usize], f: impl Fn(usize) -> T) -> ndarray::ArrayD<T> {
+    ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(shape), |ix| {
+        let mut i = 0;
+        for (k, &n) in shape.iter().enumerate() {
+            i = i * n + ix[k];
+        }
+        f(i)
+    })
+}

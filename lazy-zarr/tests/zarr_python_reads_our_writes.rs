@@ -13,9 +13,11 @@
 
 use std::path::Path;
 
+use lazy_testkit::python::{ramp, save_f8};
+
 use lazy_core::{DatasetExt, DatasetMutExt, Dyn, DynSelection, ReadWrite, SelectionItem as S};
 use lazy_zarr::{ZarrDataset, ZarrElement};
-use ndarray::{Array1, ArrayD};
+use ndarray::ArrayD;
 
 fn run_python(script: &str, args: &[&Path]) -> String {
     lazy_testkit::python::run_python("numpy zarr", script, args)
@@ -63,20 +65,8 @@ for name in names:
 print("bad", bad)
 "#;
 
-fn save(dir: &Path, name: &str, want: &ArrayD<f64>) {
-    let bytes: Vec<u8> = want.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(dir.join(format!("{name}.f8")), bytes).unwrap();
-}
-
 fn key(items: Vec<S>) -> DynSelection {
     DynSelection::from(items)
-}
-
-fn ramp<T: Copy>(shape: &[usize], f: impl Fn(usize) -> T) -> ArrayD<T> {
-    let n: usize = shape.iter().product();
-    Array1::from_iter((0..n).map(f))
-        .into_shape_with_order(shape.to_vec())
-        .unwrap()
 }
 
 /// Writes `writes` to array `name` of `store` through lazy-zarr and into a
@@ -104,7 +94,7 @@ fn write_both<T: ZarrElement + Copy + PartialEq + std::fmt::Debug>(
         model,
         "{name}: read back through lazy-zarr"
     );
-    save(store.parent().unwrap(), name, &model.mapv(as_f64));
+    save_f8(store.parent().unwrap(), name, &model.mapv(as_f64));
 }
 
 #[test]
