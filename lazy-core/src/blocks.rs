@@ -3,9 +3,9 @@
 //! Element-wise views (`Scaled`, `Sum`, `BooleanOr`) and stacks of in-memory
 //! sources work block by block, so each block's temporaries stay in cache and
 //! each piece of the output is written once, by one thread. A block is found
-//! by halving the region along its outermost output axis longer than 1 until
-//! it holds at most the block size; with the `parallel` feature the halves are
-//! processed by rayon.
+//! by cutting the region along its outermost output axis longer than 1 into
+//! pieces of at most the block size (a long list of that axis is copied once
+//! in all); with the `parallel` feature the pieces are processed by rayon.
 //!
 //! ```
 //! use lazy_core::backend::for_each_block;
@@ -33,15 +33,19 @@ use crate::region::Region;
 /// which leaves room in a typical L2 cache for a source block and its output.
 pub const BLOCK_ELEMS: usize = 1 << 15;
 
-/// Where to halve `region` (with output shape `shape`) to get under `max`
-/// elements: the outermost output axis longer than 1 and its middle.
-fn halving_point(shape: &[usize], max: usize) -> Option<(usize, usize)> {
+/// How to cut a region of output shape `shape` into blocks of at most
+/// `max` elements: its outermost output axis longer than 1 and the number
+/// of that axis's positions per piece (a piece of one position may still be
+/// too large, and is cut along the next axis in turn). `None` when it fits.
+fn cut(shape: &[usize], max: usize) -> Option<(usize, usize)> {
     let n: usize = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b))?;
-    if n <= max.max(1) {
+    let max = max.max(1);
+    if n <= max {
         return None;
     }
     let axis = shape.iter().position(|&l| l > 1)?;
-    Some((axis, shape.get(axis)? / 2))
+    let row = n / shape.get(axis)?;
+    Some((axis, (max / row.max(1)).max(1)))
 }
 
 /// Calls `f` on disjoint blocks of `region` of at most `max` elements each,
@@ -70,16 +74,19 @@ where
     T: Send,
     F: Fn(&Region, ArrayViewMutD<'_, T>) -> Result<()> + Sync,
 {
-    let Some((axis, mid)) = halving_point(out.shape(), max) else {
+    let Some((axis, per)) = cut(out.shape(), max) else {
         return f(region, out);
     };
-    let (first, second) = region.split_out(axis, mid)?;
-    let (out1, out2) = out.split_at(Axis(axis), mid);
-    let (a, b) = join(
-        || split_blocks(&first, out1, max, f),
-        || split_blocks(&second, out2, max, f),
-    );
-    a.and(b)
+    let regions = region.split_out_every(axis, per)?;
+    let mut jobs = Vec::with_capacity(regions.len());
+    let mut rest = out;
+    for r in regions {
+        let at = per.min(rest.len_of(Axis(axis)));
+        let (piece, tail) = rest.split_at(Axis(axis), at);
+        jobs.push((r, piece));
+        rest = tail;
+    }
+    for_each_parallel(jobs, &|(r, piece)| split_blocks(&r, piece, max, f))
 }
 
 /// Calls `f` on disjoint blocks of `region` of at most `max` elements each, in
@@ -88,13 +95,13 @@ pub fn for_each_block_seq<F>(region: &Region, max: usize, f: &mut F) -> Result<(
 where
     F: FnMut(&Region) -> Result<()>,
 {
-    let shape = region.out_shape();
-    let Some((axis, mid)) = halving_point(&shape, max) else {
+    let Some((axis, per)) = cut(&region.out_shape(), max) else {
         return f(region);
     };
-    let (first, second) = region.split_out(axis, mid)?;
-    for_each_block_seq(&first, max, f)?;
-    for_each_block_seq(&second, max, f)
+    for r in region.split_out_every(axis, per)? {
+        for_each_block_seq(&r, max, f)?;
+    }
+    Ok(())
 }
 
 /// Calls `f` on every item, in parallel with the `parallel` feature; the

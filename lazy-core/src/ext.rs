@@ -24,7 +24,7 @@ use crate::ops::{Scaled, Sliced};
 use crate::out_of_core::Chunks;
 use crate::rank::Rank;
 use crate::region::{OutAxis, Region};
-use crate::resolve::resolve;
+use crate::resolve::{resolve, resolve_owned};
 use crate::selection::{DynSelection, Selection, SelectionItem};
 use crate::value::{with_broadcast, IntoValue};
 
@@ -78,7 +78,7 @@ pub trait DatasetExt: Dataset {
             return Ok(());
         }
         if region.is_canonical() {
-            return self.read_region(CheckedRegion::new(region), out);
+            return read_canonical(self, region, out);
         }
         let canonical = region.canonical();
         let (mut out, new) = to_source_order(region, out)?;
@@ -88,7 +88,7 @@ pub trait DatasetExt: Dataset {
             let last = Axis(first.ndim() - 1);
             first = first.index_axis_move(last, 0);
         }
-        self.read_region(CheckedRegion::new(&canonical), first)?;
+        read_canonical(self, &canonical, first)?;
         let kept = out.ndim() - new.len();
         for k in 0..new.len() {
             // Positions 0 of new axes k.. hold the data; repeat along axis k.
@@ -137,7 +137,12 @@ pub trait DatasetExt: Dataset {
         &self,
         sel: S,
     ) -> Result<Array<Self::Elem, <S::Out as Rank>::Dim>> {
-        into_rank::<_, S::Out>(read_elems(self, sel.elems())?)
+        let mut sel = sel;
+        let out = match sel.take_elems() {
+            Some(items) => read_region_of(self, resolve_owned(self.shape(), items)?)?,
+            None => read_elems(self, sel.elems())?,
+        };
+        into_rank::<_, S::Out>(out)
     }
 
     /// Reads the whole dataset into an array of its rank.
@@ -484,8 +489,39 @@ where
         .collect())
 }
 
+/// Reads a canonical, checked `region` of `ds` into `out`. Lists that select
+/// most of the span they cover, from storage that does not hold the span in
+/// memory, are read as that span (the box [`Region::dense_cover`] gives,
+/// whole chunks straight into one buffer of at most twice the output) and
+/// gathered from it in memory: a 97% mask of a compressed dataset then costs
+/// about a read of the span and a copy, not a run per kept stretch cut at
+/// every chunk boundary. Everything else goes to the dataset's
+/// [`read_region`](Dataset::read_region) as it is.
+fn read_canonical<D: Dataset + ?Sized>(
+    ds: &D,
+    region: &Region,
+    out: ArrayViewMutD<'_, D::Elem>,
+) -> Result<()> {
+    // In-memory data (hints `block: 0`) gathers lists itself.
+    if ds.hints().block == 0 {
+        return ds.read_region(CheckedRegion::new(region), out);
+    }
+    if let Some(cover) = region.dense_cover() {
+        if !ds.in_memory(&cover) {
+            let mut span = zeroed::<D::Elem>(cover.out_shape())?;
+            ds.read_region(CheckedRegion::new(&cover), span.view_mut())?;
+            crate::memory::gather_from_cover(span.view(), region, &cover, out);
+            return Ok(());
+        }
+    }
+    ds.read_region(CheckedRegion::new(region), out)
+}
+
 fn read_elems<D: Dataset + ?Sized>(ds: &D, key: &[SelectionItem]) -> Result<ArrayD<D::Elem>> {
-    let region = resolve(ds.shape(), key)?;
+    read_region_of(ds, resolve(ds.shape(), key)?)
+}
+
+fn read_region_of<D: Dataset + ?Sized>(ds: &D, region: Region) -> Result<ArrayD<D::Elem>> {
     let mut out = zeroed(region.out_shape())?;
     ds.read_into(&region, out.view_mut())?;
     Ok(out)
@@ -560,4 +596,179 @@ fn to_source_order<S: ndarray::RawData>(
         )));
     }
     Ok((a.permuted_axes(order), new_lens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::AxisSelection;
+    use crate::typed_selection::TypedSelection;
+    use ndarray::{Array2, ArrayViewMutD};
+    use std::sync::Mutex;
+
+    /// Storage-like data (the default hints) that logs the regions it reads.
+    struct Logged {
+        data: ArrayD<i64>,
+        reads: Mutex<Vec<Region>>,
+        chunk: Option<Vec<usize>>,
+    }
+
+    impl Dataset for Logged {
+        type Elem = i64;
+        type Rank = crate::rank::Dyn;
+        fn shape(&self) -> &[usize] {
+            self.data.shape()
+        }
+        fn read_region(
+            &self,
+            region: CheckedRegion<'_>,
+            out: ArrayViewMutD<'_, i64>,
+        ) -> Result<()> {
+            self.reads.lock().unwrap().push(region.region().clone());
+            self.data.read_region(region, out)
+        }
+        fn chunk_grid(&self) -> Option<Vec<usize>> {
+            self.chunk.clone()
+        }
+    }
+
+    fn logged(rows: usize, cols: usize) -> Logged {
+        let data = Array2::from_shape_fn((rows, cols), |(r, c)| (r * 1000 + c) as i64);
+        Logged {
+            data: data.into_dyn(),
+            reads: Mutex::new(Vec::new()),
+            chunk: None,
+        }
+    }
+
+    /// The naive answer: element by element, positions listed by hand.
+    fn naive(data: &ArrayD<i64>, rows: &[usize], cols: &[usize]) -> Vec<i64> {
+        rows.iter()
+            .flat_map(|&r| cols.iter().map(move |&c| data[[r, c]]))
+            .collect()
+    }
+
+    #[test]
+    fn a_dense_mask_of_storage_is_read_as_its_span_and_gathered() {
+        let ds = logged(1000, 3);
+        // 97% of rows 100..900 (every 33rd left out), all columns.
+        let mask: Vec<bool> = (0..1000)
+            .map(|r| (100..900).contains(&r) && r % 33 != 0)
+            .collect();
+        let rows: Vec<usize> = (0..1000).filter(|&r| mask[r]).collect();
+        let got = ds
+            .read_dyn(&DynSelection::from(vec![SelectionItem::Mask(mask)]))
+            .unwrap();
+        assert_eq!(got.shape(), &[rows.len(), 3]);
+        assert_eq!(
+            got.as_slice().unwrap(),
+            naive(&ds.data, &rows, &[0, 1, 2]).as_slice()
+        );
+        // One read, of the rows' span, not of a list of 776 rows.
+        let reads = ds.reads.lock().unwrap().clone();
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0].axes()[0], AxisSelection::range(100, 1, 800));
+    }
+
+    #[test]
+    fn sparse_lists_are_read_as_lists_and_dense_ones_of_every_kind_give_the_naive_values() {
+        // Sparse: 3 rows of 1000 spanning 900 stay a list.
+        let ds = logged(1000, 4);
+        let sparse = DynSelection::from(vec![SelectionItem::List(vec![5, 500, 904])]);
+        ds.read_dyn(&sparse).unwrap();
+        assert!(matches!(
+            ds.reads.lock().unwrap()[0].axes()[0],
+            AxisSelection::List(_)
+        ));
+        // Dense lists on both axes, unsorted, repeated, negative, with an
+        // integer on neither: through the borrowed and the owned read.
+        let rows: Vec<isize> = vec![7, 3, 3, -993, 9, 8, 4, 5, 6];
+        let cols: Vec<isize> = vec![3, -1, 1, 2];
+        let rows_u: Vec<usize> = rows.iter().map(|&r| r.rem_euclid(1000) as usize).collect();
+        let cols_u: Vec<usize> = cols.iter().map(|&c| c.rem_euclid(4) as usize).collect();
+        let expected = naive(&ds.data, &rows_u, &cols_u);
+        let key = DynSelection::from(vec![
+            SelectionItem::List(rows.clone()),
+            SelectionItem::List(cols.clone()),
+        ]);
+        let borrowed = ds.read_dyn(&key).unwrap();
+        assert_eq!(borrowed.as_slice().unwrap(), expected.as_slice());
+        let owned = ds.read(key).unwrap();
+        assert_eq!(owned.as_slice().unwrap(), expected.as_slice());
+        let last = ds.reads.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(
+            last.axes(),
+            &[AxisSelection::range(3, 1, 7), AxisSelection::range(1, 1, 3)]
+        );
+        // An integer row and a dense list of columns, typed.
+        let one: ArrayD<i64> = ds
+            .read(
+                TypedSelection::new()
+                    .push(-1)
+                    .push(vec![3usize, 1, 2])
+                    .into_dyn(),
+            )
+            .unwrap();
+        assert_eq!(
+            one.as_slice().unwrap(),
+            naive(&ds.data, &[999], &[3, 1, 2]).as_slice()
+        );
+        // An out-of-bounds entry is an index error on either path.
+        let bad = DynSelection::from(vec![SelectionItem::List(vec![1, 1000])]);
+        assert_eq!(
+            ds.read_dyn(&bad).unwrap_err().kind(),
+            crate::ErrorKind::Index
+        );
+        assert_eq!(ds.read(bad).unwrap_err().kind(), crate::ErrorKind::Index);
+    }
+
+    #[test]
+    fn a_long_stack_of_storage_is_read_in_blocks_on_the_chunk_grid() {
+        // Three 1-D sources of 1M rows in chunks of 65,536: a stack along the
+        // last axis is read in blocks of whole chunks (about 8 MiB of
+        // temporaries each) and interleaved.
+        let n = 1_000_000;
+        let sources: Vec<Logged> = (0..3)
+            .map(|k| Logged {
+                data: ndarray::Array1::from_shape_fn(n, |i| (i * 10 + k) as i64).into_dyn(),
+                reads: Mutex::new(Vec::new()),
+                chunk: Some(vec![1 << 16]),
+            })
+            .collect();
+        let stack = crate::Stacked::new(sources.iter().collect(), -1).unwrap();
+        let got = stack
+            .read_dyn(&DynSelection::from(vec![SelectionItem::slice(Some(1000), None, None)]))
+            .unwrap();
+        assert_eq!(got.shape(), &[n - 1000, 3]);
+        for (r, row) in got.outer_iter().enumerate() {
+            let i = r + 1000;
+            let want = [(i * 10) as i64, (i * 10 + 1) as i64, (i * 10 + 2) as i64];
+            assert_eq!(row.as_slice().unwrap(), &want, "row {i}");
+        }
+        for s in &sources {
+            let reads = s.reads.lock().unwrap().clone();
+            assert!(reads.len() > 2, "{} reads", reads.len());
+            let mut starts: Vec<(usize, usize)> = reads
+                .iter()
+                .map(|r| r.axes()[0].bounds().unwrap())
+                .collect();
+            starts.sort_unstable();
+            // Blocks cover 1000.. once, cut on the chunk grid.
+            assert_eq!(starts[0].0, 1000);
+            assert_eq!(starts.last().unwrap().1, n - 1);
+            for w in starts.windows(2) {
+                assert_eq!(w[1].0, w[0].1 + 1);
+                assert_eq!(w[1].0 % (1 << 16), 0);
+            }
+        }
+        // The same under a dense mask (every 7th row left out).
+        let mask: Vec<bool> = (0..n).map(|i| i % 7 != 0).collect();
+        let got = stack.read_dyn(&DynSelection::from(vec![SelectionItem::Mask(mask)])).unwrap();
+        let kept: Vec<usize> = (0..n).filter(|i| i % 7 != 0).collect();
+        assert_eq!(got.shape(), &[kept.len(), 3]);
+        for (row, &i) in got.outer_iter().zip(&kept) {
+            assert_eq!(row[0], (i * 10) as i64);
+            assert_eq!(row[2], (i * 10 + 2) as i64);
+        }
+    }
 }

@@ -184,6 +184,16 @@ impl AxisSelection {
     }
 }
 
+/// The lowest and highest position of a list, in one pass (`None` when
+/// empty).
+fn min_max(list: &[usize]) -> Option<(usize, usize)> {
+    let first = *list.first()?;
+    Some(
+        list.iter()
+            .fold((first, first), |(lo, hi), &p| (lo.min(p), hi.max(p))),
+    )
+}
+
 /// `start + k * step`, if it is a valid `usize`.
 fn offset(start: usize, step: isize, k: usize) -> Option<usize> {
     let v = i128::try_from(start).ok()? + i128::try_from(step).ok()? * i128::try_from(k).ok()?;
@@ -397,6 +407,49 @@ impl Region {
         }
     }
 
+    /// For a canonical region whose lists select most of the span they
+    /// cover: the same region with each list replaced by the range from its
+    /// lowest to its highest position, when that range box holds at most
+    /// twice the elements the region selects. Reading the box (whole
+    /// chunks, straight into one buffer) and gathering the list from it in
+    /// memory costs about a read of the box,
+    /// where storage would otherwise cut tens of thousands of short runs at
+    /// chunk boundaries (a 97% mask). `None` for regions without lists or
+    /// with sparse ones.
+    pub(crate) fn dense_cover(&self) -> Option<Region> {
+        if !self.is_canonical()
+            || !self
+                .axes
+                .iter()
+                .any(|a| matches!(a, AxisSelection::List(_)))
+        {
+            return None;
+        }
+        let mut selected: u128 = 1;
+        let mut covered: u128 = 1;
+        let mut axes = Vec::with_capacity(self.axes.len());
+        for sel in &self.axes {
+            let count = sel.count() as u128;
+            selected = selected.saturating_mul(count);
+            match sel {
+                AxisSelection::List(list) => {
+                    let (lo, hi) = min_max(list)?;
+                    covered = covered.saturating_mul((hi - lo + 1) as u128);
+                    axes.push(AxisSelection::range(lo, 1, hi - lo + 1));
+                }
+                other => {
+                    covered = covered.saturating_mul(count);
+                    axes.push(other.clone());
+                }
+            }
+        }
+        (covered <= selected.saturating_mul(2)).then(|| Region {
+            shape: self.shape.clone(),
+            out: source_order(&axes),
+            axes,
+        })
+    }
+
     /// Splits off source axis `axis`: its selection, and the region of the
     /// remaining axes (whose output loses that axis).
     pub fn split_axis(&self, axis: usize) -> Result<(AxisSelection, Region)> {
@@ -467,32 +520,53 @@ impl Region {
                 "cannot split an axis of length {len} at {at}"
             )));
         }
-        // The other axes are copied, the split one composed: a region is
-        // halved again and again into blocks, and copying a long list of
-        // the split axis whole at every halving cost more than the reads.
-        let part = |start: usize, n: usize| -> Result<Region> {
-            let axes = self
-                .axes
-                .iter()
-                .enumerate()
-                .map(|(k, sel)| match o {
-                    OutAxis::Source(split) if split == k => {
-                        sel.compose(&AxisSelection::range(start, 1, n))
-                    }
-                    _ => Ok(sel.clone()),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mut out = self.out.clone();
-            if let (OutAxis::New(_), Some(slot)) = (o, out.get_mut(out_axis)) {
-                *slot = OutAxis::New(n);
-            }
-            Ok(Region {
-                shape: self.shape.clone(),
-                axes,
-                out,
+        Ok((
+            self.out_part(o, out_axis, 0, at)?,
+            self.out_part(o, out_axis, at, len - at)?,
+        ))
+    }
+
+    /// Cuts the region along output axis `out_axis` into pieces of `per`
+    /// output positions (the last one shorter), in order: what
+    /// [`split_out`](Region::split_out) again and again would give, with a
+    /// long list of that axis copied once in all (halving copied it once
+    /// per level, 8 times for 177 blocks of a 1.94M-position mask).
+    pub fn split_out_every(&self, out_axis: usize, per: usize) -> Result<Vec<Region>> {
+        let o = *self
+            .out
+            .get(out_axis)
+            .ok_or_else(|| Error::index(format!("the region has no output axis {out_axis}")))?;
+        let len = self.out_len(&o);
+        let per = per.max(1);
+        (0..len)
+            .step_by(per)
+            .map(|start| self.out_part(o, out_axis, start, per.min(len - start)))
+            .collect()
+    }
+
+    /// Output positions `start..start + n` of output axis `out_axis` (which
+    /// is `o`): the other axes copied, the split one composed.
+    fn out_part(&self, o: OutAxis, out_axis: usize, start: usize, n: usize) -> Result<Region> {
+        let axes = self
+            .axes
+            .iter()
+            .enumerate()
+            .map(|(k, sel)| match o {
+                OutAxis::Source(split) if split == k => {
+                    sel.compose(&AxisSelection::range(start, 1, n))
+                }
+                _ => Ok(sel.clone()),
             })
-        };
-        Ok((part(0, at)?, part(at, len - at)?))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = self.out.clone();
+        if let (OutAxis::New(_), Some(slot)) = (o, out.get_mut(out_axis)) {
+            *slot = OutAxis::New(n);
+        }
+        Ok(Region {
+            shape: self.shape.clone(),
+            axes,
+            out,
+        })
     }
 
     /// Composes `inner`, a region of this region's output, into a region of

@@ -33,6 +33,69 @@ use crate::selection::SelectionItem;
 /// assert_eq!(err.to_string(), "index error: too many indices for array: array is 1-dimensional, but 2 were indexed");
 /// ```
 pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
+    resolve_with(shape, key, |_, list, axis, n| positions(list, axis, n))
+}
+
+/// [`resolve`] of a selection the caller gives away: each list's
+/// allocation becomes the positions (no second list of millions is made).
+pub(crate) fn resolve_owned(shape: &[usize], mut key: Vec<SelectionItem>) -> Result<Region> {
+    let mut owned: Vec<Option<Vec<isize>>> = key
+        .iter_mut()
+        .map(|item| match item {
+            SelectionItem::List(list) => Some(std::mem::take(list)),
+            _ => None,
+        })
+        .collect();
+    resolve_with(shape, &key, |k, _, axis, n| {
+        match owned.get_mut(k).and_then(Option::take) {
+            Some(list) => positions_owned(list, axis, n),
+            None => Err(Error::internal("a list resolved twice")),
+        }
+    })
+}
+
+/// The positions of `list` on an axis of length `n`, checked.
+fn positions(list: &[isize], axis: usize, n: usize) -> Result<Vec<usize>> {
+    // Sized once: `collect` into a `Result` grows a list of millions by
+    // doubling.
+    let mut positions = large_vec(list.len());
+    // Indices already in 0..n (the usual case: a sorted list of positions)
+    // are checked in one vectorised pass and copied; a negative index wraps
+    // to a huge `usize`, so one compare checks both ends.
+    if all_in_bounds(list, n) {
+        positions.extend(list.iter().map(|&i| i as usize));
+    } else {
+        for &i in list {
+            positions.push(normalize_index(i, axis, n)?);
+        }
+    }
+    Ok(positions)
+}
+
+/// [`positions`] in `list`'s own allocation (`isize` and `usize` have one
+/// size, so the collect below reuses it).
+fn positions_owned(mut list: Vec<isize>, axis: usize, n: usize) -> Result<Vec<usize>> {
+    if !all_in_bounds(&list, n) {
+        for i in &mut list {
+            // A normalised index is below `n`, which fits `isize`.
+            *i = normalize_index(*i, axis, n)? as isize;
+        }
+    }
+    Ok(list.into_iter().map(|i| i as usize).collect())
+}
+
+/// Whether every index of `list` is in `0..n`, in one branch-free pass.
+fn all_in_bounds(list: &[isize], n: usize) -> bool {
+    list.iter().fold(true, |ok, &i| ok & ((i as usize) < n))
+}
+
+/// [`resolve`], with each list's positions from `list_positions(k, list,
+/// axis, n)` (`k` the list's place in `key`).
+fn resolve_with(
+    shape: &[usize],
+    key: &[SelectionItem],
+    mut list_positions: impl FnMut(usize, &[isize], usize, usize) -> Result<Vec<usize>>,
+) -> Result<Region> {
     let ndim = shape.len();
     let consumed = key.iter().filter(|e| e.consumes_axis()).count();
     if key
@@ -62,7 +125,7 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
         out.push(OutAxis::Source(axes.len()));
         axes.push(sel);
     };
-    for elem in key {
+    for (k, elem) in key.iter().enumerate() {
         match elem {
             SelectionItem::Ellipsis => {
                 for _ in 0..ndim - consumed {
@@ -81,13 +144,7 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
             }
             SelectionItem::List(list) => {
                 let (axis, n) = next_axis()?;
-                // Sized once: `collect` into a `Result` grows a list of
-                // millions by doubling.
-                let mut positions = large_vec(list.len());
-                for &i in list {
-                    positions.push(normalize_index(i, axis, n)?);
-                }
-                let list = positions;
+                let list = list_positions(k, list, axis, n)?;
                 keep(&mut axes, &mut out, AxisSelection::List(list));
             }
             SelectionItem::Mask(mask) => {
@@ -98,9 +155,11 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
                         mask.len()
                     )));
                 }
-                let mut list = large_vec(mask.iter().filter(|&&m| m).count());
-                list.extend(mask.iter().enumerate().filter_map(|(i, &m)| m.then_some(i)));
-                keep(&mut axes, &mut out, AxisSelection::List(list));
+                keep(
+                    &mut axes,
+                    &mut out,
+                    AxisSelection::List(mask_positions(mask)),
+                );
             }
         }
     }
@@ -109,6 +168,25 @@ pub fn resolve(shape: &[usize], key: &[SelectionItem]) -> Result<Region> {
     }
     Region::with_out(shape.to_vec(), axes, out)
 }
+/// The positions where `mask` is true, ascending. Without a branch per
+/// element: each position is written at the end of the list and kept by
+/// advancing the end when the mask is true (a 97% mask of 2M took 2.4 ms
+/// with a filter, whose branch mispredicts at every false).
+fn mask_positions(mask: &[bool]) -> Vec<usize> {
+    let count = mask.iter().filter(|&&m| m).count();
+    let mut list = large_vec(count + 1);
+    list.resize(count + 1, 0);
+    let mut end = 0;
+    for (i, &m) in mask.iter().enumerate() {
+        if let Some(slot) = list.get_mut(end) {
+            *slot = i;
+        }
+        end += usize::from(m);
+    }
+    list.truncate(count);
+    list
+}
+
 /// A possibly negative index into an axis of length `n`, checked.
 fn normalize_index(i: isize, axis: usize, n: usize) -> Result<usize> {
     let wide = i128::try_from(i).unwrap_or(i128::MIN);

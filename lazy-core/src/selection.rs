@@ -178,12 +178,23 @@ pub trait Selection<R: Rank> {
 
     /// The elements of the selection, in order.
     fn elems(&self) -> &[SelectionItem];
+
+    /// The elements, taken out of a selection the read owns (`None` for a
+    /// borrowed one): a read then resolves lists of millions of positions
+    /// in their own allocations instead of copying them.
+    #[doc(hidden)]
+    fn take_elems(&mut self) -> Option<Vec<SelectionItem>> {
+        None
+    }
 }
 
 impl<R: Rank> Selection<R> for DynSelection {
     type Out = Dyn;
     fn elems(&self) -> &[SelectionItem] {
         &self.elems
+    }
+    fn take_elems(&mut self) -> Option<Vec<SelectionItem>> {
+        Some(std::mem::take(&mut self.elems))
     }
 }
 

@@ -171,7 +171,7 @@ type OutRank<R, C, Dr, A> = Sum<Sum<Rest<R, C>, Diff<C, Dr>>, A>;
 type Rest<R, C> = <<C as AxisCount>::Axes as FitsRank<<R as AxisCount>::Axes>>::Rest;
 
 macro_rules! selection_impls {
-    ($($sel:ty),*) => {$(
+    ($($sel:ty => $take:expr),*) => {$(
         impl<R, C, Dr, A> Selection<R> for $sel
         where
             R: Rank + AxisCount,
@@ -185,11 +185,18 @@ macro_rules! selection_impls {
             fn elems(&self) -> &[SelectionItem] {
                 &self.elems
             }
+            fn take_elems(&mut self) -> Option<Vec<SelectionItem>> {
+                #[allow(clippy::redundant_closure_call)]
+                ($take)(self)
+            }
         }
     )*};
 }
 
-selection_impls!(TypedSelection<C, Dr, A>, &TypedSelection<C, Dr, A>);
+selection_impls!(
+    TypedSelection<C, Dr, A> => |s: &mut TypedSelection<C, Dr, A>| Some(std::mem::take(&mut s.elems)),
+    &TypedSelection<C, Dr, A> => |_: &mut &TypedSelection<C, Dr, A>| None
+);
 
 /// A number of axes, as a type that reads well in compile errors: a
 /// selection consuming two axes and a rank-1 dataset meet as `Axes<2>` and

@@ -8,11 +8,11 @@
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
 use crate::alloc::with_scratch;
-use crate::blocks::{for_each_block, for_each_concurrent, BLOCK_ELEMS};
+use crate::blocks::{for_each_block, for_each_concurrent, for_each_parallel, BLOCK_ELEMS};
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::region::Region;
+use crate::region::{AxisSelection, OutAxis, Region};
 
 /// Where a part's values sit in the view's output (and in the values of a
 /// write).
@@ -180,7 +180,133 @@ where
             }
         });
     }
-    read_parts(view, &view.parts(region)?, out, hints, storage)
+    let parts = view.parts(region)?;
+    if V::INTERLEAVED && storage && !hints.latency_bound && along_last(&parts, out.shape()) {
+        if let Some(rows) = storage_block_rows(view, region, out.shape()) {
+            return read_storage_interleaved(view, region, out, rows);
+        }
+    }
+    read_parts(view, &parts, out, hints, storage)
+}
+
+/// The most bytes of the temporaries one block of a stack of storage
+/// sources is read into ([`read_storage_interleaved`]).
+const STORAGE_BLOCK_BYTES: usize = 8 << 20;
+
+/// The fewest elements a chunk of every source holds for a stack to be
+/// read in blocks ([`storage_block_rows`]): such a chunk, decoded whole,
+/// goes straight into a block's temporary, where copying it into a strided
+/// column of the output took longer than the interleave (a stack of three
+/// Zarr arrays of 256 Ki-element chunks under a dense mask: 21.8 -> 12.4
+/// ms). Smaller chunks are copied from cache either way, and storage
+/// without chunks (contiguous HDF5) reads straight into the columns (100
+/// ms in blocks against 83 ms for a stack of 3 x 20M `f64`).
+const MIN_BLOCKED_CHUNK: usize = 1 << 16;
+
+/// Rows (positions of output axis 0) per block when the sources of a stack
+/// along its last axis are storage read through temporaries: about
+/// [`STORAGE_BLOCK_BYTES`] of them, a multiple of every source's chunk
+/// length along axis 0 (so no chunk is decoded for two blocks). `None`
+/// where blocks do not apply: a region whose axis 0 is not a contiguous
+/// range, at most one block's worth, a source without chunks or with small
+/// ones ([`MIN_BLOCKED_CHUNK`]), or chunks too long to align with.
+fn storage_block_rows<V>(view: &V, region: &Region, shape: &[usize]) -> Option<usize>
+where
+    V: Parted + ?Sized,
+{
+    if !matches!(
+        region.axes().first(),
+        Some(AxisSelection::Range { step: 1, .. })
+    ) || region.out_axes().first() != Some(&OutAxis::Source(0))
+    {
+        return None;
+    }
+    let total = *shape.first()?;
+    let row: usize = shape.iter().skip(1).product();
+    let bytes = row.checked_mul(std::mem::size_of::<<V::Source as Dataset>::Elem>())?;
+    let target = (STORAGE_BLOCK_BYTES / bytes.max(1)).max(1);
+    let mut align = 1usize;
+    for s in view.sources() {
+        let grid = s.chunk_grid()?;
+        if grid.iter().product::<usize>() < MIN_BLOCKED_CHUNK {
+            return None;
+        }
+        align = lcm(align, grid.first().copied().unwrap_or(1).max(1))?;
+    }
+    let rows = if align >= target {
+        align
+    } else {
+        target / align * align
+    };
+    (rows < total && rows <= 4 * target).then_some(rows)
+}
+
+fn lcm(a: usize, b: usize) -> Option<usize> {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    (a / x.max(1)).checked_mul(b)
+}
+
+/// Reads a stack along its last axis of storage sources a block of `rows`
+/// rows at a time, blocks cut where the sources' chunks are (see
+/// [`storage_block_rows`]) and read in parallel: each source's part of a
+/// block into a contiguous temporary, then interleaved into `out` in one
+/// pass. Each source reading into its strided column of `out` instead
+/// moved every cache line of the output three times (the reads of a
+/// stack of three Zarr arrays under a dense mask spent a fifth of their
+/// time there).
+fn read_storage_interleaved<V>(
+    view: &V,
+    region: &Region,
+    out: ArrayViewMutD<'_, <V::Source as Dataset>::Elem>,
+    rows: usize,
+) -> Result<()>
+where
+    V: Parted + Sync + ?Sized,
+{
+    let start = region
+        .axes()
+        .first()
+        .and_then(|a| a.bounds())
+        .map_or(0, |(lo, _)| lo);
+    let mut jobs = Vec::new();
+    let (mut region, mut out) = (region.clone(), out);
+    let mut first = rows - start % rows;
+    while out.len_of(Axis(0)) > first {
+        let (head, tail) = region.split_out(0, first)?;
+        let (o, rest) = out.split_at(Axis(0), first);
+        jobs.push((head, o));
+        (region, out) = (tail, rest);
+        first = rows;
+    }
+    jobs.push((region, out));
+    for_each_parallel(jobs, &|(region, out)| {
+        let parts = view.parts(&region)?;
+        match interleaved(view, &parts, out)? {
+            None => Ok(()),
+            Some(out) => read_parts(view, &parts, out, Hints::STORAGE, false),
+        }
+    })
+}
+
+/// Whether `parts` are the sources of a stack along the last axis of an
+/// output of `shape` (2 to [`MAX_INTERLEAVED`] of them, one region).
+fn along_last(parts: &Parts, shape: &[usize]) -> bool {
+    let n = parts.parts.len();
+    let last = shape.len().wrapping_sub(1);
+    n > 1
+        && n <= MAX_INTERLEAVED
+        && parts.regions.len() == 1
+        && shape.get(last) == Some(&n)
+        && parts.parts.iter().enumerate().all(|(k, p)| {
+            p.slot
+                == Slot::At {
+                    axis: last,
+                    index: k,
+                }
+        })
 }
 
 fn read_parts<V>(
@@ -229,18 +355,7 @@ where
 {
     let n = parts.parts.len();
     let last = out.ndim().wrapping_sub(1);
-    let along_last = n > 1
-        && n <= MAX_INTERLEAVED
-        && parts.regions.len() == 1
-        && out.len_of(Axis(last)) == n
-        && parts.parts.iter().enumerate().all(|(k, p)| {
-            p.slot
-                == Slot::At {
-                    axis: last,
-                    index: k,
-                }
-        });
-    let (Some(region), true) = (parts.regions.first(), along_last) else {
+    let (Some(region), true) = (parts.regions.first(), along_last(parts, out.shape())) else {
         return Ok(Some(out));
     };
     let inner_shape = out.shape().get(..last).unwrap_or(&[]).to_vec();
