@@ -737,7 +737,11 @@ mod tests {
             .collect();
         let stack = crate::Stacked::new(sources.iter().collect(), -1).unwrap();
         let got = stack
-            .read_dyn(&DynSelection::from(vec![SelectionItem::slice(Some(1000), None, None)]))
+            .read_dyn(&DynSelection::from(vec![SelectionItem::slice(
+                Some(1000),
+                None,
+                None,
+            )]))
             .unwrap();
         assert_eq!(got.shape(), &[n - 1000, 3]);
         for (r, row) in got.outer_iter().enumerate() {
@@ -763,7 +767,9 @@ mod tests {
         }
         // The same under a dense mask (every 7th row left out).
         let mask: Vec<bool> = (0..n).map(|i| i % 7 != 0).collect();
-        let got = stack.read_dyn(&DynSelection::from(vec![SelectionItem::Mask(mask)])).unwrap();
+        let got = stack
+            .read_dyn(&DynSelection::from(vec![SelectionItem::Mask(mask)]))
+            .unwrap();
         let kept: Vec<usize> = (0..n).filter(|i| i % 7 != 0).collect();
         assert_eq!(got.shape(), &[kept.len(), 3]);
         for (row, &i) in got.outer_iter().zip(&kept) {
