@@ -1,0 +1,88 @@
+//! Native sources: HDF5 datasets and Zarr arrays opened by the Rust
+//! backends, read without calling Python (and without the GIL).
+
+use std::path::PathBuf;
+
+use lazy_datasets::hdf5::{inspect as h5_inspect, open_file, open_file_rw, H5Dataset};
+use lazy_datasets::zarr::{inspect as zarr_inspect, ZarrDataset};
+use lazy_datasets::{DType, Dyn};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::dataset::{to_pyerr, LazyDataset};
+use crate::node::{Elem, Handle, Refusal};
+
+/// `"r"` (read-only) or `"r+"` (read and write): whether to write.
+fn writable(mode: &str) -> PyResult<bool> {
+    match mode {
+        "r" => Ok(false),
+        "r+" => Ok(true),
+        other => Err(PyValueError::new_err(format!(
+            "mode must be \"r\" (read-only) or \"r+\" (read and write), not {other:?}"
+        ))),
+    }
+}
+
+fn no_dtype(what: &str, described: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{what} holds {described}, which is not supported (bool, int8-64, uint8-64, float32, float64)"
+    ))
+}
+
+/// Opens the dataset `name` of the HDF5 file at `path`, read-only
+/// (`mode="r"`) or for reading and writing (`mode="r+"`).
+#[pyfunction]
+#[pyo3(signature = (path, name, mode="r"))]
+pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
+    let rw = writable(mode)?;
+    let err = |e| to_pyerr(py, e);
+    let label = format!("HDF5 dataset {name:?} in {:?} (mode {mode:?})", path.display().to_string());
+    let node = if rw {
+        let file = open_file_rw(&path).map_err(err)?;
+        let info = h5_inspect(&file, name).map_err(err)?;
+        let dtype: DType = info
+            .dtype
+            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+        crate::with_dtype!(dtype, T => {
+            let ds = H5Dataset::<T, Dyn>::open_rw(&file, name).map_err(err)?;
+            <T as Elem>::node(Handle::writable(ds, true))
+        })
+    } else {
+        let file = open_file(&path).map_err(err)?;
+        let info = h5_inspect(&file, name).map_err(err)?;
+        let dtype: DType = info
+            .dtype
+            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+        crate::with_dtype!(dtype, T => {
+            let ds = H5Dataset::<T, Dyn>::open(&file, name).map_err(err)?;
+            <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+        })
+    };
+    let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
+    Ok(LazyDataset::new(node, refusal, label))
+}
+
+/// Opens the array `name` of the Zarr store (a directory) at `store`,
+/// read-only (`mode="r"`) or for reading and writing (`mode="r+"`).
+#[pyfunction]
+#[pyo3(signature = (store, name, mode="r"))]
+pub fn open_zarr(py: Python<'_>, store: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
+    let rw = writable(mode)?;
+    let err = |e| to_pyerr(py, e);
+    let label = format!("Zarr array {name:?} in {:?} (mode {mode:?})", store.display().to_string());
+    let info = zarr_inspect(&store, name).map_err(err)?;
+    let dtype: DType = info
+        .dtype
+        .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+    let node = crate::with_dtype!(dtype, T => {
+        if rw {
+            let ds = ZarrDataset::<T, Dyn>::open_rw(&store, name).map_err(err)?;
+            <T as Elem>::node(Handle::writable(ds, true))
+        } else {
+            let ds = ZarrDataset::<T, Dyn>::open(&store, name).map_err(err)?;
+            <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+        }
+    });
+    let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
+    Ok(LazyDataset::new(node, refusal, label))
+}

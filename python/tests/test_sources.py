@@ -1,0 +1,204 @@
+"""Sources: h5py datasets and zarr arrays through their own ``__getitem__``,
+and the native opens ``open_hdf5`` / ``open_zarr``, against h5py, zarr and
+the reference module."""
+
+import h5py
+import numpy as np
+import pytest
+import zarr
+
+import lazy_datasets as ld
+from conftest import DTYPES, random_array
+
+SHAPE = (40, 7)
+
+KEYS = [
+    (),
+    3,
+    slice(5, 30, 3),
+    slice(None, None, -4),
+    (slice(2, 9), 4),
+    (Ellipsis, -1),
+    [30, 2, 2, 17],
+    (slice(None), [6, 0]),
+    ([1, 5], [2, 3]),
+    (None, slice(3, 5)),
+    (0, 1, 2),
+]
+
+
+@pytest.fixture
+def h5file(tmp_path, rng):
+    """An HDF5 file with x, y, z (chunked, gzip + shuffle) of each dtype."""
+    path = tmp_path / "data.h5"
+    arrays = {}
+    with h5py.File(path, "w") as f:
+        for dtype in DTYPES:
+            for name in "xyz":
+                a = random_array(rng, SHAPE, dtype)
+                arrays[f"{dtype}/{name}"] = a
+                f.create_dataset(f"{dtype}/{name}", data=a, chunks=(8, 7), compression="gzip", shuffle=True)
+    return path, arrays
+
+
+@pytest.fixture
+def zstore(tmp_path, rng):
+    """A Zarr store with x, y, z of float64 and int16."""
+    path = tmp_path / "data.zarr"
+    root = zarr.open_group(str(path), mode="w")
+    arrays = {}
+    for dtype in ("float64", "int16", "bool", "uint32"):
+        for name in "xyz":
+            a = random_array(rng, SHAPE, dtype)
+            arrays[f"{dtype}/{name}"] = a
+            z = root.create_array(f"{dtype}/{name}", shape=SHAPE, chunks=(8, 4), dtype=dtype)
+            z[...] = a
+    return path, arrays
+
+
+def expect(ours, truth, key):
+    try:
+        want = truth[key]
+    except IndexError:
+        with pytest.raises(IndexError):
+            ours[key]
+        return
+    got = ours[key]
+    assert np.shape(got) == np.shape(want), key
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_h5py_sources(ref, h5file, dtype):
+    path, arrays = h5file
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=-1)
+    with h5py.File(path, "r") as f:
+        dsets = [f[f"{dtype}/{n}"] for n in "xyz"]
+        ours = ld.LazyStackedDataset(dsets)
+        reference = ref.LazyStackedDataset(dsets)
+        assert not ours.native
+        for key in KEYS:
+            expect(ours, truth, key)
+            try:
+                theirs = reference[key]
+            except (IndexError, TypeError, ValueError):
+                continue
+            np.testing.assert_array_equal(ours[key], theirs)
+        if dtype != "bool":
+            scaled = ld.LazyScaledDataset(dsets[0], 2.0)
+            x = arrays[f"{dtype}/x"]
+            # h5py refuses negative steps: the reference cannot read this key.
+            np.testing.assert_array_equal(scaled[::-3, [5, 1]], (x * 2.0)[::-3, [5, 1]])
+            np.testing.assert_array_equal(scaled[3:9, [1, 5]], ref.LazyScaledDataset(dsets[0], 2.0)[3:9, [1, 5]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_native_hdf5_reads(h5file, dtype):
+    path, arrays = h5file
+    x, y, z = (ld.open_hdf5(path, f"{dtype}/{n}") for n in "xyz")
+    assert x.shape == SHAPE and x.dtype == np.dtype(dtype) and x.native
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=-1)
+    stack = ld.LazyStackedDataset([x, y, z])
+    assert stack.native
+    for key in KEYS:
+        expect(stack, truth, key)
+        expect(x, arrays[f"{dtype}/x"], key)
+    np.testing.assert_array_equal(np.asarray(x), arrays[f"{dtype}/x"])
+
+
+def test_native_hdf5_writes(h5file, rng):
+    path, arrays = h5file
+    x = ld.open_hdf5(path, "float64/x", mode="r+")
+    y = ld.open_hdf5(path, "float64/y", mode="r+")
+    xy = ld.LazyScaledDataset(ld.LazyStackedDataset([x, y]), 0.5)
+    value = rng.standard_normal((10, 7, 2))
+    xy[5:15] = value
+    xy[0, [6, 1]] = 7.0
+    del x, y, xy
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(f["float64/x"][5:15], value[..., 0] * 2)
+        np.testing.assert_array_equal(f["float64/y"][5:15], value[..., 1] * 2)
+        assert f["float64/x"][0, 6] == 14.0 and f["float64/y"][0, 1] == 14.0
+        np.testing.assert_array_equal(f["float64/x"][20:], arrays["float64/x"][20:])
+
+
+def test_read_only_opens_refuse_writes(h5file, zstore):
+    path, arrays = h5file
+    x = ld.open_hdf5(path, "int32/x")
+    with pytest.raises(PermissionError, match="r\\+"):
+        x[0] = 1
+    # Through a view: nothing of the stack is written.
+    w = ld.open_hdf5(path, "int32/y", mode="r+")
+    with pytest.raises(PermissionError):
+        ld.LazyStackedDataset([w, x])[0] = 1
+    np.testing.assert_array_equal(w[0], arrays["int32/y"][0])
+    zpath, _ = zstore
+    with pytest.raises(PermissionError):
+        ld.open_zarr(zpath, "int16/x")[0] = 1
+
+
+def test_open_errors(tmp_path, h5file):
+    path, _ = h5file
+    with pytest.raises(OSError):
+        ld.open_hdf5(tmp_path / "missing.h5", "x")
+    with pytest.raises(OSError):
+        ld.open_hdf5(path, "no/such")
+    with pytest.raises(ValueError, match="mode"):
+        ld.open_hdf5(path, "int8/x", mode="w")
+    with pytest.raises(OSError):
+        ld.open_zarr(tmp_path / "missing.zarr", "x")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int16", "bool", "uint32"])
+def test_native_zarr(zstore, dtype):
+    path, arrays = zstore
+    x, y, z = (ld.open_zarr(path, f"{dtype}/{n}") for n in "xyz")
+    assert x.native and x.dtype == np.dtype(dtype)
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=0)
+    stack = ld.LazyStackedDataset([x, y, z], axis=0)
+    for key in KEYS:
+        expect(stack, truth, key)
+    total = ld.LazySumDataset([x, y, z])
+    np.testing.assert_array_equal(total[3:9], np.sum([a[3:9] for a in (arrays[f"{dtype}/{n}"] for n in "xyz")], axis=0))
+
+
+def test_native_zarr_writes(zstore, rng):
+    path, arrays = zstore
+    x = ld.open_zarr(path, "int16/x", mode="r+")
+    x[::-2, 3] = np.arange(20)
+    want = arrays["int16/x"].copy()
+    want[::-2, 3] = np.arange(20)
+    np.testing.assert_array_equal(zarr.open_array(str(path / "int16" / "x"))[:], want)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "uint32"])
+def test_zarr_python_sources(zstore, dtype):
+    path, arrays = zstore
+    zs = [zarr.open_array(str(path / dtype / n)) for n in "xyz"]
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=1)
+    stack = ld.LazyStackedDataset(zs, axis=1)
+    for key in KEYS:
+        expect(stack, truth, key)
+
+
+def test_h5py_writes_through_views(h5file, rng):
+    path, arrays = h5file
+    with h5py.File(path, "r+") as f:
+        dsets = [f[f"int64/{n}"] for n in "xyz"]
+        ours = ld.LazyStackedDataset(dsets, axis=0)
+        ours[:, [9, 3, 3], ::-1] = 5
+        ours[1, [0, 2], [1, 6]] = -1
+        for n, a in zip("xyz", (arrays[f"int64/{n}"] for n in "xyz")):
+            want = a.copy()
+            want[[9, 3], ::-1] = 5
+            if n == "y":
+                want[[0, 2], [1, 6]] = -1
+            np.testing.assert_array_equal(f[f"int64/{n}"][...], want)
+
+
+def test_mixed_native_and_python_sources(h5file):
+    path, arrays = h5file
+    x = ld.open_hdf5(path, "float32/x")
+    stack = ld.LazyStackedDataset([x, arrays["float32/y"]])
+    assert not stack.native
+    np.testing.assert_array_equal(stack[::7], np.stack([arrays["float32/x"], arrays["float32/y"]], -1)[::7])
