@@ -105,12 +105,20 @@ def check_reads(ours, truth, reference=None):
         got = ours[key]
         assert np.isscalar(got) == np.isscalar(expected), key
         assert_same(got, expected)
-        if reference is not None:
+        if reference is not None and not orthogonal_in_reference(key):
             try:
                 ref_answer = reference[key]
             except (IndexError, TypeError, ValueError):
                 continue  # the reference refuses this key; NumPy's answer counts
             assert_same(got, ref_answer)
+
+
+def orthogonal_in_reference(key):
+    """Whether the reference stack reads `key` orthogonally where NumPy reads
+    it pointwise (arrays on two axes, one of them the stacked axis): NumPy's
+    answer wins (see the README)."""
+    items = key if isinstance(key, tuple) else (key,)
+    return sum(isinstance(k, (list, np.ndarray)) and np.ndim(k) > 0 for k in items) > 1
 
 
 def sources(rng, dtype, n=N):
@@ -317,9 +325,10 @@ def test_writes_to_sums_and_ors_are_not_implemented(ref, cls):
         with pytest.raises(NotImplementedError):
             getattr(module, cls)([a, a])[0] = 1.0
     # Through a stack too, and nothing is written.
-    b = np.zeros(3)
+    view = getattr(ld, cls)([a, a])
+    b = np.zeros(3, dtype=view.dtype)
     with pytest.raises(NotImplementedError):
-        ld.LazyStackedDataset([b, getattr(ld, cls)([a, a])])[:] = 1.0
+        ld.LazyStackedDataset([b, view])[:] = 1
     assert not b.any()
 
 
@@ -330,6 +339,7 @@ def test_too_many_indices_is_an_index_error(ref):
     for ours in (ld.LazyStackedDataset([a, a]), ld.LazyScaledDataset(a), ld.LazySumDataset([a])):
         with pytest.raises(IndexError):
             ours[(0,) * (ours.ndim + 1)]
+    for ours in (ld.LazyStackedDataset([a, a]), ld.LazyScaledDataset(a)):
         with pytest.raises(IndexError):
             ours[(0,) * (ours.ndim + 1)] = 1.0
 
