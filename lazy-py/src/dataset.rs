@@ -62,7 +62,9 @@ fn read_typed<'py, T: Elem>(
     match key {
         Key::Direct(sel) => {
             let h = h.clone();
-            let out = py.detach(move || h.read_dyn(&sel)).map_err(|e| to_pyerr(py, e))?;
+            let out = py
+                .detach(move || h.read_dyn(&sel))
+                .map_err(|e| to_pyerr(py, e))?;
             let arr = out.into_pyarray(py).into_any();
             if arr.getattr("ndim")?.extract::<usize>()? == 0 {
                 // NumPy answers a full integer key with a scalar.
@@ -72,7 +74,9 @@ fn read_typed<'py, T: Elem>(
         }
         Key::TwoStep { block, then } => {
             let h = h.clone();
-            let out = py.detach(move || h.read_dyn(&block)).map_err(|e| to_pyerr(py, e))?;
+            let out = py
+                .detach(move || h.read_dyn(&block))
+                .map_err(|e| to_pyerr(py, e))?;
             out.into_pyarray(py).into_any().get_item(then)
         }
     }
@@ -105,7 +109,9 @@ fn write_typed<'py, T: Elem>(
             // Read the block the key touches, assign in NumPy, write it back.
             let h2 = h.clone();
             let sel = block.clone();
-            let out = py.detach(move || h2.read_dyn(&sel)).map_err(|e| to_pyerr(py, e))?;
+            let out = py
+                .detach(move || h2.read_dyn(&sel))
+                .map_err(|e| to_pyerr(py, e))?;
             let arr = out.into_pyarray(py);
             arr.as_any().set_item(then, value)?;
             let ro = arr.readonly();
@@ -225,15 +231,15 @@ pub fn node_of(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Node> {
     if let Ok(ds) = obj.cast::<LazyDataset>() {
         return Ok(ds.get().node.clone());
     }
-    let shape: Vec<usize> = obj
-        .getattr("shape")
-        .and_then(|s| s.extract())
-        .map_err(|_| {
-            PyTypeError::new_err(format!(
+    let shape: Vec<usize> =
+        obj.getattr("shape")
+            .and_then(|s| s.extract())
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
                 "a source needs shape, dtype and __getitem__; {} has no shape (a tuple of ints)",
                 obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
             ))
-        })?;
+            })?;
     let dtype = py
         .import("numpy")?
         .call_method1("dtype", (obj.getattr("dtype")?,))?;

@@ -70,7 +70,7 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
     for k in &raw {
         if k.is_none() {
             items.push(Some(Item::NewAxis));
-        } else if k.is(&PyEllipsis::get(py)) {
+        } else if k.is(PyEllipsis::get(py)) {
             if ellipsis.is_some() {
                 return Err(PyIndexError::new_err(
                     "an index can only have a single ellipsis ('...')",

@@ -36,7 +36,10 @@ fn no_dtype(what: &str, described: &str) -> PyErr {
 pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
-    let label = format!("HDF5 dataset {name:?} in {:?} (mode {mode:?})", path.display().to_string());
+    let label = format!(
+        "HDF5 dataset {name:?} in {:?} (mode {mode:?})",
+        path.display().to_string()
+    );
     let node = if rw {
         let file = open_file_rw(&path).map_err(err)?;
         let info = h5_inspect(&file, name).map_err(err)?;
@@ -69,7 +72,10 @@ pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyRes
 pub fn open_zarr(py: Python<'_>, store: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
-    let label = format!("Zarr array {name:?} in {:?} (mode {mode:?})", store.display().to_string());
+    let label = format!(
+        "Zarr array {name:?} in {:?} (mode {mode:?})",
+        store.display().to_string()
+    );
     let info = zarr_inspect(&store, name).map_err(err)?;
     let dtype: DType = info
         .dtype

@@ -55,12 +55,14 @@ impl<T: Element> Handle<T> {
     where
         V: DatasetMut<Elem = T> + Send + 'static,
     {
-        Handle(Arc::new(Writable {
-            view: RwLock::new(view),
-            shape: Vec::new(),
-            native,
-        }
-        .init()))
+        Handle(Arc::new(
+            Writable {
+                view: RwLock::new(view),
+                shape: Vec::new(),
+                native,
+            }
+            .init(),
+        ))
     }
 
     /// A handle of a dataset that refuses writes with `refusal`.
@@ -147,7 +149,10 @@ where
             .write_region(region, src)
     }
     fn check_write(&self, region: CheckedRegion<'_>) -> Result<()> {
-        self.view.read().map_err(|_| poisoned())?.check_write(region)
+        self.view
+            .read()
+            .map_err(|_| poisoned())?
+            .check_write(region)
     }
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, V::Elem>) -> Result<()> {
         self.view
@@ -156,7 +161,10 @@ where
             .check_values(region, src)
     }
     fn hints(&self) -> Hints {
-        self.view.read().map(|v| v.hints()).unwrap_or(Hints::STORAGE)
+        self.view
+            .read()
+            .map(|v| v.hints())
+            .unwrap_or(Hints::STORAGE)
     }
     fn in_memory(&self, region: &Region) -> bool {
         self.view.read().is_ok_and(|v| v.in_memory(region))
@@ -270,17 +278,50 @@ pub enum Node {
 macro_rules! with_node {
     ($node:expr, $h:ident : $t:ident => $body:expr) => {
         match $node {
-            $crate::node::Node::Bool($h) => { type $t = bool; $body }
-            $crate::node::Node::I8($h) => { type $t = i8; $body }
-            $crate::node::Node::I16($h) => { type $t = i16; $body }
-            $crate::node::Node::I32($h) => { type $t = i32; $body }
-            $crate::node::Node::I64($h) => { type $t = i64; $body }
-            $crate::node::Node::U8($h) => { type $t = u8; $body }
-            $crate::node::Node::U16($h) => { type $t = u16; $body }
-            $crate::node::Node::U32($h) => { type $t = u32; $body }
-            $crate::node::Node::U64($h) => { type $t = u64; $body }
-            $crate::node::Node::F32($h) => { type $t = f32; $body }
-            $crate::node::Node::F64($h) => { type $t = f64; $body }
+            $crate::node::Node::Bool($h) => {
+                type $t = bool;
+                $body
+            }
+            $crate::node::Node::I8($h) => {
+                type $t = i8;
+                $body
+            }
+            $crate::node::Node::I16($h) => {
+                type $t = i16;
+                $body
+            }
+            $crate::node::Node::I32($h) => {
+                type $t = i32;
+                $body
+            }
+            $crate::node::Node::I64($h) => {
+                type $t = i64;
+                $body
+            }
+            $crate::node::Node::U8($h) => {
+                type $t = u8;
+                $body
+            }
+            $crate::node::Node::U16($h) => {
+                type $t = u16;
+                $body
+            }
+            $crate::node::Node::U32($h) => {
+                type $t = u32;
+                $body
+            }
+            $crate::node::Node::U64($h) => {
+                type $t = u64;
+                $body
+            }
+            $crate::node::Node::F32($h) => {
+                type $t = f32;
+                $body
+            }
+            $crate::node::Node::F64($h) => {
+                type $t = f64;
+                $body
+            }
         }
     };
 }
@@ -291,17 +332,50 @@ macro_rules! with_node {
 macro_rules! with_dtype {
     ($dtype:expr, $t:ident => $body:expr) => {
         match $dtype {
-            lazy_datasets::DType::Bool => { type $t = bool; $body }
-            lazy_datasets::DType::I8 => { type $t = i8; $body }
-            lazy_datasets::DType::I16 => { type $t = i16; $body }
-            lazy_datasets::DType::I32 => { type $t = i32; $body }
-            lazy_datasets::DType::I64 => { type $t = i64; $body }
-            lazy_datasets::DType::U8 => { type $t = u8; $body }
-            lazy_datasets::DType::U16 => { type $t = u16; $body }
-            lazy_datasets::DType::U32 => { type $t = u32; $body }
-            lazy_datasets::DType::U64 => { type $t = u64; $body }
-            lazy_datasets::DType::F32 => { type $t = f32; $body }
-            lazy_datasets::DType::F64 => { type $t = f64; $body }
+            lazy_datasets::DType::Bool => {
+                type $t = bool;
+                $body
+            }
+            lazy_datasets::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            lazy_datasets::DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            lazy_datasets::DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            lazy_datasets::DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            lazy_datasets::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            lazy_datasets::DType::U16 => {
+                type $t = u16;
+                $body
+            }
+            lazy_datasets::DType::U32 => {
+                type $t = u32;
+                $body
+            }
+            lazy_datasets::DType::U64 => {
+                type $t = u64;
+                $body
+            }
+            lazy_datasets::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            lazy_datasets::DType::F64 => {
+                type $t = f64;
+                $body
+            }
             other => {
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                     "element type {other} is not supported"

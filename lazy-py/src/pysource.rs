@@ -48,9 +48,16 @@ enum Plan {
     },
     /// Sorted distinct positions asked as a list; `take` picks the region's
     /// positions out of them.
-    Sorted { unique: Vec<usize>, take: Vec<usize> },
+    Sorted {
+        unique: Vec<usize>,
+        take: Vec<usize>,
+    },
     /// The bounding slice `lo..=hi` of a list; `take` as above.
-    Bounding { lo: usize, hi: usize, take: Vec<usize> },
+    Bounding {
+        lo: usize,
+        hi: usize,
+        take: Vec<usize>,
+    },
 }
 
 fn plan(region: &Region) -> Vec<Plan> {
@@ -304,7 +311,9 @@ fn scatter<T: Element>(plans: &[Plan], src: ArrayViewD<'_, T>, block: &mut Array
             out_axis += 1;
             *slot = match p {
                 Plan::Forward {
-                    len, reversed: true, ..
+                    len,
+                    reversed: true,
+                    ..
                 } => len - 1 - j,
                 Plan::Sorted { take, .. } | Plan::Bounding { take, .. } => {
                     take.get(j).copied().unwrap_or(0)

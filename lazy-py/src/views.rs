@@ -8,7 +8,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::dataset::{dtype_named, node_of, to_pyerr, LazyDataset};
-use crate::node::{as_bool, as_f32, as_f64, as_i64, as_u64, same_type, Elem, Handle, Node, Refusal};
+use crate::node::{
+    as_bool, as_f32, as_f64, as_i64, as_u64, same_type, Elem, Handle, Node, Refusal,
+};
 use crate::with_node;
 
 fn sources(py: Python<'_>, datasets: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyAny>>, Vec<Node>)> {
@@ -48,10 +50,14 @@ impl LazyStackedDataset {
         let dtype = nodes.first().map(Node::dtype).unwrap_or(DType::F64);
         for n in &nodes {
             if n.shape() != first {
-                return Err(PyValueError::new_err("All datasets must have the same shape"));
+                return Err(PyValueError::new_err(
+                    "All datasets must have the same shape",
+                ));
             }
             if n.dtype() != dtype {
-                return Err(PyValueError::new_err("All datasets must have the same dtype"));
+                return Err(PyValueError::new_err(
+                    "All datasets must have the same dtype",
+                ));
             }
         }
         let ndim = isize::try_from(first.len()).unwrap_or(isize::MAX);
@@ -63,10 +69,13 @@ impl LazyStackedDataset {
             let stack = Stacked::new(typed::<T>(&nodes), axis).map_err(|e| to_pyerr(py, e))?;
             <T as Elem>::node(Handle::writable(stack, native))
         });
-        Ok(PyClassInitializer::from(LazyDataset::new(node, None, "LazyStackedDataset".into())).add_subclass(LazyStackedDataset {
-                datasets: objs,
-                axis,
-            }))
+        Ok(
+            PyClassInitializer::from(LazyDataset::new(node, None, "LazyStackedDataset".into()))
+                .add_subclass(LazyStackedDataset {
+                    datasets: objs,
+                    axis,
+                }),
+        )
     }
 
     /// The stacked datasets.
@@ -118,8 +127,14 @@ impl LazyScaledDataset {
         let source = node_of(py, dataset)?;
         let native = source.native();
         let node = match &source {
-            Node::F32(h) => Node::F32(Handle::writable(Scaled::new(h.clone(), factor as f32), native)),
-            Node::Bool(_) => Node::F64(Handle::writable(Scaled::new(as_f64(&source), factor), native)),
+            Node::F32(h) => Node::F32(Handle::writable(
+                Scaled::new(h.clone(), factor as f32),
+                native,
+            )),
+            Node::Bool(_) => Node::F64(Handle::writable(
+                Scaled::new(as_f64(&source), factor),
+                native,
+            )),
             Node::F64(h) => scaled_f64(h, factor, native),
             Node::I8(h) => scaled_f64(h, factor, native),
             Node::I16(h) => scaled_f64(h, factor, native),
@@ -131,10 +146,13 @@ impl LazyScaledDataset {
             Node::U64(h) => scaled_f64(h, factor, native),
         };
         let refusal = (factor == 0.0).then_some(Refusal::ScaleZero);
-        Ok(PyClassInitializer::from(LazyDataset::new(node, refusal, "LazyScaledDataset".into())).add_subclass(LazyScaledDataset {
-                dataset: dataset.clone().unbind(),
-                scale_factor: factor_obj,
-            }))
+        Ok(
+            PyClassInitializer::from(LazyDataset::new(node, refusal, "LazyScaledDataset".into()))
+                .add_subclass(LazyScaledDataset {
+                    dataset: dataset.clone().unbind(),
+                    scale_factor: factor_obj,
+                }),
+        )
     }
 
     /// The scaled dataset.
@@ -156,7 +174,10 @@ where
     T: Elem + num_traits::AsPrimitive<f64>,
     f64: num_traits::AsPrimitive<T>,
 {
-    Node::F64(Handle::writable(Scaled::new(source.clone(), factor), native))
+    Node::F64(Handle::writable(
+        Scaled::new(source.clone(), factor),
+        native,
+    ))
 }
 
 /// The dtype of `np.sum` over arrays of `dtypes`: their common type, with
@@ -211,7 +232,12 @@ impl LazySumDataset {
                 refuse,
             )),
         };
-        Ok(PyClassInitializer::from(LazyDataset::new(node, Some(refuse), "LazySumDataset".into())).add_subclass(LazySumDataset { datasets: objs }))
+        Ok(PyClassInitializer::from(LazyDataset::new(
+            node,
+            Some(refuse),
+            "LazySumDataset".into(),
+        ))
+        .add_subclass(LazySumDataset { datasets: objs }))
     }
 
     /// The summed datasets.
@@ -248,7 +274,12 @@ impl LazyBooleanOrDataset {
                 refuse,
             ))
         };
-        Ok(PyClassInitializer::from(LazyDataset::new(node, Some(refuse), "LazyBooleanOrDataset".into())).add_subclass(LazyBooleanOrDataset { datasets: objs }))
+        Ok(PyClassInitializer::from(LazyDataset::new(
+            node,
+            Some(refuse),
+            "LazyBooleanOrDataset".into(),
+        ))
+        .add_subclass(LazyBooleanOrDataset { datasets: objs }))
     }
 
     /// The combined datasets.
