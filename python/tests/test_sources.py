@@ -206,3 +206,62 @@ def test_mixed_native_and_python_sources(h5file):
     stack = ld.LazyStackedDataset([x, arrays["float32/y"]])
     assert not stack.native
     np.testing.assert_array_equal(stack[::7], np.stack([arrays["float32/x"], arrays["float32/y"]], -1)[::7])
+
+
+def test_threads_read_native_and_python_sources(h5file):
+    """Reads from several Python threads at once (the GIL is released around
+    Rust reads; Python sources take it back for their __getitem__)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path, arrays = h5file
+    native = ld.LazyStackedDataset([ld.open_hdf5(path, f"float64/{n}") for n in "xyz"])
+    python = ld.LazyStackedDataset([arrays[f"float64/{n}"] for n in "xyz"])
+    truth = np.stack([arrays[f"float64/{n}"] for n in "xyz"], -1)
+
+    def read(i):
+        s = slice(i % 30, i % 30 + 10)
+        return np.array_equal(native[s], truth[s]) and np.array_equal(python[s, ::-1], truth[s, ::-1])
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(read, range(200)))
+
+
+class Failing:
+    shape = (3, 2)
+    dtype = np.dtype("int32")
+
+    def __getitem__(self, key):
+        raise KeyError("no data here")
+
+    def __setitem__(self, key, value):
+        raise RuntimeError("read-only source")
+
+
+def test_exceptions_of_python_sources_come_back_as_themselves():
+    stack = ld.LazyStackedDataset([Failing(), np.zeros((3, 2), np.int32)])
+    with pytest.raises(KeyError, match="no data here"):
+        stack[0]
+    with pytest.raises(RuntimeError, match="read-only source"):
+        stack[..., 0] = 1
+    # Shape and dtype come from the object.
+    assert stack.shape == (3, 2, 2) and stack.dtype == np.int32
+
+
+class Rows:
+    """A source that answers any key with a NumPy array: a stand-in for
+    objects that are neither h5py nor NumPy."""
+
+    def __init__(self, a):
+        self.a, self.shape, self.dtype, self.calls = a, a.shape, a.dtype, 0
+
+    def __getitem__(self, key):
+        self.calls += 1
+        return self.a[key]
+
+
+def test_one_getitem_call_per_source_per_read(rng):
+    a = Rows(random_array(rng, (50, 4), "uint16"))
+    b = Rows(random_array(rng, (50, 4), "uint16"))
+    s = ld.LazySumDataset([a, b])
+    np.testing.assert_array_equal(s[10:40:3, [3, 0]], (a.a.astype(np.uint64) + b.a)[10:40:3, [3, 0]])
+    assert (a.calls, b.calls) == (1, 1)
