@@ -60,13 +60,13 @@ fn read_typed<'py, T: Elem>(
     key: Key<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match key {
-        Key::Direct(sel) => {
+        Key::Direct { sel, scalar } => {
             let h = h.clone();
             let out = py
                 .detach(move || h.read_dyn(&sel))
                 .map_err(|e| to_pyerr(py, e))?;
             let arr = out.into_pyarray(py).into_any();
-            if arr.getattr("ndim")?.extract::<usize>()? == 0 {
+            if scalar && arr.getattr("ndim")?.extract::<usize>()? == 0 {
                 // NumPy answers a full integer key with a scalar.
                 return arr.call_method1("__getitem__", (PyTuple::empty(py),));
             }
@@ -90,7 +90,7 @@ fn write_typed<'py, T: Elem>(
 ) -> PyResult<()> {
     let mut h = h.clone();
     match key {
-        Key::Direct(sel) => {
+        Key::Direct { sel, .. } => {
             let region = resolve(h.shape(), sel.elems()).map_err(|e| to_pyerr(py, e))?;
             let want = region.out_shape();
             let arr = as_array::<T>(py, value)?;

@@ -31,8 +31,14 @@ pub enum Item<'py> {
 
 /// A key in one of NumPy's two forms.
 pub enum Key<'py> {
-    /// Answered by one orthogonal read.
-    Direct(DynSelection),
+    /// Answered by one orthogonal read; `scalar` when NumPy answers a 0-d
+    /// result with a scalar (every item an integer, no ellipsis).
+    Direct {
+        /// The selection.
+        sel: DynSelection,
+        /// Whether a 0-d answer is a NumPy scalar rather than a 0-d array.
+        scalar: bool,
+    },
     /// Advanced indexing: read `block` (orthogonal, every axis kept), then
     /// index the result with `then`.
     TwoStep {
@@ -154,11 +160,13 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
         }
         None => items.into_iter().flatten().collect(),
     };
+    let scalar = ellipsis.is_none() && items.iter().all(|it| matches!(it, Item::Index(_)));
     if needs_two_steps(&items) {
         two_steps(py, items, shape)
     } else {
-        Ok(Key::Direct(
-            items
+        Ok(Key::Direct {
+            scalar,
+            sel: items
                 .into_iter()
                 .map(|it| match it {
                     Item::Index(i) => SelectionItem::Index(i),
@@ -174,7 +182,7 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
                     ),
                 })
                 .collect(),
-        ))
+        })
     }
 }
 

@@ -261,18 +261,21 @@ impl LazyBooleanOrDataset {
         let (objs, nodes) = sources(py, datasets)?;
         let native = nodes.iter().all(Node::native);
         let refuse = Refusal::View("LazyBooleanOrDataset");
-        let node = if nodes.iter().all(|n| n.dtype() == nodes[0].dtype()) {
-            with_node!(&nodes[0], _h: T => Node::Bool(Handle::read_only(
+        let first = nodes.first().map(Node::dtype);
+        let same = nodes
+            .first()
+            .filter(|_| nodes.iter().all(|n| Some(n.dtype()) == first));
+        let node = match same {
+            Some(one) => with_node!(one, _h: T => Node::Bool(Handle::read_only(
                 BooleanOr::new(typed::<T>(&nodes)).map_err(|e| to_pyerr(py, e))?,
                 native,
                 refuse,
-            )))
-        } else {
-            Node::Bool(Handle::read_only(
+            ))),
+            None => Node::Bool(Handle::read_only(
                 BooleanOr::new(nodes.iter().map(as_bool).collect()).map_err(|e| to_pyerr(py, e))?,
                 native,
                 refuse,
-            ))
+            )),
         };
         Ok(PyClassInitializer::from(LazyDataset::new(
             node,

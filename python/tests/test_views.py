@@ -400,3 +400,13 @@ def test_scalar_reads_are_numpy_scalars(rng):
     a = random_array(rng, SHAPE, "int16")
     assert ld.LazySumDataset([a])[1, 2] == a[1, 2]
     assert isinstance(ld.LazySumDataset([a])[1, 2], np.int64)
+
+
+def test_zero_dimensional_results_as_numpy(rng):
+    a = random_array(rng, SHAPE, "float64")
+    ours = ld.LazyScaledDataset(a, 1.0)
+    assert np.isscalar(ours[1, 2])
+    assert not np.isscalar(ours[1, 2, ...]) and ours[1, 2, ...].shape == ()
+    zero = ld.LazyScaledDataset(np.float64(3.0) * np.ones(()), 2.0)
+    assert zero.shape == () and zero[()] == 6.0 and np.isscalar(zero[()])
+    assert zero[...].shape == () and not np.isscalar(zero[...])
