@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use lazy_datasets::hdf5::{inspect as h5_inspect, open_file, open_file_rw, H5Dataset};
 use lazy_datasets::zarr::{inspect as zarr_inspect, ZarrDataset};
-use lazy_datasets::{DType, Dyn};
+use lazy_datasets::{DType, Dyn, ErrorKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::dataset::{to_pyerr, LazyDataset};
+use crate::dataset::{dtype_named, to_pyerr, LazyDataset};
 use crate::node::{Elem, Handle, Refusal};
 
 /// `"r"` (read-only) or `"r+"` (read and write): whether to write.
@@ -65,30 +65,70 @@ pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyRes
     Ok(LazyDataset::new(node, refusal, label))
 }
 
-/// Opens the array `name` of the Zarr store (a directory) at `store`,
-/// read-only (`mode="r"`) or for reading and writing (`mode="r+"`).
+/// The element type a Zarr array at a URL holds: opened as `float64`
+/// first, and when it holds another type, that type is in the error
+/// (`... holds int16, expected float64`).
+fn url_dtype(py: Python<'_>, url: &str, name: &str) -> PyResult<DType> {
+    match ZarrDataset::<f64, Dyn>::open_url(url, name) {
+        Ok(_) => Ok(DType::F64),
+        Err(e) if e.kind() == ErrorKind::Value => {
+            let msg = e.to_string();
+            let found = msg
+                .split(" holds ")
+                .nth(1)
+                .and_then(|rest| rest.split([',', ' ']).next())
+                .unwrap_or_default()
+                .to_string();
+            dtype_named(&found).map_err(|_| to_pyerr(py, e))
+        }
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// Opens the array `name` of the Zarr store at `store`: a directory, or a
+/// URL (`s3://`, `gs://`, `az://`, `http(s)://`, `file://`; credentials and
+/// endpoints from the environment, as the Rust side reads them), read-only
+/// (`mode="r"`) or for reading and writing (`mode="r+"`).
 #[pyfunction]
 #[pyo3(signature = (store, name, mode="r"))]
-pub fn open_zarr(py: Python<'_>, store: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
+pub fn open_zarr(
+    py: Python<'_>,
+    store: &Bound<'_, PyAny>,
+    name: &str,
+    mode: &str,
+) -> PyResult<LazyDataset> {
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
-    let label = format!(
-        "Zarr array {name:?} in {:?} (mode {mode:?})",
-        store.display().to_string()
-    );
-    let info = zarr_inspect(&store, name).map_err(err)?;
-    let dtype: DType = info
-        .dtype
-        .ok_or_else(|| no_dtype(&label, &info.data_type))?;
-    let node = crate::with_dtype!(dtype, T => {
-        if rw {
-            let ds = ZarrDataset::<T, Dyn>::open_rw(&store, name).map_err(err)?;
-            <T as Elem>::node(Handle::writable(ds, true))
-        } else {
-            let ds = ZarrDataset::<T, Dyn>::open(&store, name).map_err(err)?;
-            <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
-        }
-    });
+    let url = store.extract::<String>().ok().filter(|s| s.contains("://"));
+    let node = if let Some(url) = url {
+        let dtype = url_dtype(py, &url, name)?;
+        crate::with_dtype!(dtype, T => {
+            if rw {
+                let ds = ZarrDataset::<T, Dyn>::open_url_rw(url.as_str(), name).map_err(err)?;
+                <T as Elem>::node(Handle::writable(ds, true))
+            } else {
+                let ds = ZarrDataset::<T, Dyn>::open_url(url.as_str(), name).map_err(err)?;
+                <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+            }
+        })
+    } else {
+        let path: PathBuf = store.extract()?;
+        let label = format!("Zarr array {name:?} in {:?}", path.display().to_string());
+        let info = zarr_inspect(&path, name).map_err(err)?;
+        let dtype: DType = info
+            .dtype
+            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+        crate::with_dtype!(dtype, T => {
+            if rw {
+                let ds = ZarrDataset::<T, Dyn>::open_rw(&path, name).map_err(err)?;
+                <T as Elem>::node(Handle::writable(ds, true))
+            } else {
+                let ds = ZarrDataset::<T, Dyn>::open(&path, name).map_err(err)?;
+                <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+            }
+        })
+    };
+    let label = format!("Zarr array {name:?} in {} (mode {mode:?})", store.str()?);
     let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
     Ok(LazyDataset::new(node, refusal, label))
 }

@@ -505,9 +505,8 @@ pub fn as_bool(node: &Node) -> Handle<bool> {
 
 /// The node's handle when it holds `T`.
 pub fn same_type<T: Elem>(node: &Node) -> Option<Handle<T>> {
-    with_node!(node, h: S => {
+    with_node!(node, h: _S => {
         let any: &dyn std::any::Any = h;
-        let _ = std::marker::PhantomData::<S>;
         any.downcast_ref::<Handle<T>>().cloned()
     })
 }

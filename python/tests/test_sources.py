@@ -265,3 +265,16 @@ def test_one_getitem_call_per_source_per_read(rng):
     s = ld.LazySumDataset([a, b])
     np.testing.assert_array_equal(s[10:40:3, [3, 0]], (a.a.astype(np.uint64) + b.a)[10:40:3, [3, 0]])
     assert (a.calls, b.calls) == (1, 1)
+
+
+def test_native_zarr_by_url(zstore):
+    path, arrays = zstore
+    url = path.resolve().as_uri()  # file:///...
+    x = ld.open_zarr(url, "int16/x")
+    assert x.dtype == np.int16 and x.native
+    np.testing.assert_array_equal(x[::-5, [0, 6]], arrays["int16/x"][::-5, [0, 6]])
+    f = ld.open_zarr(url, "float64/y")
+    np.testing.assert_array_equal(f[...], arrays["float64/y"])
+    w = ld.open_zarr(url, "uint32/z", mode="r+")
+    w[0] = 9
+    assert (ld.open_zarr(path, "uint32/z")[0] == 9).all()
