@@ -43,11 +43,11 @@ def h5file(tmp_path, rng):
 
 @pytest.fixture
 def zstore(tmp_path, rng):
-    """A Zarr store with x, y, z of float64 and int16."""
+    """A Zarr store with x, y, z of each dtype."""
     path = tmp_path / "data.zarr"
     root = zarr.open_group(str(path), mode="w")
     arrays = {}
-    for dtype in ("float64", "int16", "bool", "uint32"):
+    for dtype in DTYPES:
         for name in "xyz":
             a = random_array(rng, SHAPE, dtype)
             arrays[f"{dtype}/{name}"] = a
@@ -153,7 +153,7 @@ def test_open_errors(tmp_path, h5file):
         ld.open_zarr(tmp_path / "missing.zarr", "x")
 
 
-@pytest.mark.parametrize("dtype", ["float64", "int16", "bool", "uint32"])
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_native_zarr(zstore, dtype):
     path, arrays = zstore
     x, y, z = (ld.open_zarr(path, f"{dtype}/{n}") for n in "xyz")
@@ -278,3 +278,13 @@ def test_native_zarr_by_url(zstore):
     w = ld.open_zarr(url, "uint32/z", mode="r+")
     w[0] = 9
     assert (ld.open_zarr(path, "uint32/z")[0] == 9).all()
+
+
+def test_dask_threaded(h5file):
+    da = pytest.importorskip("dask.array")
+    path, arrays = h5file
+    stack = ld.LazyScaledDataset(ld.LazyStackedDataset([ld.open_hdf5(path, f"int16/{n}") for n in "xyz"]), 0.5)
+    lazy = da.from_array(stack, chunks=(7, 3, 2))
+    truth = np.stack([arrays[f"int16/{n}"] for n in "xyz"], -1) * 0.5
+    np.testing.assert_array_equal(lazy.sum(axis=0).compute(scheduler="threads"), truth.sum(axis=0))
+    np.testing.assert_array_equal(lazy[::-3, 2].compute(scheduler="threads"), truth[::-3, 2])
