@@ -13,6 +13,8 @@
 //!
 //! Build it with maturin: `pip install ./python` from the repository root.
 
+#![warn(missing_docs)]
+
 use pyo3::prelude::*;
 
 pub mod dataset;
