@@ -27,6 +27,10 @@ pub enum Item<'py> {
     Mask(Vec<bool>),
     /// An integer array of any dimension.
     Array(Bound<'py, PyArrayDyn<i64>>),
+    /// Where the ellipsis was, before the full slices it expanded to: it
+    /// selects nothing, but NumPy counts it as a gap between arrays (the
+    /// broadcast axes then go first) even when it expands to no axis.
+    EllipsisMark,
 }
 
 /// A key in one of NumPy's two forms.
@@ -151,6 +155,7 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
             let mut v: Vec<Option<Item<'py>>> = Vec::with_capacity(items.len() + missing);
             for (j, it) in items.into_iter().enumerate() {
                 if j == at {
+                    v.push(Some(Item::EllipsisMark));
                     v.extend((0..missing).map(|_| full()));
                 } else {
                     v.push(it);
@@ -168,11 +173,13 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
             scalar,
             sel: items
                 .into_iter()
+                .filter(|it| !matches!(it, Item::EllipsisMark))
                 .map(|it| match it {
                     Item::Index(i) => SelectionItem::Index(i),
                     Item::Slice(a, b, c) => SelectionItem::slice(a, b, c),
                     Item::NewAxis => SelectionItem::NewAxis,
                     Item::Mask(m) => SelectionItem::Mask(m),
+                    Item::EllipsisMark => SelectionItem::Ellipsis,
                     Item::Array(a) => SelectionItem::List(
                         a.readonly()
                             .as_array()
@@ -240,6 +247,10 @@ fn two_steps<'py>(py: Python<'py>, items: Vec<Item<'py>>, shape: &[usize]) -> Py
             Item::NewAxis => {
                 block.push(SelectionItem::NewAxis);
                 then.push(full.clone());
+                continue;
+            }
+            Item::EllipsisMark => {
+                then.push(PyEllipsis::get(py).to_owned().into_any());
                 continue;
             }
             Item::Slice(a, b, c) => {
