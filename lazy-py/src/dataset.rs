@@ -22,6 +22,9 @@ pub struct LazyDataset {
     pub(crate) refusal: Option<Refusal>,
     /// How `repr` names it.
     pub(crate) label: String,
+    /// How a native dataset is opened again when unpickled: the function's
+    /// name in this module and its arguments (path or URL, name, mode).
+    pub(crate) reopen: Option<(&'static str, Vec<String>)>,
 }
 
 impl LazyDataset {
@@ -31,7 +34,15 @@ impl LazyDataset {
             node,
             refusal,
             label,
+            reopen: None,
         }
+    }
+
+    /// This dataset, pickled as a call of `function` of this module with
+    /// `args`.
+    pub fn reopened_by(mut self, function: &'static str, args: Vec<String>) -> Self {
+        self.reopen = Some((function, args));
+        self
     }
 }
 
@@ -213,6 +224,19 @@ impl LazyDataset {
             Some(d) => all.call_method1("astype", (d,)),
             None => Ok(all),
         }
+    }
+
+    /// Pickles a native dataset as its path (or URL), name and mode: it is
+    /// opened again when unpickled.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let Some((function, args)) = &self.reopen else {
+            return Err(PyTypeError::new_err(format!(
+                "cannot pickle {}: only native datasets and the views are picklable",
+                self.label
+            )));
+        };
+        let f = py.import("lazy_datasets")?.getattr(*function)?;
+        (f, PyTuple::new(py, args)?).into_pyobject(py)
     }
 
     fn __repr__(&self) -> String {

@@ -62,7 +62,14 @@ pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyRes
         })
     };
     let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
-    Ok(LazyDataset::new(node, refusal, label))
+    // Absolute, so that a process with another working directory finds it.
+    let absolute = std::path::absolute(&path).unwrap_or(path);
+    let args = vec![
+        absolute.display().to_string(),
+        name.to_string(),
+        mode.to_string(),
+    ];
+    Ok(LazyDataset::new(node, refusal, label).reopened_by("open_hdf5", args))
 }
 
 /// The element type a Zarr array at a URL holds: opened as `float64`
@@ -100,6 +107,7 @@ pub fn open_zarr(
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
     let url = store.extract::<String>().ok().filter(|s| s.contains("://"));
+    let mut where_ = store.str()?.to_string();
     let node = if let Some(url) = url {
         let dtype = url_dtype(py, &url, name)?;
         crate::with_dtype!(dtype, T => {
@@ -113,6 +121,9 @@ pub fn open_zarr(
         })
     } else {
         let path: PathBuf = store.extract()?;
+        if let Ok(absolute) = std::path::absolute(&path) {
+            where_ = absolute.display().to_string();
+        }
         let label = format!("Zarr array {name:?} in {:?}", path.display().to_string());
         let info = zarr_inspect(&path, name).map_err(err)?;
         let dtype: DType = info
@@ -128,7 +139,8 @@ pub fn open_zarr(
             }
         })
     };
-    let label = format!("Zarr array {name:?} in {} (mode {mode:?})", store.str()?);
+    let label = format!("Zarr array {name:?} in {where_} (mode {mode:?})");
     let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
-    Ok(LazyDataset::new(node, refusal, label))
+    let args = vec![where_, name.to_string(), mode.to_string()];
+    Ok(LazyDataset::new(node, refusal, label).reopened_by("open_zarr", args))
 }

@@ -5,7 +5,7 @@ use lazy_datasets::prelude::*;
 use lazy_datasets::DType;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::dataset::{dtype_named, node_of, to_pyerr, LazyDataset};
 use crate::node::{
@@ -82,6 +82,15 @@ impl LazyStackedDataset {
     #[getter]
     fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         PyList::new(py, self.datasets.iter().map(|d| d.bind(py)))
+    }
+
+    /// Pickles the view as its class and arguments (its sources pickled as
+    /// they pickle).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let this = slf.get();
+        let args = (this.datasets(py)?, this.axis).into_pyobject(py)?;
+        (slf.get_type(), args).into_pyobject(py)
     }
 
     /// The axis as given.
@@ -166,6 +175,14 @@ impl LazyScaledDataset {
     fn scale_factor<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
         self.scale_factor.bind(py).clone()
     }
+
+    /// Pickles the view as its class and arguments.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let this = slf.get();
+        let args = (this.dataset(py), this.scale_factor(py)).into_pyobject(py)?;
+        (slf.get_type(), args).into_pyobject(py)
+    }
 }
 
 /// `source * factor` as `float64`, written back as `value / factor`.
@@ -245,6 +262,13 @@ impl LazySumDataset {
     fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         PyList::new(py, self.datasets.iter().map(|d| d.bind(py)))
     }
+
+    /// Pickles the view as its class and its sources.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let args = (slf.get().datasets(py)?,).into_pyobject(py)?;
+        (slf.get_type(), args).into_pyobject(py)
+    }
 }
 
 /// Lazy-loaded dataset that applies Boolean OR across multiple datasets
@@ -289,5 +313,12 @@ impl LazyBooleanOrDataset {
     #[getter]
     fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         PyList::new(py, self.datasets.iter().map(|d| d.bind(py)))
+    }
+
+    /// Pickles the view as its class and its sources.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let args = (slf.get().datasets(py)?,).into_pyobject(py)?;
+        (slf.get_type(), args).into_pyobject(py)
     }
 }
