@@ -286,8 +286,11 @@ impl<T: Elem> Backing<T> for PySource {
         Hints::STORAGE
     }
 
+    /// Yes, as far as views are concerned: they then read Python sources
+    /// one after another on the calling thread instead of on the pool, where
+    /// each would wait for the GIL in turn and hand it from thread to thread.
     fn in_memory(&self, _: &Region) -> bool {
-        false
+        true
     }
 
     fn native(&self) -> bool {
