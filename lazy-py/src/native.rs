@@ -1,0 +1,146 @@
+//! Native sources: HDF5 datasets and Zarr arrays opened by the Rust
+//! backends, read without calling Python (and without the GIL).
+
+use std::path::PathBuf;
+
+use lazy_datasets::hdf5::{inspect as h5_inspect, open_file, open_file_rw, H5Dataset};
+use lazy_datasets::zarr::{inspect as zarr_inspect, ZarrDataset};
+use lazy_datasets::{DType, Dyn, ErrorKind};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::dataset::{dtype_named, to_pyerr, LazyDataset};
+use crate::node::{Elem, Handle, Refusal};
+
+/// `"r"` (read-only) or `"r+"` (read and write): whether to write.
+fn writable(mode: &str) -> PyResult<bool> {
+    match mode {
+        "r" => Ok(false),
+        "r+" => Ok(true),
+        other => Err(PyValueError::new_err(format!(
+            "mode must be \"r\" (read-only) or \"r+\" (read and write), not {other:?}"
+        ))),
+    }
+}
+
+fn no_dtype(what: &str, described: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{what} holds {described}, which is not supported (bool, int8-64, uint8-64, float32, float64)"
+    ))
+}
+
+/// Opens the dataset `name` of the HDF5 file at `path`, read-only
+/// (`mode="r"`) or for reading and writing (`mode="r+"`).
+#[pyfunction]
+#[pyo3(signature = (path, name, mode="r"))]
+pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
+    let rw = writable(mode)?;
+    let err = |e| to_pyerr(py, e);
+    let label = format!(
+        "HDF5 dataset {name:?} in {:?} (mode {mode:?})",
+        path.display().to_string()
+    );
+    let node = if rw {
+        let file = open_file_rw(&path).map_err(err)?;
+        let info = h5_inspect(&file, name).map_err(err)?;
+        let dtype: DType = info
+            .dtype
+            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+        crate::with_dtype!(dtype, T => {
+            let ds = H5Dataset::<T, Dyn>::open_rw(&file, name).map_err(err)?;
+            <T as Elem>::node(Handle::writable(ds, true))
+        })
+    } else {
+        let file = open_file(&path).map_err(err)?;
+        let info = h5_inspect(&file, name).map_err(err)?;
+        let dtype: DType = info
+            .dtype
+            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+        crate::with_dtype!(dtype, T => {
+            let ds = H5Dataset::<T, Dyn>::open(&file, name).map_err(err)?;
+            <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+        })
+    };
+    let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
+    // Absolute, so that a process with another working directory finds it.
+    let absolute = std::path::absolute(&path).unwrap_or(path);
+    let args = vec![
+        absolute.display().to_string(),
+        name.to_string(),
+        mode.to_string(),
+    ];
+    Ok(LazyDataset::new(node, refusal, label).reopened_by("open_hdf5", args))
+}
+
+/// The element type a Zarr array at a URL holds: opened as `float64`
+/// first, and when it holds another type, that type is in the error
+/// (`... holds int16, expected float64`).
+fn url_dtype(py: Python<'_>, url: &str, name: &str) -> PyResult<DType> {
+    match ZarrDataset::<f64, Dyn>::open_url(url, name) {
+        Ok(_) => Ok(DType::F64),
+        Err(e) if e.kind() == ErrorKind::Value => {
+            let msg = e.to_string();
+            let found = msg
+                .split(" holds ")
+                .nth(1)
+                .and_then(|rest| rest.split([',', ' ']).next())
+                .unwrap_or_default()
+                .to_string();
+            dtype_named(&found).map_err(|_| to_pyerr(py, e))
+        }
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// Opens the array `name` of the Zarr store at `store`: a directory, or a
+/// URL (`s3://`, `gs://`, `az://`, `http(s)://`, `file://`; credentials and
+/// endpoints from the environment, as the Rust side reads them), read-only
+/// (`mode="r"`) or for reading and writing (`mode="r+"`).
+#[pyfunction]
+#[pyo3(signature = (store, name, mode="r"))]
+pub fn open_zarr(
+    py: Python<'_>,
+    store: &Bound<'_, PyAny>,
+    name: &str,
+    mode: &str,
+) -> PyResult<LazyDataset> {
+    let rw = writable(mode)?;
+    let err = |e| to_pyerr(py, e);
+    let url = store.extract::<String>().ok().filter(|s| s.contains("://"));
+    let mut where_ = store.str()?.to_string();
+    let node = if let Some(url) = url {
+        let dtype = url_dtype(py, &url, name)?;
+        crate::with_dtype!(dtype, T => {
+            if rw {
+                let ds = ZarrDataset::<T, Dyn>::open_url_rw(url.as_str(), name).map_err(err)?;
+                <T as Elem>::node(Handle::writable(ds, true))
+            } else {
+                let ds = ZarrDataset::<T, Dyn>::open_url(url.as_str(), name).map_err(err)?;
+                <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+            }
+        })
+    } else {
+        let path: PathBuf = store.extract()?;
+        if let Ok(absolute) = std::path::absolute(&path) {
+            where_ = absolute.display().to_string();
+        }
+        let label = format!("Zarr array {name:?} in {:?}", path.display().to_string());
+        let info = zarr_inspect(&path, name).map_err(err)?;
+        let dtype: DType = info
+            .dtype
+            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+        crate::with_dtype!(dtype, T => {
+            if rw {
+                let ds = ZarrDataset::<T, Dyn>::open_rw(&path, name).map_err(err)?;
+                <T as Elem>::node(Handle::writable(ds, true))
+            } else {
+                let ds = ZarrDataset::<T, Dyn>::open(&path, name).map_err(err)?;
+                <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+            }
+        })
+    };
+    let label = format!("Zarr array {name:?} in {where_} (mode {mode:?})");
+    let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
+    let args = vec![where_, name.to_string(), mode.to_string()];
+    Ok(LazyDataset::new(node, refusal, label).reopened_by("open_zarr", args))
+}

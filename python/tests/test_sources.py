@@ -1,0 +1,321 @@
+"""Sources: h5py datasets and zarr arrays through their own ``__getitem__``,
+and the native opens ``open_hdf5`` / ``open_zarr``, against h5py, zarr and
+the reference module."""
+
+import h5py
+import numpy as np
+import pytest
+import zarr
+
+import lazy_datasets as ld
+from conftest import DTYPES, random_array
+
+SHAPE = (40, 7)
+
+KEYS = [
+    (),
+    3,
+    slice(5, 30, 3),
+    slice(None, None, -4),
+    (slice(2, 9), 4),
+    (Ellipsis, -1),
+    [30, 2, 2, 17],
+    (slice(None), [6, 0]),
+    ([1, 5], [2, 3]),
+    (None, slice(3, 5)),
+    (0, 1, 2),
+]
+
+
+@pytest.fixture
+def h5file(tmp_path, rng):
+    """An HDF5 file with x, y, z (chunked, gzip + shuffle) of each dtype."""
+    path = tmp_path / "data.h5"
+    arrays = {}
+    with h5py.File(path, "w") as f:
+        for dtype in DTYPES:
+            for name in "xyz":
+                a = random_array(rng, SHAPE, dtype)
+                arrays[f"{dtype}/{name}"] = a
+                f.create_dataset(f"{dtype}/{name}", data=a, chunks=(8, 7), compression="gzip", shuffle=True)
+    return path, arrays
+
+
+@pytest.fixture
+def zstore(tmp_path, rng):
+    """A Zarr store with x, y, z of each dtype."""
+    path = tmp_path / "data.zarr"
+    root = zarr.open_group(str(path), mode="w")
+    arrays = {}
+    for dtype in DTYPES:
+        for name in "xyz":
+            a = random_array(rng, SHAPE, dtype)
+            arrays[f"{dtype}/{name}"] = a
+            z = root.create_array(f"{dtype}/{name}", shape=SHAPE, chunks=(8, 4), dtype=dtype)
+            z[...] = a
+    return path, arrays
+
+
+def expect(ours, truth, key):
+    try:
+        want = truth[key]
+    except IndexError:
+        with pytest.raises(IndexError):
+            ours[key]
+        return
+    got = ours[key]
+    assert np.shape(got) == np.shape(want), key
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_h5py_sources(ref, h5file, dtype):
+    path, arrays = h5file
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=-1)
+    with h5py.File(path, "r") as f:
+        dsets = [f[f"{dtype}/{n}"] for n in "xyz"]
+        ours = ld.LazyStackedDataset(dsets)
+        reference = ref.LazyStackedDataset(dsets)
+        assert not ours.native
+        for key in KEYS:
+            expect(ours, truth, key)
+            try:
+                theirs = reference[key]
+            except (IndexError, TypeError, ValueError):
+                continue
+            np.testing.assert_array_equal(ours[key], theirs)
+        if dtype != "bool":
+            scaled = ld.LazyScaledDataset(dsets[0], 2.0)
+            x = arrays[f"{dtype}/x"]
+            # h5py refuses negative steps: the reference cannot read this key.
+            np.testing.assert_array_equal(scaled[::-3, [5, 1]], (x * 2.0)[::-3, [5, 1]])
+            np.testing.assert_array_equal(scaled[3:9, [1, 5]], ref.LazyScaledDataset(dsets[0], 2.0)[3:9, [1, 5]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_native_hdf5_reads(h5file, dtype):
+    path, arrays = h5file
+    x, y, z = (ld.open_hdf5(path, f"{dtype}/{n}") for n in "xyz")
+    assert x.shape == SHAPE and x.dtype == np.dtype(dtype) and x.native
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=-1)
+    stack = ld.LazyStackedDataset([x, y, z])
+    assert stack.native
+    for key in KEYS:
+        expect(stack, truth, key)
+        expect(x, arrays[f"{dtype}/x"], key)
+    np.testing.assert_array_equal(np.asarray(x), arrays[f"{dtype}/x"])
+
+
+def test_native_hdf5_writes(h5file, rng):
+    path, arrays = h5file
+    x = ld.open_hdf5(path, "float64/x", mode="r+")
+    y = ld.open_hdf5(path, "float64/y", mode="r+")
+    xy = ld.LazyScaledDataset(ld.LazyStackedDataset([x, y]), 0.5)
+    value = rng.standard_normal((10, 7, 2))
+    xy[5:15] = value
+    xy[0, [6, 1]] = 7.0
+    del x, y, xy
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(f["float64/x"][5:15], value[..., 0] * 2)
+        np.testing.assert_array_equal(f["float64/y"][5:15], value[..., 1] * 2)
+        assert f["float64/x"][0, 6] == 14.0 and f["float64/y"][0, 1] == 14.0
+        np.testing.assert_array_equal(f["float64/x"][20:], arrays["float64/x"][20:])
+
+
+def test_read_only_opens_refuse_writes(h5file, zstore, tmp_path):
+    path, arrays = h5file
+    x = ld.open_hdf5(path, "int32/x")
+    with pytest.raises(PermissionError, match="r\\+"):
+        x[0] = 1
+    # Through a view: nothing of the stack is written. (libhdf5 does not open
+    # one file both read-only and for writing in one process: another file.)
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["y"] = arrays["int32/y"]
+    w = ld.open_hdf5(other, "y", mode="r+")
+    with pytest.raises(PermissionError):
+        ld.LazyStackedDataset([w, x])[0] = 1
+    np.testing.assert_array_equal(w[0], arrays["int32/y"][0])
+    zpath, _ = zstore
+    with pytest.raises(PermissionError):
+        ld.open_zarr(zpath, "int16/x")[0] = 1
+
+
+def test_open_errors(tmp_path, h5file):
+    path, _ = h5file
+    with pytest.raises(OSError):
+        ld.open_hdf5(tmp_path / "missing.h5", "x")
+    with pytest.raises(OSError):
+        ld.open_hdf5(path, "no/such")
+    with pytest.raises(ValueError, match="mode"):
+        ld.open_hdf5(path, "int8/x", mode="w")
+    with pytest.raises(OSError):
+        ld.open_zarr(tmp_path / "missing.zarr", "x")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_native_zarr(zstore, dtype):
+    path, arrays = zstore
+    x, y, z = (ld.open_zarr(path, f"{dtype}/{n}") for n in "xyz")
+    assert x.native and x.dtype == np.dtype(dtype)
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=0)
+    stack = ld.LazyStackedDataset([x, y, z], axis=0)
+    for key in KEYS:
+        expect(stack, truth, key)
+    total = ld.LazySumDataset([x, y, z])
+    np.testing.assert_array_equal(total[3:9], np.sum([a[3:9] for a in (arrays[f"{dtype}/{n}"] for n in "xyz")], axis=0))
+
+
+def test_native_zarr_writes(zstore, rng):
+    path, arrays = zstore
+    x = ld.open_zarr(path, "int16/x", mode="r+")
+    x[::-2, 3] = np.arange(20)
+    want = arrays["int16/x"].copy()
+    want[::-2, 3] = np.arange(20)
+    np.testing.assert_array_equal(zarr.open_array(str(path / "int16" / "x"))[:], want)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "uint32"])
+def test_zarr_python_sources(zstore, dtype):
+    path, arrays = zstore
+    zs = [zarr.open_array(str(path / dtype / n)) for n in "xyz"]
+    truth = np.stack([arrays[f"{dtype}/{n}"] for n in "xyz"], axis=1)
+    stack = ld.LazyStackedDataset(zs, axis=1)
+    for key in KEYS:
+        expect(stack, truth, key)
+
+
+def test_h5py_writes_through_views(h5file, rng):
+    path, arrays = h5file
+    with h5py.File(path, "r+") as f:
+        dsets = [f[f"int64/{n}"] for n in "xyz"]
+        ours = ld.LazyStackedDataset(dsets, axis=0)
+        ours[:, [9, 3, 3], ::-1] = 5
+        ours[1, [0, 2], [1, 6]] = -1
+        for n, a in zip("xyz", (arrays[f"int64/{n}"] for n in "xyz")):
+            want = a.copy()
+            want[[9, 3], ::-1] = 5
+            if n == "y":
+                want[[0, 2], [1, 6]] = -1
+            np.testing.assert_array_equal(f[f"int64/{n}"][...], want)
+
+
+def test_mixed_native_and_python_sources(h5file):
+    path, arrays = h5file
+    x = ld.open_hdf5(path, "float32/x")
+    stack = ld.LazyStackedDataset([x, arrays["float32/y"]])
+    assert not stack.native
+    np.testing.assert_array_equal(stack[::7], np.stack([arrays["float32/x"], arrays["float32/y"]], -1)[::7])
+
+
+def test_threads_read_native_and_python_sources(h5file):
+    """Reads from several Python threads at once (the GIL is released around
+    Rust reads; Python sources take it back for their __getitem__)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path, arrays = h5file
+    native = ld.LazyStackedDataset([ld.open_hdf5(path, f"float64/{n}") for n in "xyz"])
+    python = ld.LazyStackedDataset([arrays[f"float64/{n}"] for n in "xyz"])
+    truth = np.stack([arrays[f"float64/{n}"] for n in "xyz"], -1)
+
+    def read(i):
+        s = slice(i % 30, i % 30 + 10)
+        return np.array_equal(native[s], truth[s]) and np.array_equal(python[s, ::-1], truth[s, ::-1])
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(read, range(200)))
+
+
+class Failing:
+    shape = (3, 2)
+    dtype = np.dtype("int32")
+
+    def __getitem__(self, key):
+        raise KeyError("no data here")
+
+    def __setitem__(self, key, value):
+        raise RuntimeError("read-only source")
+
+
+def test_exceptions_of_python_sources_come_back_as_themselves():
+    stack = ld.LazyStackedDataset([Failing(), np.zeros((3, 2), np.int32)])
+    with pytest.raises(KeyError, match="no data here"):
+        stack[0]
+    with pytest.raises(RuntimeError, match="read-only source"):
+        stack[..., 0] = 1
+    # Shape and dtype come from the object.
+    assert stack.shape == (3, 2, 2) and stack.dtype == np.int32
+
+
+class Rows:
+    """A source that answers any key with a NumPy array: a stand-in for
+    objects that are neither h5py nor NumPy."""
+
+    def __init__(self, a):
+        self.a, self.shape, self.dtype, self.calls = a, a.shape, a.dtype, 0
+
+    def __getitem__(self, key):
+        self.calls += 1
+        return self.a[key]
+
+
+def test_one_getitem_call_per_source_per_read(rng):
+    a = Rows(random_array(rng, (50, 4), "uint16"))
+    b = Rows(random_array(rng, (50, 4), "uint16"))
+    s = ld.LazySumDataset([a, b])
+    np.testing.assert_array_equal(s[10:40:3, [3, 0]], (a.a.astype(np.uint64) + b.a)[10:40:3, [3, 0]])
+    assert (a.calls, b.calls) == (1, 1)
+
+
+def test_native_zarr_by_url(zstore):
+    path, arrays = zstore
+    url = path.resolve().as_uri()  # file:///...
+    x = ld.open_zarr(url, "int16/x")
+    assert x.dtype == np.int16 and x.native
+    np.testing.assert_array_equal(x[::-5, [0, 6]], arrays["int16/x"][::-5, [0, 6]])
+    f = ld.open_zarr(url, "float64/y")
+    np.testing.assert_array_equal(f[...], arrays["float64/y"])
+    w = ld.open_zarr(url, "uint32/z", mode="r+")
+    w[0] = 9
+    assert (ld.open_zarr(path, "uint32/z")[0] == 9).all()
+
+
+def test_dask_threaded(h5file):
+    da = pytest.importorskip("dask.array")
+    path, arrays = h5file
+    stack = ld.LazyScaledDataset(ld.LazyStackedDataset([ld.open_hdf5(path, f"int16/{n}") for n in "xyz"]), 0.5)
+    lazy = da.from_array(stack, chunks=(7, 3, 2))
+    truth = np.stack([arrays[f"int16/{n}"] for n in "xyz"], -1) * 0.5
+    np.testing.assert_array_equal(lazy.sum(axis=0).compute(scheduler="threads"), truth.sum(axis=0))
+    np.testing.assert_array_equal(lazy[::-3, 2].compute(scheduler="threads"), truth[::-3, 2])
+
+
+def test_pickle_native_datasets_and_views(h5file, zstore):
+    import pickle
+
+    path, arrays = h5file
+    zpath, zarrays = zstore
+    x = ld.open_hdf5(path, "float64/x")
+    z = ld.open_zarr(zpath, "float64/z")
+    view = ld.LazyScaledDataset(ld.LazyStackedDataset([x, z, arrays["float64/y"]], axis=0), 3.0)
+    back = pickle.loads(pickle.dumps(view))
+    assert type(back) is ld.LazyScaledDataset and back.scale_factor == 3.0
+    np.testing.assert_array_equal(back[:, 5:9], view[:, 5:9])
+    assert back.dataset.axis == 0 and back.dataset.datasets[0].native
+    sums = pickle.loads(pickle.dumps(ld.LazySumDataset([x, z])))
+    np.testing.assert_array_equal(sums[...], arrays["float64/x"] + zarrays["float64/z"])
+    ors = pickle.loads(pickle.dumps(ld.LazyBooleanOrDataset([x, z])))
+    np.testing.assert_array_equal(ors[...], (arrays["float64/x"] != 0) | (zarrays["float64/z"] != 0))
+    # The mode travels: a read-only open stays read-only.
+    with pytest.raises(PermissionError):
+        pickle.loads(pickle.dumps(x))[0] = 1.0
+
+
+def test_dask_processes(h5file):
+    da = pytest.importorskip("dask.array")
+    path, arrays = h5file
+    stack = ld.LazyStackedDataset([ld.open_hdf5(path, f"uint8/{n}") for n in "xyz"], axis=0)
+    lazy = da.from_array(stack, chunks=(1, 10, 7))
+    got = lazy.astype(np.int64).sum(axis=(1, 2)).compute(scheduler="processes", num_workers=2)
+    want = np.stack([arrays[f"uint8/{n}"] for n in "xyz"]).astype(np.int64).sum(axis=(1, 2))
+    np.testing.assert_array_equal(got, want)
