@@ -60,8 +60,7 @@ fn positions(list: &[isize], axis: usize, n: usize) -> Result<Vec<usize>> {
     // doubling.
     let mut positions = large_vec(list.len());
     // Indices already in 0..n (the usual case: a sorted list of positions)
-    // are checked in one vectorised pass and copied; a negative index wraps
-    // to a huge `usize`, so one compare checks both ends.
+    // are checked in one vectorised pass and copied ([`all_in_bounds`]).
     if all_in_bounds(list, n) {
         positions.extend(list.iter().map(|&i| i as usize));
     } else {
@@ -84,9 +83,12 @@ fn positions_owned(mut list: Vec<isize>, axis: usize, n: usize) -> Result<Vec<us
     Ok(list.into_iter().map(|i| i as usize).collect())
 }
 
-/// Whether every index of `list` is in `0..n`, in one branch-free pass.
+/// Whether every index of `list` is in `0..n`, in one branch-free pass: a
+/// negative index wraps to at least `2^63`, past any `n` up to
+/// `isize::MAX` (longer axes, which only views of computed data have, take
+/// the checked path).
 fn all_in_bounds(list: &[isize], n: usize) -> bool {
-    list.iter().fold(true, |ok, &i| ok & ((i as usize) < n))
+    n <= isize::MAX as usize && list.iter().fold(true, |ok, &i| ok & ((i as usize) < n))
 }
 
 /// [`resolve`], with each list's positions from `list_positions(k, list,
@@ -244,4 +246,31 @@ fn resolve_slice(
         usize::try_from(begin).map_err(|_| Error::index("slice start overflow"))?
     };
     Ok(AxisSelection::range(begin, step, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_list_entries_of_axes_longer_than_isize_max_count_from_the_end() {
+        // Axes this long exist only as views of computed data (the fuzz
+        // harness's): -2^63 of 2^64 - 2 is 2^63 - 2, not 2^63.
+        let n = usize::MAX - 1;
+        let want = AxisSelection::List(vec![(1usize << 63) - 2, n - 1, 5]);
+        let key = [SelectionItem::List(vec![isize::MIN, -1, 5])];
+        assert_eq!(
+            resolve(&[n], &key).unwrap().axes(),
+            std::slice::from_ref(&want)
+        );
+        let owned = resolve_owned(&[n], key.to_vec()).unwrap();
+        assert_eq!(owned.axes(), std::slice::from_ref(&want));
+        // And on an ordinary axis, both paths agree with NumPy.
+        let key = vec![SelectionItem::List(vec![-1, 0, 3, -4])];
+        let want = [AxisSelection::List(vec![3, 0, 3, 0])];
+        assert_eq!(resolve(&[4], &key).unwrap().axes(), &want);
+        assert_eq!(resolve_owned(&[4], key).unwrap().axes(), &want);
+        let bad = vec![SelectionItem::List(vec![0, -5])];
+        assert!(resolve(&[4], &bad).is_err() && resolve_owned(&[4], bad).is_err());
+    }
 }
