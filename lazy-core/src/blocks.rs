@@ -4,8 +4,9 @@
 //! sources work block by block, so each block's temporaries stay in cache and
 //! each piece of the output is written once, by one thread. A block is found
 //! by cutting the region along its outermost output axis longer than 1 into
-//! pieces of at most the block size (a long list of that axis is copied once
-//! in all); with the `parallel` feature the pieces are processed by rayon.
+//! up to 64 pieces at a time, each cut again until it holds at most the block
+//! size (a long list of that axis is copied a few times, not once per
+//! halving); with the `parallel` feature the pieces are processed by rayon.
 //!
 //! ```
 //! use lazy_core::backend::for_each_block;
@@ -44,9 +45,17 @@ fn cut(shape: &[usize], max: usize) -> Option<(usize, usize)> {
         return None;
     }
     let axis = shape.iter().position(|&l| l > 1)?;
-    let row = n / shape.get(axis)?;
-    Some((axis, (max / row.max(1)).max(1)))
+    let len = *shape.get(axis)?;
+    let row = n / len;
+    // At most MAX_PIECES pieces at a time, each cut again as needed: a
+    // read of gigabytes does not hold a region per block at once, and a
+    // long list is still copied only a few times.
+    let per = (max / row.max(1)).max(1).max(len.div_ceil(MAX_PIECES));
+    Some((axis, per))
 }
+
+/// The most pieces [`cut`] makes of one region at a time.
+const MAX_PIECES: usize = 64;
 
 /// Calls `f` on disjoint blocks of `region` of at most `max` elements each,
 /// with the matching parts of `out` (which has the region's output shape).
