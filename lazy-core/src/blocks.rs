@@ -86,16 +86,31 @@ where
     let Some((axis, per)) = cut(out.shape(), max) else {
         return f(region, out);
     };
-    let regions = region.split_out_every(axis, per)?;
+    let jobs = cut_alike(region, out, axis, per, per)?;
+    for_each_parallel(jobs, &|(r, piece)| split_blocks(&r, piece, max, f))
+}
+
+/// `region` and `out` (its output) cut alike along output axis `axis`: a
+/// first piece of `first` positions, then pieces of `per`
+/// ([`Region::split_out_pieces`]), each region with its part of `out`.
+pub(crate) fn cut_alike<'a, T>(
+    region: &Region,
+    out: ArrayViewMutD<'a, T>,
+    axis: usize,
+    first: usize,
+    per: usize,
+) -> Result<Vec<(Region, ArrayViewMutD<'a, T>)>> {
+    let regions = region.split_out_pieces(axis, first, per)?;
     let mut jobs = Vec::with_capacity(regions.len());
     let mut rest = out;
     for r in regions {
-        let at = per.min(rest.len_of(Axis(axis)));
+        let at = r.out_shape().get(axis).copied().unwrap_or(0);
+        let at = at.min(rest.len_of(Axis(axis)));
         let (piece, tail) = rest.split_at(Axis(axis), at);
         jobs.push((r, piece));
         rest = tail;
     }
-    for_each_parallel(jobs, &|(r, piece)| split_blocks(&r, piece, max, f))
+    Ok(jobs)
 }
 
 /// Calls `f` on disjoint blocks of `region` of at most `max` elements each, in

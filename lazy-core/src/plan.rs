@@ -308,7 +308,8 @@ fn run(start: usize, stride: usize, count: usize) -> Run {
     }
 }
 
-fn gcd(a: usize, b: usize) -> usize {
+/// The greatest common divisor (`gcd(a, 0) == a`).
+pub(crate) fn gcd(a: usize, b: usize) -> usize {
     if b == 0 {
         a
     } else {

@@ -532,16 +532,32 @@ impl Region {
     /// long list of that axis copied once in all (halving copied it once
     /// per level, 8 times for 177 blocks of a 1.94M-position mask).
     pub fn split_out_every(&self, out_axis: usize, per: usize) -> Result<Vec<Region>> {
+        self.split_out_pieces(out_axis, per, per)
+    }
+
+    /// [`split_out_every`](Region::split_out_every) with a first piece of
+    /// `first` positions (then pieces of `per`): blocks that start where a
+    /// grid's cells do.
+    pub(crate) fn split_out_pieces(
+        &self,
+        out_axis: usize,
+        first: usize,
+        per: usize,
+    ) -> Result<Vec<Region>> {
         let o = *self
             .out
             .get(out_axis)
             .ok_or_else(|| Error::index(format!("the region has no output axis {out_axis}")))?;
         let len = self.out_len(&o);
-        let per = per.max(1);
-        (0..len)
-            .step_by(per)
-            .map(|start| self.out_part(o, out_axis, start, per.min(len - start)))
-            .collect()
+        let mut pieces = Vec::new();
+        let (mut start, mut n) = (0, first.max(1));
+        while start < len {
+            let here = n.min(len - start);
+            pieces.push(self.out_part(o, out_axis, start, here)?);
+            start += here;
+            n = per.max(1);
+        }
+        Ok(pieces)
     }
 
     /// Output positions `start..start + n` of output axis `out_axis` (which

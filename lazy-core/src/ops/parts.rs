@@ -8,10 +8,13 @@
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
 use crate::alloc::with_scratch;
-use crate::blocks::{for_each_block, for_each_concurrent, for_each_parallel, BLOCK_ELEMS};
+use crate::blocks::{
+    cut_alike, for_each_block, for_each_concurrent, for_each_parallel, BLOCK_ELEMS,
+};
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
+use crate::plan::gcd;
 use crate::region::{AxisSelection, OutAxis, Region};
 
 /// Where a part's values sit in the view's output (and in the values of a
@@ -242,11 +245,7 @@ where
 }
 
 fn lcm(a: usize, b: usize) -> Option<usize> {
-    let (mut x, mut y) = (a, b);
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    (a / x.max(1)).checked_mul(b)
+    (a / gcd(a, b).max(1)).checked_mul(b)
 }
 
 /// Reads a stack along its last axis of storage sources a block of `rows`
@@ -271,17 +270,7 @@ where
         .first()
         .and_then(|a| a.bounds())
         .map_or(0, |(lo, _)| lo);
-    let mut jobs = Vec::new();
-    let (mut region, mut out) = (region.clone(), out);
-    let mut first = rows - start % rows;
-    while out.len_of(Axis(0)) > first {
-        let (head, tail) = region.split_out(0, first)?;
-        let (o, rest) = out.split_at(Axis(0), first);
-        jobs.push((head, o));
-        (region, out) = (tail, rest);
-        first = rows;
-    }
-    jobs.push((region, out));
+    let jobs = cut_alike(region, out, 0, rows - start % rows, rows)?;
     for_each_parallel(jobs, &|(region, out)| {
         let parts = view.parts(&region)?;
         match interleaved(view, &parts, out)? {
