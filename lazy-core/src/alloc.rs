@@ -143,17 +143,26 @@ fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
 /// The largest buffer a thread keeps for [`with_scratch`]: 64 MiB.
 const SCRATCH_MAX: usize = 64 << 20;
 
+/// How many [`with_scratch`] calls one thread can have open at once (a
+/// block of a dense list read through a stack, the stack's per-source
+/// temporaries, a chunk's decode buffer) before a deeper one gets a fresh
+/// buffer.
+const SCRATCH_LEVELS: usize = 3;
+
 thread_local! {
-    /// Each thread's reusable buffer: `u64`s, so that it is aligned for
-    /// every element type.
-    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// Each thread's reusable buffers, one per nesting level: `u64`s, so
+    /// that they are aligned for every element type.
+    static SCRATCH: [RefCell<Vec<u64>>; SCRATCH_LEVELS] =
+        const { [const { RefCell::new(Vec::new()) }; SCRATCH_LEVELS] };
 }
 
 /// Runs `f` on a buffer of `n` elements whose contents are unspecified (`f`
 /// writes before it reads): the thread's reused buffer, so that decoding
-/// chunk after chunk faults in no fresh pages. `bool` buffers (not every
-/// byte is a `bool`), buffers over [`SCRATCH_MAX`] and a nested call on one
-/// thread get a fresh zeroed buffer instead.
+/// chunk after chunk faults in no fresh pages. Calls nest (up to
+/// [`SCRATCH_LEVELS`] deep on one thread, each level its own buffer).
+/// `bool` buffers (not every byte is a `bool`), buffers over
+/// [`SCRATCH_MAX`] and calls nested deeper get a fresh zeroed buffer
+/// instead.
 pub(crate) fn with_scratch<T: Element, R>(
     n: usize,
     f: impl FnOnce(&mut [T]) -> Result<R>,
@@ -162,8 +171,8 @@ pub(crate) fn with_scratch<T: Element, R>(
     if T::DTYPE == DType::Bool || bytes > SCRATCH_MAX {
         return f(&mut zeroed_vec::<T>(n)?);
     }
-    SCRATCH.with(|cell| {
-        let Ok(mut words) = cell.try_borrow_mut() else {
+    SCRATCH.with(|levels| {
+        let Some(mut words) = levels.iter().find_map(|cell| cell.try_borrow_mut().ok()) else {
             return f(&mut zeroed_vec::<T>(n)?);
         };
         let need = bytes.div_ceil(8);

@@ -204,10 +204,13 @@ pub trait Dataset: Sync {
 
     /// The shape of the chunks the dataset is stored in, when it is stored
     /// in chunks of one shape (the chunk shape of a chunked HDF5 dataset or
-    /// a Zarr array); `None` (the default) for arrays in memory, views and
-    /// storage without chunks. A [`Buffered`](crate::Buffered) handle keeps
-    /// pending writes in blocks of this shape, so that each chunk is
-    /// written once.
+    /// a Zarr array); `None` (the default) for arrays in memory and storage
+    /// without chunks. Views whose elements line up with their sources'
+    /// (stacks, element-wise views) give the grid their sources share;
+    /// views that shift or reorder positions give `None`. A
+    /// [`Buffered`](crate::Buffered) handle keeps pending writes in blocks of
+    /// this shape, so that each chunk is written once, and reads of dense
+    /// lists cut their spans on it.
     ///
     /// ```
     /// use lazy_core::Dataset;

@@ -508,13 +508,116 @@ fn read_canonical<D: Dataset + ?Sized>(
     }
     if let Some(cover) = region.dense_cover() {
         if !ds.in_memory(&cover) {
-            let mut span = zeroed::<D::Elem>(cover.out_shape())?;
-            ds.read_region(CheckedRegion::new(&cover), span.view_mut())?;
-            crate::memory::gather_from_cover(span.view(), region, &cover, out);
-            return Ok(());
+            return read_dense(ds, region, &cover, out);
         }
     }
     ds.read_region(CheckedRegion::new(region), out)
+}
+
+/// The most bytes of the span one piece of a dense list read holds
+/// ([`read_dense`]).
+const COVER_PIECE_BYTES: usize = 8 << 20;
+
+/// Reads `region`, whose lists are dense in `cover` (its
+/// [`Region::dense_cover`]), by reading the cover and gathering the lists
+/// from it. A large cover with a sorted list is cut along that list's axis
+/// into pieces of about [`COVER_PIECE_BYTES`], on the dataset's chunk grid
+/// where it has one (no chunk is decoded for two pieces), read in parallel,
+/// each into the thread's reused scratch and gathered straight into its
+/// rows of `out`: no buffer of the whole span, and no fresh pages but the
+/// output's.
+fn read_dense<D: Dataset + ?Sized>(
+    ds: &D,
+    region: &Region,
+    cover: &Region,
+    out: ArrayViewMutD<'_, D::Elem>,
+) -> Result<()> {
+    let Some((axis, out_axis, pieces)) = cover_pieces::<D::Elem>(ds, region, cover) else {
+        let mut span = zeroed::<D::Elem>(cover.out_shape())?;
+        ds.read_region(CheckedRegion::new(cover), span.view_mut())?;
+        crate::memory::gather_from_cover(span.view(), region, cover, None, out);
+        return Ok(());
+    };
+    let mut jobs = Vec::with_capacity(pieces.len());
+    let mut rest = out;
+    for (ks, piece) in pieces {
+        let at = ks.len().min(rest.len_of(Axis(out_axis)));
+        let (head, tail) = rest.split_at(Axis(out_axis), at);
+        jobs.push((ks, piece, head));
+        rest = tail;
+    }
+    crate::blocks::for_each_parallel(jobs, &|(ks, piece, out): (_, Region, _)| {
+        let shape = piece.out_shape();
+        crate::alloc::with_scratch(piece.out_size()?, |buf| {
+            let mut span = ndarray::ArrayViewMutD::from_shape(ndarray::IxDyn(&shape), buf)
+                .map_err(|e| Error::internal(format!("a piece of a dense read: {e}")))?;
+            ds.read_region(CheckedRegion::new(&piece), span.view_mut())?;
+            let piece_of = Some((axis, ks));
+            crate::memory::gather_from_cover(span.view(), region, &piece, piece_of, out);
+            Ok(())
+        })
+    })
+}
+
+/// The pieces [`read_dense`] cuts `cover` into: the source axis of the
+/// region's first list, that axis' place in the output, and per piece the
+/// positions of the list it holds with its box. `None` (read the cover
+/// whole) when the cover is one piece's worth or the list is not sorted.
+#[allow(clippy::type_complexity)]
+fn cover_pieces<T>(
+    ds: &(impl Dataset + ?Sized),
+    region: &Region,
+    cover: &Region,
+) -> Option<(usize, usize, Vec<(std::ops::Range<usize>, Region)>)> {
+    let (axis, list) = region
+        .axes()
+        .iter()
+        .enumerate()
+        .find_map(|(a, sel)| match sel {
+            crate::region::AxisSelection::List(l) => Some((a, l)),
+            _ => None,
+        })?;
+    let out_axis = region
+        .axes()
+        .iter()
+        .take(axis)
+        .filter(|s| !matches!(s, crate::region::AxisSelection::Index(_)))
+        .count();
+    let (first, last) = (*list.first()?, *list.last()?);
+    let span = last.checked_sub(first)?.checked_add(1)?;
+    let bytes = cover
+        .out_size()
+        .ok()?
+        .checked_mul(std::mem::size_of::<T>())?;
+    if bytes <= COVER_PIECE_BYTES || !list.is_sorted() {
+        return None;
+    }
+    let row_bytes = (bytes / span).max(1);
+    let target = (COVER_PIECE_BYTES / row_bytes).max(1);
+    let chunk = ds
+        .chunk_grid()
+        .and_then(|g| g.get(axis).copied())
+        .filter(|&c| c > 0)
+        .unwrap_or(1);
+    let rows = if chunk >= target {
+        chunk
+    } else {
+        target / chunk * chunk
+    };
+    let mut pieces = Vec::new();
+    let mut k = 0;
+    while k < list.len() {
+        let lo = *list.get(k)?;
+        let end = (lo / rows).checked_add(1)?.checked_mul(rows)?;
+        let k_end = k + list.get(k..)?.partition_point(|&p| p < end);
+        let hi = *list.get(k_end.checked_sub(1)?)?;
+        let mut axes = cover.axes().to_vec();
+        *axes.get_mut(axis)? = crate::region::AxisSelection::range(lo, 1, hi - lo + 1);
+        let piece = Region::new(cover.shape().to_vec(), axes).ok()?;
+        pieces.push((k..k_end, piece));
+        k = k_end;
+    }
+    (pieces.len() > 1).then_some((axis, out_axis, pieces))
 }
 
 fn read_elems<D: Dataset + ?Sized>(ds: &D, key: &[SelectionItem]) -> Result<ArrayD<D::Elem>> {
@@ -668,6 +771,85 @@ mod tests {
         let reads = ds.reads.lock().unwrap().clone();
         assert_eq!(reads.len(), 1);
         assert_eq!(reads[0].axes()[0], AxisSelection::range(100, 1, 800));
+    }
+
+    #[test]
+    fn a_dense_mask_of_a_large_span_is_read_in_pieces_on_the_chunk_grid() {
+        // 1M x 3 i64 (24 MB) in chunks of 100,000 rows: pieces of about
+        // 8 MiB are 300,000 rows, cut where chunks end.
+        let mut ds = logged(1_000_000, 3);
+        ds.chunk = Some(vec![100_000, 3]);
+        let mask: Vec<bool> = (0..1_000_000)
+            .map(|r| (50..990_000).contains(&r) && r % 33 != 0)
+            .collect();
+        let rows: Vec<usize> = (0..1_000_000).filter(|&r| mask[r]).collect();
+        let key = DynSelection::from(vec![
+            SelectionItem::Mask(mask),
+            SelectionItem::List(vec![2, 0, 1]),
+        ]);
+        let got = ds.read_dyn(&key).unwrap();
+        assert_eq!(got.shape(), &[rows.len(), 3]);
+        assert_eq!(
+            got.as_slice().unwrap(),
+            naive(&ds.data, &rows, &[2, 0, 1]).as_slice()
+        );
+        let mut spans: Vec<(usize, usize)> = ds
+            .reads
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.axes()[0].bounds().unwrap())
+            .collect();
+        spans.sort();
+        // Four pieces, each inside one 300,000-row stretch of whole chunks,
+        // together the rows' span.
+        assert_eq!(
+            spans,
+            vec![
+                (50, 299_999),
+                (300_000, 599_999),
+                (600_000, 899_999),
+                (900_000, 989_999)
+            ]
+        );
+        // An unsorted dense list is read as its span whole.
+        let ds = logged(1_000_000, 3);
+        let mut list: Vec<isize> = (0..900_000).collect();
+        list.swap(0, 899_999);
+        let got = ds
+            .read_dyn(&DynSelection::from(vec![SelectionItem::List(list)]))
+            .unwrap();
+        assert_eq!(got[[0, 1]], 899_999_001);
+        assert_eq!(got[[899_999, 2]], 2);
+        assert_eq!(ds.reads.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn stacks_and_element_wise_views_give_the_grid_their_sources_share() {
+        let chunked = |rows, chunk: [usize; 2]| {
+            let mut ds = logged(rows, 3);
+            ds.chunk = Some(chunk.to_vec());
+            ds
+        };
+        let (a, b) = (chunked(10, [4, 3]), chunked(10, [6, 3]));
+        // lcm(4, 6) = 12, capped at the axis' 10; one position along the new axis.
+        let stack = crate::Stacked::new(vec![&a, &b], -1).unwrap();
+        assert_eq!(stack.chunk_grid(), Some(vec![10, 3, 1]));
+        let stack = crate::Stacked::new(vec![&a, &a], 0).unwrap();
+        assert_eq!(stack.chunk_grid(), Some(vec![1, 4, 3]));
+        assert_eq!(Scaled::new(&a, 2.0).chunk_grid(), Some(vec![4, 3]));
+        assert_eq!(
+            crate::Sum::new(vec![&a, &b]).unwrap().chunk_grid(),
+            Some(vec![10, 3])
+        );
+        // A source without chunks: no grid.
+        let plain = logged(10, 3);
+        assert_eq!(
+            crate::Stacked::new(vec![&a, &plain], 0)
+                .unwrap()
+                .chunk_grid(),
+            None
+        );
     }
 
     #[test]

@@ -98,21 +98,28 @@ fn at_zero<'r>(lists: &ListAxes<'r>) -> Vec<(usize, &'r [usize], usize)> {
 /// replaced by the range from its lowest to its highest position, every
 /// other selection the same): kept axes correspond one to one, and a list's
 /// positions index its axis of `span` from the range's start. No shifted
-/// copy of the list is made.
+/// copy of the list is made. With `piece = Some((axis, ks))`, `cover` is a
+/// piece of the box cut along source axis `axis`, and `out` the output of
+/// positions `ks` of that axis' list (which starts the piece).
 pub(crate) fn gather_from_cover<A: Clone>(
     span: ArrayViewD<'_, A>,
     region: &Region,
     cover: &Region,
+    piece: Option<(usize, std::ops::Range<usize>)>,
     out: ArrayViewMutD<'_, A>,
 ) {
     let mut lists = Vec::new();
     let mut axis = 0;
-    for (sel, range) in region.axes().iter().zip(cover.axes()) {
+    for (source_axis, (sel, range)) in region.axes().iter().zip(cover.axes()).enumerate() {
         match (sel, range) {
             (AxisSelection::Index(_), _) => continue,
             (AxisSelection::List(list), range) => {
                 let origin = range.bounds().map_or(0, |(lo, _)| lo);
-                lists.push((axis, list.as_slice(), origin));
+                let list = match &piece {
+                    Some((a, ks)) if *a == source_axis => list.get(ks.clone()).unwrap_or(&[]),
+                    _ => list.as_slice(),
+                };
+                lists.push((axis, list, origin));
             }
             _ => {}
         }

@@ -188,6 +188,10 @@ impl AxisSelection {
 /// empty).
 fn min_max(list: &[usize]) -> Option<(usize, usize)> {
     let first = *list.first()?;
+    if list.is_sorted() {
+        // Lists from masks: one pass that vectorises, no fold.
+        return Some((first, *list.last()?));
+    }
     Some(
         list.iter()
             .fold((first, first), |(lo, hi), &p| (lo.min(p), hi.max(p))),

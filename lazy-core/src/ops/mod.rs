@@ -88,6 +88,34 @@ pub(crate) fn common_shape<D: Dataset>(sources: &[D], view: &str) -> Result<Vec<
     Ok(first.to_vec())
 }
 
+/// The chunk grid every one of `sources` lines up with: per axis the least
+/// common multiple of their chunk lengths, capped at the axis' length (one
+/// chunk along it). `None` if any source has no grid, or grids of another
+/// rank.
+pub(crate) fn common_grid<D: Dataset>(sources: &[D]) -> Option<Vec<usize>> {
+    let mut grid: Option<Vec<usize>> = None;
+    for s in sources {
+        let g = s.chunk_grid()?;
+        if g.len() != s.shape().len() || g.contains(&0) {
+            return None;
+        }
+        grid = Some(match grid {
+            None => g,
+            Some(acc) if acc.len() == g.len() => acc
+                .iter()
+                .zip(&g)
+                .zip(s.shape())
+                .map(|((&a, &b), &n)| {
+                    let lcm = (a / crate::plan::gcd(a, b).max(1)).saturating_mul(b);
+                    lcm.min(n.max(1))
+                })
+                .collect(),
+            Some(_) => return None,
+        });
+    }
+    grid
+}
+
 /// Source `i` of `sources` as messages name it: `dataset 1`, or with its
 /// [name](Dataset::name), `/x in a.h5 (dataset 1)`.
 pub(crate) fn describe<D: Dataset>(sources: &[D], i: usize) -> String {

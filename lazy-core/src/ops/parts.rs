@@ -177,7 +177,7 @@ where
     if V::INTERLEAVED && !storage {
         return for_each_block(region, out, BLOCK_ELEMS, &|region, out| {
             let parts = view.parts(region)?;
-            match interleaved(view, &parts, out)? {
+            match interleaved(view, &parts, out, false)? {
                 None => Ok(()),
                 Some(out) => read_parts(view, &parts, out, hints, false),
             }
@@ -186,7 +186,14 @@ where
     let parts = view.parts(region)?;
     if V::INTERLEAVED && storage && !hints.latency_bound && along_last(&parts, out.shape()) {
         if let Some(rows) = storage_block_rows(view, region, out.shape()) {
-            return read_storage_interleaved(view, region, out, rows);
+            if rows < out.shape().first().copied().unwrap_or(0) {
+                return read_storage_interleaved(view, region, out, rows);
+            }
+            // One block: its sources side by side into temporaries.
+            return match interleaved(view, &parts, out, true)? {
+                None => Ok(()),
+                Some(out) => read_parts(view, &parts, out, hints, storage),
+            };
         }
     }
     read_parts(view, &parts, out, hints, storage)
@@ -211,8 +218,9 @@ const MIN_BLOCKED_CHUNK: usize = 1 << 16;
 /// [`STORAGE_BLOCK_BYTES`] of them, a multiple of every source's chunk
 /// length along axis 0 (so no chunk is decoded for two blocks). `None`
 /// where blocks do not apply: a region whose axis 0 is not a contiguous
-/// range, at most one block's worth, a source without chunks or with small
-/// ones ([`MIN_BLOCKED_CHUNK`]), or chunks too long to align with.
+/// range, a source without chunks or with small
+/// ones ([`MIN_BLOCKED_CHUNK`]), or chunks too long to align with. At
+/// least the whole region's rows where it is one block.
 fn storage_block_rows<V>(view: &V, region: &Region, shape: &[usize]) -> Option<usize>
 where
     V: Parted + ?Sized,
@@ -241,7 +249,7 @@ where
     } else {
         target / align * align
     };
-    (rows < total && rows <= 4 * target).then_some(rows)
+    (rows <= 4 * target).then_some(rows.min(total.max(1)))
 }
 
 fn lcm(a: usize, b: usize) -> Option<usize> {
@@ -273,7 +281,7 @@ where
     let jobs = cut_alike(region, out, 0, rows - start % rows, rows)?;
     for_each_parallel(jobs, &|(region, out)| {
         let parts = view.parts(&region)?;
-        match interleaved(view, &parts, out)? {
+        match interleaved(view, &parts, out, false)? {
             None => Ok(()),
             Some(out) => read_parts(view, &parts, out, Hints::STORAGE, false),
         }
@@ -332,12 +340,13 @@ where
 /// (a stack along its last axis) into contiguous temporaries first, then
 /// interleaves them row by row: one pass of sequential stores instead of
 /// one pass of strided stores per part, which measured twice as fast for a
-/// 1,000 x 3 window of in-memory arrays. Gives `out` back when that does
-/// not apply.
+/// 1,000 x 3 window of in-memory arrays. With `concurrent`, the parts are
+/// read side by side (storage). Gives `out` back when that does not apply.
 fn interleaved<'a, V>(
     view: &V,
     parts: &Parts,
     mut out: ArrayViewMutD<'a, <V::Source as Dataset>::Elem>,
+    concurrent: bool,
 ) -> Result<Option<ArrayViewMutD<'a, <V::Source as Dataset>::Elem>>>
 where
     V: Parted + Sync + ?Sized,
@@ -371,14 +380,20 @@ where
         }
     }
     with_scratch(flat.len(), |scratch| {
-        for (p, tmp) in parts
+        let jobs: Vec<_> = parts
             .parts
             .iter()
             .zip(scratch.chunks_exact_mut(rows.max(1)))
-        {
+            .collect();
+        let read = |(p, tmp): (&Part, &mut [_])| {
             let tmp = ArrayViewMutD::from_shape(IxDyn(&inner_shape), tmp)
                 .map_err(|e| Error::internal(format!("a part's temporary: {e}")))?;
-            source(view, p.source)?.read_into(region, tmp)?;
+            source(view, p.source)?.read_into(region, tmp)
+        };
+        if concurrent {
+            for_each_parallel(jobs, &read)?;
+        } else {
+            jobs.into_iter().try_for_each(read)?;
         }
         let columns: Vec<&[_]> = scratch.chunks_exact(rows.max(1)).take(n).collect();
         interleave_columns(&columns, flat);

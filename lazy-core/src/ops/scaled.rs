@@ -130,6 +130,11 @@ where
         self.source.hints()
     }
 
+    /// The source's chunk grid: this view reads element for element.
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        self.source.chunk_grid()
+    }
+
     fn in_memory(&self, region: &Region) -> bool {
         self.source.in_memory(region)
     }

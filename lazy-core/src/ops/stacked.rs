@@ -20,8 +20,8 @@ use typenum::{Add1, B1};
 
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
-use crate::ops::common_shape;
 use crate::ops::parts::{parted_methods, Part, Parted, Parts, Slot};
+use crate::ops::{common_grid, common_shape};
 use crate::rank::Rank;
 use crate::region::{AxisSelection, Region};
 
@@ -150,6 +150,17 @@ where
 
     fn hints(&self) -> Hints {
         Hints::of_all(&self.sources)
+    }
+
+    /// The sources' common grid ([`Dataset::chunk_grid`]), one position
+    /// along the stacked axis (each source is its own chunk there).
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        let mut grid = common_grid(&self.sources)?;
+        if self.axis > grid.len() {
+            return None;
+        }
+        grid.insert(self.axis, 1);
+        Some(grid)
     }
 
     parted_methods!(read);

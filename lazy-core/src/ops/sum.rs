@@ -132,6 +132,11 @@ where
         Hints::of_all(&self.sources)
     }
 
+    /// The sources' common chunk grid: this view reads element for element.
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        crate::ops::common_grid(&self.sources)
+    }
+
     fn in_memory(&self, region: &Region) -> bool {
         self.sources.iter().all(|s| s.in_memory(region))
     }
