@@ -185,18 +185,37 @@ where
     }
     let parts = view.parts(region)?;
     if V::INTERLEAVED && storage && !hints.latency_bound && along_last(&parts, out.shape()) {
-        if let Some(rows) = storage_block_rows(view, region, out.shape()) {
-            if rows < out.shape().first().copied().unwrap_or(0) {
+        let rows = storage_block_rows(view, region, out.shape());
+        let total = out.shape().first().copied().unwrap_or(0);
+        match rows {
+            Some(rows) if rows < total => {
                 return read_storage_interleaved(view, region, out, rows);
             }
-            // One block: its sources side by side into temporaries.
-            return match interleaved(view, &parts, out, true)? {
-                None => Ok(()),
-                Some(out) => read_parts(view, &parts, out, hints, storage),
-            };
+            _ if rows.is_some()
+                || out.len().saturating_mul(elem_size::<V>()) <= ONE_BLOCK_BYTES =>
+            {
+                // One block: its sources side by side into temporaries
+                // (threads writing neighbouring elements of the same cache
+                // lines of `out` instead fought over them).
+                return match interleaved(view, &parts, out, true)? {
+                    None => Ok(()),
+                    Some(out) => read_parts(view, &parts, out, hints, storage),
+                };
+            }
+            _ => {}
         }
     }
     read_parts(view, &parts, out, hints, storage)
+}
+
+/// The most bytes a stack of storage sources along its last axis without
+/// blocks ([`storage_block_rows`] `None`) reads through temporaries in one
+/// piece; larger reads (a contiguous dataset read whole) go straight into
+/// the output's columns.
+const ONE_BLOCK_BYTES: usize = 4 * STORAGE_BLOCK_BYTES;
+
+fn elem_size<V: Parted + ?Sized>() -> usize {
+    std::mem::size_of::<<V::Source as Dataset>::Elem>()
 }
 
 /// The most bytes of the temporaries one block of a stack of storage
