@@ -197,7 +197,8 @@ where
                 // One block: its sources side by side into temporaries
                 // (threads writing neighbouring elements of the same cache
                 // lines of `out` instead fought over them).
-                return match interleaved(view, &parts, out, true)? {
+                let concurrent = !in_memory_parts(view, &parts);
+                return match interleaved(view, &parts, out, concurrent)? {
                     None => Ok(()),
                     Some(out) => read_parts(view, &parts, out, hints, storage),
                 };
