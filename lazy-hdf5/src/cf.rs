@@ -31,13 +31,21 @@ pub trait CfAttributes: Sized {
     /// present. An attribute that is not numeric, or has the wrong number
     /// of values (`valid_range` takes two, `missing_value` one or more, the
     /// others one), is a [`Value`](lazy_core::ErrorKind::Value) error
-    /// naming it and the dataset.
+    /// naming it and the dataset. A dataset opened without libhdf5
+    /// ([`open_file_pure`](crate::open_file_pure)) is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error for now.
     fn from_hdf5<T, R, M>(ds: &H5Dataset<T, R, M>) -> Result<Self>;
 }
 
 impl CfAttributes for Cf {
     fn from_hdf5<T, R, M>(ds: &H5Dataset<T, R, M>) -> Result<Self> {
-        let inner = ds.inner();
+        let inner = ds.inner().ok_or_else(|| {
+            Error::backend_msg(format!(
+                "cannot read the CF attributes of {}: it was opened without libhdf5, \
+                 and lazy-hdf5's own reader does not read attributes yet",
+                ds.path()
+            ))
+        })?;
         let names = inner.attr_names().map_err(|e| {
             Error::backend(format!("cannot list the attributes of {}", ds.path()), e)
         })?;

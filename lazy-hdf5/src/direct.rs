@@ -1,16 +1,19 @@
 //! Reading HDF5 datasets without libhdf5's global lock: libhdf5 says where
-//! each chunk is (once per chunk, [`H5Dget_chunk_info_by_coord`]), and the
-//! chunk's bytes are read with positional reads and decoded in Rust
-//! ([`crate::filters`]), on as many threads as the chunk engine uses, with
-//! its cache.
+//! each chunk is (once per chunk, [`H5Dget_chunk_info_by_coord`]), or the
+//! pure-Rust reader read the whole chunk index at open ([`Direct::pure`],
+//! `crate::pure`), and the chunk's bytes are read with positional reads
+//! and decoded in Rust (`crate::codec`), on as many threads as the chunk
+//! engine uses, with its cache.
 //!
 //! Applies to datasets of the POSIX file drivers (the default) with no user
 //! block, contiguous (read in blocks of rows, as a grid of chunks) or
 //! chunked with deflate, shuffle and fletcher32 filters, in either byte
-//! order (swapped after reading). Everything else — other filters, compact
-//! and virtual layouts, files in memory — is read through libhdf5, as are
-//! chunks never
-//! written (libhdf5 knows their fill value); [`Direct::new`] says why.
+//! order (swapped after reading). Of a file opened through libhdf5,
+//! everything else — other filters, compact and virtual layouts, files in
+//! memory — is read through libhdf5, as are chunks never written (libhdf5
+//! knows their fill value); [`Direct::new`] says why. The pure-Rust reader
+//! also reads compact datasets (their bytes are in the metadata) and knows
+//! the fill value.
 //!
 //! Writes go through libhdf5; each bumps the dataset's version (shared by
 //! every handle of the process), which outdates the chunk addresses and the
@@ -166,6 +169,20 @@ pub(crate) enum Kind {
     /// Chunks decoded through these stages; `level` is the deflate level
     /// chunks are written with.
     Chunked(Vec<Stage>),
+    /// The elements' bytes, held in the object header (compact layout),
+    /// read by the pure-Rust reader: one chunk of the dataset's shape.
+    Compact(Arc<[u8]>),
+}
+
+/// Who says where chunks are.
+#[derive(Debug)]
+pub(crate) enum Index {
+    /// libhdf5, asked once per chunk and version.
+    Libhdf5,
+    /// The chunk index read at open by the pure-Rust reader (`crate::pure`):
+    /// every chunk stored, by chunk coordinates (a contiguous dataset's
+    /// data under the empty coordinates).
+    Listed(HashMap<Vec<u64>, Located>),
 }
 
 /// A dataset read without libhdf5 (see the module docs).
@@ -187,6 +204,25 @@ pub(crate) struct Direct {
     pub(crate) swap: bool,
     /// The deflate level of the dataset's filter, for chunks written.
     pub(crate) deflate_level: u8,
+    /// Where chunks are found.
+    pub(crate) index: Index,
+    /// The value of elements never written, one element's bytes in the
+    /// file's byte order, when known here (`None`: chunks never written are
+    /// read through libhdf5, which knows it).
+    pub(crate) fill: Option<Vec<u8>>,
+}
+
+/// The chunk shape of a contiguous dataset of `shape` with elements of
+/// `elem` bytes: blocks of whole rows of at most [`BLOCK_BYTES`].
+fn row_blocks(shape: &[usize], elem: usize) -> Vec<usize> {
+    let row: usize = shape.iter().skip(1).product::<usize>().max(1);
+    let rows =
+        (BLOCK_BYTES / (row * elem).max(1)).clamp(1, shape.first().copied().unwrap_or(1).max(1));
+    let mut chunk_shape = shape.to_vec();
+    if let Some(first) = chunk_shape.first_mut() {
+        *first = rows;
+    }
+    chunk_shape
 }
 
 impl Direct {
@@ -223,16 +259,7 @@ impl Direct {
         let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), ds.name());
         let mut deflate_level = 0;
         let (kind, chunk_shape) = match ds.layout() {
-            Layout::Contiguous => {
-                let row: usize = shape.iter().skip(1).product::<usize>().max(1);
-                let rows = (BLOCK_BYTES / (row * elem).max(1))
-                    .clamp(1, shape.first().copied().unwrap_or(1).max(1));
-                let mut chunk_shape = shape.to_vec();
-                if let Some(first) = chunk_shape.first_mut() {
-                    *first = rows;
-                }
-                (Kind::Contiguous, chunk_shape)
-            }
+            Layout::Contiguous => (Kind::Contiguous, row_blocks(shape, elem)),
             Layout::Chunked => {
                 deflate_level = ds
                     .filters()
@@ -271,6 +298,72 @@ impl Direct {
             shared,
             key,
             deflate_level,
+            index: Index::Libhdf5,
+            fill: None,
+        })
+    }
+
+    /// The reader of a dataset whose metadata and chunk index the
+    /// pure-Rust reader found (`meta`, of the dataset at `path` of `file`),
+    /// elements of `elem` bytes; read-only, no libhdf5 involved.
+    pub(crate) fn pure(
+        file: &crate::pure::PureFile,
+        path: &str,
+        meta: crate::pure::DatasetMeta,
+        elem: usize,
+    ) -> Result<Direct, String> {
+        use crate::pure::Layout as Pure;
+        if meta.elem_size != elem {
+            return Err(format!(
+                "elements of {} bytes read as elements of {elem}",
+                meta.elem_size
+            ));
+        }
+        let canonical = file.canonical().to_path_buf();
+        let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), path);
+        let swap = elem > 1 && meta.big_endian != cfg!(target_endian = "big");
+        let (kind, chunk_shape, index, deflate_level) = match meta.layout {
+            Pure::Contiguous(located) => (
+                Kind::Contiguous,
+                row_blocks(&meta.shape, elem),
+                Index::Listed(located.map(|l| (Vec::new(), l)).into_iter().collect()),
+                4,
+            ),
+            Pure::Compact(bytes) => (
+                Kind::Compact(bytes.into()),
+                meta.shape.iter().map(|&n| n.max(1)).collect(),
+                Index::Listed(HashMap::new()),
+                4,
+            ),
+            Pure::Chunked {
+                chunk_shape,
+                stages,
+                deflate_level,
+                chunks,
+            } => (
+                Kind::Chunked(stages),
+                chunk_shape,
+                Index::Listed(chunks),
+                deflate_level,
+            ),
+        };
+        let handle = file
+            .handle()
+            .map_err(|e| format!("the file cannot be read directly: {e}"))?;
+        let shared = Shared::of(&key, &canonical);
+        shared.file.seen(&canonical, false);
+        Ok(Direct {
+            file: handle,
+            path: canonical,
+            kind,
+            chunk_shape,
+            key,
+            shared,
+            writable: false,
+            swap,
+            deflate_level,
+            index,
+            fill: Some(meta.fill),
         })
     }
 
@@ -278,9 +371,17 @@ impl Direct {
     /// of libhdf5 once per chunk and version.
     pub(crate) fn locate(
         &self,
-        ds: &hdf5_metno::Dataset,
+        ds: Option<&hdf5_metno::Dataset>,
         index: &[u64],
     ) -> Result<Option<Located>, String> {
+        if let Index::Listed(chunks) = &self.index {
+            let key = match self.kind {
+                Kind::Contiguous => &[][..],
+                _ => index,
+            };
+            return Ok(chunks.get(key).copied());
+        }
+        let ds = ds.ok_or("no libhdf5 handle to locate chunks with")?;
         let generation = self.shared.version();
         let mut located = self
             .shared
