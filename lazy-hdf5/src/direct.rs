@@ -210,6 +210,9 @@ pub(crate) struct Direct {
     /// file's byte order, when known here (`None`: chunks never written are
     /// read through libhdf5, which knows it).
     pub(crate) fill: Option<Vec<u8>>,
+    /// The dataset's attributes (numeric values, or `None`), when the
+    /// pure-Rust reader read them; empty otherwise (libhdf5 reads them).
+    pub(crate) attributes: Vec<(String, Option<Vec<f64>>)>,
 }
 
 /// The chunk shape of a contiguous dataset of `shape` with elements of
@@ -300,6 +303,7 @@ impl Direct {
             deflate_level,
             index: Index::Libhdf5,
             fill: None,
+            attributes: Vec::new(),
         })
     }
 
@@ -364,6 +368,7 @@ impl Direct {
             deflate_level,
             index,
             fill: Some(meta.fill),
+            attributes: meta.attributes,
         })
     }
 

@@ -454,3 +454,61 @@ fn the_metadata_fuzz_harness_reads_every_dataset_and_survives_damage() {
         lazy_hdf5::__pure::fuzz(&bytes);
     }
 }
+
+/// The netCDF-4 fixture (netCDF4-python: packed int16 with deflate and
+/// shuffle, big-endian float32 with fletcher32 and chunks never written,
+/// contiguous uint8, an unlimited coordinate) reads the same without
+/// libhdf5 as through it, raw and unpacked with its CF attributes (checked
+/// against netCDF4-python and xarray in `netcdf4_fixture.rs`).
+#[test]
+fn netcdf4_variables_read_the_same_without_libhdf5() {
+    use lazy_core::{Cf, Decoded};
+    use lazy_hdf5::CfAttributes;
+    use typenum::{U1, U3};
+    let nc = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/netcdf4_fixture.nc"
+    );
+    let (lib, pure) = (open_file(nc).unwrap(), open_file_pure(nc).unwrap());
+    fn same<T: H5Element, R: lazy_core::Rank>(
+        lib: &lazy_hdf5::File,
+        pure: &lazy_hdf5::PureFile,
+        name: &str,
+    ) -> (H5Dataset<T, R>, H5Dataset<T, R>)
+    where
+        ndarray::Array<T, R::Dim>: PartialEq + std::fmt::Debug,
+    {
+        let (a, b) = (
+            H5Dataset::<T, R>::open(lib, name).unwrap(),
+            H5Dataset::<T, R>::open(pure, name).unwrap(),
+        );
+        assert_eq!(b.reader(), "lazy-hdf5 (without libhdf5)");
+        assert_eq!(a.read_all().unwrap(), b.read_all().unwrap(), "{name}");
+        let info = (inspect(lib, name).unwrap(), inspect(pure, name).unwrap());
+        assert_eq!(
+            (&info.0.shape, info.0.dtype, &info.0.chunks),
+            (&info.1.shape, info.1.dtype, &info.1.chunks),
+            "{name}"
+        );
+        (a, b)
+    }
+    let (a, b) = same::<i16, U3>(&lib, &pure, "temperature");
+    let (cf_a, cf_b) = (Cf::from_hdf5(&a).unwrap(), Cf::from_hdf5(&b).unwrap());
+    assert_eq!(
+        (cf_b.scale_factor, cf_b.add_offset, cf_b.fill_value),
+        (Some(0.01), Some(273.15), Some(-32767.0))
+    );
+    let decoded = |ds, cf| Decoded::<f64, _>::new(ds, cf).unwrap().read_all().unwrap();
+    let (x, y) = (decoded(a, cf_a), decoded(b, cf_b));
+    assert!(x
+        .iter()
+        .zip(&y)
+        .all(|(p, q)| p == q || (p.is_nan() && q.is_nan())));
+    let (a, b) = same::<f32, U3>(&lib, &pure, "pressure");
+    assert_eq!(
+        Cf::from_hdf5(&a).unwrap().fill_value,
+        Cf::from_hdf5(&b).unwrap().fill_value
+    );
+    same::<u8, U2>(&lib, &pure, "flags");
+    same::<f64, U1>(&lib, &pure, "time");
+}
