@@ -181,8 +181,10 @@ pub(crate) enum Index {
     Libhdf5,
     /// The chunk index read at open by the pure-Rust reader (`crate::pure`):
     /// every chunk stored, by chunk coordinates (a contiguous dataset's
-    /// data under the empty coordinates).
-    Listed(HashMap<Vec<u64>, Located>),
+    /// data under the empty coordinates), and the dataset's version then
+    /// ([`Shared::version`]): once a write through this process or a change
+    /// of the file seen by it moves past it, the index is outdated.
+    Listed(HashMap<Vec<u64>, Located>, u64),
 }
 
 /// A dataset read without libhdf5 (see the module docs).
@@ -326,17 +328,17 @@ impl Direct {
         let canonical = file.canonical().to_path_buf();
         let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), path);
         let swap = elem > 1 && meta.big_endian != cfg!(target_endian = "big");
-        let (kind, chunk_shape, index, deflate_level) = match meta.layout {
+        let (kind, chunk_shape, chunks, deflate_level) = match meta.layout {
             Pure::Contiguous(located) => (
                 Kind::Contiguous,
                 row_blocks(&meta.shape, elem),
-                Index::Listed(located.map(|l| (Vec::new(), l)).into_iter().collect()),
+                located.map(|l| (Vec::new(), l)).into_iter().collect(),
                 4,
             ),
             Pure::Compact(bytes) => (
                 Kind::Compact(bytes.into()),
                 meta.shape.iter().map(|&n| n.max(1)).collect(),
-                Index::Listed(HashMap::new()),
+                HashMap::new(),
                 4,
             ),
             Pure::Chunked {
@@ -344,18 +346,14 @@ impl Direct {
                 stages,
                 deflate_level,
                 chunks,
-            } => (
-                Kind::Chunked(stages),
-                chunk_shape,
-                Index::Listed(chunks),
-                deflate_level,
-            ),
+            } => (Kind::Chunked(stages), chunk_shape, chunks, deflate_level),
         };
         let handle = file
             .handle()
             .map_err(|e| format!("the file cannot be read directly: {e}"))?;
         let shared = Shared::of(&key, &canonical);
         shared.file.seen(&canonical, false);
+        let index = Index::Listed(chunks, shared.version());
         Ok(Direct {
             file: handle,
             path: canonical,
@@ -379,7 +377,13 @@ impl Direct {
         ds: Option<&hdf5_metno::Dataset>,
         index: &[u64],
     ) -> Result<Option<Located>, String> {
-        if let Index::Listed(chunks) = &self.index {
+        if let Index::Listed(chunks, version) = &self.index {
+            if self.shared.version() != *version {
+                return Err(
+                    "the file changed since lazy-hdf5's own reader opened the dataset: open it again"
+                        .into(),
+                );
+            }
             let key = match self.kind {
                 Kind::Contiguous => &[][..],
                 _ => index,

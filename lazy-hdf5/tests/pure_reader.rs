@@ -512,3 +512,28 @@ fn netcdf4_variables_read_the_same_without_libhdf5() {
     same::<u8, U2>(&lib, &pure, "flags");
     same::<f64, U1>(&lib, &pure, "time");
 }
+
+/// A dataset written through libhdf5 in this process after lazy-hdf5's own
+/// reader opened it: the chunk index read at open is outdated, and reads
+/// say so (open it again) rather than read chunks that may have moved.
+#[test]
+fn a_write_in_this_process_outdates_the_pure_readers_index() {
+    use lazy_core::DatasetMutExt;
+    use lazy_hdf5::{create_file, CreateOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path().join("written.h5");
+    let file = create_file(&at).unwrap();
+    let options = CreateOptions::default().chunks([4]);
+    let mut x = H5Dataset::<i32, typenum::U1>::create(&file, "x", &[10], &options).unwrap();
+    x.write_all(3).unwrap();
+    let pure = open_file_pure(&at).unwrap();
+    let y = H5Dataset::<i32, typenum::U1>::open(&pure, "x").unwrap();
+    assert_eq!(y.read_all().unwrap(), ndarray::Array1::from_elem(10, 3));
+    x.write_all(4).unwrap();
+    let err = y.read_all().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("open it again"), "{err}");
+    let again = open_file_pure(&at).unwrap();
+    let y = H5Dataset::<i32, typenum::U1>::open(&again, "x").unwrap();
+    assert_eq!(y.read_all().unwrap(), ndarray::Array1::from_elem(10, 4));
+}
