@@ -449,7 +449,10 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         let shape = space.shape();
         let (found, described) = element_type(&inner).map_err(inspect)?;
         check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
-        let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(std::sync::Arc::new);
+        let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(|mut direct| {
+            direct.index_in_rust(&file, &path);
+            std::sync::Arc::new(direct)
+        });
         let mpio = is_mpio(&inner).map_err(inspect)?;
         Ok(H5Dataset::from_parts(
             Some(inner),

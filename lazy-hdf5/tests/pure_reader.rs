@@ -537,3 +537,37 @@ fn a_write_in_this_process_outdates_the_pure_readers_index() {
     let y = H5Dataset::<i32, typenum::U1>::open(&again, "x").unwrap();
     assert_eq!(y.read_all().unwrap(), ndarray::Array1::from_elem(10, 4));
 }
+
+/// A dataset of a file open read-only through libhdf5 locates its chunks
+/// with the index the pure reader read at open (libhdf5 1.10 walks its
+/// whole index for each chunk); written through another handle of this
+/// process, it asks libhdf5 again and reads what was written.
+#[test]
+fn libhdf5_datasets_locate_chunks_in_rust_until_written() {
+    use lazy_core::DatasetMutExt;
+    use lazy_hdf5::{create_file, open_file_rw, CreateOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path().join("index.h5");
+    {
+        let file = create_file(&at).unwrap();
+        let options = CreateOptions::default().chunks([3]);
+        let mut x = H5Dataset::<i32, typenum::U1>::create(&file, "x", &[10], &options).unwrap();
+        x.write(DynSelection::from(vec![S::slice(None, Some(4), None)]), 1)
+            .unwrap();
+    }
+    let writer = open_file_rw(&at).unwrap();
+    let reader = open_file(&at).unwrap();
+    let r = H5Dataset::<i32, typenum::U1>::open(&reader, "x").unwrap();
+    assert_eq!(r.reader(), "lazy-hdf5");
+    assert_eq!(
+        r.read_all().unwrap(),
+        ndarray::arr1(&[1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    );
+    let mut w = H5Dataset::<i32, typenum::U1>::open_rw(&writer, "x").unwrap();
+    w.write(DynSelection::from(vec![S::slice(Some(8), None, None)]), 2)
+        .unwrap();
+    assert_eq!(
+        r.read_all().unwrap(),
+        ndarray::arr1(&[1, 1, 1, 1, 0, 0, 0, 0, 2, 2])
+    );
+}
