@@ -450,7 +450,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         let (found, described) = element_type(&inner).map_err(inspect)?;
         check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
         let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(|mut direct| {
-            direct.index_in_rust(&file, &path);
+            direct.index_in_rust(&file, &path, &shape);
             std::sync::Arc::new(direct)
         });
         let mpio = is_mpio(&inner).map_err(inspect)?;
