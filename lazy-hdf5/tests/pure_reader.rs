@@ -4,7 +4,8 @@
 //! tables), latest (superblock 3, layout message 5 for filtered chunks,
 //! datatype message 5 for bool, single chunk, implicit, fixed array,
 //! extensible array and B-tree v2 indexes, dense groups), latest with paged
-//! file space, and v110; every layout and index kind, unwritten chunks
+//! file space, v110, and latest after a user block of 1 KiB; every layout
+//! and index kind, unwritten chunks
 //! (fill value), edge chunks, big-endian types, gzip + shuffle, fletcher32.
 //! h5py dumps every dataset's values (raw, little-endian) and each read
 //! must equal them, whole and through selections and views.
@@ -71,7 +72,8 @@ def content(f):
 kinds = [('earliest.h5', dict(libver='earliest')),
          ('latest.h5', dict(libver='latest')),
          ('paged.h5', dict(libver='latest', fs_strategy='page', fs_page_size=4096, fs_persist=True)),
-         ('v110.h5', dict(libver=('v110', 'latest')))]
+         ('v110.h5', dict(libver=('v110', 'latest'))),
+         ('userblock.h5', dict(libver='latest', userblock_size=1024))]
 for name, kw in kinds:
     with h5py.File(os.path.join(out, name), 'w', **kw) as f:
         content(f)
@@ -274,8 +276,8 @@ fn open_as(at: &impl lazy_hdf5::Location, dataset: &str, dtype: &str) -> Opened 
 #[test]
 fn every_fixture_dataset_reads_equal_to_h5py_without_libhdf5() {
     let listed = &fixtures().1;
-    // 4 files of 17 datasets (and the 30 of `many`), read here.
-    assert_eq!(listed.len(), 4 * (17 + 30), "{listed:?}");
+    // 5 files of 17 datasets (and the 30 of `many`), read here.
+    assert_eq!(listed.len(), 5 * (17 + 30), "{listed:?}");
     let readers = check_all(&|path| {
         let file = open_file_pure(path).unwrap();
         Box::new(move |d, dtype| open_as(&file, d, dtype))
@@ -435,7 +437,13 @@ fn read_any(any: Box<dyn std::any::Any>) {
 fn the_metadata_fuzz_harness_reads_every_dataset_and_survives_damage() {
     // Undamaged: every dataset h5py wrote (and the two refused at open,
     // whose metadata reads: `lzf` fails, `strings` reads).
-    for name in ["earliest.h5", "latest.h5", "paged.h5", "v110.h5"] {
+    for name in [
+        "earliest.h5",
+        "latest.h5",
+        "paged.h5",
+        "v110.h5",
+        "userblock.h5",
+    ] {
         let bytes = std::fs::read(path(name)).unwrap();
         assert_eq!(lazy_hdf5::__pure::fuzz(&bytes), 17 + 30 + 1, "{name}");
     }

@@ -200,14 +200,25 @@ fn element(dt: &Datatype) -> (Option<DType>, String, bool) {
     }
 }
 
+/// The position in the file of HDF5 address `addr` (relative to the
+/// superblock at `base`).
+fn absolute(base: u64, addr: u64) -> Result<u64, String> {
+    base.checked_add(addr)
+        .ok_or_else(|| format!("an address {addr} past 64 bits"))
+}
+
 /// Whether `addr` is HDF5's undefined address for offsets of `size` bytes.
 fn undefined(addr: u64, size: u8) -> bool {
     hdf5_reader::io::Cursor::is_undefined_offset(addr, size)
 }
 
 /// Reads the metadata of the dataset at `path` (absolute) of `file`, whose
-/// storage is `file_len` bytes long, or says why it cannot be read here.
-pub(crate) fn read(file: &Hdf5File, path: &str, file_len: u64) -> Result<DatasetMeta, String> {
+/// or says why it cannot be read here. Addresses are made absolute (HDF5's
+/// are relative to the superblock, which a user block moves).
+pub(crate) fn read(file: &Hdf5File, path: &str) -> Result<DatasetMeta, String> {
+    // The file's length past its user block, what HDF5 addresses.
+    let file_len = file.storage().len();
+    let base = file.superblock().base_address;
     let ds = file.dataset(path).map_err(|e| e.to_string())?;
     let header = file
         .get_or_parse_header(ds.address())
@@ -273,7 +284,7 @@ pub(crate) fn read(file: &Hdf5File, path: &str, file_len: u64) -> Result<Dataset
                     ));
                 }
                 Layout::Contiguous(Some(Located {
-                    addr: *address,
+                    addr: absolute(base, *address)?,
                     size: n_bytes,
                     mask: 0,
                 }))
@@ -414,7 +425,7 @@ fn chunks(
     let rank = shape.len();
     let (address, indexing) = index;
     let sb = file.superblock();
-    let (os, ls) = (sb.offset_size, sb.length_size);
+    let (os, ls, base) = (sb.offset_size, sb.length_size, sb.base_address);
     if undefined(address, os) {
         return Ok(HashMap::new());
     }
@@ -531,7 +542,7 @@ fn chunks(
         chunks.insert(
             index,
             Located {
-                addr: entry.address,
+                addr: absolute(base, entry.address)?,
                 size,
                 mask: entry.filter_mask,
             },

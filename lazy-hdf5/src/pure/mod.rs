@@ -127,8 +127,7 @@ impl PureFile {
     /// The metadata of the dataset at `path` (absolute, or relative to the
     /// root group), or why it cannot be read here.
     pub(crate) fn dataset_meta(&self, path: &str) -> std::result::Result<DatasetMeta, String> {
-        let len = self.source.len();
-        guarded(|| meta::read(&self.reader, path, len))
+        guarded(|| meta::read(&self.reader, path))
     }
 
     /// A handle of the file for the chunk engine's positional reads.
@@ -163,7 +162,6 @@ fn guarded<T>(
 /// read without error.
 pub fn fuzz(data: &[u8]) -> usize {
     let source: Arc<dyn ByteSource> = Arc::new(Memory(data.to_vec()));
-    let len = source.len();
     let Ok(file) = hdf5_reader::Hdf5File::from_storage(Arc::new(AsStorage(source))) else {
         return 0;
     };
@@ -184,7 +182,7 @@ pub fn fuzz(data: &[u8]) -> usize {
             if seen > 64 {
                 return read;
             }
-            if meta::read(&file, &format!("{path}/{name}"), len).is_ok() {
+            if meta::read(&file, &format!("{path}/{name}")).is_ok() {
                 read += 1;
             }
         }
