@@ -185,11 +185,11 @@ pub(crate) enum Index {
     /// libhdf5, asked once per chunk and version.
     Libhdf5,
     /// The chunk index read at open by the pure-Rust reader (`crate::pure`):
-    /// every chunk stored, by chunk coordinates (a contiguous dataset's
-    /// data under the empty coordinates), and the dataset's version then
+    /// every chunk stored (a contiguous dataset's data under the empty
+    /// coordinates), and the dataset's version then
     /// ([`Shared::version`]): once a write through this process or a change
     /// of the file seen by it moves past it, the index is outdated.
-    Listed(HashMap<Vec<u64>, Located>, u64),
+    Listed(crate::pure::ChunkIndex, u64),
 }
 
 /// A dataset read without libhdf5 (see the module docs).
@@ -383,13 +383,13 @@ impl Direct {
             Pure::Contiguous(located) => (
                 Kind::Contiguous,
                 row_blocks(&meta.shape, elem),
-                located.map(|l| (Vec::new(), l)).into_iter().collect(),
+                crate::pure::ChunkIndex::contiguous(located),
                 4,
             ),
             Pure::Compact(bytes) => (
                 Kind::Compact(bytes.into()),
                 meta.shape.iter().map(|&n| n.max(1)).collect(),
-                HashMap::new(),
+                crate::pure::ChunkIndex::default(),
                 4,
             ),
             Pure::Chunked {
@@ -434,7 +434,7 @@ impl Direct {
                     Kind::Contiguous => &[][..],
                     _ => index,
                 };
-                return Ok(chunks.get(key).copied());
+                return Ok(chunks.get(key));
             }
             if ds.is_none() {
                 return Err(

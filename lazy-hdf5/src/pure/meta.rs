@@ -108,8 +108,8 @@ pub(crate) enum Layout {
         /// The deflate level of the pipeline (for symmetry with libhdf5's
         /// datasets; nothing is written through this reader).
         deflate_level: u8,
-        /// Every chunk stored, by chunk coordinates.
-        chunks: HashMap<Vec<u64>, Located>,
+        /// Every chunk stored.
+        chunks: ChunkIndex,
     },
 }
 
@@ -371,8 +371,44 @@ fn stages(
     Ok((stages, level))
 }
 
-/// The stored chunks of a chunked dataset, by chunk coordinates.
-type ChunkMap = HashMap<Vec<u64>, Located>;
+/// Where each stored chunk of a dataset is, by its number in row-major
+/// order over the grid of chunks that covers the dataset (an index entry
+/// outside it, left from a larger extent, is dropped). 40 bytes or so a
+/// chunk; built without an allocation per chunk.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkIndex {
+    /// Chunks per axis (none for a contiguous dataset, whose data is
+    /// chunk number 0).
+    grid: Vec<u64>,
+    chunks: HashMap<u64, Located>,
+}
+
+impl ChunkIndex {
+    /// The index of a contiguous dataset: its data, if ever written.
+    pub(crate) fn contiguous(data: Option<Located>) -> Self {
+        ChunkIndex {
+            grid: Vec::new(),
+            chunks: data.map(|d| (0, d)).into_iter().collect(),
+        }
+    }
+
+    /// Where chunk `index` (coordinates, one per axis) is; `None` when it
+    /// was never written or is outside the grid.
+    pub(crate) fn get(&self, index: &[u64]) -> Option<Located> {
+        self.chunks.get(&self.number(index)?).copied()
+    }
+
+    /// The number of chunk `index`, if it is inside the grid.
+    fn number(&self, index: &[u64]) -> Option<u64> {
+        if index.len() != self.grid.len() {
+            return None;
+        }
+        index.iter().zip(&self.grid).try_fold(0u64, |n, (&c, &g)| {
+            (c < g).then_some(())?;
+            n.checked_mul(g)?.checked_add(c)
+        })
+    }
+}
 
 /// What the walk of a chunk index needs to know of its dataset.
 struct Grid<'a> {
@@ -414,7 +450,7 @@ fn chunks(
     index: (u64, Option<&ChunkIndexing>),
     grid: &Grid<'_>,
     chunk_bytes: u64,
-) -> Result<ChunkMap, String> {
+) -> Result<ChunkIndex, String> {
     let Grid {
         shape,
         dims,
@@ -426,8 +462,16 @@ fn chunks(
     let (address, indexing) = index;
     let sb = file.superblock();
     let (os, ls, base) = (sb.offset_size, sb.length_size, sb.base_address);
+    let mut found = ChunkIndex {
+        grid: shape
+            .iter()
+            .zip(dims)
+            .map(|(&n, &d)| (n as u64).div_ceil(u64::from(d)))
+            .collect(),
+        chunks: HashMap::new(),
+    };
     if undefined(address, os) {
-        return Ok(HashMap::new());
+        return Ok(found);
     }
     let storage = file.storage();
     let shape64: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
@@ -506,7 +550,7 @@ fn chunks(
         ),
     }
     .map_err(|e| format!("its chunk index: {e}"))?;
-    let mut chunks = HashMap::with_capacity(entries.len());
+    found.chunks.reserve(entries.len());
     for entry in entries {
         if undefined(entry.address, os) {
             continue;
@@ -515,15 +559,28 @@ fn chunks(
             .offsets
             .get(..rank)
             .ok_or_else(|| format!("a chunk index entry of {} offsets", entry.offsets.len()))?;
-        let index = offsets
+        if offsets
             .iter()
             .zip(dims)
-            .map(|(&at, &d)| {
-                let d = u64::from(d);
-                (at % d == 0).then_some(at / d)
-            })
-            .collect::<Option<Vec<u64>>>()
-            .ok_or_else(|| format!("a chunk at {offsets:?}, off the grid of chunks {dims:?}"))?;
+            .any(|(&at, &d)| at % u64::from(d) != 0)
+        {
+            return Err(format!(
+                "a chunk at {offsets:?}, off the grid of chunks {dims:?}"
+            ));
+        }
+        // The chunk's number; `None`: outside the dataset's extent.
+        let number =
+            offsets
+                .iter()
+                .zip(dims)
+                .zip(&found.grid)
+                .try_fold(0u64, |n, ((&at, &d), &g)| {
+                    let c = at / u64::from(d);
+                    (c < g).then_some(())?;
+                    n.checked_mul(g)?.checked_add(c)
+                });
+        let Some(number) = number else { continue };
+        let index = offsets;
         // Unfiltered chunks are stored whole; their size may be recorded as 0.
         let size = if filtered { entry.size } else { chunk_bytes };
         if filtered && (size == 0 || size > MAX_CHUNK_BYTES) {
@@ -539,8 +596,8 @@ fn chunks(
                 entry.address
             ));
         }
-        chunks.insert(
-            index,
+        found.chunks.insert(
+            number,
             Located {
                 addr: absolute(base, entry.address)?,
                 size,
@@ -548,5 +605,5 @@ fn chunks(
             },
         );
     }
-    Ok(chunks)
+    Ok(found)
 }

@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 use lazy_core::{Error, Result};
 
-pub(crate) use meta::{DatasetMeta, Layout};
+pub(crate) use meta::{ChunkIndex, DatasetMeta, Layout};
 use source::{AsStorage, ByteSource, LocalFile, Memory};
 
 /// An HDF5 (or netCDF-4) file open for reading by lazy-hdf5's own reader,
