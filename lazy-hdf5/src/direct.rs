@@ -39,8 +39,8 @@ use crate::codec::Stage;
 const BLOCK_BYTES: usize = 1 << 20;
 
 /// The most chunks of a dataset opened through libhdf5 whose index is read
-/// in Rust at open ([`Direct::index_in_rust`]): 262,144, about 25 MB of
-/// index and 0.1 to 0.2 s (60,000 chunks: 20 to 50 ms on 2 loaded cores).
+/// in Rust at open ([`Direct::index_in_rust`]): 262,144, about 10 MB of
+/// index and 50 to 150 ms (60,000 chunks: 10 to 40 ms on 2 loaded cores).
 const MAX_INDEXED: usize = 1 << 18;
 
 /// Where a chunk is stored.
@@ -321,7 +321,7 @@ impl Direct {
     /// this process: libhdf5 1.10 locates a chunk by walking the whole
     /// index (`H5Dget_chunk_info_by_coord`), about 1 to 5 ms per chunk of a
     /// dataset of 60,000 chunks, where the pure reader reads all of its
-    /// index at open in 20 to 50 ms. A write through this process outdates
+    /// index at open in 10 to 40 ms. A write through this process outdates
     /// the index (libhdf5 is asked again). Datasets of more than
     /// [`MAX_INDEXED`] chunks (of `shape`) keep asking libhdf5, so that an
     /// open stays cheap in time and memory.

@@ -407,7 +407,24 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// ```
     pub fn open_rw(file: &impl WritableFile, path: &str) -> Result<H5Dataset<T, R, ReadWrite>> {
         let file = file.writable();
-        Self::from_inner_rw(file.dataset(path).map_err(open_error(file, path))?)
+        match file.dataset(path).map_err(open_error(file, path)) {
+            Ok(inner) => Self::from_inner_rw(inner),
+            Err(Error::Backend { message, source }) => {
+                // Written by a newer HDF5? Say that it can be read.
+                let readable = crate::pure::open_file_pure(file.filename())
+                    .is_ok_and(|pure| pure.dataset_meta(&absolute(file, path)).is_ok());
+                let hint = if readable {
+                    " (lazy-hdf5's own reader can read it, read-only: H5Dataset::open)"
+                } else {
+                    ""
+                };
+                Err(Error::Backend {
+                    message: format!("{message}{hint}"),
+                    source,
+                })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Wraps a dataset opened with hdf5-metno for reading and writing,

@@ -351,6 +351,19 @@ fn a_latest_file_libhdf5_cannot_read_reads_right() {
         .slice(ndarray::s![10..20, 3])
         .mapv(|v| f64::from(v) * 2.0);
     assert_eq!(got, ndarray::stack![ndarray::Axis(0), col, col].into_dyn());
+    // Opened for writing (a copy: the fixtures are shared by the tests),
+    // libhdf5's error says it can be read.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("latest.h5");
+    std::fs::copy(&latest, &copy).unwrap();
+    let rw = lazy_hdf5::open_file_rw(&copy).unwrap();
+    let err = H5Dataset::<i16, U2>::open_rw(&rw, "sparse_gz_shuf").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(
+        err.to_string().contains("read-only: H5Dataset::open"),
+        "{err}"
+    );
+    drop(rw);
     // inspect falls back the same way.
     let info = inspect(&file, "sparse_gz_shuf").unwrap();
     assert_eq!(info.shape, vec![100, 80]);
