@@ -147,7 +147,11 @@ fn assert_chunk_error(err: &Error, path: &Path, chunk: &str, says: &[&str]) {
 fn chunk_zero(path: &Path) -> (u64, u64) {
     let file = open_file(path).unwrap();
     let x = H5Dataset::<f64, U1>::open(&file, "x").unwrap();
-    let info = x.inner().chunk_info(0).expect("chunk 0 is allocated");
+    let info = x
+        .inner()
+        .unwrap()
+        .chunk_info(0)
+        .expect("chunk 0 is allocated");
     assert_eq!(info.offset, vec![0]);
     (info.addr, info.size)
 }
@@ -262,10 +266,14 @@ fn file_truncated_after_open() {
         // The data's end, and the (compressed) chunk or block there.
         let (end, last) = match chunk {
             Some(_) => {
-                let info = x.inner().chunk_info(9).expect("chunk 9 is allocated");
+                let info = x
+                    .inner()
+                    .unwrap()
+                    .chunk_info(9)
+                    .expect("chunk 9 is allocated");
                 (info.addr + info.size, "[9]")
             }
-            None => (x.inner().offset().unwrap() + 80_000, "[0]"),
+            None => (x.inner().unwrap().offset().unwrap() + 80_000, "[0]"),
         };
         OpenOptions::new()
             .write(true)

@@ -31,13 +31,17 @@ pub trait CfAttributes: Sized {
     /// present. An attribute that is not numeric, or has the wrong number
     /// of values (`valid_range` takes two, `missing_value` one or more, the
     /// others one), is a [`Value`](lazy_core::ErrorKind::Value) error
-    /// naming it and the dataset.
+    /// naming it and the dataset. A dataset opened without libhdf5
+    /// ([`open_file_pure`](crate::open_file_pure)) has its attributes read
+    /// by lazy-hdf5's own reader.
     fn from_hdf5<T, R, M>(ds: &H5Dataset<T, R, M>) -> Result<Self>;
 }
 
 impl CfAttributes for Cf {
     fn from_hdf5<T, R, M>(ds: &H5Dataset<T, R, M>) -> Result<Self> {
-        let inner = ds.inner();
+        let Some(inner) = ds.inner() else {
+            return from_pure(ds);
+        };
         let names = inner.attr_names().map_err(|e| {
             Error::backend(format!("cannot list the attributes of {}", ds.path()), e)
         })?;
@@ -64,4 +68,24 @@ impl CfAttributes for Cf {
         };
         Cf::from_attributes(read, &format!("dataset {}", ds.path()))
     }
+}
+
+/// [`CfAttributes::from_hdf5`] of a dataset opened by lazy-hdf5's own
+/// reader, from the attributes it read at open.
+fn from_pure<T, R, M>(ds: &H5Dataset<T, R, M>) -> Result<Cf> {
+    let attributes = match &ds.direct {
+        Ok(direct) => direct.attributes.as_slice(),
+        Err(_) => &[],
+    };
+    let read = |name: &str| -> Result<Option<Vec<f64>>> {
+        match attributes.iter().find(|(n, _)| n == name) {
+            None => Ok(None),
+            Some((_, Some(values))) => Ok(Some(values.clone())),
+            Some((_, None)) => Err(Error::value(format!(
+                "the attribute {name} of {}: it is not a number",
+                ds.path()
+            ))),
+        }
+    };
+    Cf::from_attributes(read, &format!("dataset {}", ds.path()))
 }

@@ -1,9 +1,10 @@
 //! An HDF5 dataset as lazy-core's chunk engine sees it: the private adaptor
-//! [`Chunks`]. Chunks are located by libhdf5 ([`Direct::locate`]), read
-//! with positional reads and decoded in Rust (`codec.rs`); raw chunks
-//! (unfiltered, and the blocks of rows of a contiguous dataset) are read by
-//! part; chunks never written are read through libhdf5 (which knows their
-//! fill value).
+//! [`Chunks`]. Chunks are located by libhdf5 or by the chunk index the
+//! pure-Rust reader read at open ([`Direct::locate`]), read with positional
+//! reads and decoded in Rust (`codec.rs`); raw chunks (unfiltered, the
+//! blocks of rows of a contiguous dataset, a compact dataset's bytes) are
+//! read by part; chunks never written read as the fill value the pure
+//! reader found, or through libhdf5 (which knows it).
 //!
 //! The adaptor is not the dataset type: users of an [`H5Dataset`] cannot
 //! reach `decode`, which bypasses the engine's checks and cache.
@@ -30,7 +31,9 @@ pub(crate) struct Chunks<'a, T, R, M>(pub(crate) &'a H5Dataset<T, R, M>);
 enum Bytes {
     Raw(u64),
     Filtered(crate::direct::Located),
-    /// Never written: read through libhdf5.
+    /// In the object header (compact layout).
+    Compact,
+    /// Never written: the fill value.
     Unwritten,
 }
 
@@ -46,7 +49,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         let elem = T::DTYPE.size();
         match &direct.kind {
             Kind::Contiguous => match direct
-                .locate(&self.inner, index)
+                .locate(self.inner.as_ref(), index)
                 .map_err(|e| self.chunk_error(index, e))?
             {
                 None => Ok(Bytes::Unwritten),
@@ -57,14 +60,39 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                 }
             },
             Kind::Chunked(stages) => match direct
-                .locate(&self.inner, index)
+                .locate(self.inner.as_ref(), index)
                 .map_err(|e| self.chunk_error(index, e))?
             {
                 None => Ok(Bytes::Unwritten),
                 Some(loc) if stages.is_empty() => Ok(Bytes::Raw(loc.addr)),
                 Some(loc) => Ok(Bytes::Filtered(loc)),
             },
+            Kind::Compact(_) => Ok(Bytes::Compact),
         }
+    }
+
+    /// The value of elements never written, when the pure-Rust reader
+    /// found it (`None`: ask libhdf5).
+    fn fill(&self) -> Result<Option<T>> {
+        let Some(bytes) = self.direct()?.fill.as_deref() else {
+            return Ok(None);
+        };
+        let mut value = [T::default()];
+        with_bytes(&mut value, |b| {
+            if b.len() != bytes.len() {
+                return Err(Error::backend_msg(format!(
+                    "the fill value of dataset {:?} in {:?} has {} bytes for elements of {}",
+                    self.path(),
+                    self.file_name(),
+                    bytes.len(),
+                    b.len()
+                )));
+            }
+            b.copy_from_slice(bytes);
+            self.to_native(b);
+            Ok(())
+        })?;
+        Ok(Some(value[0]))
     }
 
     fn chunk_error(&self, index: &[u64], e: impl std::fmt::Display) -> Error {
@@ -93,8 +121,9 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                 })
                 .collect::<Vec<_>>(),
         ));
+        let ds = self.lib()?;
         inside.fill_inside(chunk_shape, out, |part| {
-            io::read(&self.inner, file, &[part.len()], Selection::All, part)
+            io::read(ds, file, &[part.len()], Selection::All, part)
         })
     }
 
@@ -138,9 +167,10 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
         }
     }
 
-    /// Unused: chunks never written are read through libhdf5.
+    /// The fill value the pure-Rust reader found; else unused (chunks
+    /// never written are read through libhdf5).
     fn fill_value(&self) -> T {
-        T::default()
+        self.0.fill().ok().flatten().unwrap_or_default()
     }
 
     /// `dataset "/x" in "a.h5"`, as this crate's messages say.
@@ -156,7 +186,26 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
         let ds = self.0;
         match ds.bytes_of(index)? {
-            Bytes::Unwritten => ds.read_chunk_via_libhdf5(index, out),
+            Bytes::Unwritten => match ds.fill()? {
+                Some(value) => {
+                    out.fill(value);
+                    Ok(())
+                }
+                None => ds.read_chunk_via_libhdf5(index, out),
+            },
+            Bytes::Compact => {
+                let Kind::Compact(stored) = &ds.direct()?.kind else {
+                    return Err(ds.chunk_error(index, "a compact chunk of another layout"));
+                };
+                with_bytes(out, |bytes| {
+                    let from = stored.get(..bytes.len()).ok_or_else(|| {
+                        ds.chunk_error(index, "compact data shorter than the dataset")
+                    })?;
+                    bytes.copy_from_slice(from);
+                    ds.to_native(bytes);
+                    Ok(())
+                })
+            }
             Bytes::Raw(at) => {
                 // The chunk's elements inside the dataset; a contiguous
                 // dataset's last block of rows is short.
@@ -193,10 +242,10 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
         }
     }
 
-    /// Contiguous datasets and unfiltered chunks.
+    /// Contiguous and compact datasets and unfiltered chunks.
     fn stores_raw(&self) -> bool {
         match self.0.direct.as_ref().map(|d| &d.kind) {
-            Ok(Kind::Contiguous) => true,
+            Ok(Kind::Contiguous | Kind::Compact(_)) => true,
             Ok(Kind::Chunked(stages)) => stages.is_empty(),
             Err(_) => false,
         }
@@ -211,6 +260,12 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
             Bytes::Raw(at) => Ok(Some(
                 RawChunk::in_file(&direct.file, at).swapped(direct.swap),
             )),
+            Bytes::Compact => match &direct.kind {
+                Kind::Compact(stored) => {
+                    Ok(Some(RawChunk::bytes(&stored[..]).swapped(direct.swap)))
+                }
+                _ => Ok(None),
+            },
             Bytes::Unwritten | Bytes::Filtered(_) => Ok(None),
         }
     }
@@ -224,7 +279,9 @@ impl<T: H5Element, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
         let ds = self.0;
         let direct = ds.direct()?;
         let Kind::Chunked(stages) = &direct.kind else {
-            return Err(Error::internal("a contiguous dataset stored by chunks"));
+            return Err(Error::internal(
+                "a contiguous or compact dataset stored by chunks",
+            ));
         };
         // The chunk's bytes in the file's byte order (a `bool` is its byte).
         let elem = T::DTYPE.size();
@@ -249,7 +306,7 @@ impl<T: H5Element, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
             .zip(&direct.chunk_shape)
             .map(|(&c, &len)| c.saturating_mul(len as u64))
             .collect();
-        let written = io::write_chunk(&ds.inner, &origin, &stored);
+        let written = io::write_chunk(ds.lib()?, &origin, &stored);
         // Rewritten (and maybe moved): where it was is forgotten, also
         // after a failure.
         direct.shared.forget(index);

@@ -134,7 +134,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// let file = create_file(dir.path().join("create.h5"))?;
     /// let options = CreateOptions::default().chunks([100, 10]).compression(Compression::Gzip(1)).fill_value(-1i16);
     /// let a = H5Dataset::<i16, U2>::create(&file, "/raw/counts", &[1000, 10], &options)?;
-    /// assert_eq!(a.inner().chunk(), Some(vec![100, 10]));
+    /// assert_eq!(a.inner().and_then(|d| d.chunk()), Some(vec![100, 10]));
     /// assert_eq!(a.read_all()?[[999, 9]], -1);
     /// let again = H5Dataset::<i16, U2>::create(&file, "/raw/counts", &[1000, 10], &options);
     /// assert_eq!(again.unwrap_err().kind(), ErrorKind::Value);

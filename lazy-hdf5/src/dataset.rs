@@ -1,8 +1,9 @@
 //! [`H5Dataset`]: an HDF5 dataset as a lazy, typed dataset, writable when
 //! opened for writing. Reads go through lazy-core's chunk engine (chunks
-//! located by libhdf5, read and decoded in Rust: `chunks.rs`, `direct.rs`,
-//! `codec.rs`) where they can, else through libhdf5 (`fallback.rs`);
-//! writes go through libhdf5.
+//! located by libhdf5 or by the pure-Rust reader's chunk index, read and
+//! decoded in Rust: `chunks.rs`, `direct.rs`, `codec.rs`, `pure/`) where
+//! they can, else through libhdf5 (`fallback.rs`); writes go through
+//! libhdf5.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -54,7 +55,8 @@ use crate::element::H5Element;
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
-    pub(crate) inner: hdf5_metno::Dataset,
+    /// The libhdf5 dataset; `None` when opened by the pure-Rust reader.
+    pub(crate) inner: Option<hdf5_metno::Dataset>,
     file: String,
     path: String,
     pub(crate) shape: Vec<usize>,
@@ -72,7 +74,7 @@ pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
 impl<T, R, M> H5Dataset<T, R, M> {
     /// A dataset of these parts, reading through `cache`.
     pub(crate) fn from_parts(
-        inner: hdf5_metno::Dataset,
+        inner: Option<hdf5_metno::Dataset>,
         file: String,
         path: String,
         shape: Vec<usize>,
@@ -126,7 +128,10 @@ impl<T, R, M> H5Dataset<T, R, M> {
     /// with the MPI-IO driver ([`is_mpio`](Self::is_mpio)), where this call
     /// is collective: every rank of the file's communicator makes it.
     pub fn flush(&self) -> Result<()> {
-        self.inner
+        let Some(inner) = &self.inner else {
+            return Ok(()); // read-only, without libhdf5: nothing to flush
+        };
+        inner
             .file()
             .and_then(|file| file.flush())
             .map_err(|e| self.error("flush the file of", e))
@@ -150,22 +155,39 @@ impl<T, R, M> H5Dataset<T, R, M> {
     }
 
     /// The hdf5-metno dataset, for what this crate does not wrap (attributes,
-    /// chunking, filters).
-    pub fn inner(&self) -> &hdf5_metno::Dataset {
-        &self.inner
+    /// chunking, filters); `None` when the dataset was opened by lazy-hdf5's
+    /// own reader, without libhdf5 ([`open_file_pure`](crate::open_file_pure),
+    /// or a file libhdf5 could not read).
+    pub fn inner(&self) -> Option<&hdf5_metno::Dataset> {
+        self.inner.as_ref()
     }
 
-    /// Gives the hdf5-metno dataset back.
-    pub fn into_inner(self) -> hdf5_metno::Dataset {
+    /// Gives the hdf5-metno dataset back (`None`: see [`inner`](Self::inner)).
+    pub fn into_inner(self) -> Option<hdf5_metno::Dataset> {
         self.inner
     }
 
+    /// The libhdf5 dataset, or an error saying there is none.
+    pub(crate) fn lib(&self) -> Result<&hdf5_metno::Dataset> {
+        self.inner.as_ref().ok_or_else(|| {
+            Error::backend_msg(format!(
+                "dataset {:?} in {:?} was opened by lazy-hdf5's own reader, without libhdf5",
+                self.path, self.file
+            ))
+        })
+    }
+
     /// Who reads this dataset: `"lazy-hdf5"` (chunks located by libhdf5,
-    /// read and decoded in Rust without its global lock, on many threads)
+    /// read and decoded in Rust without its global lock, on many threads),
+    /// `"lazy-hdf5 (without libhdf5)"` (metadata and chunk index read in
+    /// Rust too: [`open_file_pure`](crate::open_file_pure))
     /// or `"libhdf5: <why>"` (a filter other than deflate, shuffle and
     /// fletcher32, a compact or virtual layout, a file driver other than
     /// the default one, or [`via_libhdf5`](Self::via_libhdf5)).
     pub fn reader(&self) -> String {
+        if self.inner.is_none() {
+            return "lazy-hdf5 (without libhdf5)".to_string();
+        }
         match (&self.direct, self.via_libhdf5) {
             (Ok(_), false) => "lazy-hdf5".to_string(),
             (Ok(_), true) => "libhdf5: asked for with via_libhdf5".to_string(),
@@ -174,7 +196,8 @@ impl<T, R, M> H5Dataset<T, R, M> {
     }
 
     /// This dataset, read through libhdf5 (`true`) or, where it applies,
-    /// lazy-hdf5's own reader (`false`, the default); for comparisons.
+    /// lazy-hdf5's own reader (`false`, the default); for comparisons. A
+    /// dataset opened without libhdf5 is read by lazy-hdf5 either way.
     pub fn via_libhdf5(mut self, yes: bool) -> Self {
         self.via_libhdf5 = yes;
         self
@@ -231,16 +254,17 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
     /// it does not apply or [`via_libhdf5`](H5Dataset::via_libhdf5) asks,
     /// through libhdf5.
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
-        if let (Ok(direct), false) = (&self.direct, self.via_libhdf5) {
+        let by_libhdf5 = self.via_libhdf5 && self.inner.is_some();
+        if let (Ok(direct), false) = (&self.direct, by_libhdf5) {
             let _reading = direct
                 .shared
                 .io
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if direct.writable {
+            if let (true, Some(inner)) = (direct.writable, &self.inner) {
                 // What was written through libhdf5 (by any handle of the
                 // file in this process) must be in the file to be read.
-                self.inner
+                inner
                     .file()
                     .and_then(|file| file.flush())
                     .map_err(|e| self.error("flush the file before reading", e))?;
@@ -257,7 +281,7 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
     /// in the cache.
     fn in_memory(&self, region: &Region) -> bool {
         self.direct.is_ok()
-            && !self.via_libhdf5
+            && !(self.via_libhdf5 && self.inner.is_some())
             && chunked_in_memory(&Chunks(self), &self.cache, region)
     }
 
@@ -271,7 +295,7 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
         match &self.direct {
             Ok(d) if matches!(d.kind, Kind::Chunked(_)) => Some(d.chunk_shape.clone()),
             Ok(_) => None,
-            Err(_) => self.inner.chunk(),
+            Err(_) => self.inner.as_ref().and_then(|inner| inner.chunk()),
         }
     }
 }
@@ -403,7 +427,7 @@ impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
 impl<T, R, M> H5Dataset<T, R, M> {
     /// Flushes the dataset's file, naming `action` in an error.
     fn flush_file(&self, action: &str) -> Result<()> {
-        self.inner
+        self.lib()?
             .file()
             .and_then(|file| file.flush())
             .map_err(|e| self.error(action, e))

@@ -1,16 +1,19 @@
 //! Reading HDF5 datasets without libhdf5's global lock: libhdf5 says where
-//! each chunk is (once per chunk, [`H5Dget_chunk_info_by_coord`]), and the
-//! chunk's bytes are read with positional reads and decoded in Rust
-//! ([`crate::filters`]), on as many threads as the chunk engine uses, with
-//! its cache.
+//! each chunk is (once per chunk, [`H5Dget_chunk_info_by_coord`]), or the
+//! pure-Rust reader read the whole chunk index at open ([`Direct::pure`],
+//! `crate::pure`), and the chunk's bytes are read with positional reads
+//! and decoded in Rust (`crate::codec`), on as many threads as the chunk
+//! engine uses, with its cache.
 //!
 //! Applies to datasets of the POSIX file drivers (the default) with no user
 //! block, contiguous (read in blocks of rows, as a grid of chunks) or
 //! chunked with deflate, shuffle and fletcher32 filters, in either byte
-//! order (swapped after reading). Everything else — other filters, compact
-//! and virtual layouts, files in memory — is read through libhdf5, as are
-//! chunks never
-//! written (libhdf5 knows their fill value); [`Direct::new`] says why.
+//! order (swapped after reading). Of a file opened through libhdf5,
+//! everything else — other filters, compact and virtual layouts, files in
+//! memory — is read through libhdf5, as are chunks never written (libhdf5
+//! knows their fill value); [`Direct::new`] says why. The pure-Rust reader
+//! also reads compact datasets (their bytes are in the metadata) and knows
+//! the fill value.
 //!
 //! Writes go through libhdf5; each bumps the dataset's version (shared by
 //! every handle of the process), which outdates the chunk addresses and the
@@ -34,6 +37,11 @@ use crate::codec::Stage;
 
 /// The most bytes a block of rows of a contiguous dataset holds: 1 MiB.
 const BLOCK_BYTES: usize = 1 << 20;
+
+/// The most chunks of a dataset opened through libhdf5 whose index is read
+/// in Rust at open ([`Direct::index_in_rust`]): 262,144, about 10 MB of
+/// index and 50 to 150 ms (60,000 chunks: 10 to 40 ms on 2 loaded cores).
+const MAX_INDEXED: usize = 1 << 18;
 
 /// Where a chunk is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +174,22 @@ pub(crate) enum Kind {
     /// Chunks decoded through these stages; `level` is the deflate level
     /// chunks are written with.
     Chunked(Vec<Stage>),
+    /// The elements' bytes, held in the object header (compact layout),
+    /// read by the pure-Rust reader: one chunk of the dataset's shape.
+    Compact(Arc<[u8]>),
+}
+
+/// Who says where chunks are.
+#[derive(Debug)]
+pub(crate) enum Index {
+    /// libhdf5, asked once per chunk and version.
+    Libhdf5,
+    /// The chunk index read at open by the pure-Rust reader (`crate::pure`):
+    /// every chunk stored (a contiguous dataset's data under the empty
+    /// coordinates), and the dataset's version then
+    /// ([`Shared::version`]): once a write through this process or a change
+    /// of the file seen by it moves past it, the index is outdated.
+    Listed(crate::pure::ChunkIndex, u64),
 }
 
 /// A dataset read without libhdf5 (see the module docs).
@@ -187,6 +211,28 @@ pub(crate) struct Direct {
     pub(crate) swap: bool,
     /// The deflate level of the dataset's filter, for chunks written.
     pub(crate) deflate_level: u8,
+    /// Where chunks are found.
+    pub(crate) index: Index,
+    /// The value of elements never written, one element's bytes in the
+    /// file's byte order, when known here (`None`: chunks never written are
+    /// read through libhdf5, which knows it).
+    pub(crate) fill: Option<Vec<u8>>,
+    /// The dataset's attributes (numeric values, or `None`), when the
+    /// pure-Rust reader read them; empty otherwise (libhdf5 reads them).
+    pub(crate) attributes: Vec<(String, Option<Vec<f64>>)>,
+}
+
+/// The chunk shape of a contiguous dataset of `shape` with elements of
+/// `elem` bytes: blocks of whole rows of at most [`BLOCK_BYTES`].
+fn row_blocks(shape: &[usize], elem: usize) -> Vec<usize> {
+    let row: usize = shape.iter().skip(1).product::<usize>().max(1);
+    let rows =
+        (BLOCK_BYTES / (row * elem).max(1)).clamp(1, shape.first().copied().unwrap_or(1).max(1));
+    let mut chunk_shape = shape.to_vec();
+    if let Some(first) = chunk_shape.first_mut() {
+        *first = rows;
+    }
+    chunk_shape
 }
 
 impl Direct {
@@ -223,16 +269,7 @@ impl Direct {
         let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), ds.name());
         let mut deflate_level = 0;
         let (kind, chunk_shape) = match ds.layout() {
-            Layout::Contiguous => {
-                let row: usize = shape.iter().skip(1).product::<usize>().max(1);
-                let rows = (BLOCK_BYTES / (row * elem).max(1))
-                    .clamp(1, shape.first().copied().unwrap_or(1).max(1));
-                let mut chunk_shape = shape.to_vec();
-                if let Some(first) = chunk_shape.first_mut() {
-                    *first = rows;
-                }
-                (Kind::Contiguous, chunk_shape)
-            }
+            Layout::Contiguous => (Kind::Contiguous, row_blocks(shape, elem)),
             Layout::Chunked => {
                 deflate_level = ds
                     .filters()
@@ -271,6 +308,116 @@ impl Direct {
             shared,
             key,
             deflate_level,
+            index: Index::Libhdf5,
+            fill: None,
+            attributes: Vec::new(),
+        })
+    }
+
+    /// Locates chunks with the chunk index the pure-Rust reader reads now
+    /// from the file at `file` (dataset `path`), where it agrees with what
+    /// libhdf5 said (chunk shape, filters); else, or when it cannot be
+    /// read, keeps asking libhdf5. For datasets of files open read-only in
+    /// this process: libhdf5 1.10 locates a chunk by walking the whole
+    /// index (`H5Dget_chunk_info_by_coord`), about 1 to 5 ms per chunk of a
+    /// dataset of 60,000 chunks, where the pure reader reads all of its
+    /// index at open in 10 to 40 ms. A write through this process outdates
+    /// the index (libhdf5 is asked again). Datasets of more than
+    /// [`MAX_INDEXED`] chunks (of `shape`) keep asking libhdf5, so that an
+    /// open stays cheap in time and memory.
+    pub(crate) fn index_in_rust(&mut self, file: &str, path: &str, shape: &[usize]) {
+        if self.writable || !matches!(self.kind, Kind::Chunked(_)) {
+            return;
+        }
+        let chunks = shape
+            .iter()
+            .zip(&self.chunk_shape)
+            .try_fold(1usize, |n, (&len, &chunk)| {
+                n.checked_mul(len.div_ceil(chunk.max(1)))
+            });
+        if chunks.is_none_or(|n| n > MAX_INDEXED) {
+            return;
+        }
+        let Ok(pure) = crate::pure::open_file_pure(file) else {
+            return;
+        };
+        let Ok(meta) = pure.dataset_meta(path) else {
+            return;
+        };
+        if let (
+            crate::pure::Layout::Chunked {
+                chunk_shape,
+                stages,
+                chunks,
+                ..
+            },
+            Kind::Chunked(ours),
+        ) = (meta.layout, &self.kind)
+        {
+            if chunk_shape == self.chunk_shape && &stages == ours {
+                self.index = Index::Listed(chunks, self.shared.version());
+            }
+        }
+    }
+
+    /// The reader of a dataset whose metadata and chunk index the
+    /// pure-Rust reader found (`meta`, of the dataset at `path` of `file`),
+    /// elements of `elem` bytes; read-only, no libhdf5 involved.
+    pub(crate) fn pure(
+        file: &crate::pure::PureFile,
+        path: &str,
+        meta: crate::pure::DatasetMeta,
+        elem: usize,
+    ) -> Result<Direct, String> {
+        use crate::pure::Layout as Pure;
+        if meta.elem_size != elem {
+            return Err(format!(
+                "elements of {} bytes read as elements of {elem}",
+                meta.elem_size
+            ));
+        }
+        let canonical = file.canonical().to_path_buf();
+        let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), path);
+        let swap = elem > 1 && meta.big_endian != cfg!(target_endian = "big");
+        let (kind, chunk_shape, chunks, deflate_level) = match meta.layout {
+            Pure::Contiguous(located) => (
+                Kind::Contiguous,
+                row_blocks(&meta.shape, elem),
+                crate::pure::ChunkIndex::contiguous(located),
+                4,
+            ),
+            Pure::Compact(bytes) => (
+                Kind::Compact(bytes.into()),
+                meta.shape.iter().map(|&n| n.max(1)).collect(),
+                crate::pure::ChunkIndex::default(),
+                4,
+            ),
+            Pure::Chunked {
+                chunk_shape,
+                stages,
+                deflate_level,
+                chunks,
+            } => (Kind::Chunked(stages), chunk_shape, chunks, deflate_level),
+        };
+        let handle = file
+            .handle()
+            .map_err(|e| format!("the file cannot be read directly: {e}"))?;
+        let shared = Shared::of(&key, &canonical);
+        shared.file.seen(&canonical, false);
+        let index = Index::Listed(chunks, shared.version());
+        Ok(Direct {
+            file: handle,
+            path: canonical,
+            kind,
+            chunk_shape,
+            key,
+            shared,
+            writable: false,
+            swap,
+            deflate_level,
+            index,
+            fill: Some(meta.fill),
+            attributes: meta.attributes,
         })
     }
 
@@ -278,9 +425,26 @@ impl Direct {
     /// of libhdf5 once per chunk and version.
     pub(crate) fn locate(
         &self,
-        ds: &hdf5_metno::Dataset,
+        ds: Option<&hdf5_metno::Dataset>,
         index: &[u64],
     ) -> Result<Option<Located>, String> {
+        if let Index::Listed(chunks, version) = &self.index {
+            if self.shared.version() == *version {
+                let key = match self.kind {
+                    Kind::Contiguous => &[][..],
+                    _ => index,
+                };
+                return Ok(chunks.get(key));
+            }
+            if ds.is_none() {
+                return Err(
+                    "the file changed since lazy-hdf5's own reader opened the dataset: open it again"
+                        .into(),
+                );
+            }
+            // Outdated, with libhdf5 at hand: ask it, as without an index.
+        }
+        let ds = ds.ok_or("no libhdf5 handle to locate chunks with")?;
         let generation = self.shared.version();
         let mut located = self
             .shared

@@ -157,7 +157,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     fn fetch_into(&self, plan: &Plan, buf: &mut [T]) -> Result<()> {
         match transfer(plan)? {
             Transfer::One(file) => io::read(
-                &self.inner,
+                self.lib()?,
                 file,
                 &io::mem_shape(plan, buf.len()),
                 Selection::All,
@@ -167,7 +167,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                 let shape = plan.shape();
                 pieces
                     .into_iter()
-                    .try_for_each(|(file, mem)| io::read(&self.inner, file, &shape, mem, buf))
+                    .try_for_each(|(file, mem)| io::read(self.lib()?, file, &shape, mem, buf))
             }
         }
     }
@@ -229,7 +229,7 @@ impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
         let transfer = transfer(plan)?;
         if let Transfer::One(file) = &transfer {
             if io::can_write_view(&data) {
-                return io::write_view(&self.inner, file.clone(), data);
+                return io::write_view(self.lib()?, file.clone(), data);
             }
         }
         let data = data.as_standard_layout();
@@ -238,7 +238,7 @@ impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
             .ok_or_else(|| Error::internal("a standard-layout array is not contiguous"))?;
         match transfer {
             Transfer::One(file) => io::write(
-                &self.inner,
+                self.lib()?,
                 file,
                 &io::mem_shape(plan, buf.len()),
                 Selection::All,
@@ -248,7 +248,7 @@ impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
                 let shape = plan.shape();
                 pieces
                     .into_iter()
-                    .try_for_each(|(file, mem)| io::write(&self.inner, file, &shape, mem, buf))
+                    .try_for_each(|(file, mem)| io::write(self.lib()?, file, &shape, mem, buf))
             }
         }
     }

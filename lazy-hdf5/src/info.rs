@@ -5,6 +5,8 @@ use lazy_core::{DType, DatasetInfo, Error, Result};
 
 use crate::direct::Direct;
 use crate::element::dtype_of;
+use crate::open::{absolute, Location, Place};
+use crate::pure::PureFile;
 
 /// The shape, element type and chunks of the dataset at `path`, to pick the
 /// `T` and `R` to open it with, and who reads it: lazy-hdf5's own reader,
@@ -24,7 +26,47 @@ use crate::element::dtype_of;
 /// assert_eq!(info.reader, "lazy-hdf5");
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
-pub fn inspect(group: &Group, path: &str) -> Result<DatasetInfo> {
+///
+/// A [`PureFile`](crate::PureFile) is inspected by lazy-hdf5's own reader;
+/// a dataset of a libhdf5 file that libhdf5 cannot open is too, as
+/// [`H5Dataset::open`](crate::H5Dataset::open) does.
+pub fn inspect(group: &impl Location, path: &str) -> Result<DatasetInfo> {
+    match group.place() {
+        Place::Pure(file) => inspect_pure(file, path),
+        Place::Libhdf5(group) => match inspect_libhdf5(group, path) {
+            Err(Error::Backend { message, source }) => {
+                crate::pure::open_file_pure(group.filename())
+                    .and_then(|file| inspect_pure(&file, &absolute(group, path)))
+                    .map_err(|pure| Error::Backend {
+                        message: format!("{message} (nor can lazy-hdf5's own reader: {pure})"),
+                        source,
+                    })
+            }
+            other => other,
+        },
+    }
+}
+
+/// [`inspect`] by lazy-hdf5's own reader.
+fn inspect_pure(file: &PureFile, path: &str) -> Result<DatasetInfo> {
+    let meta = file.dataset_meta(path).map_err(|why| {
+        Error::backend_msg(format!(
+            "cannot inspect dataset {path:?} in {:?}: {why}",
+            file.location()
+        ))
+    })?;
+    let chunks = match &meta.layout {
+        crate::pure::Layout::Chunked { chunk_shape, .. } => Some(chunk_shape.clone()),
+        _ => None,
+    };
+    Ok(
+        DatasetInfo::new(meta.shape, meta.dtype, meta.described, chunks, "HDF5")
+            .with_reader("lazy-hdf5 (without libhdf5)"),
+    )
+}
+
+/// [`inspect`] through libhdf5.
+fn inspect_libhdf5(group: &Group, path: &str) -> Result<DatasetInfo> {
     let what = |e: hdf5_metno::Error| {
         Error::backend(
             format!(

@@ -35,6 +35,20 @@
 //! # Ok::<(), lazy_core::Error>(())
 //! ```
 //!
+//! # Files libhdf5 cannot read: lazy-hdf5's own reader
+//!
+//! [`open_file_pure`] opens a file with no libhdf5 at all: its metadata and
+//! chunk index are read in Rust (the crate `hdf5-reader`, behind the
+//! private module `pure`), its chunks by the same chunk engine as below.
+//! It reads what HDF5 1.8 to 2.0 and netCDF-4 write, including files that
+//! the system's libhdf5 1.10 refuses (h5py with HDF5 2.0 and
+//! `libver="latest"`: layout and datatype messages of version 5). A
+//! dataset of a file opened with [`open_file`] that libhdf5 cannot open is
+//! opened this way by [`H5Dataset::open`] too. Such datasets are read-only
+//! and have no hdf5-metno handle ([`H5Dataset::inner`] is `None`); filters
+//! other than deflate, shuffle and fletcher32 are an error naming the
+//! filter. See [`PureFile`].
+//!
 //! # How selections reach the file
 //!
 //! Reads and writes are planned by lazy-core's planner
@@ -106,6 +120,7 @@ mod fallback;
 mod info;
 mod io;
 mod open;
+mod pure;
 
 /// The filter pipeline, for the fuzz target and doctests only.
 #[doc(hidden)]
@@ -113,12 +128,19 @@ pub mod __filters {
     pub use crate::codec::{decode, encode, fletcher32, fuzz, Stage};
 }
 
+/// The pure-Rust metadata reader, for the fuzz target only.
+#[doc(hidden)]
+pub mod __pure {
+    pub use crate::pure::fuzz;
+}
+
 pub use cf::CfAttributes;
 pub use create::{Compression, CreateOptions};
 pub use dataset::H5Dataset;
 pub use element::{dtype_of, H5Element};
 pub use info::inspect;
-pub use open::{create_file, open, open_file, open_file_rw, File, WritableFile};
+pub use open::{create_file, open, open_file, open_file_rw, File, Location, Place, WritableFile};
+pub use pure::{open_file_pure, PureFile};
 
 /// hdf5-metno, the HDF5 bindings this crate is built on: groups,
 /// attributes, filters, datasets built by hand (lazy-zarr re-exports zarrs

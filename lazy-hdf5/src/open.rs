@@ -22,6 +22,7 @@ use crate::dataset::H5Dataset;
 use crate::direct::Direct;
 use crate::element::H5Element;
 use crate::info::element_type;
+use crate::pure::PureFile;
 
 /// An open HDF5 file, read-only or read-write in its type `M`
 /// ([`ReadOnly`] from [`open_file`], [`ReadWrite`] from [`open_file_rw`]
@@ -204,8 +205,76 @@ pub fn create_file(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
 /// assert_eq!(x.read_all()?, ndarray::array![0.5, 1.5]);
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
-pub fn open<T: H5Element, R: Rank>(group: &Group, path: &str) -> Result<H5Dataset<T, R>> {
+pub fn open<T: H5Element, R: Rank>(group: &impl Location, path: &str) -> Result<H5Dataset<T, R>> {
     H5Dataset::open(group, path)
+}
+
+mod located {
+    pub trait Sealed {}
+}
+
+/// Where datasets open from: a group of a file open through libhdf5
+/// ([`File`], hdf5-metno's `File` and `Group`) or a [`PureFile`] (opened
+/// without libhdf5, [`open_file_pure`](crate::open_file_pure)).
+/// [`H5Dataset::open`] and [`inspect`](crate::inspect) take either.
+/// Sealed.
+pub trait Location: located::Sealed {
+    /// The group or file.
+    #[doc(hidden)]
+    fn place(&self) -> Place<'_>;
+}
+
+/// What a [`Location`] is.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Place<'a> {
+    /// A group of a file open through libhdf5.
+    Libhdf5(&'a Group),
+    /// A file open for lazy-hdf5's own reader.
+    Pure(&'a PureFile),
+}
+
+macro_rules! groups {
+    ($($t:ty),*) => {$(
+        impl located::Sealed for $t {}
+        impl Location for $t {
+            fn place(&self) -> Place<'_> {
+                Place::Libhdf5(self)
+            }
+        }
+    )*};
+}
+
+groups!(Group, hdf5_metno::File);
+
+impl<M> located::Sealed for File<M> {}
+impl<M> Location for File<M> {
+    fn place(&self) -> Place<'_> {
+        Place::Libhdf5(&self.inner)
+    }
+}
+
+impl located::Sealed for PureFile {}
+impl Location for PureFile {
+    fn place(&self) -> Place<'_> {
+        Place::Pure(self)
+    }
+}
+
+impl<L: Location + ?Sized> located::Sealed for &L {}
+impl<L: Location + ?Sized> Location for &L {
+    fn place(&self) -> Place<'_> {
+        (**self).place()
+    }
+}
+
+/// The absolute path of `path` (absolute, or relative to `group`).
+pub(crate) fn absolute(group: &Group, path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{path}", group.name().trim_end_matches('/'))
+    }
 }
 
 fn open_error(group: &Group, path: &str) -> impl FnOnce(hdf5_metno::Error) -> Error {
@@ -248,8 +317,68 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// assert_eq!(err.kind(), ErrorKind::Backend);
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
-    pub fn open(group: &Group, path: &str) -> Result<Self> {
-        Self::from_inner(group.dataset(path).map_err(open_error(group, path))?)
+    ///
+    /// A file open through libhdf5 whose dataset libhdf5 cannot open (one
+    /// written by a newer HDF5: h5py's `libver="latest"` with HDF5 2.0) is
+    /// opened by lazy-hdf5's own reader instead, as from
+    /// [`open_file_pure`](crate::open_file_pure); when that fails too, the
+    /// error is libhdf5's, with the other reader's reason appended.
+    pub fn open(group: &impl Location, path: &str) -> Result<Self> {
+        match group.place() {
+            Place::Pure(file) => Self::from_pure(file, path),
+            Place::Libhdf5(group) => {
+                let opened = group.dataset(path).map_err(open_error(group, path));
+                match opened.and_then(Self::from_inner) {
+                    Err(Error::Backend { message, source }) => {
+                        crate::pure::open_file_pure(group.filename())
+                            .and_then(|file| Self::from_pure(&file, &absolute(group, path)))
+                            .map_err(|pure| match pure {
+                                Error::Backend { message: why, .. } => Error::Backend {
+                                    message: format!(
+                                        "{message} (nor can lazy-hdf5's own reader open it: {why})"
+                                    ),
+                                    source,
+                                },
+                                // Found, but not of this type or rank.
+                                other => other,
+                            })
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    /// Opens the dataset at `path` of a file open for lazy-hdf5's own
+    /// reader, checking it against `T` and `R`.
+    fn from_pure(file: &PureFile, path: &str) -> Result<Self> {
+        let path = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        };
+        let what = format!("dataset {path:?} in {:?}", file.location());
+        let meta = file
+            .dataset_meta(&path)
+            .map_err(|why| Error::backend_msg(format!("cannot open {what}: {why}")))?;
+        check_open::<T, R>(
+            &what,
+            &meta.shape,
+            meta.dtype,
+            format!("the HDF5 type {}", meta.described),
+        )?;
+        let shape = meta.shape.clone();
+        let direct = Direct::pure(file, &path, meta, T::DTYPE.size())
+            .map_err(|why| Error::backend_msg(format!("cannot open {what}: {why}")))?;
+        Ok(H5Dataset::from_parts(
+            None,
+            file.location().to_string(),
+            path,
+            shape,
+            Ok(std::sync::Arc::new(direct)),
+            false,
+            Cache::global(),
+        ))
     }
 
     /// Wraps a dataset opened with hdf5-metno, read-only, checking it as
@@ -278,7 +407,24 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// ```
     pub fn open_rw(file: &impl WritableFile, path: &str) -> Result<H5Dataset<T, R, ReadWrite>> {
         let file = file.writable();
-        Self::from_inner_rw(file.dataset(path).map_err(open_error(file, path))?)
+        match file.dataset(path).map_err(open_error(file, path)) {
+            Ok(inner) => Self::from_inner_rw(inner),
+            Err(Error::Backend { message, source }) => {
+                // Written by a newer HDF5? Say that it can be read.
+                let readable = crate::pure::open_file_pure(file.filename())
+                    .is_ok_and(|pure| pure.dataset_meta(&absolute(file, path)).is_ok());
+                let hint = if readable {
+                    " (lazy-hdf5's own reader can read it, read-only: H5Dataset::open)"
+                } else {
+                    ""
+                };
+                Err(Error::Backend {
+                    message: format!("{message}{hint}"),
+                    source,
+                })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Wraps a dataset opened with hdf5-metno for reading and writing,
@@ -289,7 +435,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     pub fn from_inner_rw(inner: hdf5_metno::Dataset) -> Result<H5Dataset<T, R, ReadWrite>> {
         let ds = H5Dataset::<T, R, ReadWrite>::checked(inner)?;
         let read_only = ds
-            .inner
+            .lib()?
             .file()
             .map_err(|e| ds.error("inspect", e))?
             .is_read_only();
@@ -320,10 +466,13 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         let shape = space.shape();
         let (found, described) = element_type(&inner).map_err(inspect)?;
         check_open::<T, R>(&what, &shape, found, format!("the HDF5 type {described}"))?;
-        let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(std::sync::Arc::new);
+        let direct = Direct::new(&inner, &shape, T::DTYPE.size()).map(|mut direct| {
+            direct.index_in_rust(&file, &path, &shape);
+            std::sync::Arc::new(direct)
+        });
         let mpio = is_mpio(&inner).map_err(inspect)?;
         Ok(H5Dataset::from_parts(
-            inner,
+            Some(inner),
             file,
             path,
             shape,

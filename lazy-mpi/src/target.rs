@@ -9,7 +9,7 @@
 //! }
 //! ```
 
-use lazy_core::{DatasetMut, Rank, ReadWrite, Result};
+use lazy_core::{Dataset, DatasetMut, Rank, ReadWrite, Result};
 use lazy_hdf5::{H5Dataset, H5Element};
 
 /// A dataset every rank of a job writes part of: the target of
@@ -31,8 +31,7 @@ pub trait ParallelTarget: DatasetMut {
 /// [`open_h5_rw`](crate::open_h5_rw)), or one each rank opened alone.
 impl<T: H5Element, R: Rank> ParallelTarget for H5Dataset<T, R, ReadWrite> {
     fn grain(&self) -> usize {
-        self.inner()
-            .chunk()
+        self.chunk_grid()
             .and_then(|chunks| chunks.first().copied())
             .unwrap_or(1)
             .max(1)

@@ -1,0 +1,198 @@
+//! HDF5 without libhdf5: a file's metadata and chunk index read in Rust
+//! (hdf5-reader, behind `meta.rs`), its chunks read and decoded by the
+//! same chunk engine as every other dataset of this crate (`direct.rs`,
+//! `chunks.rs`, `codec.rs`).
+//!
+//! [`open_file_pure`] opens a file with no libhdf5 call at all; its
+//! datasets open as [`H5Dataset`](crate::H5Dataset)s with
+//! [`H5Dataset::open`](crate::H5Dataset::open), read-only, and read with
+//! every selection and view. It reads what HDF5 1.8 to 2.0 write —
+//! superblocks 0 to 3, object header versions 1 and 2, compact, symbol
+//! table and dense groups, layout messages 1 to 5 (HDF5 2.0 with
+//! `libver="latest"` writes 5, which libhdf5 1.10 refuses), every chunk
+//! index (B-tree v1, single chunk, implicit, fixed array, extensible
+//! array, B-tree v2), contiguous and compact data, paged file space —
+//! and netCDF-4 files, which are HDF5 files.
+//!
+//! Elements are integers, floats (either byte order) and bools as h5py
+//! writes them; filters are deflate, shuffle and fletcher32. A dataset
+//! with another filter (szip, n-bit, scale-offset, blosc, …) is a
+//! [`Backend`](lazy_core::ErrorKind::Backend) error at open naming the
+//! filter: such datasets are read through libhdf5 ([`open_file`](crate::open_file)).
+//! Chunks never written read as the dataset's fill value.
+//!
+//! ```no_run
+//! use lazy_hdf5::{open_file_pure, H5Dataset};
+//! use lazy_core::{DatasetExt, TypedSelection as Sel};
+//! use typenum::U2;
+//!
+//! // A file h5py wrote with libver="latest": libhdf5 1.10 cannot open its datasets.
+//! let file = open_file_pure("latest.h5")?;
+//! let x = H5Dataset::<f64, U2>::open(&file, "x")?;
+//! assert_eq!(x.reader(), "lazy-hdf5 (without libhdf5)");
+//! let first_rows = x.read(Sel::new().push(..10))?;
+//! # Ok::<(), lazy_core::Error>(())
+//! ```
+//!
+//! The whole chunk index of a dataset is read at open (60,000 chunks in a
+//! few milliseconds); the file is read with positional reads through a
+//! byte source (`source.rs`), the seam where object stores will plug in.
+
+mod meta;
+mod source;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lazy_core::{Error, Result};
+
+pub(crate) use meta::{ChunkIndex, DatasetMeta, Layout};
+use source::{AsStorage, ByteSource, LocalFile, Memory};
+
+/// An HDF5 (or netCDF-4) file open for reading by lazy-hdf5's own reader,
+/// with no libhdf5: [`open_file_pure`] makes one, and
+/// [`H5Dataset::open`](crate::H5Dataset::open) and
+/// [`inspect`](crate::inspect) take it where they take a libhdf5 group.
+/// Datasets opened from it keep what they need: it may be dropped.
+///
+/// It reads what HDF5 1.8 to 2.0 write — superblocks 0 to 3, object
+/// headers 1 and 2, compact, symbol-table and dense groups, layout
+/// messages 1 to 5 (HDF5 2.0 with `libver="latest"` writes 5, which
+/// libhdf5 1.10 refuses), every chunk index (B-tree v1, single chunk,
+/// implicit, fixed array, extensible array, B-tree v2), contiguous and
+/// compact data, paged file space — and netCDF-4 files. Elements are
+/// integers, floats (either byte order) and bools as h5py writes them;
+/// filters are deflate, shuffle and fletcher32: a dataset with another
+/// (szip, n-bit, scale-offset, lzf, blosc, …) is a
+/// [`Backend`](lazy_core::ErrorKind::Backend) error at open naming the
+/// filter, and is read through libhdf5 ([`open_file`](crate::open_file)).
+/// Chunks never written read as the dataset's fill value. A dataset's
+/// whole chunk index is read when it opens.
+pub struct PureFile {
+    reader: hdf5_reader::Hdf5File,
+    source: Arc<LocalFile>,
+    /// The path as given, for messages and [`location`](Self::location).
+    given: String,
+    /// The path made canonical: the file's identity in the process.
+    canonical: PathBuf,
+}
+
+impl std::fmt::Debug for PureFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PureFile")
+            .field("location", &self.given)
+            .finish()
+    }
+}
+
+/// Opens the HDF5 or netCDF-4 file at `path` for reading with lazy-hdf5's
+/// own reader, without libhdf5 (see [`PureFile`] and the [crate docs](crate)): files that
+/// the system's libhdf5 cannot open (written by a newer HDF5) read too.
+///
+/// A missing file, or one that is not HDF5, is a
+/// [`Backend`](lazy_core::ErrorKind::Backend) error naming the path.
+///
+/// ```
+/// use lazy_core::ErrorKind;
+/// let err = lazy_hdf5::open_file_pure("/no/such/file.h5").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Backend);
+/// assert!(err.to_string().contains("/no/such/file.h5"));
+/// ```
+pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
+    let path = path.as_ref();
+    let fail = |why: String| {
+        Error::backend_msg(format!("cannot open HDF5 file {}: {why}", path.display()))
+    };
+    let handle = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let source = Arc::new(LocalFile::new(handle).map_err(|e| fail(e.to_string()))?);
+    let storage = Arc::new(AsStorage(source.clone() as Arc<dyn ByteSource>));
+    let reader =
+        guarded(|| hdf5_reader::Hdf5File::from_storage(storage).map_err(|e| e.to_string()))
+            .map_err(fail)?;
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(PureFile {
+        reader,
+        source,
+        given: path.display().to_string(),
+        canonical,
+    })
+}
+
+impl PureFile {
+    /// Where the file is: its path as given to [`open_file_pure`].
+    pub fn location(&self) -> &str {
+        &self.given
+    }
+
+    /// The metadata of the dataset at `path` (absolute, or relative to the
+    /// root group), or why it cannot be read here.
+    pub(crate) fn dataset_meta(&self, path: &str) -> std::result::Result<DatasetMeta, String> {
+        guarded(|| meta::read(&self.reader, path))
+    }
+
+    /// A handle of the file for the chunk engine's positional reads.
+    pub(crate) fn handle(&self) -> std::io::Result<std::fs::File> {
+        self.source.file().try_clone()
+    }
+
+    /// The file's canonical path.
+    pub(crate) fn canonical(&self) -> &Path {
+        &self.canonical
+    }
+}
+
+/// Runs `read`, a parse of file-controlled bytes, turning a panic in the
+/// reader (a bug there, never expected: its fuzzing found none) into an
+/// error, so a damaged file cannot take the process down.
+fn guarded<T>(
+    read: impl FnOnce() -> std::result::Result<T, String>,
+) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err("the HDF5 metadata reader failed on this file (a damaged file?)".into())
+    })
+}
+
+/// The metadata reader's fuzz harness (the `hdf5_metadata` target of
+/// `fuzz/`, and `tests/pure_reader.rs` on stable Rust): `data` is read as
+/// an HDF5 file in memory, and the metadata and whole chunk index of every
+/// dataset found from the root group (at most 64 datasets, groups at most
+/// 8 deep) are read as [`H5Dataset::open`](crate::H5Dataset::open) reads
+/// them. Anything may fail; nothing may panic (no guard here, so that a
+/// fuzzer sees a panic of the reader). Returns how many datasets were
+/// read without error.
+pub fn fuzz(data: &[u8]) -> usize {
+    let source: Arc<dyn ByteSource> = Arc::new(Memory(data.to_vec()));
+    let Ok(file) = hdf5_reader::Hdf5File::from_storage(Arc::new(AsStorage(source))) else {
+        return 0;
+    };
+    let mut read = 0;
+    let mut seen = 0;
+    let mut groups = vec![(String::new(), 0usize)];
+    while let Some((path, depth)) = groups.pop() {
+        let group = if path.is_empty() {
+            file.root_group()
+        } else {
+            file.group(&path)
+        };
+        let Ok((subgroups, datasets)) = group.and_then(|g| g.member_names()) else {
+            continue;
+        };
+        for name in datasets {
+            seen += 1;
+            if seen > 64 {
+                return read;
+            }
+            if meta::read(&file, &format!("{path}/{name}")).is_ok() {
+                read += 1;
+            }
+        }
+        if depth < 8 {
+            groups.extend(
+                subgroups
+                    .into_iter()
+                    .map(|g| (format!("{path}/{g}"), depth + 1)),
+            );
+        }
+    }
+    read
+}

@@ -1,0 +1,594 @@
+//! lazy-hdf5's own reader (no libhdf5: `open_file_pure`) against h5py,
+//! whose wheels carry their own HDF5 (2.0): h5py writes the same datasets
+//! with `libver` earliest (superblock 0, B-tree v1 chunk index, symbol
+//! tables), latest (superblock 3, layout message 5 for filtered chunks,
+//! datatype message 5 for bool, single chunk, implicit, fixed array,
+//! extensible array and B-tree v2 indexes, dense groups), latest with paged
+//! file space, v110, and latest after a user block of 1 KiB; every layout
+//! and index kind, unwritten chunks
+//! (fill value), edge chunks, big-endian types, gzip + shuffle, fletcher32.
+//! h5py dumps every dataset's values (raw, little-endian) and each read
+//! must equal them, whole and through selections and views.
+//!
+//! Needs `LAZY_DATASETS_PYTHON`, a Python with numpy and h5py (`.ci/run`
+//! makes one); without it the tests fail, they do not skip.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use lazy_core::{DatasetExt, Dyn, DynSelection, ErrorKind, Scaled, SelectionItem as S, Stacked};
+use lazy_hdf5::{inspect, open_file, open_file_pure, H5Dataset, H5Element};
+use ndarray::{ArrayD, IxDyn};
+use typenum::U2;
+
+/// Writes the fixtures into `argv[1]`, with each dataset's values in
+/// `<file>__<dataset>.bin` (little-endian, bools as bytes), and prints one
+/// line per dataset: file, dataset, numpy dtype, shape.
+const MAKE: &str = r#"
+import sys, os, h5py, numpy as np
+out = sys.argv[1]
+listed = []
+
+def content(f):
+    f.create_dataset('contig_f8', data=np.arange(1000, dtype='<f8').reshape(100, 10) * 0.5)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE); dcpl.set_layout(h5py.h5d.COMPACT)
+    d = h5py.h5d.create(f.id, b'compact_i4', h5py.h5t.STD_I32LE, h5py.h5s.create_simple((20,)), dcpl)
+    d.write(h5py.h5s.ALL, h5py.h5s.ALL, np.arange(20, dtype='<i4') - 7)
+    f.create_dataset('be_i4', data=np.arange(-50, 50, dtype='>i4'))
+    f.create_dataset('be_f8_chunked', data=np.linspace(0, 1, 300).astype('>f8').reshape(30, 10),
+                     chunks=(7, 4), compression='gzip')
+    f.create_dataset('bool', data=np.array([True, False, True, True]))
+    f.create_dataset('bool_chunked', data=np.arange(100) % 3 == 0, chunks=(16,), compression='gzip')
+    d = f.create_dataset('sparse_gz_shuf', shape=(100, 80), dtype='<i2', chunks=(16, 16),
+                         compression='gzip', shuffle=True, fillvalue=-7)
+    d[0:16, 0:16] = np.arange(256, dtype='<i2').reshape(16, 16)
+    d[90:100, 70:80] = 5  # an edge chunk
+    f.create_dataset('fletcher', data=np.arange(500, dtype='<u4'), chunks=(64,), fletcher32=True)
+    f.create_dataset('single_chunk', data=np.arange(64, dtype='<f4').reshape(8, 8), chunks=(8, 8))
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE); dcpl.set_chunk((10,))
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+    d = h5py.h5d.create(f.id, b'implicit_u1', h5py.h5t.STD_U8LE, h5py.h5s.create_simple((95,)), dcpl)
+    d.write(h5py.h5s.ALL, h5py.h5s.ALL, (np.arange(95) * 3 % 256).astype('u1'))
+    d = f.create_dataset('fixed_array_u2', shape=(50, 30), dtype='<u2', chunks=(8, 7))
+    d[:, :] = (np.arange(1500) % 65536).reshape(50, 30)
+    d = f.create_dataset('ext_array', shape=(0, 6), maxshape=(None, 6), dtype='<i8', chunks=(5, 6))
+    for i in range(7):
+        d.resize(d.shape[0] + 9, axis=0); d[-9:] = np.arange(54).reshape(9, 6) + 100 * i
+    d = f.create_dataset('ext_array_big', shape=(3000,), maxshape=(None,), dtype='<i4', chunks=(3,),
+                         compression='gzip')
+    d[:] = np.arange(3000, dtype='<i4')
+    d = f.create_dataset('btree2', shape=(20, 20), maxshape=(None, None), dtype='<f4', chunks=(3, 4),
+                         compression='gzip', shuffle=True, fillvalue=1.5)
+    d[:] = np.arange(400, dtype='<f4').reshape(20, 20); d.resize((25, 23)); d[20:, 20:] = 9
+    d = f.create_dataset('unwritten', shape=(10, 10), dtype='<f8', chunks=(5, 5), fillvalue=2.25)
+    f.create_dataset('scalar_i8', data=np.int64(-123456789012))
+    f.create_group('a/b/c').create_dataset('deep', data=np.arange(10, dtype='<u2'))
+    k = f.create_group('many')
+    for i in range(30):
+        k.create_dataset(f'd{i:02d}', data=np.full(4, i, dtype='<i2'))
+    f.create_dataset('lzf', data=np.arange(100, dtype='<i4'), chunks=(10,), compression='lzf')
+    f.create_dataset('strings', data=np.array([b'ab', b'cd']))
+
+kinds = [('earliest.h5', dict(libver='earliest')),
+         ('latest.h5', dict(libver='latest')),
+         ('paged.h5', dict(libver='latest', fs_strategy='page', fs_page_size=4096, fs_persist=True)),
+         ('v110.h5', dict(libver=('v110', 'latest'))),
+         ('userblock.h5', dict(libver='latest', userblock_size=1024))]
+for name, kw in kinds:
+    with h5py.File(os.path.join(out, name), 'w', **kw) as f:
+        content(f)
+    with h5py.File(os.path.join(out, name), 'r') as f:
+        def visit(path, obj):
+            if isinstance(obj, h5py.Dataset) and path not in ('lzf', 'strings'):
+                a = obj[()]
+                if a.dtype == bool:
+                    a = a.astype('u1')
+                a = a.astype(a.dtype.newbyteorder('<'))
+                a.tofile(os.path.join(out, name + '__' + path.replace('/', '_') + '.bin'))
+                dt = obj.dtype.str.replace('>', '<').replace('|', '<')
+                print(name, path, dt, ','.join(map(str, obj.shape)))
+        f.visititems(visit)
+"#;
+
+/// A dataset h5py wrote: file, dataset, numpy dtype, shape.
+type Listed = (String, String, String, Vec<usize>);
+
+/// Opens a fixture file; gives an opener of its datasets by path and dtype.
+type FileOpener<'a> = &'a dyn Fn(&Path) -> Box<dyn Fn(&str, &str) -> Opened>;
+
+/// The fixtures' directory and the datasets h5py listed, made once for all
+/// tests.
+fn fixtures() -> &'static (PathBuf, Vec<Listed>) {
+    static FIXTURES: OnceLock<(PathBuf, Vec<Listed>)> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let listed = lazy_testkit::python::run_python("numpy h5py", MAKE, &[&dir]);
+        let rows = listed
+            .lines()
+            .map(|line| {
+                let f: Vec<&str> = line.split(' ').collect();
+                let shape = f[3]
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().unwrap())
+                    .collect();
+                (f[0].to_string(), f[1].to_string(), f[2].to_string(), shape)
+            })
+            .collect();
+        (dir, rows)
+    })
+}
+
+fn path(file: &str) -> PathBuf {
+    fixtures().0.join(file)
+}
+
+/// h5py's values of `dataset` in `file`.
+fn expected<T: H5Element>(file: &str, dataset: &str, shape: &[usize]) -> ArrayD<T> {
+    let bin = fixtures()
+        .0
+        .join(format!("{file}__{}.bin", dataset.replace('/', "_")));
+    let bytes = std::fs::read(bin).unwrap();
+    let size = T::DTYPE.size();
+    assert_eq!(
+        bytes.len(),
+        shape.iter().product::<usize>() * size,
+        "{file} {dataset}"
+    );
+    let values: Vec<T> = bytes
+        .chunks_exact(size)
+        .map(|b| {
+            let mut v = [T::default()];
+            lazy_core::backend::with_bytes(&mut v, |out| {
+                out.copy_from_slice(b);
+                if cfg!(target_endian = "big") {
+                    out.reverse();
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            v[0]
+        })
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(shape), values).unwrap()
+}
+
+/// Selections of every kind for a dataset of `shape`: reversed, strided,
+/// listed out of order with a repeat, integer indices.
+fn selections(shape: &[usize]) -> Vec<DynSelection> {
+    if shape.is_empty() {
+        return vec![DynSelection::from(vec![])];
+    }
+    let n = shape[0] as isize;
+    let mut out = vec![
+        DynSelection::from(vec![S::slice(None, None, Some(-1))]),
+        DynSelection::from(vec![S::slice(Some(1), None, Some(3))]),
+        DynSelection::from(vec![S::List(vec![n - 1, 0, n / 2, 0])]),
+        DynSelection::from(vec![S::Index(n / 2)]),
+    ];
+    if shape.len() == 2 {
+        let m = shape[1] as isize;
+        out.push(DynSelection::from(vec![
+            S::slice(Some(n / 3), None, Some(2)),
+            S::List(vec![m - 1, 0, m / 2]),
+        ]));
+        out.push(DynSelection::from(vec![
+            S::FULL,
+            S::slice(None, None, Some(-2)),
+        ]));
+    }
+    out
+}
+
+/// The same selection of an array in memory: the reference.
+fn select<T: H5Element>(a: &ArrayD<T>, sel: &DynSelection) -> ArrayD<T> {
+    a.read_dyn(sel).unwrap()
+}
+
+/// Opens `dataset` of `file` (by `open`), reads it whole and through
+/// every selection, and compares with h5py's values.
+fn check_one<T: H5Element + PartialEq + std::fmt::Debug>(
+    open: &dyn Fn(&str) -> lazy_core::Result<H5Dataset<T, Dyn>>,
+    file: &str,
+    dataset: &str,
+    shape: &[usize],
+) {
+    let want = expected::<T>(file, dataset, shape);
+    let ds = open(dataset).unwrap_or_else(|e| panic!("{file} {dataset}: {e}"));
+    assert_eq!(ds.shape(), shape, "{file} {dataset}");
+    assert_eq!(ds.read_all().unwrap(), want, "{file} {dataset}");
+    for sel in selections(shape) {
+        assert_eq!(
+            ds.read_dyn(&sel).unwrap(),
+            select(&want, &sel),
+            "{file} {dataset} {sel:?}"
+        );
+    }
+}
+
+/// Reads every listed dataset with `open` (a dataset path to a dataset of
+/// the right element type), equal to h5py's values.
+/// Returns who read each dataset: (file, dataset, reader).
+fn check_all(open_file: FileOpener<'_>) -> Vec<(String, String, String)> {
+    let mut readers = Vec::new();
+    for (file, dataset, dtype, shape) in &fixtures().1 {
+        let opener = open_file(&path(file));
+        if let Opened::Ds(_, reader) = opener(dataset, dtype) {
+            readers.push((file.clone(), dataset.clone(), reader));
+        }
+        macro_rules! go {
+            ($t:ty) => {{
+                let open = |d: &str| match opener(d, dtype) {
+                    Opened::Err(e) => Err(e),
+                    Opened::Ds(any, _) => Ok(*any.downcast::<H5Dataset<$t, Dyn>>().unwrap()),
+                };
+                check_one::<$t>(&open, file, dataset, shape)
+            }};
+        }
+        match dtype.as_str() {
+            "<f8" => go!(f64),
+            "<f4" => go!(f32),
+            "<i8" => go!(i64),
+            "<i4" => go!(i32),
+            "<i2" => go!(i16),
+            "<u4" => go!(u32),
+            "<u2" => go!(u16),
+            "<u1" => go!(u8),
+            "<b1" => go!(bool),
+            other => panic!("{file} {dataset}: dtype {other} not mapped"),
+        }
+    }
+    readers
+}
+
+/// A dataset opened by the checks' openers, of the type its dtype names.
+enum Opened {
+    Err(lazy_core::Error),
+    /// The dataset and who reads it ([`H5Dataset::reader`]).
+    Ds(Box<dyn std::any::Any>, String),
+}
+
+/// Opens `dataset` from `at` as `H5Dataset<T, Dyn>` for the dtype `dtype`.
+fn open_as(at: &impl lazy_hdf5::Location, dataset: &str, dtype: &str) -> Opened {
+    fn boxed<T: H5Element>(r: lazy_core::Result<H5Dataset<T, Dyn>>) -> Opened {
+        match r {
+            Ok(ds) => {
+                let reader = ds.reader();
+                Opened::Ds(Box::new(ds), reader)
+            }
+            Err(e) => Opened::Err(e),
+        }
+    }
+    match dtype {
+        "<f8" => boxed(H5Dataset::<f64, Dyn>::open(at, dataset)),
+        "<f4" => boxed(H5Dataset::<f32, Dyn>::open(at, dataset)),
+        "<i8" => boxed(H5Dataset::<i64, Dyn>::open(at, dataset)),
+        "<i4" => boxed(H5Dataset::<i32, Dyn>::open(at, dataset)),
+        "<i2" => boxed(H5Dataset::<i16, Dyn>::open(at, dataset)),
+        "<u4" => boxed(H5Dataset::<u32, Dyn>::open(at, dataset)),
+        "<u2" => boxed(H5Dataset::<u16, Dyn>::open(at, dataset)),
+        "<u1" => boxed(H5Dataset::<u8, Dyn>::open(at, dataset)),
+        "<b1" => boxed(H5Dataset::<bool, Dyn>::open(at, dataset)),
+        other => panic!("dtype {other} not mapped"),
+    }
+}
+
+#[test]
+fn every_fixture_dataset_reads_equal_to_h5py_without_libhdf5() {
+    let listed = &fixtures().1;
+    // 5 files of 17 datasets (and the 30 of `many`), read here.
+    assert_eq!(listed.len(), 5 * (17 + 30), "{listed:?}");
+    let readers = check_all(&|path| {
+        let file = open_file_pure(path).unwrap();
+        Box::new(move |d, dtype| open_as(&file, d, dtype))
+    });
+    assert_eq!(readers.len(), listed.len());
+    for (file, dataset, reader) in readers {
+        assert_eq!(reader, "lazy-hdf5 (without libhdf5)", "{file} {dataset}");
+    }
+}
+
+#[test]
+fn files_open_through_libhdf5_read_the_same_falling_back_where_libhdf5_cannot() {
+    // libhdf5 (the system's, 1.10) opens the files; datasets it cannot
+    // read (layout message 5, datatype message 5) open by the pure reader.
+    let readers = check_all(&|path| {
+        let file = open_file(path).unwrap();
+        Box::new(move |d, dtype| open_as(&file, d, dtype))
+    });
+    assert_eq!(readers.len(), fixtures().1.len());
+    let pure: Vec<_> = readers
+        .iter()
+        .filter(|(_, _, reader)| reader == "lazy-hdf5 (without libhdf5)")
+        .map(|(file, dataset, _)| format!("{file} {dataset}"))
+        .collect();
+    // libhdf5 1.10 reads the earliest file itself, and refuses some
+    // datasets of the others (those it reads, it reads itself).
+    assert!(
+        !pure.iter().any(|d| d.starts_with("earliest.h5")),
+        "{pure:?}"
+    );
+    assert!(
+        pure.contains(&"latest.h5 sparse_gz_shuf".to_string()),
+        "{pure:?}"
+    );
+    println!("opened by lazy-hdf5's own reader: {pure:?}");
+}
+
+#[test]
+fn a_latest_file_libhdf5_cannot_read_reads_right() {
+    let latest = path("latest.h5");
+    // The system libhdf5 cannot open this dataset (HDF5 2.0's layout
+    // message 5 for a filtered chunked dataset).
+    let file = open_file(&latest).unwrap();
+    let refused = file.inner().dataset("sparse_gz_shuf");
+    assert!(refused.is_err(), "libhdf5 opened it: update this test");
+    // Through the same `open`, it reads right.
+    let x = H5Dataset::<i16, U2>::open(&file, "sparse_gz_shuf").unwrap();
+    assert_eq!(x.reader(), "lazy-hdf5 (without libhdf5)");
+    assert!(x.inner().is_none());
+    let want = expected::<i16>("latest.h5", "sparse_gz_shuf", &[100, 80]);
+    assert_eq!(x.read_all().unwrap().into_dyn(), want);
+    // Unwritten chunks hold the fill value, the edge chunk its values.
+    let at = |i, j| {
+        x.read_dyn(&DynSelection::from(vec![S::Index(i), S::Index(j)]))
+            .unwrap()
+    };
+    assert_eq!(at(50, 50), ndarray::arr0(-7).into_dyn());
+    assert_eq!(at(99, 79), ndarray::arr0(5).into_dyn());
+    // Views over it: a stack with the earliest file's copy, scaled.
+    let early = open_file_pure(path("earliest.h5")).unwrap();
+    let y = H5Dataset::<i16, U2>::open(&early, "/sparse_gz_shuf").unwrap();
+    let both = Scaled::new(Stacked::new(vec![x, y], 0).unwrap(), 2.0);
+    let got = both
+        .read_dyn(&DynSelection::from(vec![
+            S::FULL,
+            S::slice(Some(10), Some(20), None),
+            S::Index(3),
+        ]))
+        .unwrap();
+    let col = want
+        .slice(ndarray::s![10..20, 3])
+        .mapv(|v| f64::from(v) * 2.0);
+    assert_eq!(got, ndarray::stack![ndarray::Axis(0), col, col].into_dyn());
+    // Opened for writing (a copy: the fixtures are shared by the tests),
+    // libhdf5's error says it can be read.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("latest.h5");
+    std::fs::copy(&latest, &copy).unwrap();
+    let rw = lazy_hdf5::open_file_rw(&copy).unwrap();
+    let err = H5Dataset::<i16, U2>::open_rw(&rw, "sparse_gz_shuf").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(
+        err.to_string().contains("read-only: H5Dataset::open"),
+        "{err}"
+    );
+    drop(rw);
+    // inspect falls back the same way.
+    let info = inspect(&file, "sparse_gz_shuf").unwrap();
+    assert_eq!(info.shape, vec![100, 80]);
+    assert_eq!(info.chunks, Some(vec![16, 16]));
+    assert_eq!(info.reader, "lazy-hdf5 (without libhdf5)");
+}
+
+#[test]
+fn opening_errors_are_clear() {
+    for name in ["earliest.h5", "latest.h5"] {
+        let file = open_file_pure(path(name)).unwrap();
+        // A filter lazy-hdf5 does not decode: named.
+        let err = H5Dataset::<i32, Dyn>::open(&file, "lzf").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+        assert!(err.to_string().contains("lzf"), "{err}");
+        // Missing, wrong type, wrong rank, no element type.
+        let err = H5Dataset::<i32, Dyn>::open(&file, "no/such").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+        assert!(err.to_string().contains("no/such"), "{err}");
+        let err = H5Dataset::<f64, Dyn>::open(&file, "be_i4").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+        assert!(err.to_string().contains("int32"), "{err}");
+        let err = H5Dataset::<f64, typenum::U1>::open(&file, "unwritten").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Shape, "{err}");
+        let err = H5Dataset::<u8, Dyn>::open(&file, "strings").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Value, "{err}");
+    }
+    let err = open_file_pure(path("earliest.h5__contig_f8.bin")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+}
+
+#[test]
+fn damaged_files_give_errors_not_panics() {
+    // Bytes of the metadata changed (one to three at a time, at pseudo-
+    // random places of the first 8 KiB): opening, reading every dataset
+    // and closing may fail, never panic.
+    for name in ["earliest.h5", "latest.h5"] {
+        let original = std::fs::read(path(name)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let damaged = dir.path().join(name);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..150 {
+            let mut bytes = original.clone();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() % 8192.min(bytes.len() as u64)) as usize;
+                bytes[at] ^= (next() % 255 + 1) as u8;
+            }
+            std::fs::write(&damaged, &bytes).unwrap();
+            let Ok(file) = open_file_pure(&damaged) else {
+                continue;
+            };
+            for (f, dataset, dtype, _) in &fixtures().1 {
+                if f == name {
+                    if let Opened::Ds(any, _) = open_as(&file, dataset, dtype) {
+                        read_any(any);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads a dataset opened by [`open_as`], whatever its type, ignoring
+/// errors.
+fn read_any(any: Box<dyn std::any::Any>) {
+    macro_rules! try_read {
+        ($($t:ty),*) => {$(
+            if let Some(ds) = any.downcast_ref::<H5Dataset<$t, Dyn>>() {
+                let _ = ds.read_all();
+                return;
+            }
+        )*};
+    }
+    try_read!(f64, f32, i64, i32, i16, u32, u16, u8, bool);
+}
+
+#[test]
+fn the_metadata_fuzz_harness_reads_every_dataset_and_survives_damage() {
+    // Undamaged: every dataset h5py wrote (and the two refused at open,
+    // whose metadata reads: `lzf` fails, `strings` reads).
+    for name in [
+        "earliest.h5",
+        "latest.h5",
+        "paged.h5",
+        "v110.h5",
+        "userblock.h5",
+    ] {
+        let bytes = std::fs::read(path(name)).unwrap();
+        assert_eq!(lazy_hdf5::__pure::fuzz(&bytes), 17 + 30 + 1, "{name}");
+    }
+    // Damaged anywhere (metadata of paged files is spread out): no panic.
+    let original = std::fs::read(path("paged.h5")).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..400 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut bytes = original.clone();
+        let at = (state % bytes.len() as u64) as usize;
+        bytes[at] ^= (state >> 40) as u8 | 1;
+        lazy_hdf5::__pure::fuzz(&bytes);
+        bytes.truncate(at);
+        lazy_hdf5::__pure::fuzz(&bytes);
+    }
+}
+
+/// The netCDF-4 fixture (netCDF4-python: packed int16 with deflate and
+/// shuffle, big-endian float32 with fletcher32 and chunks never written,
+/// contiguous uint8, an unlimited coordinate) reads the same without
+/// libhdf5 as through it, raw and unpacked with its CF attributes (checked
+/// against netCDF4-python and xarray in `netcdf4_fixture.rs`).
+#[test]
+fn netcdf4_variables_read_the_same_without_libhdf5() {
+    use lazy_core::{Cf, Decoded};
+    use lazy_hdf5::CfAttributes;
+    use typenum::{U1, U3};
+    let nc = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/netcdf4_fixture.nc"
+    );
+    let (lib, pure) = (open_file(nc).unwrap(), open_file_pure(nc).unwrap());
+    fn same<T: H5Element, R: lazy_core::Rank>(
+        lib: &lazy_hdf5::File,
+        pure: &lazy_hdf5::PureFile,
+        name: &str,
+    ) -> (H5Dataset<T, R>, H5Dataset<T, R>)
+    where
+        ndarray::Array<T, R::Dim>: PartialEq + std::fmt::Debug,
+    {
+        let (a, b) = (
+            H5Dataset::<T, R>::open(lib, name).unwrap(),
+            H5Dataset::<T, R>::open(pure, name).unwrap(),
+        );
+        assert_eq!(b.reader(), "lazy-hdf5 (without libhdf5)");
+        assert_eq!(a.read_all().unwrap(), b.read_all().unwrap(), "{name}");
+        let info = (inspect(lib, name).unwrap(), inspect(pure, name).unwrap());
+        assert_eq!(
+            (&info.0.shape, info.0.dtype, &info.0.chunks),
+            (&info.1.shape, info.1.dtype, &info.1.chunks),
+            "{name}"
+        );
+        (a, b)
+    }
+    let (a, b) = same::<i16, U3>(&lib, &pure, "temperature");
+    let (cf_a, cf_b) = (Cf::from_hdf5(&a).unwrap(), Cf::from_hdf5(&b).unwrap());
+    assert_eq!(
+        (cf_b.scale_factor, cf_b.add_offset, cf_b.fill_value),
+        (Some(0.01), Some(273.15), Some(-32767.0))
+    );
+    let decoded = |ds, cf| Decoded::<f64, _>::new(ds, cf).unwrap().read_all().unwrap();
+    let (x, y) = (decoded(a, cf_a), decoded(b, cf_b));
+    assert!(x
+        .iter()
+        .zip(&y)
+        .all(|(p, q)| p == q || (p.is_nan() && q.is_nan())));
+    let (a, b) = same::<f32, U3>(&lib, &pure, "pressure");
+    assert_eq!(
+        Cf::from_hdf5(&a).unwrap().fill_value,
+        Cf::from_hdf5(&b).unwrap().fill_value
+    );
+    same::<u8, U2>(&lib, &pure, "flags");
+    same::<f64, U1>(&lib, &pure, "time");
+}
+
+/// A dataset written through libhdf5 in this process after lazy-hdf5's own
+/// reader opened it: the chunk index read at open is outdated, and reads
+/// say so (open it again) rather than read chunks that may have moved.
+#[test]
+fn a_write_in_this_process_outdates_the_pure_readers_index() {
+    use lazy_core::DatasetMutExt;
+    use lazy_hdf5::{create_file, CreateOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path().join("written.h5");
+    let file = create_file(&at).unwrap();
+    let options = CreateOptions::default().chunks([4]);
+    let mut x = H5Dataset::<i32, typenum::U1>::create(&file, "x", &[10], &options).unwrap();
+    x.write_all(3).unwrap();
+    let pure = open_file_pure(&at).unwrap();
+    let y = H5Dataset::<i32, typenum::U1>::open(&pure, "x").unwrap();
+    assert_eq!(y.read_all().unwrap(), ndarray::Array1::from_elem(10, 3));
+    x.write_all(4).unwrap();
+    let err = y.read_all().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("open it again"), "{err}");
+    let again = open_file_pure(&at).unwrap();
+    let y = H5Dataset::<i32, typenum::U1>::open(&again, "x").unwrap();
+    assert_eq!(y.read_all().unwrap(), ndarray::Array1::from_elem(10, 4));
+}
+
+/// A dataset of a file open read-only through libhdf5 locates its chunks
+/// with the index the pure reader read at open (libhdf5 1.10 walks its
+/// whole index for each chunk); written through another handle of this
+/// process, it asks libhdf5 again and reads what was written.
+#[test]
+fn libhdf5_datasets_locate_chunks_in_rust_until_written() {
+    use lazy_core::DatasetMutExt;
+    use lazy_hdf5::{create_file, open_file_rw, CreateOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path().join("index.h5");
+    {
+        let file = create_file(&at).unwrap();
+        let options = CreateOptions::default().chunks([3]);
+        let mut x = H5Dataset::<i32, typenum::U1>::create(&file, "x", &[10], &options).unwrap();
+        x.write(DynSelection::from(vec![S::slice(None, Some(4), None)]), 1)
+            .unwrap();
+    }
+    let writer = open_file_rw(&at).unwrap();
+    let reader = open_file(&at).unwrap();
+    let r = H5Dataset::<i32, typenum::U1>::open(&reader, "x").unwrap();
+    assert_eq!(r.reader(), "lazy-hdf5");
+    assert_eq!(
+        r.read_all().unwrap(),
+        ndarray::arr1(&[1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    );
+    let mut w = H5Dataset::<i32, typenum::U1>::open_rw(&writer, "x").unwrap();
+    w.write(DynSelection::from(vec![S::slice(Some(8), None, None)]), 2)
+        .unwrap();
+    assert_eq!(
+        r.read_all().unwrap(),
+        ndarray::arr1(&[1, 1, 1, 1, 0, 0, 0, 0, 2, 2])
+    );
+}
