@@ -120,6 +120,27 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
                 }
                 // An n-dimensional mask is its n arrays of positions.
                 "b" => {
+                    // NumPy checks the mask against the axes it covers.
+                    let at = items
+                        .iter()
+                        .flatten()
+                        .filter(|i| !matches!(i, Item::NewAxis))
+                        .count();
+                    let covered = shape.get(at..at + ndim).filter(|_| ellipsis.is_none());
+                    let mask_shape: Vec<usize> = arr.getattr("shape")?.extract()?;
+                    if let Some(axes) = covered {
+                        if let Some((k, (&m, &n))) = mask_shape
+                            .iter()
+                            .zip(axes)
+                            .enumerate()
+                            .find(|(_, (m, n))| m != n)
+                        {
+                            return Err(PyIndexError::new_err(format!(
+                                "boolean index did not match indexed array along axis {}; size of axis is {n} but size of corresponding boolean axis is {m}",
+                                at + k
+                            )));
+                        }
+                    }
                     let nz = arr.call_method0("nonzero")?;
                     for part in nz.cast::<PyTuple>()?.iter() {
                         items.push(Some(Item::Array(int_array(&np, &part)?)));
@@ -327,4 +348,67 @@ fn distinct<'py>(
         SelectionItem::List(unique.into_iter().map(|p| p as isize).collect()),
         inv.to_pyarray(py).into_any(),
     ))
+}
+
+/// How many element reads one point costs, against the elements of a
+/// block: a pointwise key is read point by point when its points are
+/// fewer than the elements of its block over this.
+const POINT_COST: usize = 16;
+
+/// The points of a two-step key that selects single elements only (an
+/// integer array for every axis, as `x[tuple(coords)]` or a full-rank
+/// boolean mask), with the shape NumPy gives them, when reading them one
+/// by one is cheaper than reading their block: few points in a large
+/// block. `None` for every other key.
+pub fn sparse_points(
+    py: Python<'_>,
+    block: &DynSelection,
+    then: &Bound<'_, PyTuple>,
+) -> PyResult<Option<(Vec<Vec<isize>>, Vec<usize>)>> {
+    let mut lists: Vec<&[isize]> = Vec::new();
+    for item in block.elems() {
+        match item {
+            SelectionItem::List(l) => lists.push(l),
+            _ => return Ok(None),
+        }
+    }
+    let arrays: Vec<Bound<'_, PyAny>> =
+        then.iter().filter(|t| !t.is(PyEllipsis::get(py))).collect();
+    if arrays.len() != lists.len() || lists.len() < 2 {
+        return Ok(None);
+    }
+    let np = py.import("numpy")?;
+    // Arrays that do not broadcast: NumPy says so in the second step.
+    let Ok(broadcast) = np.call_method1("broadcast_arrays", PyTuple::new(py, &arrays)?) else {
+        return Ok(None);
+    };
+    let mut flat: Vec<Vec<i64>> = Vec::with_capacity(arrays.len());
+    let mut shape: Vec<usize> = Vec::new();
+    for a in broadcast.try_iter()? {
+        let a = a?;
+        shape = a.getattr("shape")?.extract()?;
+        flat.push(a.call_method0("ravel")?.extract()?);
+    }
+    let count: usize = shape.iter().product();
+    let block_elems = lists
+        .iter()
+        .try_fold(1usize, |acc, l| acc.checked_mul(l.len()))
+        .unwrap_or(usize::MAX);
+    if count.saturating_mul(POINT_COST) >= block_elems {
+        return Ok(None);
+    }
+    let points = (0..count)
+        .map(|k| {
+            flat.iter()
+                .zip(&lists)
+                .map(|(inv, list)| {
+                    inv.get(k)
+                        .and_then(|&j| usize::try_from(j).ok())
+                        .and_then(|j| list.get(j).copied())
+                        .unwrap_or(0)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Some((points, shape)))
 }
