@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyIndexError, PyOSError, PyRuntimeError, PyTypeError, PyV
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::key::{parse, sparse_points, Key};
+use crate::key::{parse, sparse_points, Key, Points};
 use crate::node::{Elem, Handle, Node, Refusal};
 use crate::pysource::{as_array, PySource};
 use crate::with_node;
@@ -95,10 +95,10 @@ fn read_typed<'py, T: Elem>(
         }
         Key::TwoStep { block, then } => {
             if h.0.native() {
-                if let Some((points, shape)) = sparse_points(py, &block, &then)? {
+                if let Some(Points { coords, shape }) = sparse_points(py, &block, &then)? {
                     let h = h.clone();
                     let values = py
-                        .detach(move || h.read_points(&points))
+                        .detach(move || h.read_points(&coords))
                         .map_err(|e| to_pyerr(py, e))?;
                     let arr = values.into_pyarray(py).into_any();
                     return arr.call_method1("reshape", (shape,));

@@ -355,6 +355,14 @@ fn distinct<'py>(
 /// fewer than the elements of its block over this.
 const POINT_COST: usize = 16;
 
+/// Single elements to read, and the shape NumPy gives them.
+pub struct Points {
+    /// One coordinate per axis for each point, in the order of the output.
+    pub coords: Vec<Vec<isize>>,
+    /// The output's shape (the broadcast shape of the key's arrays).
+    pub shape: Vec<usize>,
+}
+
 /// The points of a two-step key that selects single elements only (an
 /// integer array for every axis, as `x[tuple(coords)]` or a full-rank
 /// boolean mask), with the shape NumPy gives them, when reading them one
@@ -364,7 +372,7 @@ pub fn sparse_points(
     py: Python<'_>,
     block: &DynSelection,
     then: &Bound<'_, PyTuple>,
-) -> PyResult<Option<(Vec<Vec<isize>>, Vec<usize>)>> {
+) -> PyResult<Option<Points>> {
     let mut lists: Vec<&[isize]> = Vec::new();
     for item in block.elems() {
         match item {
@@ -397,7 +405,7 @@ pub fn sparse_points(
     if count.saturating_mul(POINT_COST) >= block_elems {
         return Ok(None);
     }
-    let points = (0..count)
+    let coords = (0..count)
         .map(|k| {
             flat.iter()
                 .zip(&lists)
@@ -410,5 +418,5 @@ pub fn sparse_points(
                 .collect()
         })
         .collect();
-    Ok(Some((points, shape)))
+    Ok(Some(Points { coords, shape }))
 }

@@ -21,7 +21,10 @@ Dimension names:
   ``phony_dim_<n>`` names as above.
 
 Variables whose element type the native readers do not hold (strings,
-compound types) are read through h5py or zarr-python instead.
+compound types) are read through h5py or zarr-python instead; an HDF5 file
+with such a variable stays open in h5py until the dataset is closed, and
+the dataset then does not pickle (h5py objects do not), while one of native
+datasets only pickles (dask's process scheduler).
 
 The entry point is registered in the package's metadata
 (``[project.entry-points."xarray.backends"]``), so installing the package
