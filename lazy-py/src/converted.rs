@@ -10,9 +10,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::dataset::{dtype_named, node_of, to_pyerr, LazyDataset};
+use crate::dataset::{dtype_named, node_of, to_pyerr};
 use crate::node::{CastTarget, Handle, Node};
-use crate::views::view_of;
+use crate::views::{view_of, LazyDerivedDataset};
 
 /// The NumPy name of the dtype `dtype` (anything `np.dtype` takes).
 fn dtype_of(py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<DType> {
@@ -27,10 +27,8 @@ fn dtype_of(py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<DType> {
 /// (NaN becomes 0; NumPy leaves these undefined); writes convert back the
 /// same way. To `bool`, non-zero is `True`; from `bool`, `True` is 1; a
 /// cast to or from `bool` is read-only.
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
-pub struct LazyCastDataset {
-    dataset: Py<PyAny>,
-}
+#[pyclass(extends = LazyDerivedDataset, module = "lazy_datasets", frozen)]
+pub struct LazyCastDataset;
 
 #[pymethods]
 impl LazyCastDataset {
@@ -44,16 +42,7 @@ impl LazyCastDataset {
         let to = dtype_of(py, dtype)?;
         let node = crate::with_dtype!(to, T => <T as CastTarget>::cast(&source));
         let args = (dataset, to.numpy_name()).into_pyobject(py)?;
-        let view = LazyCastDataset {
-            dataset: dataset.clone().unbind(),
-        };
-        Ok(view_of(node, None, args, view))
-    }
-
-    /// The converted dataset.
-    #[getter]
-    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.dataset.bind(py).clone()
+        Ok(view_of(node, None, args, dataset, LazyCastDataset))
     }
 }
 
@@ -89,9 +78,8 @@ fn numbers(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
 /// checked to fit it (a `ValueError` before anything is written).
 /// `from_attrs` takes the attributes from a mapping (h5py's `attrs`, a
 /// netCDF variable's `__dict__`, a dict).
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
+#[pyclass(extends = LazyDerivedDataset, module = "lazy_datasets", frozen)]
 pub struct LazyDecodedDataset {
-    dataset: Py<PyAny>,
     attrs: Py<PyDict>,
 }
 
@@ -166,10 +154,9 @@ impl LazyDecodedDataset {
         );
         args.push(to.numpy_name().into_pyobject(py)?.into_any());
         let view = LazyDecodedDataset {
-            dataset: dataset.clone().unbind(),
             attrs: attrs.unbind(),
         };
-        Ok(view_of(node, None, PyTuple::new(py, args)?, view))
+        Ok(view_of(node, None, PyTuple::new(py, args)?, dataset, view))
     }
 
     /// The view that decodes `dataset` by the CF attributes found in the
@@ -193,12 +180,6 @@ impl LazyDecodedDataset {
         }
         kwargs.set_item("dtype", dtype)?;
         cls.call((dataset,), Some(&kwargs))
-    }
-
-    /// The decoded dataset.
-    #[getter]
-    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.dataset.bind(py).clone()
     }
 
     /// The CF attributes this view decodes with, by their attribute names

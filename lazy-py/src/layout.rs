@@ -6,9 +6,11 @@ use lazy_datasets::prelude::*;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::dataset::{node_of, to_pyerr, LazyDataset};
+use crate::dataset::{node_of, to_pyerr};
 use crate::node::{CastTarget, Elem, Handle, Node};
-use crate::views::{joined, sources, view_of, Concatenation, LazyCombinedDataset};
+use crate::views::{
+    joined, sources, view_of, Concatenation, LazyCombinedDataset, LazyDerivedDataset,
+};
 
 /// NumPy's `AxisError` (a `ValueError` and an `IndexError`) for `axis` of
 /// an array of `ndim` axes.
@@ -83,9 +85,8 @@ impl LazyConcatenatedDataset {
 /// Output axis `i` is axis `axes[i]` of `dataset` (negative from the end);
 /// `axes=None` reverses them (`dataset.T`). A read or write is one
 /// selection of the dataset. Writable when the dataset is.
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
+#[pyclass(extends = LazyDerivedDataset, module = "lazy_datasets", frozen)]
 pub struct LazyTransposedDataset {
-    dataset: Py<PyAny>,
     axes: Vec<usize>,
 }
 
@@ -136,17 +137,8 @@ impl LazyTransposedDataset {
             <T as Elem>::node(Handle::writable(permuted, native))
         });
         let args = (dataset, axes.clone()).into_pyobject(py)?;
-        let view = LazyTransposedDataset {
-            dataset: dataset.clone().unbind(),
-            axes,
-        };
-        Ok(view_of(node, None, args, view))
-    }
-
-    /// The transposed dataset.
-    #[getter]
-    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.dataset.bind(py).clone()
+        let view = LazyTransposedDataset { axes };
+        Ok(view_of(node, None, args, dataset, view))
     }
 
     /// The order of the dataset's axes in this view (non-negative).

@@ -42,6 +42,7 @@ pub mod views;
 fn lazy_datasets(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dataset::LazyDataset>()?;
     m.add_class::<views::LazyCombinedDataset>()?;
+    m.add_class::<views::LazyDerivedDataset>()?;
     m.add_class::<views::LazyStackedDataset>()?;
     m.add_class::<views::LazyScaledDataset>()?;
     m.add_class::<views::LazySumDataset>()?;

@@ -9,10 +9,10 @@ use numpy::{IntoPyArray, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::dataset::{dtype_named, node_of, LazyDataset};
+use crate::dataset::{dtype_named, node_of};
 use crate::node::{Backing, Elem, Handle, Refusal};
 use crate::pysource::as_array;
-use crate::views::view_of;
+use crate::views::{view_of, LazyDerivedDataset};
 
 /// `func` applied to the blocks read from `source`, as `T`.
 struct Mapped<S> {
@@ -94,9 +94,8 @@ fn refused() -> Error {
 /// converted to `dtype`; by default the dtype of `func` applied to an
 /// empty array of the dataset's dtype. Read-only (`NotImplementedError` on
 /// writes). Reads call Python with the GIL, even over native sources.
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
+#[pyclass(extends = LazyDerivedDataset, module = "lazy_datasets", frozen)]
 pub struct LazyMappedDataset {
-    dataset: Py<PyAny>,
     func: Py<PyAny>,
 }
 
@@ -137,16 +136,9 @@ impl LazyMappedDataset {
         }));
         let args = (dataset, func, name).into_pyobject(py)?;
         let view = LazyMappedDataset {
-            dataset: dataset.clone().unbind(),
             func: func.clone().unbind(),
         };
-        Ok(view_of(node, Some(REFUSAL), args, view))
-    }
-
-    /// The mapped dataset.
-    #[getter]
-    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.dataset.bind(py).clone()
+        Ok(view_of(node, Some(REFUSAL), args, dataset, view))
     }
 
     /// The function applied to each block read.

@@ -49,18 +49,24 @@ fn base_of<V: PyClass>(
     PyClassInitializer::from(LazyDataset::new(node, refusal, V::NAME.to_string()).made_of(args))
 }
 
-/// The Python object of a view class `V` of one dataset over `node` (see
-/// [`base_of`]).
+/// The Python object of a view class `V` of one dataset over `node`:
+/// `dataset` is the Python object as given (see [`base_of`]).
 pub(crate) fn view_of<V>(
     node: Node,
     refusal: Option<Refusal>,
     args: Bound<'_, PyTuple>,
+    dataset: &Bound<'_, PyAny>,
     view: V,
 ) -> PyClassInitializer<V>
 where
-    V: PyClass<BaseType = LazyDataset>,
+    V: PyClass<BaseType = LazyDerivedDataset>,
 {
-    base_of::<V>(node, refusal, args).add_subclass(view)
+    let derived = LazyDerivedDataset {
+        dataset: dataset.clone().unbind(),
+    };
+    base_of::<V>(node, refusal, args)
+        .add_subclass(derived)
+        .add_subclass(view)
 }
 
 /// The Python object of a view class `V` of several datasets over `node`:
@@ -130,6 +136,22 @@ where
     });
     let args = (&objs, axis).into_pyobject(py)?;
     Ok(combined_view_of(node, None, args, objs, view))
+}
+
+/// The base class of the views of one dataset (scale, transpose, cast, CF
+/// decoding, map): their `dataset`.
+#[pyclass(subclass, extends = LazyDataset, module = "lazy_datasets", frozen)]
+pub struct LazyDerivedDataset {
+    dataset: Py<PyAny>,
+}
+
+#[pymethods]
+impl LazyDerivedDataset {
+    /// The dataset this view reads, as given.
+    #[getter]
+    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.dataset.bind(py).clone()
+    }
 }
 
 /// The base class of the views of several datasets (stack, concatenation,
@@ -206,9 +228,8 @@ impl LazyStackedDataset {
 
 /// Lazy-loaded dataset that applies scaling on slicing: reads
 /// `dataset * scale_factor`, writes `value / scale_factor`.
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
+#[pyclass(extends = LazyDerivedDataset, module = "lazy_datasets", frozen)]
 pub struct LazyScaledDataset {
-    dataset: Py<PyAny>,
     scale_factor: Py<PyAny>,
 }
 
@@ -250,16 +271,9 @@ impl LazyScaledDataset {
         let refusal = (factor == 0.0).then_some(Refusal::ScaleZero);
         let args = (dataset, factor_obj.bind(py)).into_pyobject(py)?;
         let view = LazyScaledDataset {
-            dataset: dataset.clone().unbind(),
             scale_factor: factor_obj,
         };
-        Ok(view_of(node, refusal, args, view))
-    }
-
-    /// The scaled dataset.
-    #[getter]
-    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.dataset.bind(py).clone()
+        Ok(view_of(node, refusal, args, dataset, view))
     }
 
     /// The scale factor.

@@ -5,7 +5,8 @@ The reference module's classes (:class:`LazyStackedDataset`,
 :class:`LazyBooleanOrDataset`), the library's other views
 (:class:`LazyConcatenatedDataset`, :class:`LazyTransposedDataset`,
 :class:`LazyCastDataset`, :class:`LazyDecodedDataset`,
-:class:`LazyMappedDataset`; those of several datasets derive from
+:class:`LazyMappedDataset`; the views of one dataset derive from
+:class:`LazyDerivedDataset`, those of several from
 :class:`LazyCombinedDataset`) and native HDF5 and Zarr sources
 (:func:`open_hdf5`, :func:`open_zarr`). The classes live in the extension
 module ``lazy_datasets._lib``; this package re-exports them and holds the
@@ -20,6 +21,7 @@ from ._lib import (
     LazyConcatenatedDataset,
     LazyDataset,
     LazyDecodedDataset,
+    LazyDerivedDataset,
     LazyMappedDataset,
     LazyScaledDataset,
     LazyStackedDataset,
@@ -37,6 +39,7 @@ __all__ = [
     "LazyConcatenatedDataset",
     "LazyDataset",
     "LazyDecodedDataset",
+    "LazyDerivedDataset",
     "LazyMappedDataset",
     "LazyScaledDataset",
     "LazyStackedDataset",
