@@ -7,7 +7,9 @@
 //! indexing in two steps: each array axis is read as the sorted distinct
 //! positions it names, then NumPy indexes that block with the arrays'
 //! positions in it, so the result (its shape, the place of the broadcast
-//! axes) is NumPy's.
+//! axes) is NumPy's. A two-step key of single elements (an array on every
+//! axis, a full-rank mask) with few points against its block can instead
+//! be read point by point ([`sparse_points`]).
 
 use lazy_datasets::{DynSelection, SelectionItem};
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods, ToPyArray};
