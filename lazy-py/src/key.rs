@@ -77,6 +77,11 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
         Err(_) => vec![key.clone()],
     };
     let np = py.import("numpy")?;
+    if let [only] = raw.as_slice() {
+        if let Some(key) = dense_mask(py, &np, only, shape)? {
+            return Ok(key);
+        }
+    }
     let mut items: Vec<Option<Item<'py>>> = Vec::with_capacity(raw.len());
     let mut ellipsis = None;
     for k in &raw {
@@ -392,21 +397,24 @@ pub fn sparse_points(
     let Ok(broadcast) = np.call_method1("broadcast_arrays", PyTuple::new(py, &arrays)?) else {
         return Ok(None);
     };
-    let mut flat: Vec<Vec<i64>> = Vec::with_capacity(arrays.len());
-    let mut shape: Vec<usize> = Vec::new();
-    for a in broadcast.try_iter()? {
-        let a = a?;
-        shape = a.getattr("shape")?.extract()?;
-        flat.push(a.call_method0("ravel")?.extract()?);
-    }
+    let broadcast: Vec<Bound<'_, PyAny>> = broadcast.try_iter()?.collect::<PyResult<_>>()?;
+    let shape: Vec<usize> = match broadcast.first() {
+        Some(a) => a.getattr("shape")?.extract()?,
+        None => return Ok(None),
+    };
     let count: usize = shape.iter().product();
     let block_elems = lists
         .iter()
         .try_fold(1usize, |acc, l| acc.checked_mul(l.len()))
         .unwrap_or(usize::MAX);
+    // Decided before the positions are copied out: a dense key stays whole.
     if count.saturating_mul(POINT_COST) >= block_elems {
         return Ok(None);
     }
+    let flat = broadcast
+        .iter()
+        .map(|a| a.call_method0("ravel")?.extract::<Vec<i64>>())
+        .collect::<PyResult<Vec<_>>>()?;
     let coords = (0..count)
         .map(|k| {
             flat.iter()
@@ -421,4 +429,47 @@ pub fn sparse_points(
         })
         .collect();
     Ok(Some(Points { coords, shape }))
+}
+
+/// A boolean array over every axis (two or more) whose true elements are
+/// not few (see [`POINT_COST`]) as a two-step key that reads the box
+/// around them and applies the mask's part in the box with NumPy: cheaper
+/// than the positions of every true element, which the general path turns
+/// it into. `None` for any other key.
+fn dense_mask<'py>(
+    py: Python<'py>,
+    np: &Bound<'py, PyModule>,
+    key: &Bound<'py, PyAny>,
+    shape: &[usize],
+) -> PyResult<Option<Key<'py>>> {
+    if shape.len() < 2 || !key.is_instance(&np.getattr("ndarray")?)? {
+        return Ok(None);
+    }
+    let kind: String = key.getattr("dtype")?.getattr("kind")?.extract()?;
+    let mask_shape: Vec<usize> = key.getattr("shape")?.extract()?;
+    if kind != "b" || mask_shape != shape {
+        return Ok(None);
+    }
+    let count: usize = np.call_method1("count_nonzero", (key,))?.extract()?;
+    let size: usize = shape.iter().product();
+    if count == 0 || count.saturating_mul(POINT_COST) < size {
+        return Ok(None);
+    }
+    let mut block = Vec::with_capacity(shape.len());
+    let mut within = Vec::with_capacity(shape.len());
+    for axis in 0..shape.len() {
+        let others: Vec<usize> = (0..shape.len()).filter(|&a| a != axis).collect();
+        let any = key.call_method1("any", (PyTuple::new(py, others)?,))?;
+        let at: Vec<isize> = np.call_method1("flatnonzero", (any,))?.extract()?;
+        let (Some(&lo), Some(&hi)) = (at.first(), at.last()) else {
+            return Ok(None);
+        };
+        block.push(SelectionItem::slice(Some(lo), Some(hi + 1), None));
+        within.push(PySlice::new(py, lo, hi + 1, 1));
+    }
+    let part = key.get_item(PyTuple::new(py, within)?)?;
+    Ok(Some(Key::TwoStep {
+        block: block.into_iter().collect(),
+        then: PyTuple::new(py, [part])?,
+    }))
 }

@@ -326,6 +326,26 @@ def test_masked_writes_as_numpy(rng):
     np.testing.assert_array_equal(lazy[:], truth)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_mask_box_reads_and_writes_as_numpy(sources, kind):
+    """A dense mask over every axis reads the box around its true elements;
+    values written through it land where NumPy puts them."""
+    held, arrays = sources
+    ds, truth = held[kind]["a"], arrays["a"].copy()
+    lazy = ld.LazyScaledDataset(ds, 1) if kind in ("numpy", "h5py") else ds
+    mask = np.zeros(truth.shape, bool)
+    mask[1:4, 1:3, :2] = True
+    mask[2, 1, 0] = False
+    np.testing.assert_array_equal(lazy[mask], truth[mask])
+    values = np.arange(mask.sum()) * 3
+    lazy[mask] = values
+    truth[mask] = values
+    np.testing.assert_array_equal(lazy[...], truth)
+    lazy[truth > 0] = -1
+    truth[truth > 0] = -1
+    np.testing.assert_array_equal(lazy[...], truth)
+
+
 VIEWS = [
     lambda x, y: ld.LazyConcatenatedDataset([x, y], axis=1),
     lambda x, y: ld.LazyTransposedDataset(x, (1, 0)),
