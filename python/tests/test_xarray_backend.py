@@ -186,3 +186,23 @@ def test_entry_point_is_registered_and_guesses(ncfile, tmp_path):
     assert "group" in entry.open_dataset_parameters
     with pytest.raises(TypeError):
         xr.open_dataset(object(), engine=ENGINE)
+
+
+def test_string_variables_through_h5py(tmp_path):
+    """Strings (variable-length and char arrays), which the native readers
+    do not hold, are read through h5py as the netCDF engines give them."""
+    path = tmp_path / "s.nc"
+    with netCDF4.Dataset(path, "w") as nc:
+        nc.createDimension("n", 3)
+        nc.createDimension("len", 2)
+        names = nc.createVariable("names", str, ("n",))
+        names[:] = np.array(["a", "bb", "ccc"], object)
+        chars = nc.createVariable("chars", "S1", ("n", "len"))
+        chars[:] = np.array([[b"x", b"y"], [b"z", b""], [b"w", b"v"]])
+        nc.createVariable("w", "i8", ("n",))[:] = [1, 2, 3]
+    with xr.open_dataset(path, engine="netcdf4") as theirs, xr.open_dataset(path, engine=ENGINE) as ours:
+        # Equal values; the strings are str objects (h5netcdf's way) where
+        # the netcdf4 engine gives a fixed-width '<U3'.
+        xr.testing.assert_identical(ours, theirs)
+        assert isinstance(ours["names"].values[1], str)
+        xr.testing.assert_identical(ours["names"].isel(n=[2, 0]), theirs["names"].isel(n=[2, 0]))

@@ -187,6 +187,16 @@ class _HDF5Store(AbstractDataStore):
         return tuple(dims)
 
     def _data(self, ds: Any) -> LazyBackendArray:
+        import h5py
+
+        text = h5py.check_string_dtype(ds.dtype)
+        if text is not None and text.length is None:
+            # Variable-length strings as str, as xarray's netCDF engines
+            # give them (h5py gives bytes).
+            from xarray.coding.strings import create_vlen_dtype
+
+            self._fallback = True
+            return LazyBackendArray(ds.asstr(), ds.shape, create_vlen_dtype(str))
         data = _native_or(lambda: open_hdf5(self.path, ds.name), ds)
         self._fallback |= data.array is ds
         return data
