@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyIndexError, PyOSError, PyRuntimeError, PyTypeError, PyV
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::key::{parse, Key};
+use crate::key::{parse, sparse_points, Key, Points};
 use crate::node::{Elem, Handle, Node, Refusal};
 use crate::pysource::{as_array, PySource};
 use crate::with_node;
@@ -25,6 +25,9 @@ pub struct LazyDataset {
     /// How a native dataset is opened again when unpickled: the function's
     /// name in this module and its arguments (path or URL, name, mode).
     pub(crate) reopen: Option<(&'static str, Vec<String>)>,
+    /// How a view is made again when unpickled: its constructor's arguments
+    /// (the class is the object's own).
+    pub(crate) args: Option<Py<PyTuple>>,
 }
 
 impl LazyDataset {
@@ -35,7 +38,14 @@ impl LazyDataset {
             refusal,
             label,
             reopen: None,
+            args: None,
         }
+    }
+
+    /// This view, pickled as a call of its class with `args`.
+    pub fn made_of(mut self, args: Bound<'_, PyTuple>) -> Self {
+        self.args = Some(args.unbind());
+        self
     }
 
     /// This dataset, pickled as a call of `function` of this module with
@@ -84,6 +94,16 @@ fn read_typed<'py, T: Elem>(
             Ok(arr)
         }
         Key::TwoStep { block, then } => {
+            if h.0.native() {
+                if let Some(Points { coords, shape }) = sparse_points(py, &block, &then)? {
+                    let h = h.clone();
+                    let values = py
+                        .detach(move || h.read_points(&coords))
+                        .map_err(|e| to_pyerr(py, e))?;
+                    let arr = values.into_pyarray(py).into_any();
+                    return arr.call_method1("reshape", (shape,));
+                }
+            }
             let h = h.clone();
             let out = py
                 .detach(move || h.read_dyn(&block))
@@ -200,6 +220,54 @@ impl LazyDataset {
         with_node!(&self.node, h: _T => write_typed(py, h, key, value))
     }
 
+    /// Reads single elements: `coords` holds one integer array per axis
+    /// (broadcast together), as NumPy's `x[tuple(coords)]`; the output has
+    /// their broadcast shape. `ds.points(np.nonzero(mask))` reads where a
+    /// mask is true. Over native sources few points in a large region are
+    /// read one by one, so only they are read.
+    fn points<'py>(
+        &self,
+        py: Python<'py>,
+        coords: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let arrays: Vec<Bound<'py, PyAny>> = coords.try_iter()?.collect::<PyResult<_>>()?;
+        let ndim = self.node.shape().len();
+        if arrays.len() != ndim {
+            return Err(PyIndexError::new_err(format!(
+                "points needs one coordinate array per axis: {} for {ndim} axes",
+                arrays.len()
+            )));
+        }
+        let np = py.import("numpy")?;
+        let arrays = arrays
+            .iter()
+            .map(|a| {
+                let arr = np.call_method1("asarray", (a,))?;
+                let kind: String = arr.getattr("dtype")?.getattr("kind")?.extract()?;
+                let empty = arr.getattr("size")?.extract::<usize>()? == 0;
+                match kind.as_str() {
+                    "i" | "u" => Ok(arr),
+                    _ if empty => np.call_method1("asarray", (arr, "intp")),
+                    _ => Err(PyIndexError::new_err(
+                        "points takes integer coordinate arrays",
+                    )),
+                }
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let key = PyTuple::new(py, arrays)?;
+        self.__getitem__(py, key.as_any())
+    }
+
+    /// The dataset with its axes reversed (`np.transpose(ds)`), a
+    /// `LazyTransposedDataset`.
+    #[getter(T)]
+    fn transposed<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("lazy_datasets")?
+            .getattr("LazyTransposedDataset")?
+            .call1((slf,))
+    }
+
     /// The whole dataset as a NumPy array (`np.asarray(ds)`).
     #[pyo3(signature = (dtype=None, copy=None))]
     fn __array__<'py>(
@@ -226,13 +294,19 @@ impl LazyDataset {
         }
     }
 
-    /// Pickles a native dataset as its path (or URL), name and mode: it is
-    /// opened again when unpickled.
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let Some((function, args)) = &self.reopen else {
+    /// Pickles a native dataset as its path (or URL), name and mode (it is
+    /// opened again when unpickled), and a view as its class and arguments
+    /// (its sources pickled as they pickle).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let this = slf.get();
+        if let Some(args) = &this.args {
+            return (slf.get_type(), args.bind(py)).into_pyobject(py);
+        }
+        let Some((function, args)) = &this.reopen else {
             return Err(PyTypeError::new_err(format!(
                 "cannot pickle {}: only native datasets and the views are picklable",
-                self.label
+                this.label
             )));
         };
         let f = py.import("lazy_datasets")?.getattr(*function)?;

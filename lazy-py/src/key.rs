@@ -7,7 +7,9 @@
 //! indexing in two steps: each array axis is read as the sorted distinct
 //! positions it names, then NumPy indexes that block with the arrays'
 //! positions in it, so the result (its shape, the place of the broadcast
-//! axes) is NumPy's.
+//! axes) is NumPy's. A two-step key of single elements (an array on every
+//! axis, a full-rank mask) with few points against its block can instead
+//! be read point by point ([`sparse_points`]).
 
 use lazy_datasets::{DynSelection, SelectionItem};
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods, ToPyArray};
@@ -75,6 +77,11 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
         Err(_) => vec![key.clone()],
     };
     let np = py.import("numpy")?;
+    if let [only] = raw.as_slice() {
+        if let Some(key) = dense_mask(py, &np, only, shape)? {
+            return Ok(key);
+        }
+    }
     let mut items: Vec<Option<Item<'py>>> = Vec::with_capacity(raw.len());
     let mut ellipsis = None;
     for k in &raw {
@@ -120,6 +127,27 @@ pub fn parse<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, shape: &[usize]) -> 
                 }
                 // An n-dimensional mask is its n arrays of positions.
                 "b" => {
+                    // NumPy checks the mask against the axes it covers.
+                    let at = items
+                        .iter()
+                        .flatten()
+                        .filter(|i| !matches!(i, Item::NewAxis))
+                        .count();
+                    let covered = shape.get(at..at + ndim).filter(|_| ellipsis.is_none());
+                    let mask_shape: Vec<usize> = arr.getattr("shape")?.extract()?;
+                    if let Some(axes) = covered {
+                        if let Some((k, (&m, &n))) = mask_shape
+                            .iter()
+                            .zip(axes)
+                            .enumerate()
+                            .find(|(_, (m, n))| m != n)
+                        {
+                            return Err(PyIndexError::new_err(format!(
+                                "boolean index did not match indexed array along axis {}; size of axis is {n} but size of corresponding boolean axis is {m}",
+                                at + k
+                            )));
+                        }
+                    }
                     let nz = arr.call_method0("nonzero")?;
                     for part in nz.cast::<PyTuple>()?.iter() {
                         items.push(Some(Item::Array(int_array(&np, &part)?)));
@@ -327,4 +355,121 @@ fn distinct<'py>(
         SelectionItem::List(unique.into_iter().map(|p| p as isize).collect()),
         inv.to_pyarray(py).into_any(),
     ))
+}
+
+/// How many element reads one point costs, against the elements of a
+/// block: a pointwise key is read point by point when its points are
+/// fewer than the elements of its block over this.
+const POINT_COST: usize = 16;
+
+/// Single elements to read, and the shape NumPy gives them.
+pub struct Points {
+    /// One coordinate per axis for each point, in the order of the output.
+    pub coords: Vec<Vec<isize>>,
+    /// The output's shape (the broadcast shape of the key's arrays).
+    pub shape: Vec<usize>,
+}
+
+/// The points of a two-step key that selects single elements only (an
+/// integer array for every axis, as `x[tuple(coords)]` or a full-rank
+/// boolean mask), with the shape NumPy gives them, when reading them one
+/// by one is cheaper than reading their block: few points in a large
+/// block. `None` for every other key.
+pub fn sparse_points(
+    py: Python<'_>,
+    block: &DynSelection,
+    then: &Bound<'_, PyTuple>,
+) -> PyResult<Option<Points>> {
+    let mut lists: Vec<&[isize]> = Vec::new();
+    for item in block.elems() {
+        match item {
+            SelectionItem::List(l) => lists.push(l),
+            _ => return Ok(None),
+        }
+    }
+    let arrays: Vec<Bound<'_, PyAny>> =
+        then.iter().filter(|t| !t.is(PyEllipsis::get(py))).collect();
+    if arrays.len() != lists.len() || lists.len() < 2 {
+        return Ok(None);
+    }
+    let np = py.import("numpy")?;
+    // Arrays that do not broadcast: NumPy says so in the second step.
+    let Ok(broadcast) = np.call_method1("broadcast_arrays", PyTuple::new(py, &arrays)?) else {
+        return Ok(None);
+    };
+    let broadcast: Vec<Bound<'_, PyAny>> = broadcast.try_iter()?.collect::<PyResult<_>>()?;
+    let shape: Vec<usize> = match broadcast.first() {
+        Some(a) => a.getattr("shape")?.extract()?,
+        None => return Ok(None),
+    };
+    let count: usize = shape.iter().product();
+    let block_elems = lists
+        .iter()
+        .try_fold(1usize, |acc, l| acc.checked_mul(l.len()))
+        .unwrap_or(usize::MAX);
+    // Decided before the positions are copied out: a dense key stays whole.
+    if count.saturating_mul(POINT_COST) >= block_elems {
+        return Ok(None);
+    }
+    let flat = broadcast
+        .iter()
+        .map(|a| a.call_method0("ravel")?.extract::<Vec<i64>>())
+        .collect::<PyResult<Vec<_>>>()?;
+    let coords = (0..count)
+        .map(|k| {
+            flat.iter()
+                .zip(&lists)
+                .map(|(inv, list)| {
+                    inv.get(k)
+                        .and_then(|&j| usize::try_from(j).ok())
+                        .and_then(|j| list.get(j).copied())
+                        .unwrap_or(0)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Some(Points { coords, shape }))
+}
+
+/// A boolean array over every axis (two or more) whose true elements are
+/// not few (see [`POINT_COST`]) as a two-step key that reads the box
+/// around them and applies the mask's part in the box with NumPy: cheaper
+/// than the positions of every true element, which the general path turns
+/// it into. `None` for any other key.
+fn dense_mask<'py>(
+    py: Python<'py>,
+    np: &Bound<'py, PyModule>,
+    key: &Bound<'py, PyAny>,
+    shape: &[usize],
+) -> PyResult<Option<Key<'py>>> {
+    if shape.len() < 2 || !key.is_instance(&np.getattr("ndarray")?)? {
+        return Ok(None);
+    }
+    let kind: String = key.getattr("dtype")?.getattr("kind")?.extract()?;
+    let mask_shape: Vec<usize> = key.getattr("shape")?.extract()?;
+    if kind != "b" || mask_shape != shape {
+        return Ok(None);
+    }
+    let count: usize = np.call_method1("count_nonzero", (key,))?.extract()?;
+    let size: usize = shape.iter().product();
+    if count == 0 || count.saturating_mul(POINT_COST) < size {
+        return Ok(None);
+    }
+    let mut block = Vec::with_capacity(shape.len());
+    let mut within = Vec::with_capacity(shape.len());
+    for axis in 0..shape.len() {
+        let others: Vec<usize> = (0..shape.len()).filter(|&a| a != axis).collect();
+        let any = key.call_method1("any", (PyTuple::new(py, others)?,))?;
+        let at: Vec<isize> = np.call_method1("flatnonzero", (any,))?.extract()?;
+        let (Some(&lo), Some(&hi)) = (at.first(), at.last()) else {
+            return Ok(None);
+        };
+        block.push(SelectionItem::slice(Some(lo), Some(hi + 1), None));
+        within.push(PySlice::new(py, lo, hi + 1, 1));
+    }
+    let part = key.get_item(PyTuple::new(py, within)?)?;
+    Ok(Some(Key::TwoStep {
+        block: block.into_iter().collect(),
+        then: PyTuple::new(py, [part])?,
+    }))
 }

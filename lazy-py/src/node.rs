@@ -272,57 +272,44 @@ pub enum Node {
     F64(Handle<f64>),
 }
 
+/// One `match` arm per listed variant of [`Node`], each running `$body`
+/// with `$h` bound to the typed handle and `$t` to its element type, then
+/// the arms in `$rest`: what [`with_node!`](crate::with_node) and
+/// [`with_number!`](crate::with_number) expand to.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! match_node {
+    ($node:expr, $h:ident : $t:ident => $body:expr; $($v:ident = $ty:ty),*; $($rest:tt)*) => {
+        match $node {
+            $($crate::node::Node::$v($h) => {
+                type $t = $ty;
+                $body
+            })*
+            $($rest)*
+        }
+    };
+}
+
 /// Runs `$body` with `$h` bound to the typed handle of `$node` and `$t` to
 /// its element type: one generic body for every dtype.
 #[macro_export]
 macro_rules! with_node {
     ($node:expr, $h:ident : $t:ident => $body:expr) => {
-        match $node {
-            $crate::node::Node::Bool($h) => {
-                type $t = bool;
-                $body
-            }
-            $crate::node::Node::I8($h) => {
-                type $t = i8;
-                $body
-            }
-            $crate::node::Node::I16($h) => {
-                type $t = i16;
-                $body
-            }
-            $crate::node::Node::I32($h) => {
-                type $t = i32;
-                $body
-            }
-            $crate::node::Node::I64($h) => {
-                type $t = i64;
-                $body
-            }
-            $crate::node::Node::U8($h) => {
-                type $t = u8;
-                $body
-            }
-            $crate::node::Node::U16($h) => {
-                type $t = u16;
-                $body
-            }
-            $crate::node::Node::U32($h) => {
-                type $t = u32;
-                $body
-            }
-            $crate::node::Node::U64($h) => {
-                type $t = u64;
-                $body
-            }
-            $crate::node::Node::F32($h) => {
-                type $t = f32;
-                $body
-            }
-            $crate::node::Node::F64($h) => {
-                type $t = f64;
-                $body
-            }
-        }
+        $crate::match_node!($node, $h: $t => $body; Bool = bool, I8 = i8, I16 = i16,
+            I32 = i32, I64 = i64, U8 = u8, U16 = u16, U32 = u32, U64 = u64, F32 = f32,
+            F64 = f64;)
+    };
+}
+
+/// As [`with_node!`](crate::with_node) for the ten numeric dtypes, whose
+/// body may use arithmetic and `as` conversions; a `bool` node runs
+/// `$bool` with `$hb` bound to its handle.
+#[macro_export]
+macro_rules! with_number {
+    ($node:expr, $h:ident : $t:ident => $body:expr, bool $hb:ident => $bool:expr) => {
+        $crate::match_node!($node, $h: $t => $body; I8 = i8, I16 = i16, I32 = i32,
+            I64 = i64, U8 = u8, U16 = u16, U32 = u32, U64 = u64, F32 = f32, F64 = f64;
+            $crate::node::Node::Bool($hb) => $bool,)
     };
 }
 
@@ -510,3 +497,42 @@ pub fn same_type<T: Elem>(node: &Node) -> Option<Handle<T>> {
         any.downcast_ref::<Handle<T>>().cloned()
     })
 }
+
+/// Element types a node's values convert to, as NumPy's `astype` does:
+/// lazily, through lazy-core's [`Cast`] (writable when the source is)
+/// between numbers, and read-only from and to `bool` (non-zero is true;
+/// `True` is 1).
+pub trait CastTarget: Elem {
+    /// `node`'s values as this type; `node` itself when it holds this type.
+    fn cast(node: &Node) -> Node;
+}
+
+impl CastTarget for bool {
+    fn cast(node: &Node) -> Node {
+        Node::Bool(as_bool(node))
+    }
+}
+
+macro_rules! cast_targets {
+    ($($t:ty),*) => {$(
+        impl CastTarget for $t {
+            fn cast(node: &Node) -> Node {
+                if let Some(h) = same_type::<$t>(node) {
+                    return <$t as Elem>::node(h);
+                }
+                let native = node.native();
+                let h = crate::with_number!(node, h: _S => Handle::writable(
+                    Cast::<$t, _>::new(h.clone()),
+                    native,
+                ), bool h => Handle::read_only(
+                    Map::new(h.clone(), <$t as Element>::from_bool),
+                    native,
+                    Refusal::View("a cast of bool values"),
+                ));
+                <$t as Elem>::node(h)
+            }
+        }
+    )*};
+}
+
+cast_targets!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);

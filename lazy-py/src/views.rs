@@ -6,6 +6,7 @@ use lazy_datasets::DType;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
+use pyo3::PyClass;
 
 use crate::dataset::{dtype_named, node_of, to_pyerr, LazyDataset};
 use crate::node::{
@@ -13,8 +14,14 @@ use crate::node::{
 };
 use crate::with_node;
 
-fn sources(py: Python<'_>, datasets: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyAny>>, Vec<Node>)> {
-    let objs: Vec<Bound<'_, PyAny>> = datasets.try_iter()?.collect::<PyResult<_>>()?;
+/// The datasets of a view of several: the list of the Python objects as
+/// given (the view's `datasets`, pickled with it) and the Rust datasets
+/// behind them; none is a `ValueError`, as in the reference.
+pub(crate) fn sources<'py>(
+    py: Python<'py>,
+    datasets: &Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyList>, Vec<Node>)> {
+    let objs: Vec<Bound<'py, PyAny>> = datasets.try_iter()?.collect::<PyResult<_>>()?;
     if objs.is_empty() {
         return Err(PyValueError::new_err("At least one dataset is required"));
     }
@@ -22,17 +29,150 @@ fn sources(py: Python<'_>, datasets: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyAn
         .iter()
         .map(|o| node_of(py, o))
         .collect::<PyResult<Vec<_>>>()?;
-    Ok((objs.into_iter().map(Bound::unbind).collect(), nodes))
+    Ok((PyList::new(py, objs)?, nodes))
 }
 
-fn typed<T: Elem>(nodes: &[Node]) -> Vec<Handle<T>> {
+/// The handles of the nodes that hold `T` (all of them, when the caller
+/// checked or cast their dtypes).
+pub(crate) fn typed<T: Elem>(nodes: &[Node]) -> Vec<Handle<T>> {
     nodes.iter().filter_map(same_type::<T>).collect()
 }
 
+/// The base of the object of a view class `V` over `node`: writes refused
+/// with `refusal` (when given) before anything is read, pickled as
+/// `V(*args)`.
+fn base_of<V: PyClass>(
+    node: Node,
+    refusal: Option<Refusal>,
+    args: Bound<'_, PyTuple>,
+) -> PyClassInitializer<LazyDataset> {
+    PyClassInitializer::from(LazyDataset::new(node, refusal, V::NAME.to_string()).made_of(args))
+}
+
+/// The Python object of a view class `V` of one dataset over `node`:
+/// `dataset` is the Python object as given (see [`base_of`]).
+pub(crate) fn view_of<V>(
+    node: Node,
+    refusal: Option<Refusal>,
+    args: Bound<'_, PyTuple>,
+    dataset: &Bound<'_, PyAny>,
+    view: V,
+) -> PyClassInitializer<V>
+where
+    V: PyClass<BaseType = LazyDerivedDataset>,
+{
+    let derived = LazyDerivedDataset {
+        dataset: dataset.clone().unbind(),
+    };
+    base_of::<V>(node, refusal, args)
+        .add_subclass(derived)
+        .add_subclass(view)
+}
+
+/// The Python object of a view class `V` of several datasets over `node`:
+/// `datasets` is their list as given (see [`base_of`]).
+pub(crate) fn combined_view_of<V>(
+    node: Node,
+    refusal: Option<Refusal>,
+    args: Bound<'_, PyTuple>,
+    datasets: Bound<'_, PyList>,
+    view: V,
+) -> PyClassInitializer<V>
+where
+    V: PyClass<BaseType = LazyCombinedDataset>,
+{
+    let combined = LazyCombinedDataset {
+        datasets: datasets.unbind(),
+    };
+    base_of::<V>(node, refusal, args)
+        .add_subclass(combined)
+        .add_subclass(view)
+}
+
+/// How a view of several datasets of one element type along an axis is
+/// made (writable): [`Stack`] and [`Concatenation`], for [`joined`].
+pub(crate) trait Join {
+    /// The view of `sources` along `axis`.
+    fn join<T: Elem>(sources: Vec<Handle<T>>, axis: isize, native: bool) -> Result<Handle<T>>;
+}
+
+/// lazy-core's `Stacked`: `np.stack`.
+pub(crate) struct Stack;
+
+impl Join for Stack {
+    fn join<T: Elem>(sources: Vec<Handle<T>>, axis: isize, native: bool) -> Result<Handle<T>> {
+        Ok(Handle::writable(Stacked::new(sources, axis)?, native))
+    }
+}
+
+/// lazy-core's `Concat`: `np.concatenate`.
+pub(crate) struct Concatenation;
+
+impl Join for Concatenation {
+    fn join<T: Elem>(sources: Vec<Handle<T>>, axis: isize, native: bool) -> Result<Handle<T>> {
+        Ok(Handle::writable(Concat::new(sources, axis)?, native))
+    }
+}
+
+/// The Python object of the view class `V` that joins `nodes` (all of
+/// `dtype`: checked or cast by the caller) along `axis` as `J` does,
+/// pickled as `V(objs, axis)`.
+pub(crate) fn joined<J, V>(
+    py: Python<'_>,
+    objs: Bound<'_, PyList>,
+    nodes: &[Node],
+    dtype: DType,
+    axis: isize,
+    view: V,
+) -> PyResult<PyClassInitializer<V>>
+where
+    J: Join,
+    V: PyClass<BaseType = LazyCombinedDataset>,
+{
+    let native = nodes.iter().all(Node::native);
+    let node = crate::with_dtype!(dtype, T => {
+        let handle = J::join::<T>(typed::<T>(nodes), axis, native).map_err(|e| to_pyerr(py, e))?;
+        <T as Elem>::node(handle)
+    });
+    let args = (&objs, axis).into_pyobject(py)?;
+    Ok(combined_view_of(node, None, args, objs, view))
+}
+
+/// The base class of the views of one dataset (scale, transpose, cast, CF
+/// decoding, map): their `dataset`.
+#[pyclass(subclass, extends = LazyDataset, module = "lazy_datasets", frozen)]
+pub struct LazyDerivedDataset {
+    dataset: Py<PyAny>,
+}
+
+#[pymethods]
+impl LazyDerivedDataset {
+    /// The dataset this view reads, as given.
+    #[getter]
+    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.dataset.bind(py).clone()
+    }
+}
+
+/// The base class of the views of several datasets (stack, concatenation,
+/// sum, boolean OR): their `datasets`.
+#[pyclass(subclass, extends = LazyDataset, module = "lazy_datasets", frozen)]
+pub struct LazyCombinedDataset {
+    datasets: Py<PyList>,
+}
+
+#[pymethods]
+impl LazyCombinedDataset {
+    /// The combined datasets, as given.
+    #[getter]
+    fn datasets<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
+        self.datasets.bind(py).clone()
+    }
+}
+
 /// Lazy-loaded stacked dataset: `np.stack(datasets, axis)` read on demand.
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
+#[pyclass(extends = LazyCombinedDataset, module = "lazy_datasets", frozen)]
 pub struct LazyStackedDataset {
-    datasets: Vec<Py<PyAny>>,
     axis: isize,
 }
 
@@ -64,33 +204,7 @@ impl LazyStackedDataset {
         if axis < -ndim - 1 || axis > ndim {
             return Err(PyValueError::new_err("Axis out of bounds for stacking"));
         }
-        let native = nodes.iter().all(Node::native);
-        let node = crate::with_dtype!(dtype, T => {
-            let stack = Stacked::new(typed::<T>(&nodes), axis).map_err(|e| to_pyerr(py, e))?;
-            <T as Elem>::node(Handle::writable(stack, native))
-        });
-        Ok(
-            PyClassInitializer::from(LazyDataset::new(node, None, "LazyStackedDataset".into()))
-                .add_subclass(LazyStackedDataset {
-                    datasets: objs,
-                    axis,
-                }),
-        )
-    }
-
-    /// The stacked datasets.
-    #[getter]
-    fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.datasets.iter().map(|d| d.bind(py)))
-    }
-
-    /// Pickles the view as its class and arguments (its sources pickled as
-    /// they pickle).
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let this = slf.get();
-        let args = (this.datasets(py)?, this.axis).into_pyobject(py)?;
-        (slf.get_type(), args).into_pyobject(py)
+        joined::<Stack, _>(py, objs, &nodes, dtype, axis, LazyStackedDataset { axis })
     }
 
     /// The axis as given.
@@ -102,7 +216,8 @@ impl LazyStackedDataset {
     /// The axis as a non-negative position in the stacked shape.
     #[getter]
     fn normalized_axis(slf: PyRef<'_, Self>) -> isize {
-        let ndim = isize::try_from(slf.as_super().node.shape().len()).unwrap_or(isize::MAX);
+        let ndim =
+            isize::try_from(slf.as_super().as_super().node.shape().len()).unwrap_or(isize::MAX);
         if slf.axis < 0 {
             ndim + slf.axis
         } else {
@@ -113,9 +228,8 @@ impl LazyStackedDataset {
 
 /// Lazy-loaded dataset that applies scaling on slicing: reads
 /// `dataset * scale_factor`, writes `value / scale_factor`.
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
+#[pyclass(extends = LazyDerivedDataset, module = "lazy_datasets", frozen)]
 pub struct LazyScaledDataset {
-    dataset: Py<PyAny>,
     scale_factor: Py<PyAny>,
 }
 
@@ -155,33 +269,17 @@ impl LazyScaledDataset {
             Node::U64(h) => scaled_f64(h, factor, native),
         };
         let refusal = (factor == 0.0).then_some(Refusal::ScaleZero);
-        Ok(
-            PyClassInitializer::from(LazyDataset::new(node, refusal, "LazyScaledDataset".into()))
-                .add_subclass(LazyScaledDataset {
-                    dataset: dataset.clone().unbind(),
-                    scale_factor: factor_obj,
-                }),
-        )
-    }
-
-    /// The scaled dataset.
-    #[getter]
-    fn dataset<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.dataset.bind(py).clone()
+        let args = (dataset, factor_obj.bind(py)).into_pyobject(py)?;
+        let view = LazyScaledDataset {
+            scale_factor: factor_obj,
+        };
+        Ok(view_of(node, refusal, args, dataset, view))
     }
 
     /// The scale factor.
     #[getter]
     fn scale_factor<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
         self.scale_factor.bind(py).clone()
-    }
-
-    /// Pickles the view as its class and arguments.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let this = slf.get();
-        let args = (this.dataset(py), this.scale_factor(py)).into_pyobject(py)?;
-        (slf.get_type(), args).into_pyobject(py)
     }
 }
 
@@ -214,10 +312,8 @@ fn sum_dtype(py: Python<'_>, nodes: &[Node]) -> PyResult<DType> {
 
 /// Lazy-loaded dataset that sums values across multiple datasets on slicing
 /// (read-only).
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
-pub struct LazySumDataset {
-    datasets: Vec<Py<PyAny>>,
-}
+#[pyclass(extends = LazyCombinedDataset, module = "lazy_datasets", frozen)]
+pub struct LazySumDataset;
 
 #[pymethods]
 impl LazySumDataset {
@@ -249,34 +345,21 @@ impl LazySumDataset {
                 refuse,
             )),
         };
-        Ok(PyClassInitializer::from(LazyDataset::new(
+        let args = (&objs,).into_pyobject(py)?;
+        Ok(combined_view_of(
             node,
             Some(refuse),
-            "LazySumDataset".into(),
+            args,
+            objs,
+            LazySumDataset,
         ))
-        .add_subclass(LazySumDataset { datasets: objs }))
-    }
-
-    /// The summed datasets.
-    #[getter]
-    fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.datasets.iter().map(|d| d.bind(py)))
-    }
-
-    /// Pickles the view as its class and its sources.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let args = (slf.get().datasets(py)?,).into_pyobject(py)?;
-        (slf.get_type(), args).into_pyobject(py)
     }
 }
 
 /// Lazy-loaded dataset that applies Boolean OR across multiple datasets
 /// (read-only).
-#[pyclass(extends = LazyDataset, module = "lazy_datasets", frozen)]
-pub struct LazyBooleanOrDataset {
-    datasets: Vec<Py<PyAny>>,
-}
+#[pyclass(extends = LazyCombinedDataset, module = "lazy_datasets", frozen)]
+pub struct LazyBooleanOrDataset;
 
 #[pymethods]
 impl LazyBooleanOrDataset {
@@ -301,24 +384,13 @@ impl LazyBooleanOrDataset {
                 refuse,
             )),
         };
-        Ok(PyClassInitializer::from(LazyDataset::new(
+        let args = (&objs,).into_pyobject(py)?;
+        Ok(combined_view_of(
             node,
             Some(refuse),
-            "LazyBooleanOrDataset".into(),
+            args,
+            objs,
+            LazyBooleanOrDataset,
         ))
-        .add_subclass(LazyBooleanOrDataset { datasets: objs }))
-    }
-
-    /// The combined datasets.
-    #[getter]
-    fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.datasets.iter().map(|d| d.bind(py)))
-    }
-
-    /// Pickles the view as its class and its sources.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let args = (slf.get().datasets(py)?,).into_pyobject(py)?;
-        (slf.get_type(), args).into_pyobject(py)
     }
 }
