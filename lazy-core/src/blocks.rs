@@ -101,16 +101,32 @@ pub(crate) fn cut_alike<'a, T>(
     per: usize,
 ) -> Result<Vec<(Region, ArrayViewMutD<'a, T>)>> {
     let regions = region.split_out_pieces(axis, first, per)?;
-    let mut jobs = Vec::with_capacity(regions.len());
+    let lens: Vec<usize> = regions
+        .iter()
+        .map(|r| r.out_shape().get(axis).copied().unwrap_or(0))
+        .collect();
+    Ok(regions
+        .into_iter()
+        .zip(split_lengths(out, axis, &lens))
+        .collect())
+}
+
+/// `out` cut along axis `axis` into consecutive pieces of `lens` positions
+/// (the last ones shorter, or empty, where `out` ends first).
+pub(crate) fn split_lengths<'a, T>(
+    out: ArrayViewMutD<'a, T>,
+    axis: usize,
+    lens: &[usize],
+) -> Vec<ArrayViewMutD<'a, T>> {
+    let mut pieces = Vec::with_capacity(lens.len());
     let mut rest = out;
-    for r in regions {
-        let at = r.out_shape().get(axis).copied().unwrap_or(0);
-        let at = at.min(rest.len_of(Axis(axis)));
+    for &len in lens {
+        let at = len.min(rest.len_of(Axis(axis)));
         let (piece, tail) = rest.split_at(Axis(axis), at);
-        jobs.push((r, piece));
+        pieces.push(piece);
         rest = tail;
     }
-    Ok(jobs)
+    pieces
 }
 
 /// Calls `f` on disjoint blocks of `region` of at most `max` elements each, in

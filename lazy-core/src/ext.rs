@@ -538,15 +538,10 @@ fn read_dense<D: Dataset + ?Sized>(
         crate::memory::gather_from_cover(span.view(), region, cover, None, out);
         return Ok(());
     };
-    let mut jobs = Vec::with_capacity(pieces.len());
-    let mut rest = out;
-    for (ks, piece) in pieces {
-        let at = ks.len().min(rest.len_of(Axis(out_axis)));
-        let (head, tail) = rest.split_at(Axis(out_axis), at);
-        jobs.push((ks, piece, head));
-        rest = tail;
-    }
-    crate::blocks::for_each_parallel(jobs, &|(ks, piece, out): (_, Region, _)| {
+    let lens: Vec<usize> = pieces.iter().map(|(ks, _)| ks.len()).collect();
+    let outs = crate::blocks::split_lengths(out, out_axis, &lens);
+    let jobs: Vec<_> = pieces.into_iter().zip(outs).collect();
+    crate::blocks::for_each_parallel(jobs, &|((ks, piece), out): ((_, Region), _)| {
         let shape = piece.out_shape();
         crate::alloc::with_scratch(piece.out_size()?, |buf| {
             let mut span = ndarray::ArrayViewMutD::from_shape(ndarray::IxDyn(&shape), buf)
@@ -577,12 +572,7 @@ fn cover_pieces<T>(
             crate::region::AxisSelection::List(l) => Some((a, l)),
             _ => None,
         })?;
-    let out_axis = region
-        .axes()
-        .iter()
-        .take(axis)
-        .filter(|s| !matches!(s, crate::region::AxisSelection::Index(_)))
-        .count();
+    let out_axis = region.out_axis(axis)?;
     let (first, last) = (*list.first()?, *list.last()?);
     let span = last.checked_sub(first)?.checked_add(1)?;
     let bytes = cover
@@ -594,16 +584,8 @@ fn cover_pieces<T>(
     }
     let row_bytes = (bytes / span).max(1);
     let target = (COVER_PIECE_BYTES / row_bytes).max(1);
-    let chunk = ds
-        .chunk_grid()
-        .and_then(|g| g.get(axis).copied())
-        .filter(|&c| c > 0)
-        .unwrap_or(1);
-    let rows = if chunk >= target {
-        chunk
-    } else {
-        target / chunk * chunk
-    };
+    let chunk = ds.chunk_grid().and_then(|g| g.get(axis).copied());
+    let rows = crate::plan::grid_multiple(target, chunk.unwrap_or(1));
     let mut pieces = Vec::new();
     let mut k = 0;
     while k < list.len() {

@@ -317,6 +317,22 @@ pub(crate) fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
+/// The least common multiple, `None` where it overflows.
+pub(crate) fn lcm(a: usize, b: usize) -> Option<usize> {
+    (a / gcd(a, b).max(1)).checked_mul(b)
+}
+
+/// About `target` positions in whole steps of `grid` (a chunk length):
+/// the largest multiple of `grid` not above `target`, at least `grid`.
+pub(crate) fn grid_multiple(target: usize, grid: usize) -> usize {
+    let grid = grid.max(1);
+    if grid >= target {
+        grid
+    } else {
+        target / grid * grid
+    }
+}
+
 /// Groups ascending distinct positions into runs (offsets left at 0).
 fn group(sorted: &[usize], grouping: Grouping) -> Vec<Run> {
     let (Some(&first), Some(&last)) = (sorted.first(), sorted.last()) else {

@@ -105,10 +105,7 @@ pub(crate) fn common_grid<D: Dataset>(sources: &[D]) -> Option<Vec<usize>> {
                 .iter()
                 .zip(&g)
                 .zip(s.shape())
-                .map(|((&a, &b), &n)| {
-                    let lcm = (a / crate::plan::gcd(a, b).max(1)).saturating_mul(b);
-                    lcm.min(n.max(1))
-                })
+                .map(|((&a, &b), &n)| crate::plan::lcm(a, b).unwrap_or(usize::MAX).min(n.max(1)))
                 .collect(),
             Some(_) => return None,
         });

@@ -14,7 +14,7 @@ use crate::blocks::{
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::plan::gcd;
+use crate::plan::{grid_multiple, lcm};
 use crate::region::{AxisSelection, OutAxis, Region};
 
 /// Where a part's values sit in the view's output (and in the values of a
@@ -240,7 +240,7 @@ const MIN_BLOCKED_CHUNK: usize = 1 << 16;
 /// where blocks do not apply: a region whose axis 0 is not a contiguous
 /// range, a source without chunks or with small
 /// ones ([`MIN_BLOCKED_CHUNK`]), or chunks too long to align with. At
-/// least the whole region's rows where it is one block.
+/// least the region's rows where it is one block.
 fn storage_block_rows<V>(view: &V, region: &Region, shape: &[usize]) -> Option<usize>
 where
     V: Parted + ?Sized,
@@ -252,9 +252,8 @@ where
     {
         return None;
     }
-    let total = *shape.first()?;
     let row: usize = shape.iter().skip(1).product();
-    let bytes = row.checked_mul(std::mem::size_of::<<V::Source as Dataset>::Elem>())?;
+    let bytes = row.checked_mul(elem_size::<V>())?;
     let target = (STORAGE_BLOCK_BYTES / bytes.max(1)).max(1);
     let mut align = 1usize;
     for s in view.sources() {
@@ -264,16 +263,8 @@ where
         }
         align = lcm(align, grid.first().copied().unwrap_or(1).max(1))?;
     }
-    let rows = if align >= target {
-        align
-    } else {
-        target / align * align
-    };
-    (rows <= 4 * target).then_some(rows.min(total.max(1)))
-}
-
-fn lcm(a: usize, b: usize) -> Option<usize> {
-    (a / gcd(a, b).max(1)).checked_mul(b)
+    let rows = grid_multiple(target, align);
+    (rows <= 4 * target).then_some(rows)
 }
 
 /// Reads a stack along its last axis of storage sources a block of `rows`
