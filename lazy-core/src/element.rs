@@ -11,6 +11,7 @@
 //! assert!(2.5f64.is_nonzero() && !0u8.is_nonzero());
 //! ```
 
+use ndarray::ArrayViewMutD;
 use std::fmt;
 
 mod sealed {
@@ -97,6 +98,22 @@ pub trait Element:
 
     /// `true` as one, `false` as zero (NumPy's `astype` from `bool`).
     fn from_bool(b: bool) -> Self;
+}
+
+/// `view` as a view of `B` when `A` and `B` are the same type (views that
+/// read or write in place instead of through a converted copy), else
+/// `view` back.
+pub(crate) fn same_type<'a, A: Element, B: Element>(
+    view: ArrayViewMutD<'a, A>,
+) -> std::result::Result<ArrayViewMutD<'a, B>, ArrayViewMutD<'a, A>> {
+    if std::any::TypeId::of::<A>() != std::any::TypeId::of::<B>() {
+        return Err(view);
+    }
+    let view = std::mem::ManuallyDrop::new(view);
+    // SAFETY: `A` and `B` are the same type (their `TypeId`s are equal), so
+    // `ArrayViewMutD<'a, A>` and `ArrayViewMutD<'a, B>` are the same type
+    // too; the original is not dropped (a view owns nothing anyway).
+    Ok(unsafe { std::mem::transmute_copy::<ArrayViewMutD<'a, A>, ArrayViewMutD<'a, B>>(&view) })
 }
 
 macro_rules! elements {
