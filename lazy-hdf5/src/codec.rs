@@ -151,6 +151,38 @@ where
     *b = *b ^ t;
 }
 
+/// Transposes the 8 x 8 byte matrix whose rows are the little-endian bytes
+/// of `r` (three steps of swaps, in registers): elements to planes and
+/// back.
+#[inline(always)]
+fn transpose_8x8(r: &mut [u64; 8]) {
+    let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut *r;
+    for (a, b) in [(&mut *r0, &mut *r1), (r2, r3), (r4, r5), (r6, r7)] {
+        swap_fields(a, b, 8, 0x00FF_00FF_00FF_00FF);
+    }
+    let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut *r;
+    for (a, b) in [(&mut *r0, &mut *r2), (r1, r3), (r4, r6), (r5, r7)] {
+        swap_fields(a, b, 16, 0x0000_FFFF_0000_FFFF);
+    }
+    let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut *r;
+    for (a, b) in [(&mut *r0, &mut *r4), (r1, r5), (r2, r6), (r3, r7)] {
+        swap_fields(a, b, 32, 0x0000_0000_FFFF_FFFF);
+    }
+}
+
+/// [`transpose_8x8`] for a 4 x 4 byte matrix in four `u32`s.
+#[inline(always)]
+fn transpose_4x4(r: &mut [u32; 4]) {
+    let [r0, r1, r2, r3] = &mut *r;
+    for (a, b) in [(&mut *r0, &mut *r1), (r2, r3)] {
+        swap_fields(a, b, 8, 0x00FF_00FF);
+    }
+    let [r0, r1, r2, r3] = &mut *r;
+    for (a, b) in [(&mut *r0, &mut *r2), (r1, r3)] {
+        swap_fields(a, b, 16, 0x0000_FFFF);
+    }
+}
+
 /// Unshuffles the first elements of 8 bytes in blocks of 8: the 8 bytes of
 /// each plane as one `u64`, the 8 x 8 byte matrix transposed in registers
 /// (three steps of swaps). Returns how many elements it did.
@@ -165,18 +197,7 @@ fn unshuffle_8x8(planes: &[&[u8]; 8], out: &mut [u8]) -> usize {
             bytes.copy_from_slice(&plane[i..i + 8]);
             *word = u64::from_le_bytes(bytes);
         }
-        let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut r;
-        for (a, b) in [(&mut *r0, &mut *r1), (r2, r3), (r4, r5), (r6, r7)] {
-            swap_fields(a, b, 8, 0x00FF_00FF_00FF_00FF);
-        }
-        let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut r;
-        for (a, b) in [(&mut *r0, &mut *r2), (r1, r3), (r4, r6), (r5, r7)] {
-            swap_fields(a, b, 16, 0x0000_FFFF_0000_FFFF);
-        }
-        let [r0, r1, r2, r3, r4, r5, r6, r7] = &mut r;
-        for (a, b) in [(&mut *r0, &mut *r4), (r1, r5), (r2, r6), (r3, r7)] {
-            swap_fields(a, b, 32, 0x0000_0000_FFFF_FFFF);
-        }
+        transpose_8x8(&mut r);
         for (value, word) in block.chunks_exact_mut(8).zip(r) {
             value.copy_from_slice(&word.to_le_bytes());
         }
@@ -197,14 +218,7 @@ fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
             bytes.copy_from_slice(&plane[i..i + 4]);
             *word = u32::from_le_bytes(bytes);
         }
-        let [r0, r1, r2, r3] = &mut r;
-        for (a, b) in [(&mut *r0, &mut *r1), (r2, r3)] {
-            swap_fields(a, b, 8, 0x00FF_00FF);
-        }
-        let [r0, r1, r2, r3] = &mut r;
-        for (a, b) in [(&mut *r0, &mut *r2), (r1, r3)] {
-            swap_fields(a, b, 16, 0x0000_FFFF);
-        }
+        transpose_4x4(&mut r);
         for (value, word) in block.chunks_exact_mut(4).zip(r) {
             value.copy_from_slice(&word.to_le_bytes());
         }
@@ -447,28 +461,12 @@ fn shuffle(input: &[u8], size: usize) -> Vec<u8> {
 /// [`shuffle`] for elements of `S` bytes: the `S` planes written one after
 /// another, each from every element.
 fn shuffle_n<const S: usize>(input: &[u8], n: usize, out: &mut [u8]) {
-    // Blocks of 32 elements transposed through a small array the compiler
-    // keeps in registers, each plane's 32 bytes then stored at once.
-    const B: usize = 32;
-    let blocks = input.chunks_exact(B * S).take(n / B);
-    let done = blocks.len() * B;
-    for (i, block) in blocks.enumerate() {
-        let mut planes = [[0u8; B]; S];
-        for (k, e) in block.chunks_exact(S).enumerate() {
-            for (b, &byte) in e.iter().enumerate() {
-                if let Some(p) = planes.get_mut(b).and_then(|p| p.get_mut(k)) {
-                    *p = byte;
-                }
-            }
-        }
-        for (b, plane) in planes.iter().enumerate() {
-            let at = b * n + i * B;
-            if let Some(dst) = out.get_mut(at..at + B) {
-                dst.copy_from_slice(plane);
-            }
-        }
-    }
-    // The last elements, one by one.
+    let done = match S {
+        8 => shuffle_8x8(input, n, out),
+        4 => shuffle_4x4(input, n, out),
+        _ => 0,
+    };
+    // The last elements (and every one of other sizes), one by one.
     for (k, e) in input.chunks_exact(S).enumerate().take(n).skip(done) {
         for (b, &byte) in e.iter().enumerate() {
             if let Some(o) = out.get_mut(b * n + k) {
@@ -476,6 +474,46 @@ fn shuffle_n<const S: usize>(input: &[u8], n: usize, out: &mut [u8]) {
             }
         }
     }
+}
+
+/// Shuffles the first of `n` elements of 8 bytes in blocks of 8: the block
+/// as eight `u64`s, transposed in registers ([`transpose_8x8`]), each row
+/// then 8 bytes of one plane. Returns how many elements it did.
+fn shuffle_8x8(input: &[u8], n: usize, out: &mut [u8]) -> usize {
+    let whole = n / 8 * 8;
+    for (k, block) in input[..whole * 8].chunks_exact(64).enumerate() {
+        let mut r = [0u64; 8];
+        for (word, value) in r.iter_mut().zip(block.chunks_exact(8)) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(value);
+            *word = u64::from_le_bytes(bytes);
+        }
+        transpose_8x8(&mut r);
+        for (b, word) in r.iter().enumerate() {
+            let at = b * n + k * 8;
+            out[at..at + 8].copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    whole
+}
+
+/// [`shuffle_8x8`] for elements of 4 bytes: blocks of 4 as four `u32`s.
+fn shuffle_4x4(input: &[u8], n: usize, out: &mut [u8]) -> usize {
+    let whole = n / 4 * 4;
+    for (k, block) in input[..whole * 4].chunks_exact(16).enumerate() {
+        let mut r = [0u32; 4];
+        for (word, value) in r.iter_mut().zip(block.chunks_exact(4)) {
+            let mut bytes = [0u8; 4];
+            bytes.copy_from_slice(value);
+            *word = u32::from_le_bytes(bytes);
+        }
+        transpose_4x4(&mut r);
+        for (b, word) in r.iter().enumerate() {
+            let at = b * n + k * 4;
+            out[at..at + 4].copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    whole
 }
 
 #[cfg(test)]
