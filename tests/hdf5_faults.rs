@@ -395,7 +395,7 @@ fn full_disk_checks(dir: &Path) {
     assert_backend(&err, &["No space left", "File too large", "write failed"]);
     // Through a stack with an in-memory source the error is the same.
     let mut mem = ArrayD::<f64>::zeros(vec![n]);
-    let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + '_>> = vec![
+    let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + Send + '_>> = vec![
         Box::new(&mut mem),
         Box::new(H5Dataset::<f64, Dyn>::open_rw(&file, "x").unwrap()),
     ];
@@ -509,7 +509,7 @@ fn stacked_write_refused_by_one_target_changes_nothing() {
     // An in-memory source stacked with a refusing file is unchanged too.
     let mut mem = ramp(100);
     let mut b = open(&b_file);
-    let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = U1> + '_>> =
+    let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = U1> + Send + '_>> =
         vec![Box::new(&mut mem), Box::new(Scaled::new(&mut b, 0.0))];
     let mut stack = Stacked::new(sources, -1).unwrap();
     let err = stack.write_all(&ndarray::array![5.0, 6.0]).unwrap_err();

@@ -464,7 +464,7 @@ fn boxed_heterogeneous_sources() -> Result<()> {
     // Writable boxed sources of different types behind one stack.
     let (mut x, mut counts) = (array![0.0, 0.0], array![0i32, 0]);
     {
-        let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = U1> + '_>> =
+        let sources: Vec<Box<dyn DatasetMut<Elem = f64, Rank = U1> + Send + '_>> =
             vec![Box::new(&mut x), Box::new(Scaled::new(&mut counts, 0.25))];
         let mut st = Stacked::new(sources, -1)?;
         st.write_all(&array![[1.0, 1.0], [2.0, 2.0]])?;

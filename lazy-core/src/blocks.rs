@@ -158,15 +158,40 @@ where
     F: Fn(I) -> Result<()> + Sync,
 {
     #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        if items.len() > 1 {
-            if rayon::current_thread_index().is_some() {
-                return items.into_par_iter().try_for_each(f);
-            }
-            if items.len() > INLINE_ITEMS {
-                return caller_helps(items, f);
-            }
+    return parallel_past(items, INLINE_ITEMS, f);
+    #[cfg(not(feature = "parallel"))]
+    items.into_iter().try_for_each(f)
+}
+
+/// As [`for_each_parallel`], for items that are each a large piece of work
+/// (a source's part of a write): two of them run side by side too when
+/// called from outside the pool.
+pub(crate) fn for_each_large<I, F>(items: Vec<I>, f: &F) -> Result<()>
+where
+    I: Send,
+    F: Fn(I) -> Result<()> + Sync,
+{
+    #[cfg(feature = "parallel")]
+    return parallel_past(items, 1, f);
+    #[cfg(not(feature = "parallel"))]
+    items.into_iter().try_for_each(f)
+}
+
+/// `f` on every item: in parallel, but on the calling thread alone when it
+/// is outside the pool and there are at most `inline` items.
+#[cfg(feature = "parallel")]
+fn parallel_past<I, F>(items: Vec<I>, inline: usize, f: &F) -> Result<()>
+where
+    I: Send,
+    F: Fn(I) -> Result<()> + Sync,
+{
+    use rayon::prelude::*;
+    if items.len() > 1 {
+        if rayon::current_thread_index().is_some() {
+            return items.into_par_iter().try_for_each(f);
+        }
+        if items.len() > inline {
+            return caller_helps(items, f);
         }
     }
     items.into_iter().try_for_each(f)

@@ -294,6 +294,16 @@ impl Hints {
 ///
 /// Read-only views (`Sum`, `BooleanOr`) and files opened read-only do not
 /// implement it, so writing to them does not compile.
+///
+/// Views over several sources ([`Stacked`](crate::Stacked),
+/// [`Concat`](crate::Concat)) write and flush their sources side by side,
+/// each on a thread of the pool, so their sources must be `Send` to be
+/// written through: every backend handle and array view is; a boxed source
+/// is `Box<dyn DatasetMut<Elem = f64, Rank = U1> + Send>`. Only sources that
+/// each name storage of their own ([`Dataset::name`]: file and dataset,
+/// store and array) are written side by side; two handles of one array, or
+/// sources without a name (arrays in memory), are written one after the
+/// other, so that the last values win where a write sets an element twice.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be written to: it has no inverse",
     label = "this view is read-only",

@@ -65,7 +65,7 @@ use crate::naive::{identity_map, naive_assignments, naive_read, scatter, Naive};
 /// A storage backend under test, for element type `T`.
 pub trait Backend<T: Element> {
     /// Its datasets, opened for writing.
-    type Dataset: DatasetMut<Elem = T, Rank = Dyn>;
+    type Dataset: DatasetMut<Elem = T, Rank = Dyn> + Send;
 
     /// The number of storage layouts it tests (contiguous, chunked,
     /// compressed, sharded, …); cases go through them in turn.

@@ -116,6 +116,11 @@ impl<D: Dataset> Concat<D> {
         &self.sources
     }
 
+    /// Gives the joined datasets back.
+    pub fn into_sources(self) -> Vec<D> {
+        self.sources
+    }
+
     /// The axis the datasets are joined along.
     pub fn axis(&self) -> usize {
         self.axis
@@ -248,8 +253,10 @@ impl<D: Dataset> Dataset for Concat<D> {
     parted_methods!(read);
 }
 
-impl<D: DatasetMut> DatasetMut for Concat<D> {
-    parted_methods!(write);
+/// Writable when the sources are, and `Send`: sources are written side by
+/// side.
+impl<D: DatasetMut + Send> DatasetMut for Concat<D> {
+    parted_methods!(write_parallel);
 }
 
 crate::backend::dataset_methods!(Concat<D>);

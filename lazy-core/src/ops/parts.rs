@@ -9,7 +9,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
 use crate::alloc::with_scratch;
 use crate::blocks::{
-    cut_alike, for_each_block, for_each_concurrent, for_each_parallel, BLOCK_ELEMS,
+    cut_alike, for_each_block, for_each_concurrent, for_each_large, for_each_parallel, BLOCK_ELEMS,
 };
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
@@ -512,15 +512,87 @@ where
     V::Source: DatasetMut,
 {
     let parts = view.parts(region)?;
-    let sources = view.sources_mut();
+    write_in_order(view.sources_mut(), &parts, &src)
+}
+
+fn write_in_order<S: DatasetMut>(
+    sources: &mut [S],
+    parts: &Parts,
+    src: &ArrayViewD<'_, S::Elem>,
+) -> Result<()> {
     let n = sources.len();
     for (p, r) in parts.each() {
         let target = sources
             .get_mut(p.source)
             .ok_or_else(|| Error::internal(format!("no source {} of {n}", p.source)))?;
-        target.write_from(r?, slot_of(&src, p.slot)?)?;
+        target.write_from(r?, slot_of(src, p.slot)?)?;
     }
     Ok(())
+}
+
+/// Writes as [`write`] does, with the sources side by side when more than
+/// one has parts: each source on a thread of the pool, its own parts in
+/// order, so that a write through a stack of three compressed arrays
+/// encodes and stores the three sources' chunks at once (one chunk each,
+/// for a window, is otherwise one core's work three times over). Only
+/// sources that each name storage of their own are (see
+/// [`distinct_storage`]); others are written in order, as [`write`] does.
+/// The first error is returned; the
+/// other sources' writes may have happened (as a failed write of one
+/// source's chunks leaves those it stored).
+pub(crate) fn write_parallel<V>(
+    view: &mut V,
+    region: &Region,
+    src: ArrayViewD<'_, <V::Source as Dataset>::Elem>,
+) -> Result<()>
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut + Send,
+{
+    let parts = view.parts(region)?;
+    let n = view.sources().len();
+    let mut per_source: Vec<Vec<(&Region, ArrayViewD<'_, _>)>> =
+        std::iter::repeat_with(Vec::new).take(n).collect();
+    for (p, r) in parts.each() {
+        per_source
+            .get_mut(p.source)
+            .ok_or_else(|| Error::internal(format!("no source {} of {n}", p.source)))?
+            .push((r?, slot_of(&src, p.slot)?));
+    }
+    if per_source.iter().filter(|w| !w.is_empty()).count() < 2 || !distinct_storage(view.sources())
+    {
+        return write_in_order(view.sources_mut(), &parts, &src);
+    }
+    let jobs: Vec<_> = view
+        .sources_mut()
+        .iter_mut()
+        .zip(per_source)
+        .filter(|(_, writes)| !writes.is_empty())
+        .collect();
+    for_each_large(jobs, &|(source, writes)| {
+        writes
+            .into_iter()
+            .try_for_each(|(region, values)| source.write_from(region, values))
+    })
+}
+
+/// Whether every one of `sources` names its storage ([`Dataset::name`]) and
+/// no two name the same: only then are they written side by side (two
+/// handles of one array, or sources that do not say what they write to,
+/// are written in order, so the last values win where a write sets an
+/// element through two of them, as in NumPy).
+fn distinct_storage<S: Dataset>(sources: &[S]) -> bool {
+    let Some(mut names) = sources
+        .iter()
+        .map(Dataset::name)
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    let named = names.len();
+    names.sort_unstable();
+    names.dedup();
+    names.len() == named
 }
 
 /// Flushes every source (all of them; the first error is returned).
@@ -537,6 +609,34 @@ where
         }
     }
     first
+}
+
+/// Flushes every source as [`flush`] does, side by side when they are
+/// several and each names storage of its own ([`distinct_storage`]):
+/// buffered handles under a stack encode their chunks at once.
+pub(crate) fn flush_parallel<V>(view: &mut V) -> Result<()>
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut + Send,
+{
+    if view.sources().len() < 2 || !distinct_storage(view.sources()) {
+        return flush(view);
+    }
+    let first = std::sync::Mutex::new(Ok(()));
+    let jobs: Vec<&mut V::Source> = view.sources_mut().iter_mut().collect();
+    for_each_large(jobs, &|source| {
+        let flushed = source.flush();
+        let mut first = first
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if first.is_ok() {
+            *first = flushed;
+        }
+        Ok(())
+    })?;
+    first
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Implements `Dataset::read_region`/`in_memory` and
@@ -584,6 +684,172 @@ macro_rules! parted_methods {
             $crate::ops::parts::flush(self)
         }
     };
+    (write_parallel) => {
+        fn write_region(
+            &mut self,
+            region: $crate::dataset::CheckedRegion<'_>,
+            src: ndarray::ArrayViewD<'_, Self::Elem>,
+        ) -> $crate::error::Result<()> {
+            $crate::ops::parts::write_parallel(self, &region, src)
+        }
+
+        fn check_write(
+            &self,
+            region: $crate::dataset::CheckedRegion<'_>,
+        ) -> $crate::error::Result<()> {
+            $crate::ops::parts::check_write(self, &region)
+        }
+
+        fn check_values(
+            &self,
+            region: $crate::dataset::CheckedRegion<'_>,
+            src: ndarray::ArrayViewD<'_, Self::Elem>,
+        ) -> $crate::error::Result<()> {
+            $crate::ops::parts::check_values(self, &region, src)
+        }
+
+        fn flush(&mut self) -> $crate::error::Result<()> {
+            $crate::ops::parts::flush_parallel(self)
+        }
+    };
 }
 
 pub(crate) use parted_methods;
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Condvar, Mutex};
+    use std::time::Duration;
+
+    use ndarray::{array, Array1, Array2};
+    use typenum::U1;
+
+    use super::*;
+    use crate::dataset::CheckedRegion;
+    use crate::{Concat, Stacked, TypedSelection as Sel};
+
+    /// Writers in a room: each write enters, waits (up to `patience`) until
+    /// two writers are in at once, and records whether they met.
+    struct Room {
+        inside: Mutex<usize>,
+        bell: Condvar,
+        patience: Duration,
+    }
+
+    struct Source<'a> {
+        data: Array1<f64>,
+        name: Option<&'static str>,
+        room: &'a Room,
+        met: bool,
+    }
+
+    impl Dataset for Source<'_> {
+        type Elem = f64;
+        type Rank = U1;
+        fn shape(&self) -> &[usize] {
+            self.data.shape()
+        }
+        fn read_region(
+            &self,
+            region: CheckedRegion<'_>,
+            out: ArrayViewMutD<'_, f64>,
+        ) -> Result<()> {
+            self.data.read_region(region, out)
+        }
+        fn name(&self) -> Option<String> {
+            self.name.map(String::from)
+        }
+    }
+
+    impl DatasetMut for Source<'_> {
+        fn write_region(
+            &mut self,
+            region: CheckedRegion<'_>,
+            src: ArrayViewD<'_, f64>,
+        ) -> Result<()> {
+            let room = self.room;
+            let mut inside = room.inside.lock().unwrap_or_else(|e| e.into_inner());
+            *inside += 1;
+            room.bell.notify_all();
+            let (inside, _) = room
+                .bell
+                .wait_timeout_while(inside, room.patience, |n| *n < 2)
+                .unwrap_or_else(|e| e.into_inner());
+            self.met = *inside >= 2;
+            drop(inside);
+            self.data.write_region(region, src)
+        }
+    }
+
+    fn room(patience: Duration) -> Room {
+        Room {
+            inside: Mutex::new(0),
+            bell: Condvar::new(),
+            patience,
+        }
+    }
+
+    fn source<'a>(room: &'a Room, name: Option<&'static str>) -> Source<'a> {
+        Source {
+            data: Array1::zeros(4),
+            name,
+            room,
+            met: false,
+        }
+    }
+
+    /// Two sources of a stack are written at once: each write waits for the
+    /// other to be inside too (written one after the other, the first would
+    /// wait its 60 s out alone).
+    #[test]
+    fn a_stack_writes_its_sources_side_by_side() {
+        let room = room(Duration::from_secs(60));
+        let mut stack =
+            Stacked::new(vec![source(&room, Some("a")), source(&room, Some("b"))], -1).unwrap();
+        let values = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]];
+        stack.write_all(&values).unwrap();
+        let sources = stack.into_sources();
+        assert!(
+            sources.iter().all(|s| s.met),
+            "the two writes never overlapped"
+        );
+        assert_eq!(sources[0].data, array![1.0, 3.0, 5.0, 7.0]);
+        assert_eq!(sources[1].data, array![2.0, 4.0, 6.0, 8.0]);
+    }
+
+    /// Sources naming the same storage are written one after the other: the
+    /// first write waits alone (a short while) and never meets the second.
+    #[test]
+    fn sources_of_the_same_storage_are_written_in_order() {
+        let room = room(Duration::from_millis(50));
+        let mut concat =
+            Concat::new(vec![source(&room, Some("x")), source(&room, Some("x"))], 0).unwrap();
+        concat
+            .write_all(&Array1::from_iter((0..8).map(f64::from)))
+            .unwrap();
+        let sources = concat.into_sources();
+        assert!(!sources[0].met);
+        assert_eq!(sources[0].data, array![0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(sources[1].data, array![4.0, 5.0, 6.0, 7.0]);
+    }
+
+    /// A list that picks a source twice stores its last values there, as
+    /// NumPy's `x[:, [2, 0, 2]] = v` does.
+    #[test]
+    fn a_source_picked_twice_gets_the_last_values() {
+        let (mut a, mut b, mut c) = (Array1::zeros(3), Array1::zeros(3), Array1::zeros(3));
+        let values = Array2::from_shape_fn((3, 3), |(i, j)| (10 * i + j) as f64);
+        let mut expect = Array2::<f64>::zeros((3, 3));
+        for (k, &col) in [2usize, 0, 2].iter().enumerate() {
+            expect.column_mut(col).assign(&values.column(k));
+        }
+        let mut stack = Stacked::new(vec![&mut a, &mut b, &mut c], -1).unwrap();
+        stack
+            .write(Sel::new().push(..).push(vec![2, 0, 2]), values.view())
+            .unwrap();
+        drop(stack);
+        assert_eq!(a, expect.column(0));
+        assert_eq!(b, expect.column(1));
+        assert_eq!(c, expect.column(2));
+    }
+}

@@ -166,13 +166,15 @@ where
     parted_methods!(read);
 }
 
+/// Writable when the sources are, and `Send`: sources are written side by
+/// side (see [`DatasetMut`]'s docs).
 impl<D> DatasetMut for Stacked<D>
 where
-    D: DatasetMut,
+    D: DatasetMut + Send,
     D::Rank: Add<B1>,
     Add1<D::Rank>: Rank,
 {
-    parted_methods!(write);
+    parted_methods!(write_parallel);
 }
 
 crate::backend::dataset_methods!(Stacked<D>);

@@ -15,7 +15,7 @@ use crate::entropy::{Bytes, Entropy};
 use crate::keys::{self, KeyStyle};
 use crate::naive::{naive_assignments, naive_read, naive_stack_axis, numel, Loc, Naive};
 
-type BoxMut<'a> = Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + 'a>;
+type BoxMut<'a> = Box<dyn DatasetMut<Elem = f64, Rank = Dyn> + Send + 'a>;
 
 fn build_mut<'a>(
     node: &Node,
