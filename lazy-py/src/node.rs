@@ -37,6 +37,15 @@ pub trait Backing<T: Element>: Send + Sync {
     /// Whether every source under this dataset is native (read in Rust,
     /// without calling Python).
     fn native(&self) -> bool;
+    /// The storage it reads, for messages and for views that write sources
+    /// side by side (see [`Dataset::name`]); Python objects have none.
+    fn name(&self) -> Option<String> {
+        None
+    }
+    /// Its chunk grid (see [`Dataset::chunk_grid`]).
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// A shared dataset of element type `T`, rank `Dyn`: what every Python
@@ -92,6 +101,12 @@ impl<T: Element> Dataset for Handle<T> {
     }
     fn in_memory(&self, region: &Region) -> bool {
         self.0.in_memory(region)
+    }
+    fn name(&self) -> Option<String> {
+        self.0.name()
+    }
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        self.0.chunk_grid()
     }
 }
 
@@ -172,6 +187,12 @@ where
     fn native(&self) -> bool {
         self.native
     }
+    fn name(&self) -> Option<String> {
+        self.view.read().ok().and_then(|v| v.name())
+    }
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        self.view.read().ok().and_then(|v| v.chunk_grid())
+    }
 }
 
 /// Why a read-only dataset refuses a write, and which Python exception
@@ -242,6 +263,12 @@ where
     }
     fn native(&self) -> bool {
         self.native
+    }
+    fn name(&self) -> Option<String> {
+        self.view.name()
+    }
+    fn chunk_grid(&self) -> Option<Vec<usize>> {
+        self.view.chunk_grid()
     }
 }
 
