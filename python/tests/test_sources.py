@@ -122,6 +122,23 @@ def test_native_hdf5_writes(h5file, rng):
         np.testing.assert_array_equal(f["float64/x"][20:], arrays["float64/x"][20:])
 
 
+def test_a_native_source_stacked_twice_keeps_the_last_values(h5file, zstore, rng):
+    """Stacks write their native sources side by side, except the same
+    dataset twice (one handle, or two opens of it): written in order, so
+    the last source's values win, as in the reference module."""
+    path, _ = h5file
+    zpath, _ = zstore
+    for open_ in (
+        lambda: ld.open_hdf5(path, "float64/x", mode="r+"),
+        lambda: ld.open_zarr(zpath, "float64/x", mode="r+"),
+    ):
+        x = open_()
+        for pair in ([x, x], [x, open_()]):
+            value = rng.standard_normal((40, 7, 2))
+            ld.LazyStackedDataset(pair)[...] = value
+            np.testing.assert_array_equal(np.asarray(x), value[..., 1])
+
+
 def test_read_only_opens_refuse_writes(h5file, zstore, tmp_path):
     path, arrays = h5file
     x = ld.open_hdf5(path, "int32/x")
