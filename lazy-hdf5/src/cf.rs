@@ -56,22 +56,19 @@ fn from_libhdf5<T, R, M>(ds: &H5Dataset<T, R, M>) -> Result<Cf> {
     let Some(inner) = ds.inner() else {
         return from_pure(ds);
     };
-    let names = inner.attr_names().map_err(|e| {
-        Error::backend(format!("cannot list the attributes of {}", ds.path()), e)
-    })?;
+    let names = inner
+        .attr_names()
+        .map_err(|e| Error::backend(format!("cannot list the attributes of {}", ds.path()), e))?;
     let read = |name: &str| -> Result<Option<Vec<f64>>> {
         if !names.iter().any(|n| n == name) {
             return Ok(None);
         }
-        let bad = |what: String| {
-            Error::value(format!("the attribute {name} of {}: {what}", ds.path()))
-        };
+        let bad =
+            |what: String| Error::value(format!("the attribute {name} of {}: {what}", ds.path()));
         let attr = inner.attr(name).map_err(|e| bad(e.to_string()))?;
         let numeric = matches!(
             attr.dtype().and_then(|t| t.to_descriptor()),
-            Ok(TypeDescriptor::Integer(_)
-                | TypeDescriptor::Unsigned(_)
-                | TypeDescriptor::Float(_))
+            Ok(TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_) | TypeDescriptor::Float(_))
         );
         if !numeric {
             return Err(bad("it is not a number".into()));

@@ -11,9 +11,9 @@
 
 #[cfg(feature = "libhdf5")]
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
-use lazy_core::backend::{with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk};
 #[cfg(feature = "libhdf5")]
 use lazy_core::backend::{bytes, ChunkSink};
+use lazy_core::backend::{with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk};
 #[cfg(feature = "libhdf5")]
 use lazy_core::Writable;
 use lazy_core::{Error, Mode, Rank, Result};

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use lazy_core::backend::{chunked_in_memory, read_chunked, Marker};
 #[cfg(feature = "libhdf5")]
 use lazy_core::backend::{write_chunked, write_chunked_masked, write_masked_by_runs};
+#[cfg(feature = "libhdf5")]
+use lazy_core::{Buffered, DatasetMut, MaskedBlock, Writable};
 use lazy_core::{
     Cache, CheckedRegion, Dataset, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region, Result,
 };
-#[cfg(feature = "libhdf5")]
-use lazy_core::{Buffered, DatasetMut, MaskedBlock, Writable};
 #[cfg(feature = "libhdf5")]
 use ndarray::ArrayViewD;
 use ndarray::ArrayViewMutD;
