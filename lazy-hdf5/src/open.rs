@@ -268,9 +268,11 @@ pub trait Location: located::Sealed {
     fn place(&self) -> Place<'_>;
 }
 
-/// What a [`Location`] is.
+/// What a [`Location`] is. Non-exhaustive: the feature `libhdf5` adds a
+/// variant, and features stay additive.
 #[doc(hidden)]
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Place<'a> {
     /// A group of a file open through libhdf5.
     #[cfg(feature = "libhdf5")]
