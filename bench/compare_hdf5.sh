@@ -35,15 +35,15 @@ PY="$VENV/bin/python bench/hdf5_bench.py --n $N --data $DATA"
 ROUNDS=${ROUNDS:-2}
 : > "$OUT/python.tsv"
 : > "$OUT/rust.tsv"
-cargo build -q --release --features hdf5 --bench compare_hdf5
+cargo build -q --release --features libhdf5 --bench compare_hdf5
 for round in $(seq "$ROUNDS"); do
     echo "round $round: h5py..." >&2
     $PY --threads "$THREADS" >> "$OUT/python.tsv"
     echo "round $round: lazy-datasets ($THREADS threads)..." >&2
-    RAYON_NUM_THREADS=$THREADS cargo bench -q --features hdf5 --bench compare_hdf5 -- \
+    RAYON_NUM_THREADS=$THREADS cargo bench -q --features libhdf5 --bench compare_hdf5 -- \
         --n "$N" --data "$DATA" >> "$OUT/rust.tsv"
     echo "round $round: lazy-datasets reader threads..." >&2
-    cargo bench -q --features hdf5 --bench compare_hdf5 -- \
+    cargo bench -q --features libhdf5 --bench compare_hdf5 -- \
         --n "$N" --data "$DATA" --readers >> "$OUT/rust.tsv"
 done
 

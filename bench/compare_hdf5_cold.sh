@@ -30,7 +30,7 @@ with h5py.File(f"{out}/walk.h5", "w") as f:
     for k in "abc":
         f.create_dataset(k, data=np.cumsum(rng.standard_normal(n)).astype("f4"), chunks=True, compression="gzip")
 PYEOF
-cargo build -q --release --features hdf5 --bench hdf5_cold
+cargo build -q --release --features libhdf5 --bench hdf5_cold
 BIN=$(ls -t target/release/deps/hdf5_cold-* | grep -v '\.d$' | head -1)
 TSV=$OUT/results.tsv
 : > "$TSV"

@@ -2,7 +2,7 @@
 //! `bench/reference_bench.py` times with the Python reference module, on the
 //! same data, printed as `name<TAB>seconds` (median of several runs).
 //!
-//! `cargo bench --bench compare [--features hdf5] -- --n N --data DIR`
+//! `cargo bench --bench compare [--features libhdf5] -- --n N --data DIR`
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -109,7 +109,7 @@ fn main() -> Result<()> {
         median_time(reps, || wst.write_all(&value).unwrap_or(())),
     );
 
-    #[cfg(feature = "hdf5")]
+    #[cfg(feature = "libhdf5")]
     if let Some(dir) = arg("--data") {
         use lazy_datasets::hdf5::{File, H5Dataset};
         let files: Vec<File> = (0..3)

@@ -6,7 +6,7 @@
 //! datasets with `via_libhdf5(true)`), and `hdf5-metno` (raw reads of the
 //! same bytes, one dataset after the other, not stacked).
 //!
-//! `cargo bench --features hdf5 --bench compare_hdf5 -- --data DIR [--n N] [--reps R]`
+//! `cargo bench --features libhdf5 --bench compare_hdf5 -- --data DIR [--n N] [--reps R]`
 //!
 //! Random windows and reader threads read with the cache off
 //! (`Cache::new(0)`: every window decodes its chunks); in-order windows

@@ -4,7 +4,7 @@
 //! `scenario<TAB>library<TAB>seconds<TAB>peak RSS in MB<TAB>RSS at the start in MB`
 //! (the peak is the timed part's: reset when it starts).
 //!
-//! `cargo bench --features zarr,hdf5 --bench compare_writes -- --scenario NAME --dir DIR [--n N]`
+//! `cargo bench --features zarr,libhdf5 --bench compare_writes -- --scenario NAME --dir DIR [--n N]`
 
 use std::path::Path;
 use std::time::Instant;

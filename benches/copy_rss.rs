@@ -3,9 +3,9 @@
 //! a memory budget, and prints the process's peak resident set size (VmHWM)
 //! next to the budget.
 //!
-//! `cargo bench --features hdf5 --bench copy_rss -- --gb 4 --budget-mb 64 [--dir DIR]`
+//! `cargo bench --features libhdf5 --bench copy_rss -- --gb 4 --budget-mb 64 [--dir DIR]`
 //!
-//! With `--zarr` (features `hdf5,zarr`), the copy a new user tried: three
+//! With `--zarr` (features `libhdf5,zarr`), the copy a new user tried: three
 //! `float32` HDF5 datasets (gzip 4, h5py's default chunking: chunks of
 //! 7,813 elements here) scaled and stacked, as `f64`, into a new Zarr array
 //! in chunks of [1M, 3] (zstd 3): `--gb` is then the size of the output.
@@ -13,7 +13,7 @@
 //! The files are written first, a few megabytes at a time, so the peak is the
 //! copy's. They are removed at the end.
 
-#[cfg(feature = "hdf5")]
+#[cfg(feature = "libhdf5")]
 fn main() -> lazy_datasets::Result<()> {
     use lazy_datasets::hdf5::{create_file, open_file, H5Dataset};
     use lazy_datasets::prelude::*;
@@ -105,7 +105,7 @@ fn main() -> lazy_datasets::Result<()> {
 }
 
 /// The `--zarr` copy (see the module docs).
-#[cfg(all(feature = "hdf5", feature = "zarr"))]
+#[cfg(all(feature = "libhdf5", feature = "zarr"))]
 fn into_zarr(dir: &std::path::Path, n: usize, budget_mb: usize) -> lazy_datasets::Result<()> {
     use lazy_datasets::hdf5::{self, create_file, open_file, H5Dataset};
     use lazy_datasets::prelude::*;
@@ -174,7 +174,7 @@ fn into_zarr(dir: &std::path::Path, n: usize, budget_mb: usize) -> lazy_datasets
 }
 
 /// The process's peak resident set size in KiB, from /proc/self/status.
-#[cfg(feature = "hdf5")]
+#[cfg(feature = "libhdf5")]
 fn vm_hwm_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -186,7 +186,7 @@ fn vm_hwm_kb() -> u64 {
         .unwrap_or(0)
 }
 
-#[cfg(not(feature = "hdf5"))]
+#[cfg(not(feature = "libhdf5"))]
 fn main() {
-    eprintln!("copy_rss needs the hdf5 feature");
+    eprintln!("copy_rss needs the libhdf5 feature");
 }

@@ -1,7 +1,7 @@
 //! Criterion benchmarks of HDF5 datasets through lazy-datasets, each next to
 //! raw hdf5-metno reads of the same bytes in the same run.
 //!
-//! `cargo bench --features hdf5 --bench hdf5`; `LAZY_BENCH_N` sets the length
+//! `cargo bench --features libhdf5 --bench hdf5`; `LAZY_BENCH_N` sets the length
 //! of each of the three channels (default 20,000,000 `f64`). The files are
 //! written to `target/bench-hdf5/` once and reused.
 

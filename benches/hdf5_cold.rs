@@ -4,7 +4,9 @@
 //! in a fresh process: the cold pass a new user sees. Prints
 //! `cold<TAB>lazy-datasets<TAB>seconds` and `warm<TAB>…`.
 //!
-//! `cargo bench --features hdf5 --bench hdf5_cold -- FILE`
+//! `cargo bench --features libhdf5 --bench hdf5_cold -- FILE` (the file
+//! opened through libhdf5, as `bench/compare_hdf5_cold.sh` does); with
+//! `--features hdf5` only, by lazy-hdf5's own reader.
 
 #[cfg(feature = "hdf5")]
 fn main() -> lazy_datasets::Result<()> {

@@ -2,7 +2,7 @@
 //! each next to its baseline in the same run: `read_all()` and filtering by
 //! hand.
 //!
-//! `cargo bench --bench masks` (in memory), `cargo bench --features hdf5,zarr
+//! `cargo bench --bench masks` (in memory), `cargo bench --features libhdf5,zarr
 //! --bench masks` (also HDF5 and Zarr, gzip); `LAZY_BENCH_N` sets the length
 //! of each of the three `f32` channels (default 2,000,000). The mask keeps
 //! 97% of the positions, at random; the sorted list is the positions it
@@ -15,6 +15,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lazy_datasets::prelude::*;
+#[cfg(any(feature = "libhdf5", feature = "zarr"))]
 use lazy_datasets::Cache;
 use ndarray::{Array1, Array2};
 use rand::rngs::SmallRng;
@@ -105,14 +106,14 @@ fn memory(c: &mut Criterion) {
     group(c, "memory", [&a[0], &a[1], &a[2]]);
 }
 
-#[cfg(any(feature = "hdf5", feature = "zarr"))]
+#[cfg(any(feature = "libhdf5", feature = "zarr"))]
 fn dir(n: usize) -> std::path::PathBuf {
     let dir = std::path::PathBuf::from(format!("target/bench-masks/{n}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-#[cfg(feature = "hdf5")]
+#[cfg(feature = "libhdf5")]
 fn hdf5(c: &mut Criterion) {
     use lazy_datasets::hdf5::{create_file, open_file, Compression, CreateOptions, H5Dataset};
     let n = n();
@@ -168,7 +169,7 @@ fn zarr(c: &mut Criterion) {
     group(c, "zarr", [&ds[0], &ds[1], &ds[2]]);
 }
 
-#[cfg(not(feature = "hdf5"))]
+#[cfg(not(feature = "libhdf5"))]
 fn hdf5(_: &mut Criterion) {}
 
 #[cfg(not(feature = "zarr"))]

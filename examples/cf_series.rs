@@ -5,7 +5,7 @@
 //! as temperatures, with missing samples as NaN. Only the two files under
 //! the window are read.
 //!
-//! Run with `cargo run --example cf_series --features hdf5` (needs the
+//! Run with `cargo run --example cf_series --features libhdf5` (needs the
 //! system libhdf5). The files are written to a temporary directory that is
 //! removed at the end.
 

@@ -2,7 +2,7 @@
 //! into volts, their saturation flags OR'ed, a slice read and a slice written
 //! back through the views, printing what happens.
 //!
-//! Run with `cargo run --example hdf5_channels --features hdf5` (needs the
+//! Run with `cargo run --example hdf5_channels --features libhdf5` (needs the
 //! system libhdf5). The files are written to a temporary directory that is
 //! removed at the end.
 

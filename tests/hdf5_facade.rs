@@ -1,6 +1,6 @@
 //! The facade's `hdf5` feature: `lazy_datasets::hdf5` is the HDF5 backend,
 //! with hdf5-metno's `File`, and its datasets work with the facade's views
-//! and typed ranks. Run with `cargo test --features hdf5`.
+//! and typed ranks. Run with `cargo test --features libhdf5`.
 
 use lazy_datasets::hdf5::{self, H5Dataset};
 use lazy_datasets::prelude::*;

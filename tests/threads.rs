@@ -1,6 +1,6 @@
 //! Thread safety: every dataset and view is `Send + Sync` when its sources
 //! are (checked by the compiler), and one stack of in-memory and HDF5
-//! sources (feature `hdf5`) gives every one of 8 threads reading it at once
+//! sources (feature `libhdf5`) gives every one of 8 threads reading it at once
 //! the right data.
 
 use std::sync::{Arc, Barrier};
@@ -40,7 +40,7 @@ fn datasets_and_views_are_send_and_sync() {
     // Nested.
     assert_send_sync::<Scaled<Stacked<Sliced<Array2<i32>, U1>>>>();
     assert_send_sync::<BooleanOr<Sum<Stacked<Array1<i8>>>>>();
-    #[cfg(feature = "hdf5")]
+    #[cfg(feature = "libhdf5")]
     {
         use lazy_datasets::hdf5::H5Dataset;
         assert_send_sync::<H5Dataset<f64, U1>>();
@@ -77,12 +77,12 @@ const ROWS: usize = 2000;
 
 /// A temporary HDF5 file with two datasets holding columns 3 and 4: one
 /// contiguous, one chunked and deflate-compressed. Removed on drop.
-#[cfg(feature = "hdf5")]
+#[cfg(feature = "libhdf5")]
 struct H5Fixture {
     path: std::path::PathBuf,
 }
 
-#[cfg(feature = "hdf5")]
+#[cfg(feature = "libhdf5")]
 impl H5Fixture {
     fn new() -> Self {
         let path =
@@ -102,7 +102,7 @@ impl H5Fixture {
     }
 }
 
-#[cfg(feature = "hdf5")]
+#[cfg(feature = "libhdf5")]
 impl Drop for H5Fixture {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
@@ -118,9 +118,9 @@ fn one_stack_read_from_eight_threads() {
         // Column 2, stored as halves: scaled back on read.
         Box::new(Scaled::new(column(2, ROWS).mapv(|x| x * 0.5), 2.0)),
     ];
-    #[cfg(feature = "hdf5")]
+    #[cfg(feature = "libhdf5")]
     let fixture = H5Fixture::new();
-    #[cfg(feature = "hdf5")]
+    #[cfg(feature = "libhdf5")]
     {
         use lazy_datasets::hdf5::{open_file, H5Dataset};
         let file = open_file(&fixture.path).unwrap();
@@ -141,7 +141,7 @@ fn one_stack_read_from_eight_threads() {
 
     // The expected table, column by column (the HDF5 columns are 3 and 4).
     let mut cols: Vec<Array1<f64>> = (0..3).map(|k| column(k, ROWS)).collect();
-    if cfg!(feature = "hdf5") {
+    if cfg!(feature = "libhdf5") {
         cols.push(column(3, ROWS));
         cols.push(column(4, ROWS));
     }

@@ -9,16 +9,20 @@
 //! The adaptor is not the dataset type: users of an [`H5Dataset`] cannot
 //! reach `decode`, which bypasses the engine's checks and cache.
 
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
-use lazy_core::backend::{
-    bytes, with_bytes, ArrayKey, ChunkInside, ChunkSink, ChunkSource, Generation, RawChunk,
-};
-use lazy_core::{Error, Mode, Rank, Result, Writable};
+#[cfg(feature = "libhdf5")]
+use lazy_core::backend::{bytes, ChunkSink};
+use lazy_core::backend::{with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk};
+#[cfg(feature = "libhdf5")]
+use lazy_core::Writable;
+use lazy_core::{Error, Mode, Rank, Result};
 
 use crate::codec;
 use crate::dataset::H5Dataset;
 use crate::direct::{Direct, Kind};
 use crate::element::H5Element;
+#[cfg(feature = "libhdf5")]
 use crate::io;
 
 /// The chunk engine's view of an HDF5 dataset read by lazy-hdf5's own
@@ -105,6 +109,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
 
     /// Reads the part of chunk `index` inside the dataset through libhdf5
     /// into the start of `out`, a row-major buffer of the chunk shape.
+    #[cfg(feature = "libhdf5")]
     fn read_chunk_via_libhdf5(&self, index: &[u64], out: &mut [T]) -> Result<()> {
         let chunk_shape = &self.direct()?.chunk_shape;
         let inside = ChunkInside::new(index, chunk_shape, &self.shape);
@@ -191,7 +196,11 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
                     out.fill(value);
                     Ok(())
                 }
+                #[cfg(feature = "libhdf5")]
                 None => ds.read_chunk_via_libhdf5(index, out),
+                // The pure-Rust reader always finds the fill value.
+                #[cfg(not(feature = "libhdf5"))]
+                None => Err(ds.chunk_error(index, "a chunk never written, of no fill value")),
             },
             Bytes::Compact => {
                 let Kind::Compact(stored) = &ds.direct()?.kind else {
@@ -274,6 +283,7 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
 /// Chunks written by lazy-hdf5 itself: encoded in Rust (on the chunk
 /// engine's threads) and handed to libhdf5 whole with a direct chunk write,
 /// so libhdf5 keeps the chunk index and compresses nothing under its lock.
+#[cfg(feature = "libhdf5")]
 impl<T: H5Element, R: Rank, M: Writable> ChunkSink<T> for Chunks<'_, T, R, M> {
     fn store(&self, index: &[u64], data: &[T]) -> Result<()> {
         let ds = self.0;

@@ -3,29 +3,32 @@
 //! located by libhdf5 or by the pure-Rust reader's chunk index, read and
 //! decoded in Rust: `chunks.rs`, `direct.rs`, `codec.rs`, `pure/`) where
 //! they can, else through libhdf5 (`fallback.rs`); writes go through
-//! libhdf5.
+//! libhdf5. Without the feature `libhdf5` only the first: every dataset is
+//! read-only and opened by the pure-Rust reader.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use lazy_core::backend::{
-    chunked_in_memory, read_chunked, write_chunked, write_chunked_masked, write_masked_by_runs,
-    Marker,
-};
+use lazy_core::backend::{chunked_in_memory, read_chunked, Marker};
+#[cfg(feature = "libhdf5")]
+use lazy_core::backend::{write_chunked, write_chunked_masked, write_masked_by_runs};
+#[cfg(feature = "libhdf5")]
+use lazy_core::{Buffered, DatasetMut, MaskedBlock, Writable};
 use lazy_core::{
-    Buffered, Cache, CheckedRegion, Dataset, DatasetMut, Dyn, Error, MaskedBlock, Mode, Rank,
-    ReadOnly, ReadWrite, Region, Result, Writable,
+    Cache, CheckedRegion, Dataset, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region, Result,
 };
-use ndarray::{ArrayViewD, ArrayViewMutD};
+#[cfg(feature = "libhdf5")]
+use ndarray::ArrayViewD;
+use ndarray::ArrayViewMutD;
 
 use crate::chunks::Chunks;
-use crate::direct::{Direct, Kind};
+use crate::direct::{Direct, Kind, LibDataset};
 use crate::element::H5Element;
 
 /// An HDF5 dataset with element type `T`, rank `R` (`Dyn` when the rank is
 /// known only at run time) and mode `M`: [`ReadOnly`] when opened with
-/// [`open`](Self::open), [`ReadWrite`] with [`open_rw`](Self::open_rw).
+/// [`open`](Self::open), [`ReadWrite`] with `open_rw` (feature `libhdf5`).
 /// Opening checks the element type and rank against the file; reads (and
 /// writes) take any selection. Only a `ReadWrite` dataset implements
 /// `DatasetMut`: writing to a read-only one does not compile.
@@ -35,6 +38,7 @@ use crate::element::H5Element;
 /// [crate docs](crate) for what is done in memory).
 ///
 /// ```
+/// # #[cfg(feature = "libhdf5")] {
 /// use lazy_hdf5::{create_file, H5Dataset};
 /// use lazy_core::{DatasetExt, DatasetMutExt, DynSelection, SelectionItem};
 /// use ndarray::array;
@@ -52,11 +56,13 @@ use crate::element::H5Element;
 /// // NumPy: x[1, [2, 0]] = 0
 /// x.write(DynSelection::from(vec![SelectionItem::Index(1), SelectionItem::List(vec![2, 0])]), 0.0)?;
 /// assert_eq!(x.read_all()?, array![[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]]);
+/// # }
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
-    /// The libhdf5 dataset; `None` when opened by the pure-Rust reader.
-    pub(crate) inner: Option<hdf5_metno::Dataset>,
+    /// The libhdf5 dataset; `None` when opened by the pure-Rust reader
+    /// (always, without the feature `libhdf5`).
+    pub(crate) inner: Option<LibDataset>,
     file: String,
     path: String,
     pub(crate) shape: Vec<usize>,
@@ -74,7 +80,7 @@ pub struct H5Dataset<T, R = Dyn, M = ReadOnly> {
 impl<T, R, M> H5Dataset<T, R, M> {
     /// A dataset of these parts, reading through `cache`.
     pub(crate) fn from_parts(
-        inner: Option<hdf5_metno::Dataset>,
+        inner: Option<LibDataset>,
         file: String,
         path: String,
         shape: Vec<usize>,
@@ -127,14 +133,16 @@ impl<T, R, M> H5Dataset<T, R, M> {
     /// this call's error. Writes flush by themselves, except on files open
     /// with the MPI-IO driver ([`is_mpio`](Self::is_mpio)), where this call
     /// is collective: every rank of the file's communicator makes it.
+    /// Without libhdf5 (read-only) there is nothing to flush.
     pub fn flush(&self) -> Result<()> {
-        let Some(inner) = &self.inner else {
-            return Ok(()); // read-only, without libhdf5: nothing to flush
-        };
-        inner
-            .file()
-            .and_then(|file| file.flush())
-            .map_err(|e| self.error("flush the file of", e))
+        #[cfg(feature = "libhdf5")]
+        if let Some(inner) = &self.inner {
+            return inner
+                .file()
+                .and_then(|file| file.flush())
+                .map_err(|e| self.error("flush the file of", e));
+        }
+        Ok(())
     }
 
     /// The HDF5 path of the dataset (`"/group/x"`).
@@ -157,17 +165,20 @@ impl<T, R, M> H5Dataset<T, R, M> {
     /// The hdf5-metno dataset, for what this crate does not wrap (attributes,
     /// chunking, filters); `None` when the dataset was opened by lazy-hdf5's
     /// own reader, without libhdf5 ([`open_file_pure`](crate::open_file_pure),
-    /// or a file libhdf5 could not read).
+    /// or a file libhdf5 could not read). Feature `libhdf5`.
+    #[cfg(feature = "libhdf5")]
     pub fn inner(&self) -> Option<&hdf5_metno::Dataset> {
         self.inner.as_ref()
     }
 
     /// Gives the hdf5-metno dataset back (`None`: see [`inner`](Self::inner)).
+    #[cfg(feature = "libhdf5")]
     pub fn into_inner(self) -> Option<hdf5_metno::Dataset> {
         self.inner
     }
 
     /// The libhdf5 dataset, or an error saying there is none.
+    #[cfg(feature = "libhdf5")]
     pub(crate) fn lib(&self) -> Result<&hdf5_metno::Dataset> {
         self.inner.as_ref().ok_or_else(|| {
             Error::backend_msg(format!(
@@ -183,7 +194,8 @@ impl<T, R, M> H5Dataset<T, R, M> {
     /// Rust too: [`open_file_pure`](crate::open_file_pure))
     /// or `"libhdf5: <why>"` (a filter other than deflate, shuffle and
     /// fletcher32, a compact or virtual layout, a file driver other than
-    /// the default one, or [`via_libhdf5`](Self::via_libhdf5)).
+    /// the default one, or `via_libhdf5`). Without the feature `libhdf5`,
+    /// always `"lazy-hdf5 (without libhdf5)"`.
     pub fn reader(&self) -> String {
         if self.inner.is_none() {
             return "lazy-hdf5 (without libhdf5)".to_string();
@@ -198,6 +210,8 @@ impl<T, R, M> H5Dataset<T, R, M> {
     /// This dataset, read through libhdf5 (`true`) or, where it applies,
     /// lazy-hdf5's own reader (`false`, the default); for comparisons. A
     /// dataset opened without libhdf5 is read by lazy-hdf5 either way.
+    /// Feature `libhdf5`.
+    #[cfg(feature = "libhdf5")]
     pub fn via_libhdf5(mut self, yes: bool) -> Self {
         self.via_libhdf5 = yes;
         self
@@ -217,6 +231,7 @@ impl<T, R, M> H5Dataset<T, R, M> {
         self
     }
 
+    #[cfg(feature = "libhdf5")]
     pub(crate) fn error(&self, action: &str, e: hdf5_metno::Error) -> Error {
         Error::backend(
             format!(
@@ -251,8 +266,7 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
 
     /// Reads through the direct reader (chunks located by libhdf5 once,
     /// read and decoded in Rust, in parallel, through the cache), or, where
-    /// it does not apply or [`via_libhdf5`](H5Dataset::via_libhdf5) asks,
-    /// through libhdf5.
+    /// it does not apply or `via_libhdf5` asks, through libhdf5.
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
         let by_libhdf5 = self.via_libhdf5 && self.inner.is_some();
         if let (Ok(direct), false) = (&self.direct, by_libhdf5) {
@@ -261,6 +275,7 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
                 .io
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            #[cfg(feature = "libhdf5")]
             if let (true, Some(inner)) = (direct.writable, &self.inner) {
                 // What was written through libhdf5 (by any handle of the
                 // file in this process) must be in the file to be read.
@@ -274,7 +289,14 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
             }
             return read_chunked(&Chunks(self), &self.cache, region, out);
         }
-        self.read_via_libhdf5(region, out)
+        #[cfg(feature = "libhdf5")]
+        return self.read_via_libhdf5(region, out);
+        #[cfg(not(feature = "libhdf5"))]
+        return Err(Error::internal(format!(
+            "{:?} has no reader: {}",
+            self.path,
+            self.direct.as_ref().err().map_or("", String::as_str)
+        )));
     }
 
     /// Read by lazy-hdf5's own reader, when every chunk under `region` is
@@ -295,11 +317,15 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
         match &self.direct {
             Ok(d) if matches!(d.kind, Kind::Chunked(_)) => Some(d.chunk_shape.clone()),
             Ok(_) => None,
+            #[cfg(feature = "libhdf5")]
             Err(_) => self.inner.as_ref().and_then(|inner| inner.chunk()),
+            #[cfg(not(feature = "libhdf5"))]
+            Err(_) => None,
         }
     }
 }
 
+#[cfg(feature = "libhdf5")]
 impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
     /// Writes `src` into `region`: chunked datasets that lazy-hdf5 reads
     /// itself (no filter, or deflate, shuffle and fletcher32) through
@@ -339,6 +365,7 @@ impl<T: H5Element, R: Rank, M: Writable> DatasetMut for H5Dataset<T, R, M> {
     }
 }
 
+#[cfg(feature = "libhdf5")]
 impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
     /// This handle with its writes held in memory up to `bytes`, chunk by
     /// chunk, and each chunk written once on [`flush`](lazy_core::DatasetMut::flush)
@@ -424,6 +451,7 @@ impl<T: H5Element, R: Rank, M: Writable> H5Dataset<T, R, M> {
     }
 }
 
+#[cfg(feature = "libhdf5")]
 impl<T, R, M> H5Dataset<T, R, M> {
     /// Flushes the dataset's file, naming `action` in an error.
     fn flush_file(&self, action: &str) -> Result<()> {

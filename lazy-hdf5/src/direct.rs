@@ -19,6 +19,9 @@
 //! every handle of the process), which outdates the chunk addresses and the
 //! cached chunks of the dataset. So does a file found changed at an open
 //! (its inode, size or modification time not what this process last saw).
+//!
+//! Without the feature `libhdf5` only the pure-Rust reader's datasets
+//! exist ([`Direct::pure`], chunks found in [`Index::Listed`]).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -26,14 +29,30 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::dataset::Layout;
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::datatype::ByteOrder;
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::file::FileDriver;
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::filters::Filter;
+#[cfg(feature = "libhdf5")]
 use hdf5_sys::h5d::H5Dget_chunk_info_by_coord;
 use lazy_core::backend::ArrayKey;
 
 use crate::codec::Stage;
+
+/// A dataset open through libhdf5: hdf5-metno's, with the feature
+/// `libhdf5`.
+#[cfg(feature = "libhdf5")]
+pub(crate) type LibDataset = hdf5_metno::Dataset;
+
+/// A dataset open through libhdf5: without the feature `libhdf5` there is
+/// none (a type with no values), and every `Option<LibDataset>` is `None`.
+#[cfg(not(feature = "libhdf5"))]
+#[derive(Debug)]
+pub(crate) enum LibDataset {}
 
 /// The most bytes a block of rows of a contiguous dataset holds: 1 MiB.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -41,6 +60,7 @@ const BLOCK_BYTES: usize = 1 << 20;
 /// The most chunks of a dataset opened through libhdf5 whose index is read
 /// in Rust at open ([`Direct::index_in_rust`]): 262,144, about 10 MB of
 /// index and 50 to 150 ms (60,000 chunks: 10 to 40 ms on 2 loaded cores).
+#[cfg(feature = "libhdf5")]
 const MAX_INDEXED: usize = 1 << 18;
 
 /// Where a chunk is stored.
@@ -53,6 +73,7 @@ pub(crate) struct Located {
 
 /// The chunk addresses found so far, by chunk coordinates (`None`: never
 /// written), and the generation they were found in.
+#[cfg(feature = "libhdf5")]
 type ChunkIndex = (u64, HashMap<Vec<u64>, Option<Located>>);
 
 /// What the handles of one dataset share in the process: its version
@@ -63,6 +84,8 @@ type ChunkIndex = (u64, HashMap<Vec<u64>, Option<Located>>);
 #[derive(Debug)]
 pub(crate) struct Shared {
     version: AtomicU64,
+    /// Chunks located by libhdf5.
+    #[cfg(feature = "libhdf5")]
     index: Mutex<ChunkIndex>,
     pub(crate) io: std::sync::RwLock<()>,
     pub(crate) file: Arc<FileState>,
@@ -134,6 +157,7 @@ impl Shared {
             .or_insert_with(|| {
                 Arc::new(Shared {
                     version: AtomicU64::new(0),
+                    #[cfg(feature = "libhdf5")]
                     index: Mutex::default(),
                     io: std::sync::RwLock::new(()),
                     file: FileState::of(path),
@@ -144,12 +168,14 @@ impl Shared {
 
     /// Called around every write: chunks may have moved, cached ones
     /// changed.
+    #[cfg(feature = "libhdf5")]
     pub(crate) fn written(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Forgets where chunk `index` is: it was just rewritten (and may have
     /// moved).
+    #[cfg(feature = "libhdf5")]
     pub(crate) fn forget(&self, index: &[u64]) {
         let mut located = self
             .index
@@ -183,6 +209,7 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) enum Index {
     /// libhdf5, asked once per chunk and version.
+    #[cfg(feature = "libhdf5")]
     Libhdf5,
     /// The chunk index read at open by the pure-Rust reader (`crate::pure`):
     /// every chunk stored (a contiguous dataset's data under the empty
@@ -196,7 +223,9 @@ pub(crate) enum Index {
 #[derive(Debug)]
 pub(crate) struct Direct {
     pub(crate) file: File,
-    /// The file's path, canonical.
+    /// The file's path, canonical (to see whether it changed around
+    /// libhdf5's writes and reads of a writable file).
+    #[cfg(feature = "libhdf5")]
     pub(crate) path: std::path::PathBuf,
     pub(crate) kind: Kind,
     /// The chunk shape: the dataset's, or blocks of rows when contiguous.
@@ -205,11 +234,13 @@ pub(crate) struct Direct {
     pub(crate) shared: Arc<Shared>,
     /// Whether the file is open for writing (in this process): reads flush
     /// it first, so that what libhdf5 holds in its buffers is in the file.
+    #[cfg(feature = "libhdf5")]
     pub(crate) writable: bool,
     /// Whether the stored bytes are in the other byte order than this
     /// machine's: every element read is swapped.
     pub(crate) swap: bool,
     /// The deflate level of the dataset's filter, for chunks written.
+    #[cfg(feature = "libhdf5")]
     pub(crate) deflate_level: u8,
     /// Where chunks are found.
     pub(crate) index: Index,
@@ -238,6 +269,7 @@ fn row_blocks(shape: &[usize], elem: usize) -> Vec<usize> {
 impl Direct {
     /// The direct reader of `ds` (of `shape`, elements of `elem` bytes), or
     /// why it is read through libhdf5 instead.
+    #[cfg(feature = "libhdf5")]
     pub(crate) fn new(
         ds: &hdf5_metno::Dataset,
         shape: &[usize],
@@ -325,6 +357,7 @@ impl Direct {
     /// the index (libhdf5 is asked again). Datasets of more than
     /// [`MAX_INDEXED`] chunks (of `shape`) keep asking libhdf5, so that an
     /// open stays cheap in time and memory.
+    #[cfg(feature = "libhdf5")]
     pub(crate) fn index_in_rust(&mut self, file: &str, path: &str, shape: &[usize]) {
         if self.writable || !matches!(self.kind, Kind::Chunked(_)) {
             return;
@@ -379,6 +412,7 @@ impl Direct {
         let canonical = file.canonical().to_path_buf();
         let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), path);
         let swap = elem > 1 && meta.big_endian != cfg!(target_endian = "big");
+        #[cfg_attr(not(feature = "libhdf5"), allow(unused_variables))]
         let (kind, chunk_shape, chunks, deflate_level) = match meta.layout {
             Pure::Contiguous(located) => (
                 Kind::Contiguous,
@@ -407,13 +441,16 @@ impl Direct {
         let index = Index::Listed(chunks, shared.version());
         Ok(Direct {
             file: handle,
+            #[cfg(feature = "libhdf5")]
             path: canonical,
             kind,
             chunk_shape,
             key,
             shared,
+            #[cfg(feature = "libhdf5")]
             writable: false,
             swap,
+            #[cfg(feature = "libhdf5")]
             deflate_level,
             index,
             fill: Some(meta.fill),
@@ -421,29 +458,45 @@ impl Direct {
         })
     }
 
-    /// Where chunk `index` of `ds` is stored (`None`: never written), asked
-    /// of libhdf5 once per chunk and version.
+    /// Where chunk `index` of `ds` is stored (`None`: never written): in
+    /// the index read at open while it is current, else asked of libhdf5
+    /// once per chunk and version.
     pub(crate) fn locate(
         &self,
-        ds: Option<&hdf5_metno::Dataset>,
+        ds: Option<&LibDataset>,
         index: &[u64],
     ) -> Result<Option<Located>, String> {
-        if let Index::Listed(chunks, version) = &self.index {
-            if self.shared.version() == *version {
+        match &self.index {
+            Index::Listed(chunks, version) if self.shared.version() == *version => {
                 let key = match self.kind {
                     Kind::Contiguous => &[][..],
                     _ => index,
                 };
                 return Ok(chunks.get(key));
             }
-            if ds.is_none() {
+            Index::Listed(..) if ds.is_none() => {
                 return Err(
                     "the file changed since lazy-hdf5's own reader opened the dataset: open it again"
                         .into(),
                 );
             }
             // Outdated, with libhdf5 at hand: ask it, as without an index.
+            _ => {}
         }
+        #[cfg(feature = "libhdf5")]
+        return self.locate_via_libhdf5(ds, index);
+        #[cfg(not(feature = "libhdf5"))]
+        return Err(format!("no chunk index to locate chunk {index:?} with"));
+    }
+
+    /// Where chunk `index` of `ds` is stored, asked of libhdf5 once per
+    /// chunk and version.
+    #[cfg(feature = "libhdf5")]
+    fn locate_via_libhdf5(
+        &self,
+        ds: Option<&LibDataset>,
+        index: &[u64],
+    ) -> Result<Option<Located>, String> {
         let ds = ds.ok_or("no libhdf5 handle to locate chunks with")?;
         let generation = self.shared.version();
         let mut located = self

@@ -1,11 +1,18 @@
 //! [`inspect`]: what an HDF5 dataset holds, found without choosing a type.
 
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::Group;
-use lazy_core::{DType, DatasetInfo, Error, Result};
+#[cfg(feature = "libhdf5")]
+use lazy_core::DType;
+use lazy_core::{DatasetInfo, Error, Result};
 
+#[cfg(feature = "libhdf5")]
 use crate::direct::Direct;
+#[cfg(feature = "libhdf5")]
 use crate::element::dtype_of;
-use crate::open::{absolute, Location, Place};
+#[cfg(feature = "libhdf5")]
+use crate::open::absolute;
+use crate::open::{Location, Place};
 use crate::pure::PureFile;
 
 /// The shape, element type and chunks of the dataset at `path`, to pick the
@@ -13,6 +20,7 @@ use crate::pure::PureFile;
 /// or libhdf5 and why (see [`H5Dataset::reader`](crate::H5Dataset::reader)).
 ///
 /// ```
+/// # #[cfg(feature = "libhdf5")] {
 /// use lazy_hdf5::{create_file, inspect};
 /// use lazy_core::DType;
 ///
@@ -24,15 +32,18 @@ use crate::pure::PureFile;
 /// assert_eq!((info.chunks, info.format.as_str()), (Some(vec![2, 2]), "HDF5"));
 /// // Read without libhdf5's lock (deflate, shuffle, fletcher32 or no filter).
 /// assert_eq!(info.reader, "lazy-hdf5");
+/// # }
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 ///
 /// A [`PureFile`](crate::PureFile) is inspected by lazy-hdf5's own reader;
 /// a dataset of a libhdf5 file that libhdf5 cannot open is too, as
-/// [`H5Dataset::open`](crate::H5Dataset::open) does.
+/// [`H5Dataset::open`](crate::H5Dataset::open) does. Without the feature
+/// `libhdf5` every file is.
 pub fn inspect(group: &impl Location, path: &str) -> Result<DatasetInfo> {
     match group.place() {
         Place::Pure(file) => inspect_pure(file, path),
+        #[cfg(feature = "libhdf5")]
         Place::Libhdf5(group) => match inspect_libhdf5(group, path) {
             Err(Error::Backend { message, source }) => {
                 crate::pure::open_file_pure(group.filename())
@@ -66,6 +77,7 @@ fn inspect_pure(file: &PureFile, path: &str) -> Result<DatasetInfo> {
 }
 
 /// [`inspect`] through libhdf5.
+#[cfg(feature = "libhdf5")]
 fn inspect_libhdf5(group: &Group, path: &str) -> Result<DatasetInfo> {
     let what = |e: hdf5_metno::Error| {
         Error::backend(
@@ -89,6 +101,7 @@ fn inspect_libhdf5(group: &Group, path: &str) -> Result<DatasetInfo> {
 /// The element type of a dataset (`None` when it has none) and a description
 /// of its HDF5 type; a type hdf5-metno cannot describe (`float16`, …) has no
 /// element type.
+#[cfg(feature = "libhdf5")]
 pub(crate) fn element_type(
     ds: &hdf5_metno::Dataset,
 ) -> hdf5_metno::Result<(Option<DType>, String)> {

@@ -1,18 +1,38 @@
-//! The HDF5 backend of lazy-datasets, on [hdf5-metno](https://docs.rs/hdf5-metno)
-//! and the system's libhdf5 (1.10.5 or later).
+//! The HDF5 backend of lazy-datasets: HDF5 and netCDF-4 files read in Rust,
+//! and with the feature `libhdf5` written through
+//! [hdf5-metno](https://docs.rs/hdf5-metno) and the system's libhdf5
+//! (1.10.5 or later).
+//!
+//! # Features
+//!
+//! | feature | what it adds | system library |
+//! |---|---|---|
+//! | (none) | reading: [`open_file`], [`open_file_pure`], [`H5Dataset::open`], [`inspect`], [`CfAttributes`]; metadata and chunk index read by lazy-hdf5's own reader, chunks decoded in Rust (deflate, shuffle, fletcher32) | none |
+//! | `libhdf5` | writing and creating (`open_file_rw`, `create_file`, `H5Dataset::open_rw`, `H5Dataset::create`, `CreateOptions`), the filters lazy-hdf5 does not decode (szip, scale-offset, n-bit, plugins) and compact or virtual layouts read through libhdf5, the hdf5-metno handles (`hdf5_metno`, `File` as a group, `H5Dataset::inner`) | libhdf5 1.10.5 or later (Debian `libhdf5-dev`) |
+//! | `mpio` | `libhdf5` with its MPI-IO file driver (parallel HDF5) | the MPI build of libhdf5 |
+//!
+//! The facade's feature `hdf5` is this crate without features, its feature
+//! `libhdf5` this crate's. Features are additive: [`open_file`] returns a
+//! [`File`] in both builds (read in Rust without `libhdf5`, opened through
+//! libhdf5 with it), and every call that compiles without `libhdf5`
+//! compiles with it. Without `libhdf5`, a dataset whose filter lazy-hdf5
+//! does not decode is a [`Backend`](lazy_core::ErrorKind::Backend) error
+//! at open that names the filter and says that the feature `libhdf5`
+//! reads it.
 //!
 //! [`H5Dataset<T, R, M>`](H5Dataset) opens a dataset typed, checking its
 //! element type `T` and rank `R` against the file (or with rank
 //! [`Dyn`](lazy_core::Dyn) for any rank), and is a lazy-core `Dataset`: it
 //! can be read with every selection that works on an ndarray, with the same
 //! results, and stacked, scaled, summed or OR'ed with other datasets. Opened
-//! with [`open_rw`](H5Dataset::open_rw) its mode `M` is
+//! with `open_rw` (feature `libhdf5`) its mode `M` is
 //! [`ReadWrite`](lazy_core::ReadWrite) and it is a `DatasetMut` too; opened
 //! with [`open`](H5Dataset::open) it is [`ReadOnly`](lazy_core::ReadOnly),
 //! and writing to it does not compile.
 //! With the facade's feature `hdf5` this crate is `lazy_datasets::hdf5`.
 //!
 //! ```
+//! # #[cfg(feature = "libhdf5")] {
 //! use lazy_hdf5::{create_file, open_file, H5Dataset};
 //! use lazy_core::{DatasetExt, DynSelection, Scaled, SelectionItem, Stacked};
 //! use ndarray::array;
@@ -32,11 +52,13 @@
 //! // NumPy: xy[::-2] — only rows 2 and 0 are read from the file.
 //! let rows = xy.read_dyn(&DynSelection::from(vec![SelectionItem::slice(None, None, Some(-2))]))?;
 //! assert_eq!(rows, array![[1.5, 3.0], [0.5, 2.0]].into_dyn());
+//! # }
 //! # Ok::<(), lazy_core::Error>(())
 //! ```
 //!
-//! # Files libhdf5 cannot read: lazy-hdf5's own reader
+//! # lazy-hdf5's own reader: no libhdf5, and files libhdf5 cannot read
 //!
+//! Without the feature `libhdf5`, [`open_file`] opens every file this way.
 //! [`open_file_pure`] opens a file with no libhdf5 at all: its metadata and
 //! chunk index are read in Rust (the crate `hdf5-reader`, behind the
 //! private module `pure`), its chunks by the same chunk engine as below.
@@ -45,13 +67,14 @@
 //! `libver="latest"`: layout and datatype messages of version 5). A
 //! dataset of a file opened with [`open_file`] that libhdf5 cannot open is
 //! opened this way by [`H5Dataset::open`] too. Such datasets are read-only
-//! and have no hdf5-metno handle ([`H5Dataset::inner`] is `None`); filters
+//! and have no hdf5-metno handle (`H5Dataset::inner` is `None`); filters
 //! other than deflate, shuffle and fletcher32 are an error naming the
 //! filter. See [`PureFile`].
 //!
 //! # How selections reach the file
 //!
-//! Reads and writes are planned by lazy-core's planner
+//! With the feature `libhdf5`, reads that lazy-hdf5's own reader does not
+//! do and all writes go through libhdf5. They are planned by lazy-core's planner
 //! ([`lazy_core::backend::Plan`]), with HDF5's policy: per axis the selected
 //! positions sorted and without duplicates, as regular runs. Integers and
 //! slices with a positive step are hyperslabs as they are; a negative step
@@ -112,12 +135,15 @@
 mod cf;
 mod chunks;
 mod codec;
+#[cfg(feature = "libhdf5")]
 mod create;
 mod dataset;
 mod direct;
 mod element;
+#[cfg(feature = "libhdf5")]
 mod fallback;
 mod info;
+#[cfg(feature = "libhdf5")]
 mod io;
 mod open;
 mod pure;
@@ -135,17 +161,24 @@ pub mod __pure {
 }
 
 pub use cf::CfAttributes;
+#[cfg(feature = "libhdf5")]
 pub use create::{Compression, CreateOptions};
 pub use dataset::H5Dataset;
-pub use element::{dtype_of, H5Element};
+#[cfg(feature = "libhdf5")]
+pub use element::dtype_of;
+pub use element::H5Element;
 pub use info::inspect;
-pub use open::{create_file, open, open_file, open_file_rw, File, Location, Place, WritableFile};
+#[cfg(feature = "libhdf5")]
+pub use open::{create_file, open_file_rw, WritableFile};
+pub use open::{open, open_file, File, Location, Place};
 pub use pure::{open_file_pure, PureFile};
 
-/// hdf5-metno, the HDF5 bindings this crate is built on: groups,
-/// attributes, filters, datasets built by hand (lazy-zarr re-exports zarrs
-/// the same way).
+/// hdf5-metno, the HDF5 bindings this crate is built on with the feature
+/// `libhdf5`: groups, attributes, filters, datasets built by hand
+/// (lazy-zarr re-exports zarrs the same way).
+#[cfg(feature = "libhdf5")]
 pub use hdf5_metno;
 /// hdf5-metno under its earlier name here, kept working.
+#[cfg(feature = "libhdf5")]
 #[doc(hidden)]
 pub use hdf5_metno as h5;

@@ -9,32 +9,46 @@
 //! | read | `H5Dataset::<T, R>::open(&open_file(path)?, name)` | `ZarrDataset::<T, R>::open(store, name)` |
 //! | write | `H5Dataset::<T, R>::open_rw(&open_file_rw(path)?, name)` | `ZarrDataset::<T, R>::open_rw(store, name)` |
 //! | create | `H5Dataset::<T, R>::create(&create_file(path)?, name, shape, &CreateOptions)` | `ZarrDataset::<T, R>::create(store, name, shape, &CreateOptions)` |
+//!
+//! Writing and creating need the feature `libhdf5`. Without it a [`File`]
+//! is a [`PureFile`] inside (the file read in Rust), with it an hdf5-metno
+//! file: [`open_file`] returns the same type either way, so code written
+//! without the feature compiles with it.
 
 use std::marker::PhantomData;
+#[cfg(feature = "libhdf5")]
 use std::ops::Deref;
 use std::path::Path;
 
+#[cfg(feature = "libhdf5")]
 use hdf5_metno::Group;
 use lazy_core::backend::check_open;
-use lazy_core::{Cache, Error, Mode, Rank, ReadOnly, ReadWrite, Result};
+#[cfg(feature = "libhdf5")]
+use lazy_core::ReadWrite;
+use lazy_core::{Cache, Error, Mode, Rank, ReadOnly, Result};
 
 use crate::dataset::H5Dataset;
 use crate::direct::Direct;
 use crate::element::H5Element;
+#[cfg(feature = "libhdf5")]
 use crate::info::element_type;
 use crate::pure::PureFile;
 
 /// An open HDF5 file, read-only or read-write in its type `M`
-/// ([`ReadOnly`] from [`open_file`], [`ReadWrite`] from [`open_file_rw`]
-/// and [`create_file`]). Datasets open from it with [`H5Dataset::open`];
-/// with [`H5Dataset::open_rw`] and [`H5Dataset::create`] only when it is
-/// `ReadWrite`, so writing to a file opened read-only does not compile.
+/// ([`ReadOnly`] from [`open_file`], `ReadWrite` from `open_file_rw`
+/// and `create_file`, feature `libhdf5`). Datasets open from it with
+/// [`H5Dataset::open`]; with `H5Dataset::open_rw` and `H5Dataset::create`
+/// only when it is `ReadWrite`, so writing to a file opened read-only does
+/// not compile.
 ///
-/// It dereferences to hdf5-metno's [`File`](hdf5_metno::File) (a group),
-/// for what this crate does not wrap: groups, attributes, datasets built
-/// with hdf5-metno's builder.
+/// Without the feature `libhdf5` it holds a [`PureFile`] (the file read in
+/// Rust, no system library). With it, it is a file open through libhdf5
+/// and dereferences to hdf5-metno's `File` (a group), for what this crate
+/// does not wrap: groups, attributes, datasets built with hdf5-metno's
+/// builder; datasets libhdf5 cannot open are still opened in Rust.
 ///
 /// ```
+/// # #[cfg(feature = "libhdf5")] {
 /// use lazy_hdf5::{create_file, open_file, CreateOptions, H5Dataset};
 /// use lazy_core::{DatasetExt, DatasetMutExt};
 /// use typenum::U1;
@@ -47,6 +61,7 @@ use crate::pure::PureFile;
 /// let file = open_file(&path)?; // File<ReadOnly>
 /// assert_eq!(H5Dataset::<i16, U1>::open(&file, "/raw/x")?.read_all()?, ndarray::array![7, 7, 7]);
 /// assert!(file.location().ends_with("file.h5"));
+/// # }
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 ///
@@ -59,10 +74,26 @@ use crate::pure::PureFile;
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub struct File<M = ReadOnly> {
+    #[cfg(feature = "libhdf5")]
     inner: hdf5_metno::File,
+    #[cfg(not(feature = "libhdf5"))]
+    pure: PureFile,
     _mode: PhantomData<fn() -> M>,
 }
 
+impl<M> File<M> {
+    /// Where the file is: its path, as libhdf5 names it (the name
+    /// `ZarrDataset::location` gives for a store); without the feature
+    /// `libhdf5`, as given to [`open_file`].
+    pub fn location(&self) -> String {
+        #[cfg(feature = "libhdf5")]
+        return self.inner.filename();
+        #[cfg(not(feature = "libhdf5"))]
+        return self.pure.location().to_string();
+    }
+}
+
+#[cfg(feature = "libhdf5")]
 impl<M: Mode> File<M> {
     /// Wraps a file opened with hdf5-metno (with a file driver or property
     /// lists of one's own, say). A [`ReadWrite`] file must have been opened
@@ -81,12 +112,6 @@ impl<M: Mode> File<M> {
         })
     }
 
-    /// Where the file is: its path, as libhdf5 names it (the name
-    /// `ZarrDataset::location` gives for a store).
-    pub fn location(&self) -> String {
-        self.inner.filename()
-    }
-
     /// The hdf5-metno file.
     pub fn inner(&self) -> &hdf5_metno::File {
         &self.inner
@@ -98,6 +123,7 @@ impl<M: Mode> File<M> {
     }
 }
 
+#[cfg(feature = "libhdf5")]
 impl File<ReadWrite> {
     /// The same file, read-only in its type.
     pub fn into_read_only(self) -> File<ReadOnly> {
@@ -108,6 +134,7 @@ impl File<ReadWrite> {
     }
 }
 
+#[cfg(feature = "libhdf5")]
 mod sealed {
     pub trait Sealed {}
 }
@@ -115,6 +142,7 @@ mod sealed {
 /// A file open for writing: [`File<ReadWrite>`](File), what
 /// [`H5Dataset::open_rw`] and [`H5Dataset::create`] take. Sealed; a file
 /// opened with [`open_file`] is not one, and passing it does not compile.
+#[cfg(feature = "libhdf5")]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is open read-only: its datasets cannot be opened for writing or created",
     label = "a file opened with `open_file`",
@@ -125,14 +153,17 @@ pub trait WritableFile: sealed::Sealed {
     fn writable(&self) -> &File<ReadWrite>;
 }
 
+#[cfg(feature = "libhdf5")]
 impl sealed::Sealed for File<ReadWrite> {}
 
+#[cfg(feature = "libhdf5")]
 impl WritableFile for File<ReadWrite> {
     fn writable(&self) -> &File<ReadWrite> {
         self
     }
 }
 
+#[cfg(feature = "libhdf5")]
 impl<M> Deref for File<M> {
     type Target = hdf5_metno::File;
     fn deref(&self) -> &hdf5_metno::File {
@@ -143,12 +174,13 @@ impl<M> Deref for File<M> {
 impl<M: Mode> std::fmt::Debug for File<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("File")
-            .field("location", &self.inner.filename())
+            .field("location", &self.location())
             .field("writable", &M::WRITABLE)
             .finish()
     }
 }
 
+#[cfg(feature = "libhdf5")]
 fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Error) -> Error + 'a {
     move |e| {
         Error::backend(
@@ -158,11 +190,13 @@ fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Er
     }
 }
 
-/// Opens an existing HDF5 file read-only; its datasets open only with
-/// [`H5Dataset::open`].
+/// Opens an existing HDF5 (or netCDF-4) file read-only; its datasets open
+/// only with [`H5Dataset::open`]. With the feature `libhdf5` the file is
+/// opened through libhdf5; without it, by lazy-hdf5's own reader (as
+/// [`open_file_pure`](crate::open_file_pure)), with no system library.
 ///
 /// A missing or unreadable file is a [`Backend`](lazy_core::ErrorKind::Backend)
-/// error naming the path, with HDF5's error as the source.
+/// error naming the path (with libhdf5, HDF5's error as the source).
 ///
 /// ```
 /// use lazy_core::ErrorKind;
@@ -172,12 +206,19 @@ fn file_error<'a>(action: &'a str, path: &'a Path) -> impl FnOnce(hdf5_metno::Er
 /// ```
 pub fn open_file(path: impl AsRef<Path>) -> Result<File<ReadOnly>> {
     let path = path.as_ref();
-    File::from_inner(hdf5_metno::File::open(path).map_err(file_error("open", path))?)
+    #[cfg(feature = "libhdf5")]
+    return File::from_inner(hdf5_metno::File::open(path).map_err(file_error("open", path))?);
+    #[cfg(not(feature = "libhdf5"))]
+    return Ok(File {
+        pure: crate::pure::open_file_pure(path)?,
+        _mode: PhantomData,
+    });
 }
 
 /// Opens an existing HDF5 file for reading and writing: its datasets open
 /// with [`H5Dataset::open_rw`] too, and new ones are made with
 /// [`H5Dataset::create`].
+#[cfg(feature = "libhdf5")]
 pub fn open_file_rw(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
     let path = path.as_ref();
     File::from_inner(hdf5_metno::File::open_rw(path).map_err(file_error("open for writing", path))?)
@@ -185,6 +226,7 @@ pub fn open_file_rw(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
 
 /// Creates an HDF5 file, truncating an existing one, open for reading and
 /// writing.
+#[cfg(feature = "libhdf5")]
 pub fn create_file(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
     let path = path.as_ref();
     File::from_inner(hdf5_metno::File::create(path).map_err(file_error("create", path))?)
@@ -194,6 +236,7 @@ pub fn create_file(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
 /// as a function, for `open::<f64, U2>(&file, "x")`.
 ///
 /// ```
+/// # #[cfg(feature = "libhdf5")] {
 /// use lazy_hdf5::{create_file, open};
 /// use lazy_core::DatasetExt;
 /// use typenum::U1;
@@ -203,6 +246,7 @@ pub fn create_file(path: impl AsRef<Path>) -> Result<File<ReadWrite>> {
 /// file.new_dataset_builder().with_data(&[0.5f32, 1.5]).create("x").unwrap();
 /// let x = open::<f32, U1>(&file, "x")?;
 /// assert_eq!(x.read_all()?, ndarray::array![0.5, 1.5]);
+/// # }
 /// # Ok::<(), lazy_core::Error>(())
 /// ```
 pub fn open<T: H5Element, R: Rank>(group: &impl Location, path: &str) -> Result<H5Dataset<T, R>> {
@@ -213,9 +257,9 @@ mod located {
     pub trait Sealed {}
 }
 
-/// Where datasets open from: a group of a file open through libhdf5
-/// ([`File`], hdf5-metno's `File` and `Group`) or a [`PureFile`] (opened
-/// without libhdf5, [`open_file_pure`](crate::open_file_pure)).
+/// Where datasets open from: a [`File`], a [`PureFile`] (opened without
+/// libhdf5, [`open_file_pure`](crate::open_file_pure)), and with the
+/// feature `libhdf5` hdf5-metno's `File` and `Group`.
 /// [`H5Dataset::open`] and [`inspect`](crate::inspect) take either.
 /// Sealed.
 pub trait Location: located::Sealed {
@@ -224,16 +268,20 @@ pub trait Location: located::Sealed {
     fn place(&self) -> Place<'_>;
 }
 
-/// What a [`Location`] is.
+/// What a [`Location`] is. Non-exhaustive: the feature `libhdf5` adds a
+/// variant, and features stay additive.
 #[doc(hidden)]
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Place<'a> {
     /// A group of a file open through libhdf5.
+    #[cfg(feature = "libhdf5")]
     Libhdf5(&'a Group),
     /// A file open for lazy-hdf5's own reader.
     Pure(&'a PureFile),
 }
 
+#[cfg(feature = "libhdf5")]
 macro_rules! groups {
     ($($t:ty),*) => {$(
         impl located::Sealed for $t {}
@@ -245,12 +293,16 @@ macro_rules! groups {
     )*};
 }
 
+#[cfg(feature = "libhdf5")]
 groups!(Group, hdf5_metno::File);
 
 impl<M> located::Sealed for File<M> {}
 impl<M> Location for File<M> {
     fn place(&self) -> Place<'_> {
-        Place::Libhdf5(&self.inner)
+        #[cfg(feature = "libhdf5")]
+        return Place::Libhdf5(&self.inner);
+        #[cfg(not(feature = "libhdf5"))]
+        return Place::Pure(&self.pure);
     }
 }
 
@@ -269,6 +321,7 @@ impl<L: Location + ?Sized> Location for &L {
 }
 
 /// The absolute path of `path` (absolute, or relative to `group`).
+#[cfg(feature = "libhdf5")]
 pub(crate) fn absolute(group: &Group, path: &str) -> String {
     if path.starts_with('/') {
         path.to_string()
@@ -277,6 +330,7 @@ pub(crate) fn absolute(group: &Group, path: &str) -> String {
     }
 }
 
+#[cfg(feature = "libhdf5")]
 fn open_error(group: &Group, path: &str) -> impl FnOnce(hdf5_metno::Error) -> Error {
     let file = group.filename();
     let path = path.to_string();
@@ -289,7 +343,10 @@ fn open_error(group: &Group, path: &str) -> impl FnOnce(hdf5_metno::Error) -> Er
 impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// Opens the dataset at `path` (absolute, or relative to `group`; a
     /// [`File`] of either mode is a group) read-only, and checks it
-    /// against `T` and `R`.
+    /// against `T` and `R`. Without the feature `libhdf5`, every dataset
+    /// is read by lazy-hdf5's own reader (see [`PureFile`] for what it
+    /// reads); a filter it does not decode is a `Backend` error naming the
+    /// filter.
     ///
     /// Errors, each naming the file and the dataset:
     /// - no such dataset (or not a dataset): [`Backend`](lazy_core::ErrorKind::Backend),
@@ -299,6 +356,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     ///   element type included): [`Value`](lazy_core::ErrorKind::Value), with both types.
     ///
     /// ```
+    /// # #[cfg(feature = "libhdf5")] {
     /// use lazy_hdf5::{create_file, H5Dataset};
     /// use lazy_core::{Dyn, ErrorKind};
     /// use typenum::{U1, U2};
@@ -315,6 +373,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// assert!(err.to_string().contains("int32") && err.to_string().contains("float64"));
     /// let err = H5Dataset::<i32, U1>::open(&file, "missing").unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Backend);
+    /// # }
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
     ///
@@ -326,6 +385,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     pub fn open(group: &impl Location, path: &str) -> Result<Self> {
         match group.place() {
             Place::Pure(file) => Self::from_pure(file, path),
+            #[cfg(feature = "libhdf5")]
             Place::Libhdf5(group) => {
                 let opened = group.dataset(path).map_err(open_error(group, path));
                 match opened.and_then(Self::from_inner) {
@@ -383,6 +443,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
 
     /// Wraps a dataset opened with hdf5-metno, read-only, checking it as
     /// [`open`](Self::open) does.
+    #[cfg(feature = "libhdf5")]
     pub fn from_inner(inner: hdf5_metno::Dataset) -> Result<Self> {
         Self::checked(inner)
     }
@@ -405,6 +466,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// assert_eq!(x.read_all()?, ndarray::array![9, 9]);
     /// # Ok::<(), lazy_core::Error>(())
     /// ```
+    #[cfg(feature = "libhdf5")]
     pub fn open_rw(file: &impl WritableFile, path: &str) -> Result<H5Dataset<T, R, ReadWrite>> {
         let file = file.writable();
         match file.dataset(path).map_err(open_error(file, path)) {
@@ -432,6 +494,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     /// for writing: a file opened read-only is a
     /// [`Backend`](lazy_core::ErrorKind::Backend) error saying to open it
     /// with [`open_file_rw`].
+    #[cfg(feature = "libhdf5")]
     pub fn from_inner_rw(inner: hdf5_metno::Dataset) -> Result<H5Dataset<T, R, ReadWrite>> {
         let ds = H5Dataset::<T, R, ReadWrite>::checked(inner)?;
         let read_only = ds
@@ -450,6 +513,7 @@ impl<T: H5Element, R: Rank> H5Dataset<T, R, ReadOnly> {
     }
 }
 
+#[cfg(feature = "libhdf5")]
 impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     /// Checks `inner` against `T` and `R`, and sets up its reader.
     pub(crate) fn checked(inner: hdf5_metno::Dataset) -> Result<Self> {
@@ -492,7 +556,7 @@ fn is_mpio(ds: &hdf5_metno::Dataset) -> hdf5_metno::Result<bool> {
     Ok(matches!(driver, hdf5_metno::file::FileDriver::Mpio(_)))
 }
 
-#[cfg(not(feature = "mpio"))]
+#[cfg(all(feature = "libhdf5", not(feature = "mpio")))]
 fn is_mpio(_: &hdf5_metno::Dataset) -> hdf5_metno::Result<bool> {
     Ok(false)
 }

@@ -12,11 +12,17 @@
 //!
 //! Needs `LAZY_DATASETS_PYTHON`, a Python with numpy and h5py (`.ci/run`
 //! makes one); without it the tests fail, they do not skip.
+//!
+//! Runs with and without the feature `libhdf5`: without it, `open_file`
+//! is the pure reader too, and the tests that write files through libhdf5
+//! or compare with it are left out.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use lazy_core::{DatasetExt, Dyn, DynSelection, ErrorKind, Scaled, SelectionItem as S, Stacked};
+use lazy_core::{DatasetExt, Dyn, DynSelection, ErrorKind, SelectionItem as S};
+#[cfg(feature = "libhdf5")]
+use lazy_core::{Scaled, Stacked};
 use lazy_hdf5::{inspect, open_file, open_file_pure, H5Dataset, H5Element};
 use ndarray::{ArrayD, IxDyn};
 use typenum::U2;
@@ -288,6 +294,22 @@ fn every_fixture_dataset_reads_equal_to_h5py_without_libhdf5() {
     }
 }
 
+/// Without the feature `libhdf5`, `open_file` opens every file with the
+/// pure reader, and `H5Dataset::open` on it reads every dataset.
+#[cfg(not(feature = "libhdf5"))]
+#[test]
+fn without_libhdf5_open_file_reads_every_fixture_dataset() {
+    let readers = check_all(&|path| {
+        let file: lazy_hdf5::File = open_file(path).unwrap();
+        Box::new(move |d, dtype| open_as(&file, d, dtype))
+    });
+    assert_eq!(readers.len(), fixtures().1.len());
+    for (file, dataset, reader) in readers {
+        assert_eq!(reader, "lazy-hdf5 (without libhdf5)", "{file} {dataset}");
+    }
+}
+
+#[cfg(feature = "libhdf5")]
 #[test]
 fn files_open_through_libhdf5_read_the_same_falling_back_where_libhdf5_cannot() {
     // libhdf5 (the system's, 1.10) opens the files; datasets it cannot
@@ -315,6 +337,7 @@ fn files_open_through_libhdf5_read_the_same_falling_back_where_libhdf5_cannot() 
     println!("opened by lazy-hdf5's own reader: {pure:?}");
 }
 
+#[cfg(feature = "libhdf5")]
 #[test]
 fn a_latest_file_libhdf5_cannot_read_reads_right() {
     let latest = path("latest.h5");
@@ -379,6 +402,31 @@ fn opening_errors_are_clear() {
         let err = H5Dataset::<i32, Dyn>::open(&file, "lzf").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
         assert!(err.to_string().contains("lzf"), "{err}");
+        // And who reads it: libhdf5, built in with the feature `libhdf5`.
+        #[cfg(not(feature = "libhdf5"))]
+        assert!(err.to_string().contains("feature `libhdf5`"), "{err}");
+        #[cfg(feature = "libhdf5")]
+        assert!(err.to_string().contains("through libhdf5"), "{err}");
+        // `open_file` of the same file: the same error without the
+        // feature; with it, libhdf5 1.10 reads the earliest file's.
+        let opened = H5Dataset::<i32, Dyn>::open(&open_file(path(name)).unwrap(), "lzf");
+        #[cfg(not(feature = "libhdf5"))]
+        assert!(
+            opened
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("feature `libhdf5`")),
+            "{opened:?}"
+        );
+        #[cfg(feature = "libhdf5")]
+        if name == "earliest.h5" {
+            let reader = opened.map(|ds| ds.reader());
+            assert!(
+                reader
+                    .as_ref()
+                    .is_ok_and(|r| r.starts_with("libhdf5: the filter")),
+                "{reader:?}"
+            );
+        }
         // Missing, wrong type, wrong rank, no element type.
         let err = H5Dataset::<i32, Dyn>::open(&file, "no/such").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
@@ -537,6 +585,7 @@ fn netcdf4_variables_read_the_same_without_libhdf5() {
 /// A dataset written through libhdf5 in this process after lazy-hdf5's own
 /// reader opened it: the chunk index read at open is outdated, and reads
 /// say so (open it again) rather than read chunks that may have moved.
+#[cfg(feature = "libhdf5")]
 #[test]
 fn a_write_in_this_process_outdates_the_pure_readers_index() {
     use lazy_core::DatasetMutExt;
@@ -563,6 +612,7 @@ fn a_write_in_this_process_outdates_the_pure_readers_index() {
 /// with the index the pure reader read at open (libhdf5 1.10 walks its
 /// whole index for each chunk); written through another handle of this
 /// process, it asks libhdf5 again and reads what was written.
+#[cfg(feature = "libhdf5")]
 #[test]
 fn libhdf5_datasets_locate_chunks_in_rust_until_written() {
     use lazy_core::DatasetMutExt;

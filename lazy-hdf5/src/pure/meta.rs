@@ -338,6 +338,14 @@ pub(crate) fn read(file: &Hdf5File, path: &str) -> Result<DatasetMeta, String> {
     })
 }
 
+/// What to do about a filter lazy-hdf5 does not decode: libhdf5 reads it.
+#[cfg(feature = "libhdf5")]
+const UNDECODED: &str =
+    "open the file with lazy_hdf5::open_file (through libhdf5) to read the dataset";
+#[cfg(not(feature = "libhdf5"))]
+const UNDECODED: &str = "libhdf5 reads the dataset: build with the feature `libhdf5` \
+    (of lazy-datasets or lazy-hdf5; it needs the system libhdf5) and open the file with open_file";
+
 /// The decoding stages of a filter pipeline and its deflate level; a
 /// filter lazy-hdf5 does not decode is an error naming it.
 fn stages(
@@ -363,8 +371,9 @@ fn stages(
             2 => Ok(Stage::Shuffle(elem_size)),
             3 => Ok(Stage::Fletcher32),
             id => Err(format!(
-                "the filter {}, which lazy-hdf5 does not decode: open the file through libhdf5 (lazy_hdf5::open_file) to read it",
-                filter_name(id, f.name.as_deref())
+                "the filter {}, which lazy-hdf5 does not decode: {}",
+                filter_name(id, f.name.as_deref()),
+                UNDECODED
             )),
         })
         .collect::<Result<Vec<_>, _>>()?;
