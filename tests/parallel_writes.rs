@@ -8,7 +8,7 @@
 //! that does not finish in 600 s fails as a hang (writes that lock chunks
 //! while waiting on the pool would deadlock).
 //!
-//! Run with `cargo test --features hdf5,zarr --test parallel_writes`.
+//! Run with `cargo test --features libhdf5,zarr --test parallel_writes`.
 
 use std::sync::mpsc;
 use std::time::Duration;
