@@ -183,16 +183,26 @@ where
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let dtype = D::Elem::DTYPE;
         let values = distinct(&src);
-        for &v in values.iter() {
+        let check = |&v: &F| {
             let q = v / self.factor;
             let wide = |x: F| x.to_f64().unwrap_or(f64::NAN);
-            if let Some(why) = misfit(wide(v), wide(q), dtype) {
-                let (v, f, q) = (show(v), show(self.factor), show(q));
-                return Err(Error::value(format!(
-                    "cannot write {v} through Scaled (factor {f}) into {dtype}: {}",
-                    why.explain(&v, &f, &q, dtype)
-                )));
+            match misfit(wide(v), wide(q), dtype) {
+                None => Ok(()),
+                Some(why) => {
+                    let (v, f, q) = (show(v), show(self.factor), show(q));
+                    Err(Error::value(format!(
+                        "cannot write {v} through Scaled (factor {f}) into {dtype}: {}",
+                        why.explain(&v, &f, &q, dtype)
+                    )))
+                }
             }
+        };
+        // In memory order when the values are contiguous (a window's
+        // values): ndarray's element iterator over dynamic dimensions costs
+        // more than the check.
+        match values.as_slice_memory_order() {
+            Some(slice) => slice.iter().try_for_each(check)?,
+            None => values.iter().try_for_each(check)?,
         }
         let raw = self.unscaled(values)?;
         self.source
