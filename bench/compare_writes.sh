@@ -27,7 +27,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q numpy zarr tensorstore h5py
 fi
-cargo build -q --release --features zarr,hdf5 --bench compare_writes
+cargo build -q --release --features zarr,libhdf5 --bench compare_writes
 BIN=$(ls -t target/release/deps/compare_writes-* | grep -v '\.d$' | head -1)
 TSV=$OUT/results.tsv
 : > "$TSV"

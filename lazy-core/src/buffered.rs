@@ -498,6 +498,12 @@ impl<D: DatasetMut> DatasetMut for Buffered<D> {
         self.inner.flush()
     }
 
+    /// When the blocks `region` touches fit the budget (such a write goes
+    /// to the pending blocks; a larger one is written through).
+    fn writes_to_memory(&self, region: &Region) -> bool {
+        self.bytes_touched(region) <= self.budget
+    }
+
     /// Stores what is pending, then the blocks.
     fn write_masked(&mut self, blocks: &[MaskedBlock<'_, D::Elem>]) -> Result<()> {
         self.store_all()?;

@@ -377,6 +377,16 @@ pub trait DatasetMut: Dataset {
         Ok(())
     }
 
+    /// Whether a write of `region` only changes memory (an array in
+    /// memory; a [`Buffered`](crate::Buffered) handle whose budget holds the
+    /// blocks the region touches): views over several sources then write
+    /// them one after the other, as waking threads would cost more than the
+    /// copies. Views pass the question on; the default says no.
+    fn writes_to_memory(&self, region: &Region) -> bool {
+        let _ = region;
+        false
+    }
+
     /// Stores the values of each block where its mask is true, and leaves
     /// every other element as it is: how a [`Buffered`](crate::Buffered)
     /// handle writes back what it holds. Each block's `values` and `mask`
@@ -439,6 +449,9 @@ macro_rules! forward_dataset_mut {
             }
             fn flush(&mut self) -> Result<()> {
                 (**self).flush()
+            }
+            fn writes_to_memory(&self, region: &Region) -> bool {
+                (**self).writes_to_memory(region)
             }
             fn write_masked(&mut self, blocks: &[MaskedBlock<'_, Self::Elem>]) -> Result<()> {
                 (**self).write_masked(blocks)

@@ -78,6 +78,11 @@ where
         copy_lists(&at_zero(&lists), false, src, dst);
         Ok(())
     }
+
+    /// An array in memory: always.
+    fn writes_to_memory(&self, _region: &Region) -> bool {
+        true
+    }
 }
 
 /// List selections still to apply: (axis, positions).

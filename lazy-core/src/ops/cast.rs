@@ -142,6 +142,10 @@ where
         self.source.flush()
     }
 
+    fn writes_to_memory(&self, region: &crate::region::Region) -> bool {
+        self.source.writes_to_memory(region)
+    }
+
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, T>) -> Result<()> {
         let raw = converted::<T, D::Elem>(distinct(&src))?;
         self.source

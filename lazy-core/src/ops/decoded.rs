@@ -380,6 +380,10 @@ where
         self.source.flush()
     }
 
+    fn writes_to_memory(&self, region: &crate::region::Region) -> bool {
+        self.source.writes_to_memory(region)
+    }
+
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let raw = self.stored_values(distinct(&src))?;
         self.source

@@ -536,7 +536,10 @@ fn write_in_order<S: DatasetMut>(
 /// encodes and stores the three sources' chunks at once (one chunk each,
 /// for a window, is otherwise one core's work three times over). Only
 /// sources that each name storage of their own are (see
-/// [`distinct_storage`]); others are written in order, as [`write`] does.
+/// [`distinct_storage`]), and not when every part only changes memory
+/// ([`DatasetMut::writes_to_memory`]: buffered handles, where waking
+/// threads costs more than the copies); others are written in order, as
+/// [`write`] does.
 /// The first error is returned; the
 /// other sources' writes may have happened (as a failed write of one
 /// source's chunks leaves those it stored).
@@ -559,7 +562,14 @@ where
             .ok_or_else(|| Error::internal(format!("no source {} of {n}", p.source)))?
             .push((r?, slot_of(&src, p.slot)?));
     }
-    if per_source.iter().filter(|w| !w.is_empty()).count() < 2 || !distinct_storage(view.sources())
+    let in_memory = || {
+        parts.each().all(|(p, r)| {
+            r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.writes_to_memory(r)))
+        })
+    };
+    if per_source.iter().filter(|w| !w.is_empty()).count() < 2
+        || !distinct_storage(view.sources())
+        || in_memory()
     {
         return write_in_order(view.sources_mut(), &parts, &src);
     }
@@ -593,6 +603,20 @@ fn distinct_storage<S: Dataset>(sources: &[S]) -> bool {
     names.sort_unstable();
     names.dedup();
     names.len() == named
+}
+
+/// Whether every part of a write of `region` only changes memory
+/// ([`DatasetMut::writes_to_memory`]).
+pub(crate) fn writes_to_memory<V>(view: &V, region: &Region) -> bool
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut,
+{
+    view.parts(&region.canonical()).is_ok_and(|parts| {
+        parts.each().all(|(p, r)| {
+            r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.writes_to_memory(r)))
+        })
+    })
 }
 
 /// Flushes every source (all of them; the first error is returned).
@@ -683,6 +707,10 @@ macro_rules! parted_methods {
         fn flush(&mut self) -> $crate::error::Result<()> {
             $crate::ops::parts::flush(self)
         }
+
+        fn writes_to_memory(&self, region: &$crate::region::Region) -> bool {
+            $crate::ops::parts::writes_to_memory(self, region)
+        }
     };
     (write_parallel) => {
         fn write_region(
@@ -710,6 +738,10 @@ macro_rules! parted_methods {
 
         fn flush(&mut self) -> $crate::error::Result<()> {
             $crate::ops::parts::flush_parallel(self)
+        }
+
+        fn writes_to_memory(&self, region: &$crate::region::Region) -> bool {
+            $crate::ops::parts::writes_to_memory(self, region)
         }
     };
 }
@@ -831,6 +863,41 @@ mod tests {
         assert!(!sources[0].met);
         assert_eq!(sources[0].data, array![0.0, 1.0, 2.0, 3.0]);
         assert_eq!(sources[1].data, array![4.0, 5.0, 6.0, 7.0]);
+    }
+
+    /// Buffered sources under a stack take writes in memory (written in
+    /// order: nothing to wait for) and are flushed side by side: their
+    /// stores meet.
+    #[test]
+    fn buffered_sources_are_written_in_memory_and_flushed_side_by_side() {
+        let room = room(Duration::from_secs(60));
+        let sources = vec![
+            source(&room, Some("a")).buffered(1 << 20),
+            source(&room, Some("b")).buffered(1 << 20),
+        ];
+        let mut stack = Stacked::new(sources, -1).unwrap();
+        let axes = vec![AxisSelection::range(0, 1, 4), AxisSelection::range(0, 1, 2)];
+        let whole = Region::new(vec![4, 2], axes).unwrap();
+        assert!(stack.writes_to_memory(&whole));
+        stack
+            .write_all(&array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]])
+            .unwrap();
+        assert!(
+            stack.sources().iter().all(|s| !s.get_ref().met),
+            "nothing stored before the flush"
+        );
+        stack.flush().unwrap();
+        let sources = stack.into_sources();
+        assert!(
+            sources.iter().all(|s| s.get_ref().met),
+            "the two flushes never overlapped"
+        );
+        assert_eq!(sources[0].get_ref().data, array![1.0, 3.0, 5.0, 7.0]);
+        assert_eq!(sources[1].get_ref().data, array![2.0, 4.0, 6.0, 8.0]);
+        // Unbuffered named sources are storage: not memory.
+        let plain =
+            Stacked::new(vec![source(&room, Some("a")), source(&room, Some("b"))], -1).unwrap();
+        assert!(!plain.writes_to_memory(&whole));
     }
 
     /// A list that picks a source twice stores its last values there, as

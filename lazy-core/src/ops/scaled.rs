@@ -13,7 +13,7 @@
 //! assert_eq!(raw, array![2, 4, 7]); // the refused write changed nothing
 //! ```
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD, FoldWhile, Zip};
 use num_traits::{AsPrimitive, Float};
 
 use crate::alloc::zeroed;
@@ -180,6 +180,10 @@ where
         self.source.flush()
     }
 
+    fn writes_to_memory(&self, region: &Region) -> bool {
+        self.source.writes_to_memory(region)
+    }
+
     fn check_values(&self, region: CheckedRegion<'_>, src: ArrayViewD<'_, F>) -> Result<()> {
         let dtype = D::Elem::DTYPE;
         let values = distinct(&src);
@@ -197,13 +201,15 @@ where
                 }
             }
         };
-        // In memory order when the values are contiguous (a window's
-        // values): ndarray's element iterator over dynamic dimensions costs
-        // more than the check.
-        match values.as_slice_memory_order() {
-            Some(slice) => slice.iter().try_for_each(check)?,
-            None => values.iter().try_for_each(check)?,
-        }
+        // Through `Zip` (memory order, the innermost axis as a plain loop):
+        // ndarray's element iterator over dynamic dimensions costs more
+        // than the check.
+        Zip::from(&values)
+            .fold_while(Ok(()), |_, v| match check(v) {
+                Ok(()) => FoldWhile::Continue(Ok(())),
+                Err(e) => FoldWhile::Done(Err(e)),
+            })
+            .into_inner()?;
         let raw = self.unscaled(values)?;
         self.source
             .validate_values(&region, broadcast_back(&raw, src.shape())?)
