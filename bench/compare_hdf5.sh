@@ -2,8 +2,10 @@
 # Compares lazy-datasets with h5py reading the same HDF5 files, written by
 # h5py: three float64 datasets of N elements stacked along a new last axis,
 # contiguous, deflate (h5py's automatic chunks, gzip 4) and shuffle+deflate.
-# lazy-datasets reads them with its own reader (chunks located by libhdf5,
-# read and decoded in Rust), through libhdf5 (`via_libhdf5`), and raw
+# lazy-datasets reads them with its own reader (files opened by libhdf5,
+# chunks located by the index read in Rust, read and decoded in Rust),
+# through libhdf5 (`via_libhdf5`), and with the pure-Rust reader
+# (`open_file_pure`: no libhdf5 call); raw
 # hdf5-metno reads of the same bytes are timed beside. Prints one table:
 # h5py's time over lazy-datasets' (above 1 means lazy-datasets is faster).
 #
@@ -61,16 +63,17 @@ n, threads = int(sys.argv[3]), sys.argv[4]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"3 x {n:,} f64; {cpu}, {os.cpu_count()} cores, {threads} threads; best of the rounds' median times; h5py {h5py.__version__}, its libhdf5 {h5py.version.hdf5_version}")
 print()
-cols = ("h5py", "hdf5-metno", "via libhdf5", "lazy-datasets")
-print(f"| {'scenario':<52} | " + " | ".join(f"{c:>13}" for c in cols) + f" | {'vs h5py':>8} | {'vs hdf5-metno':>13} |")
-print(f"|{'-'*54}|" + "|".join("-" * 14 + ":" for _ in cols) + f"|{'-'*9}:|{'-'*14}:|")
+cols = ("h5py", "hdf5-metno", "via libhdf5", "lazy-datasets", "pure Rust")
+print(f"| {'scenario':<52} | " + " | ".join(f"{c:>13}" for c in cols) + f" | {'vs h5py':>8} | {'vs hdf5-metno':>13} | {'pure vs h5py':>12} |")
+print(f"|{'-'*54}|" + "|".join("-" * 14 + ":" for _ in cols) + f"|{'-'*9}:|{'-'*14}:|{'-'*13}:|")
 def fmt(t):
     if t is None:
         return "-"
     return f"{t*1e3:.1f} ms" if t >= 1e-3 else f"{t*1e6:.0f} us"
 for name, libs in times.items():
-    h5, raw, via, ld = (libs.get(k) for k in cols)
+    h5, raw, via, ld, pure = (libs.get(k) for k in cols)
     vs_h5 = f"{h5/ld:.2f}x" if h5 and ld else "-"
     vs_raw = f"{raw/ld:.2f}x" if raw and ld else "-"
-    print(f"| {name:<52} | " + " | ".join(f"{fmt(t):>13}" for t in (h5, raw, via, ld)) + f" | {vs_h5:>8} | {vs_raw:>13} |")
+    pure_h5 = f"{h5/pure:.2f}x" if h5 and pure else "-"
+    print(f"| {name:<52} | " + " | ".join(f"{fmt(t):>13}" for t in (h5, raw, via, ld, pure)) + f" | {vs_h5:>8} | {vs_raw:>13} | {pure_h5:>12} |")
 PYEOF

@@ -18,7 +18,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use lazy_datasets::hdf5::{open_file, H5Dataset};
+use lazy_datasets::hdf5::{open_file, open_file_pure, H5Dataset};
 use lazy_datasets::prelude::*;
 use lazy_datasets::Cache;
 
@@ -54,17 +54,39 @@ fn scan(n: usize) -> Vec<usize> {
     (0..1000.min(n / 1000)).map(|i| i * 1000).collect()
 }
 
+/// How the datasets are opened: through libhdf5 (chunks located by the
+/// index read in Rust, read and decoded in Rust), the same with every read
+/// through libhdf5 (`via_libhdf5`), or by the pure-Rust reader
+/// (`open_file_pure`: no libhdf5 call at all).
+#[derive(Clone, Copy)]
+enum Engine {
+    Ours,
+    ViaLibhdf5,
+    Pure,
+}
+
 /// Datasets x, y, z of `path`, stacked along a new last axis.
-fn stack(path: &Path, cache: &Cache, via_libhdf5: bool) -> Result<Stacked<H5Dataset<f64, U1>>> {
-    let file = open_file(path)?;
-    let sources = ["x", "y", "z"]
-        .iter()
-        .map(|name| {
-            Ok(H5Dataset::<f64, U1>::open(&file, name)?
-                .with_cache(cache.clone())
-                .via_libhdf5(via_libhdf5))
-        })
-        .collect::<Result<Vec<_>>>()?;
+fn stack(path: &Path, cache: &Cache, engine: Engine) -> Result<Stacked<H5Dataset<f64, U1>>> {
+    let sources = match engine {
+        Engine::Pure => {
+            let file = open_file_pure(path)?;
+            ["x", "y", "z"]
+                .iter()
+                .map(|name| Ok(H5Dataset::<f64, U1>::open(&file, name)?.with_cache(cache.clone())))
+                .collect::<Result<Vec<_>>>()?
+        }
+        Engine::Ours | Engine::ViaLibhdf5 => {
+            let file = open_file(path)?;
+            ["x", "y", "z"]
+                .iter()
+                .map(|name| {
+                    Ok(H5Dataset::<f64, U1>::open(&file, name)?
+                        .with_cache(cache.clone())
+                        .via_libhdf5(matches!(engine, Engine::ViaLibhdf5)))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+    };
     Stacked::new(sources, -1)
 }
 
@@ -93,7 +115,11 @@ fn main() -> Result<()> {
     for layout in ["contiguous", "deflate", "shuffle_deflate"] {
         let path = root.join(format!("{layout}.h5"));
         let off = Cache::new(0);
-        for (lib, via) in [("lazy-datasets", false), ("via libhdf5", true)] {
+        for (lib, via) in [
+            ("lazy-datasets", Engine::Ours),
+            ("via libhdf5", Engine::ViaLibhdf5),
+            ("pure Rust", Engine::Pure),
+        ] {
             let st = stack(&path, &off, via)?;
             run(
                 format!("{layout}: full stacked read"),
