@@ -1,5 +1,6 @@
 //! The README's main job: stack, scale, sum, OR, slice and write in-memory
-//! channels, printing what happens.
+//! channels, then read a netCDF-4 file (feature `hdf5`, a default one),
+//! printing what happens.
 //!
 //! Run with `cargo run --example quickstart`.
 
@@ -92,5 +93,31 @@ fn main() -> Result<()> {
         "after writing mm[0, ::-1] = [30, 20, 10]: raw x[0], y[0], z[0] = {}, {}, {}",
         cx[0], cy[0], cz[0]
     );
+    #[cfg(feature = "hdf5")]
+    netcdf()?;
+    Ok(())
+}
+
+/// A netCDF-4 file written by netCDF4-python (packed `int16` temperatures
+/// with CF attributes, deflate + shuffle), read in Rust with no C library:
+/// opened, decoded as xarray would, and sliced.
+#[cfg(feature = "hdf5")]
+fn netcdf() -> Result<()> {
+    use lazy_datasets::hdf5::{open_file, CfAttributes, H5Dataset};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/lazy-hdf5/tests/fixtures/netcdf4_fixture.nc"
+    );
+    let file = open_file(path)?;
+    let packed = H5Dataset::<i16, U3>::open(&file, "temperature")?;
+    println!(
+        "netCDF-4 temperature: shape {:?}, int16 on disk",
+        packed.shape()
+    );
+    let cf = Cf::from_hdf5(&packed)?; // scale_factor, add_offset, _FillValue
+    let kelvin = Decoded::<f64, _>::new(packed, cf)?;
+    // The first time step's first row, in kelvin (NaN where the value is missing).
+    let row: Array1<f64> = kelvin.read(sel![0, 0, ..4])?;
+    println!("temperature[0, 0, :4] in K = {row}");
     Ok(())
 }
