@@ -664,8 +664,11 @@ where
 }
 
 /// Implements `Dataset::read_region`/`in_memory` and
-/// `DatasetMut::write_region`/`check_write`/`check_values` of a view
-/// through its [`Parted`] impl: the methods are one line each.
+/// `DatasetMut::write_region`/`check_write`/`check_values`/`flush`/
+/// `writes_to_memory` of a view through its [`Parted`] impl: the methods
+/// are one line each. `write` writes the parts in order; `write_parallel`
+/// ([`write_parallel`], [`flush_parallel`]) writes and flushes the sources
+/// side by side.
 macro_rules! parted_methods {
     (read) => {
         fn read_region(
@@ -681,44 +684,19 @@ macro_rules! parted_methods {
         }
     };
     (write) => {
-        fn write_region(
-            &mut self,
-            region: $crate::dataset::CheckedRegion<'_>,
-            src: ndarray::ArrayViewD<'_, Self::Elem>,
-        ) -> $crate::error::Result<()> {
-            $crate::ops::parts::write(self, &region, src)
-        }
-
-        fn check_write(
-            &self,
-            region: $crate::dataset::CheckedRegion<'_>,
-        ) -> $crate::error::Result<()> {
-            $crate::ops::parts::check_write(self, &region)
-        }
-
-        fn check_values(
-            &self,
-            region: $crate::dataset::CheckedRegion<'_>,
-            src: ndarray::ArrayViewD<'_, Self::Elem>,
-        ) -> $crate::error::Result<()> {
-            $crate::ops::parts::check_values(self, &region, src)
-        }
-
-        fn flush(&mut self) -> $crate::error::Result<()> {
-            $crate::ops::parts::flush(self)
-        }
-
-        fn writes_to_memory(&self, region: &$crate::region::Region) -> bool {
-            $crate::ops::parts::writes_to_memory(self, region)
-        }
+        $crate::ops::parts::parted_methods!(write_with write flush);
     };
+    // Sources written and flushed side by side (`write_parallel`).
     (write_parallel) => {
+        $crate::ops::parts::parted_methods!(write_with write_parallel flush_parallel);
+    };
+    (write_with $write:ident $flush:ident) => {
         fn write_region(
             &mut self,
             region: $crate::dataset::CheckedRegion<'_>,
             src: ndarray::ArrayViewD<'_, Self::Elem>,
         ) -> $crate::error::Result<()> {
-            $crate::ops::parts::write_parallel(self, &region, src)
+            $crate::ops::parts::$write(self, &region, src)
         }
 
         fn check_write(
@@ -737,7 +715,7 @@ macro_rules! parted_methods {
         }
 
         fn flush(&mut self) -> $crate::error::Result<()> {
-            $crate::ops::parts::flush_parallel(self)
+            $crate::ops::parts::$flush(self)
         }
 
         fn writes_to_memory(&self, region: &$crate::region::Region) -> bool {
