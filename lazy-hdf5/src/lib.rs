@@ -168,9 +168,15 @@ pub use dataset::H5Dataset;
 pub use element::dtype_of;
 pub use element::H5Element;
 pub use info::inspect;
+/// A URL and its settings, for [`open_url`] (lazy-zarr's: the same URLs,
+/// settings and environment variables as Zarr stores).
+#[cfg(feature = "cloud")]
+pub use lazy_zarr::StoreUrl;
 #[cfg(feature = "libhdf5")]
 pub use open::{create_file, open_file_rw, WritableFile};
 pub use open::{open, open_file, File, Location, Place};
+#[cfg(feature = "cloud")]
+pub use pure::open_url;
 pub use pure::{open_file_pure, PureFile};
 
 /// hdf5-metno, the HDF5 bindings this crate is built on with the feature
