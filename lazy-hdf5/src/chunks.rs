@@ -143,8 +143,8 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         }
         #[cfg(feature = "cloud")]
         if let Some(remote) = direct.file.remote() {
-            let end = at.checked_add(buf.len() as u64).unwrap_or(u64::MAX);
-            let got = remote.read_ranges(&[at..end])?;
+            let end = at.saturating_add(buf.len() as u64);
+            let got = remote.read_ranges(std::slice::from_ref(&(at..end)))?;
             let bytes = got
                 .first()
                 .ok_or_else(|| self.chunk_error(index, "nothing read"))?;

@@ -36,7 +36,8 @@
 //!
 //! The whole chunk index of a dataset is read at open (60,000 chunks in a
 //! few milliseconds); the file is read with positional reads through a
-//! byte source (`source.rs`), the seam where object stores will plug in.
+//! byte source (`source.rs`): a local file, or with the feature `cloud` an
+//! object read by ranges (`remote.rs`, `open_url`).
 
 mod meta;
 #[cfg(feature = "cloud")]

@@ -89,7 +89,13 @@ impl RemoteSource {
     pub(crate) fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Vec<u8>>> {
         let mut out: Vec<Option<Vec<u8>>> = ranges
             .iter()
-            .map(|r| self.in_head(r.clone()).map(<[u8]>::to_vec))
+            .map(|r| {
+                if r.is_empty() {
+                    Some(Vec::new())
+                } else {
+                    self.in_head(r.clone()).map(<[u8]>::to_vec)
+                }
+            })
             .collect();
         let wanted: Vec<(usize, Range<u64>)> = ranges
             .iter()
@@ -107,6 +113,9 @@ impl RemoteSource {
                     self.len
                 )));
             }
+        }
+        if wanted.is_empty() {
+            return Ok(out.into_iter().flatten().collect());
         }
         let groups = merge(&wanted);
         let requests: Vec<Range<u64>> = groups.iter().map(|(r, _)| r.clone()).collect();
@@ -135,8 +144,9 @@ impl RemoteSource {
         self.head.get(start..end)
     }
 
-    /// Block `n` (of [`BLOCK`] bytes, the last one shorter), from the cache
-    /// or fetched with the other missing blocks of `wanted`.
+    /// The blocks numbered `wanted` (of [`BLOCK`] bytes, the object's last
+    /// one shorter), from the cache, the missing ones fetched (a run of
+    /// consecutive ones by one request) and kept.
     fn blocks(&self, wanted: Range<u64>) -> Result<Vec<Arc<[u8]>>> {
         let mut got: Vec<Option<Arc<[u8]>>> = {
             let blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
@@ -243,7 +253,7 @@ impl ByteSource for RemoteSource {
         let mut filled = 0usize;
         for (k, block) in blocks.iter().enumerate() {
             let base = (first + k as u64) * BLOCK;
-            let from = (at - base) as usize;
+            let from = at.saturating_sub(base) as usize;
             let take = (buf.len() - filled).min(block.len().saturating_sub(from));
             let part = block.get(from..from + take).ok_or_else(|| {
                 std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "a short block")
