@@ -144,7 +144,9 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         #[cfg(feature = "cloud")]
         if let Some(remote) = direct.file.remote() {
             let end = at.saturating_add(buf.len() as u64);
-            let got = remote.read_ranges(std::slice::from_ref(&(at..end)))?;
+            let got = remote
+                .read_ranges(std::slice::from_ref(&(at..end)))
+                .map_err(|e| self.chunk_error(index, e))?;
             let bytes = got
                 .first()
                 .ok_or_else(|| self.chunk_error(index, "nothing read"))?;
@@ -306,9 +308,10 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
         if wanted.is_empty() {
             return Ok(None);
         }
-        let fetched = remote
-            .read_ranges(&ranges)
-            .map_err(|e| Error::backend(format!("cannot read chunks of {}", self.describe()), e))?;
+        let fetched = remote.read_ranges(&ranges).map_err(|e| {
+            let message = format!("cannot read chunks of {}: {e}", self.describe());
+            Error::backend(message, e)
+        })?;
         Ok(Some(Box::new(Fetched {
             chunks: Chunks(ds),
             bytes: wanted.into_iter().zip(fetched).collect(),

@@ -361,3 +361,23 @@ fn an_object_that_is_not_hdf5_is_a_backend_error() {
         "{err}"
     );
 }
+
+/// A server gone after the open: reading chunks past the first read is a
+/// `Backend` error naming the dataset, not a panic or a hang.
+#[test]
+fn a_server_gone_mid_session_is_a_backend_error() {
+    let http = cloud_support::Http::serve(&world().dir);
+    let url = StoreUrl::new(format!("{}/big.h5", http.url))
+        .retries(1)
+        .retry_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(5));
+    let file = open_url(url).unwrap();
+    let late = H5Dataset::<i32, Dyn>::open(&file, "late")
+        .unwrap()
+        .with_cache(Cache::new(0));
+    drop(http);
+    let err = late.read_all().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("late"), "{err}");
+    assert!(err.to_string().contains("big.h5"), "{err}");
+}
