@@ -135,9 +135,57 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
     /// Reads `buf.len()` bytes at `at` of the file, naming chunk `index` in
     /// errors (a file cut short among them).
     fn read_at(&self, index: &[u64], at: u64, buf: &mut [u8]) -> Result<()> {
-        RawChunk::in_file(&self.direct()?.file, at)
-            .read_bytes(0, buf)
-            .map_err(|e| self.chunk_error(index, e))
+        let direct = self.direct()?;
+        if let Some(file) = direct.file.local() {
+            return RawChunk::in_file(file, at)
+                .read_bytes(0, buf)
+                .map_err(|e| self.chunk_error(index, e));
+        }
+        #[cfg(feature = "cloud")]
+        if let Some(remote) = direct.file.remote() {
+            let end = at.saturating_add(buf.len() as u64);
+            let got = remote
+                .read_ranges(std::slice::from_ref(&(at..end)))
+                .map_err(|e| self.chunk_error(index, e))?;
+            let bytes = got
+                .first()
+                .ok_or_else(|| self.chunk_error(index, "nothing read"))?;
+            buf.copy_from_slice(bytes);
+            return Ok(());
+        }
+        Err(self.chunk_error(index, "no storage to read from"))
+    }
+
+    /// The byte range chunk `index` is stored in, when it is stored apart
+    /// from the metadata (raw or filtered), for fetching it ahead.
+    #[cfg(feature = "cloud")]
+    fn range_of(&self, index: &[u64]) -> Result<Option<std::ops::Range<u64>>> {
+        let (at, len) = match self.bytes_of(index)? {
+            Bytes::Raw(at) => (at, self.raw_len(index)? * T::DTYPE.size()),
+            Bytes::Filtered(loc) => (
+                loc.addr,
+                usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?,
+            ),
+            Bytes::Compact | Bytes::Unwritten => return Ok(None),
+        };
+        let end = at
+            .checked_add(len as u64)
+            .ok_or_else(|| self.chunk_error(index, "a chunk past the end of addresses"))?;
+        Ok(Some(at..end))
+    }
+
+    /// The number of elements stored raw for chunk `index`: the chunk's, or
+    /// a contiguous dataset's block of rows inside the dataset (the last
+    /// one is short).
+    fn raw_len(&self, index: &[u64]) -> Result<usize> {
+        let direct = self.direct()?;
+        let whole: usize = direct.chunk_shape.iter().product();
+        Ok(if matches!(direct.kind, Kind::Contiguous) {
+            let inside = ChunkInside::new(index, &direct.chunk_shape, &self.shape);
+            inside.shape.iter().product()
+        } else {
+            whole
+        })
     }
 
     /// Swaps the bytes of each element of `bytes` when the dataset is
@@ -189,7 +237,93 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
     }
 
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
+        self.0.decode_from(index, out, None)
+    }
+
+    /// Contiguous and compact datasets and unfiltered chunks of a local
+    /// file (a remote file's chunks are fetched ahead and decoded, so that
+    /// the cache keeps them).
+    fn stores_raw(&self) -> bool {
+        let local = self
+            .0
+            .direct
+            .as_ref()
+            .is_ok_and(|d| d.file.local().is_some());
+        match self.0.direct.as_ref().map(|d| &d.kind) {
+            Ok(Kind::Compact(_)) => true,
+            Ok(Kind::Contiguous) => local,
+            Ok(Kind::Chunked(stages)) => local && stages.is_empty(),
+            Err(_) => false,
+        }
+    }
+
+    /// A raw chunk in the file (libhdf5 rewrites chunks in place only while
+    /// every reader of the process is kept out: see `Shared::io`).
+    fn raw(&self, index: &[u64]) -> Result<Option<RawChunk<'_>>> {
         let ds = self.0;
+        let direct = ds.direct()?;
+        match ds.bytes_of(index)? {
+            Bytes::Raw(at) => Ok(direct
+                .file
+                .local()
+                .map(|file| RawChunk::in_file(file, at).swapped(direct.swap))),
+            Bytes::Compact => match &direct.kind {
+                Kind::Compact(stored) => {
+                    Ok(Some(RawChunk::bytes(&stored[..]).swapped(direct.swap)))
+                }
+                _ => Ok(None),
+            },
+            Bytes::Unwritten | Bytes::Filtered(_) => Ok(None),
+        }
+    }
+
+    /// Files read by ranges (feature `cloud`).
+    fn prefetches(&self) -> bool {
+        #[cfg(feature = "cloud")]
+        return self
+            .0
+            .direct
+            .as_ref()
+            .is_ok_and(|d| d.file.remote().is_some());
+        #[cfg(not(feature = "cloud"))]
+        return false;
+    }
+
+    /// The stored bytes of `chunks`, fetched by range side by side (close
+    /// ranges merged into one request: `pure/remote.rs`).
+    #[cfg(feature = "cloud")]
+    fn prefetch(&self, chunks: &[Vec<u64>]) -> Result<Option<Box<dyn ChunkSource<T> + '_>>> {
+        let ds = self.0;
+        let Some(remote) = ds.direct()?.file.remote() else {
+            return Ok(None);
+        };
+        let mut wanted = Vec::new();
+        let mut ranges = Vec::new();
+        for index in chunks {
+            if let Some(range) = ds.range_of(index)? {
+                wanted.push(index.clone());
+                ranges.push(range);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let fetched = remote.read_ranges(&ranges).map_err(|e| {
+            let message = format!("cannot read chunks of {}: {e}", self.describe());
+            Error::backend(message, e)
+        })?;
+        Ok(Some(Box::new(Fetched {
+            chunks: Chunks(ds),
+            bytes: wanted.into_iter().zip(fetched).collect(),
+        })))
+    }
+}
+
+impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
+    /// Decodes chunk `index` into `out`, from `fetched`, its stored bytes
+    /// when they were fetched ahead, else read now.
+    fn decode_from(&self, index: &[u64], out: &mut [T], fetched: Option<&[u8]>) -> Result<()> {
+        let ds = self;
         match ds.bytes_of(index)? {
             Bytes::Unwritten => match ds.fill()? {
                 Some(value) => {
@@ -218,18 +352,15 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
             Bytes::Raw(at) => {
                 // The chunk's elements inside the dataset; a contiguous
                 // dataset's last block of rows is short.
-                let direct = ds.direct()?;
-                let n = if matches!(direct.kind, Kind::Contiguous) {
-                    let inside = ChunkInside::new(index, &direct.chunk_shape, &ds.shape);
-                    inside.shape.iter().product()
-                } else {
-                    out.len()
-                };
+                let n = ds.raw_len(index)?.min(out.len());
                 let part = out
                     .get_mut(..n)
                     .ok_or_else(|| ds.chunk_error(index, "a short buffer"))?;
                 with_bytes(part, |bytes| {
-                    ds.read_at(index, at, bytes)?;
+                    match fetched {
+                        Some(got) if got.len() == bytes.len() => bytes.copy_from_slice(got),
+                        _ => ds.read_at(index, at, bytes)?,
+                    }
                     ds.to_native(bytes);
                     Ok(())
                 })
@@ -239,8 +370,14 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
                     return Err(ds.chunk_error(index, "filters on a contiguous dataset"));
                 };
                 let size = usize::try_from(loc.size).map_err(|e| ds.chunk_error(index, e))?;
-                let mut stored = vec![0u8; size];
-                ds.read_at(index, loc.addr, &mut stored)?;
+                let stored = match fetched {
+                    Some(got) if got.len() == size => got.to_vec(),
+                    _ => {
+                        let mut stored = vec![0u8; size];
+                        ds.read_at(index, loc.addr, &mut stored)?;
+                        stored
+                    }
+                };
                 with_bytes(out, |bytes| {
                     codec::decode(stages, loc.mask, stored, bytes)
                         .map_err(|e| ds.chunk_error(index, e))?;
@@ -250,33 +387,54 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
             }
         }
     }
+}
 
-    /// Contiguous and compact datasets and unfiltered chunks.
-    fn stores_raw(&self) -> bool {
-        match self.0.direct.as_ref().map(|d| &d.kind) {
-            Ok(Kind::Contiguous | Kind::Compact(_)) => true,
-            Ok(Kind::Chunked(stages)) => stages.is_empty(),
-            Err(_) => false,
-        }
+/// Chunks of a file read by ranges, fetched ahead by
+/// [`prefetch`](ChunkSource::prefetch): decoded from their bytes, any
+/// other chunk as [`Chunks`] decodes it.
+#[cfg(feature = "cloud")]
+struct Fetched<'a, T, R, M> {
+    chunks: Chunks<'a, T, R, M>,
+    bytes: std::collections::HashMap<Vec<u64>, Vec<u8>>,
+}
+
+#[cfg(feature = "cloud")]
+impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Fetched<'_, T, R, M> {
+    fn shape(&self) -> &[usize] {
+        self.chunks.shape()
     }
 
-    /// A raw chunk in the file (libhdf5 rewrites chunks in place only while
-    /// every reader of the process is kept out: see `Shared::io`).
+    fn chunk_shape(&self) -> &[usize] {
+        self.chunks.chunk_shape()
+    }
+
+    fn array_key(&self) -> &ArrayKey {
+        self.chunks.array_key()
+    }
+
+    fn fill_value(&self) -> T {
+        self.chunks.fill_value()
+    }
+
+    fn describe(&self) -> String {
+        self.chunks.describe()
+    }
+
+    fn generation(&self, index: &[u64]) -> Result<Option<Generation>> {
+        self.chunks.generation(index)
+    }
+
+    fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
+        let fetched = self.bytes.get(index).map(Vec::as_slice);
+        self.chunks.0.decode_from(index, out, fetched)
+    }
+
+    fn stores_raw(&self) -> bool {
+        self.chunks.stores_raw()
+    }
+
     fn raw(&self, index: &[u64]) -> Result<Option<RawChunk<'_>>> {
-        let ds = self.0;
-        let direct = ds.direct()?;
-        match ds.bytes_of(index)? {
-            Bytes::Raw(at) => Ok(Some(
-                RawChunk::in_file(&direct.file, at).swapped(direct.swap),
-            )),
-            Bytes::Compact => match &direct.kind {
-                Kind::Compact(stored) => {
-                    Ok(Some(RawChunk::bytes(&stored[..]).swapped(direct.swap)))
-                }
-                _ => Ok(None),
-            },
-            Bytes::Unwritten | Bytes::Filtered(_) => Ok(None),
-        }
+        self.chunks.raw(index)
     }
 }
 

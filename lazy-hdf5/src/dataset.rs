@@ -16,7 +16,8 @@ use lazy_core::backend::{write_chunked, write_chunked_masked, write_masked_by_ru
 #[cfg(feature = "libhdf5")]
 use lazy_core::{Buffered, DatasetMut, MaskedBlock, Writable};
 use lazy_core::{
-    Cache, CheckedRegion, Dataset, Dyn, Error, Mode, Rank, ReadOnly, ReadWrite, Region, Result,
+    Cache, CheckedRegion, Dataset, Dyn, Error, Hints, Mode, Rank, ReadOnly, ReadWrite, Region,
+    Result,
 };
 #[cfg(feature = "libhdf5")]
 use ndarray::ArrayViewD;
@@ -305,6 +306,22 @@ impl<T: H5Element, R: Rank, M: Mode> Dataset for H5Dataset<T, R, M> {
         self.direct.is_ok()
             && !(self.via_libhdf5 && self.inner.is_some())
             && chunked_in_memory(&Chunks(self), &self.cache, region)
+    }
+
+    /// Storage's hints; a file read by URL (feature `cloud`) waits on the
+    /// network: views read its parts on threads of their own.
+    fn hints(&self) -> Hints {
+        #[cfg(feature = "cloud")]
+        let remote = self
+            .direct
+            .as_ref()
+            .is_ok_and(|d| d.file.remote().is_some());
+        #[cfg(not(feature = "cloud"))]
+        let remote = false;
+        Hints {
+            latency_bound: remote,
+            ..Hints::STORAGE
+        }
     }
 
     /// `"/x" in <file>`.

@@ -219,10 +219,40 @@ pub(crate) enum Index {
     Listed(crate::pure::ChunkIndex, u64),
 }
 
+/// Where a dataset's chunks are read from.
+#[derive(Debug)]
+pub(crate) enum Stored {
+    /// A local file, read with positional reads.
+    File(File),
+    /// An object read by ranges (feature `cloud`).
+    #[cfg(feature = "cloud")]
+    Remote(Arc<crate::pure::RemoteSource>),
+}
+
+impl Stored {
+    /// The local file, if it is one.
+    pub(crate) fn local(&self) -> Option<&File> {
+        match self {
+            Stored::File(file) => Some(file),
+            #[cfg(feature = "cloud")]
+            Stored::Remote(_) => None,
+        }
+    }
+
+    /// The object read by ranges, if it is one.
+    #[cfg(feature = "cloud")]
+    pub(crate) fn remote(&self) -> Option<&crate::pure::RemoteSource> {
+        match self {
+            Stored::File(_) => None,
+            Stored::Remote(remote) => Some(remote),
+        }
+    }
+}
+
 /// A dataset read without libhdf5 (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Direct {
-    pub(crate) file: File,
+    pub(crate) file: Stored,
     /// The file's path, canonical (to see whether it changed around
     /// libhdf5's writes and reads of a writable file).
     #[cfg(feature = "libhdf5")]
@@ -334,7 +364,7 @@ impl Direct {
             path: canonical,
             swap,
             writable: !file.is_read_only(),
-            file: handle,
+            file: Stored::File(handle),
             kind,
             chunk_shape,
             shared,
@@ -410,7 +440,22 @@ impl Direct {
             ));
         }
         let canonical = file.canonical().to_path_buf();
-        let key = ArrayKey::new(format!("hdf5://{}", canonical.display()), path);
+        let stored = match file.source() {
+            crate::pure::Source::Local(local) => Stored::File(
+                local
+                    .file()
+                    .try_clone()
+                    .map_err(|e| format!("the file cannot be read directly: {e}"))?,
+            ),
+            #[cfg(feature = "cloud")]
+            crate::pure::Source::Remote(remote) => Stored::Remote(remote),
+        };
+        // A remote file's key is its URL (`s3://…`).
+        let key = match &stored {
+            Stored::File(_) => ArrayKey::new(format!("hdf5://{}", canonical.display()), path),
+            #[cfg(feature = "cloud")]
+            Stored::Remote(remote) => ArrayKey::new(remote.url(), path),
+        };
         let swap = elem > 1 && meta.big_endian != cfg!(target_endian = "big");
         #[cfg_attr(not(feature = "libhdf5"), allow(unused_variables))]
         let (kind, chunk_shape, chunks, deflate_level) = match meta.layout {
@@ -433,14 +478,13 @@ impl Direct {
                 chunks,
             } => (Kind::Chunked(stages), chunk_shape, chunks, deflate_level),
         };
-        let handle = file
-            .handle()
-            .map_err(|e| format!("the file cannot be read directly: {e}"))?;
         let shared = Shared::of(&key, &canonical);
-        shared.file.seen(&canonical, false);
+        if stored.local().is_some() {
+            shared.file.seen(&canonical, false);
+        }
         let index = Index::Listed(chunks, shared.version());
         Ok(Direct {
-            file: handle,
+            file: stored,
             #[cfg(feature = "libhdf5")]
             path: canonical,
             kind,

@@ -10,9 +10,10 @@
 //! | (none) | reading: [`open_file`], [`open_file_pure`], [`H5Dataset::open`], [`inspect`], [`CfAttributes`]; metadata and chunk index read by lazy-hdf5's own reader, chunks decoded in Rust (deflate, shuffle, fletcher32) | none |
 //! | `libhdf5` | writing and creating (`open_file_rw`, `create_file`, `H5Dataset::open_rw`, `H5Dataset::create`, `CreateOptions`), the filters lazy-hdf5 does not decode (szip, scale-offset, n-bit, plugins) and compact or virtual layouts read through libhdf5, the hdf5-metno handles (`hdf5_metno`, `File` as a group, `H5Dataset::inner`) | libhdf5 1.10.5 or later (Debian `libhdf5-dev`) |
 //! | `mpio` | `libhdf5` with its MPI-IO file driver (parallel HDF5) | the MPI build of libhdf5 |
+//! | `cloud` | `open_url`: files in object stores and on web servers (`s3://`, `gs://`, `az://`, `http(s)://`) read by byte ranges with lazy-zarr's object_store client, returning a [`PureFile`] | none |
 //!
 //! The facade's feature `hdf5` is this crate without features, its feature
-//! `libhdf5` this crate's. Features are additive: [`open_file`] returns a
+//! `libhdf5` this crate's, and its `cloud` (with `hdf5`) this crate's. Features are additive: [`open_file`] returns a
 //! [`File`] in both builds (read in Rust without `libhdf5`, opened through
 //! libhdf5 with it), and every call that compiles without `libhdf5`
 //! compiles with it. Without `libhdf5`, a dataset whose filter lazy-hdf5
@@ -168,9 +169,15 @@ pub use dataset::H5Dataset;
 pub use element::dtype_of;
 pub use element::H5Element;
 pub use info::inspect;
+/// A URL and its settings, for [`open_url`] (lazy-zarr's: the same URLs,
+/// settings and environment variables as Zarr stores).
+#[cfg(feature = "cloud")]
+pub use lazy_zarr::StoreUrl;
 #[cfg(feature = "libhdf5")]
 pub use open::{create_file, open_file_rw, WritableFile};
 pub use open::{open, open_file, File, Location, Place};
+#[cfg(feature = "cloud")]
+pub use pure::open_url;
 pub use pure::{open_file_pure, PureFile};
 
 /// hdf5-metno, the HDF5 bindings this crate is built on with the feature

@@ -552,6 +552,129 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
     })))
 }
 
+/// One object of an object store or web server, read by byte ranges: what
+/// lazy-hdf5 reads HDF5 files by URL with (its feature `cloud`), sharing
+/// this crate's URLs, settings, runtime, retries and messages. `url` names
+/// the object itself (`s3://bucket/dir/file.h5`), not a prefix.
+///
+/// Nothing is requested at [`open`](Self::open); each read is one request
+/// per range, at most [`concurrency`](StoreUrl::concurrency) in flight,
+/// each bounded by [`timeout`](StoreUrl::timeout) and retried as the
+/// stores of this crate are. Failures are
+/// [`Backend`](lazy_core::ErrorKind::Backend) errors naming the URL and,
+/// when the failure says, what to do (`bucket "b" not found`, …).
+pub struct RangeReader {
+    remote: Arc<Remote>,
+}
+
+impl std::fmt::Debug for RangeReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RangeReader")
+            .field("url", &self.remote.url)
+            .finish()
+    }
+}
+
+impl RangeReader {
+    /// The object at `url` (`s3://`, `gs://`, `az://`, `http(s)://`): a
+    /// malformed URL, an unknown setting or a `file://` URL (read local
+    /// files as files) is a [`Value`](lazy_core::ErrorKind::Value) error;
+    /// nothing is requested yet.
+    pub fn open(url: impl Into<StoreUrl>) -> Result<RangeReader> {
+        let url = url.into();
+        match open_url(&url)? {
+            Opened::Remote(remote) => Ok(RangeReader { remote }),
+            Opened::Local(dir) => Err(Error::value(format!(
+                "{:?} is a local path ({}): open it as a file",
+                url.url,
+                dir.display()
+            ))),
+        }
+    }
+
+    /// The URL, as given (without a trailing `/`).
+    pub fn url(&self) -> &str {
+        &self.remote.url
+    }
+
+    /// The most requests one read has in flight ([`StoreUrl::concurrency`]).
+    pub fn concurrency(&self) -> usize {
+        self.remote.concurrency
+    }
+
+    /// The first `len` bytes of the object (all of it when it is shorter)
+    /// and the object's size, in one request.
+    pub fn first(&self, len: u64) -> Result<(Vec<u8>, u64)> {
+        let objects = self.remote.objects.clone();
+        let got = self.remote.block_on.block_on(async move {
+            let path = object_store::path::Path::default();
+            let options = object_store::GetOptions::new().with_range(Some(0..len.max(1)));
+            let got = objects.get_opts(&path, options).await?;
+            let size = got.meta.size;
+            let bytes = got.bytes().await?;
+            Ok::<_, object_store::Error>((bytes.to_vec(), size))
+        });
+        got.map_err(|e| self.failed(e))
+    }
+
+    /// The bytes of each of `ranges`, in order, fetched side by side (at
+    /// most [`concurrency`](Self::concurrency) requests at once); a range
+    /// past the object's end, or an answer of another length, is an error.
+    pub fn read_ranges(&self, ranges: &[std::ops::Range<u64>]) -> Result<Vec<Vec<u8>>> {
+        let objects = self.remote.objects.clone();
+        let limit = self.remote.concurrency;
+        let wanted = ranges.to_vec();
+        let task = self.remote.block_on.0.spawn(async move {
+            futures::stream::iter(wanted)
+                .map(|range| {
+                    let objects = &objects;
+                    async move {
+                        let path = object_store::path::Path::default();
+                        let n = range.end.saturating_sub(range.start);
+                        let bytes = objects.get_range(&path, range.clone()).await?;
+                        if bytes.len() as u64 != n {
+                            return Err(object_store::Error::Generic {
+                                store: "lazy-zarr",
+                                source: format!(
+                                    "bytes {}..{} answered with {} bytes",
+                                    range.start,
+                                    range.end,
+                                    bytes.len()
+                                )
+                                .into(),
+                            });
+                        }
+                        Ok(bytes.to_vec())
+                    }
+                })
+                .buffered(limit)
+                .try_collect::<Vec<_>>()
+                .await
+        });
+        match futures::executor::block_on(task) {
+            Ok(got) => got.map_err(|e| self.failed(e)),
+            Err(e) => Err(Error::backend_msg(format!(
+                "cannot read {}: a request failed: {e}",
+                self.remote.url
+            ))),
+        }
+    }
+
+    /// `e`, a failed request, as a `Backend` error naming the URL and what
+    /// to do when the failure says.
+    fn failed(&self, e: object_store::Error) -> Error {
+        let url = &self.remote.url;
+        if let object_store::Error::NotFound { .. } = e {
+            return Error::backend(format!("cannot read {url}: no such object"), e);
+        }
+        let text = with_causes(&e);
+        match explain_request(&self.remote.expect, &text) {
+            Some(hint) => Error::backend(format!("cannot read {url}: {hint}"), e),
+            None => Error::backend(format!("cannot read {url}: {text}"), e),
+        }
+    }
+}
+
 /// The bucket (container) of a URL that names it as its host
 /// (`s3://bucket/...`, `gs://`, `az://`).
 fn bucket_of(url: &url::Url) -> Option<String> {

@@ -36,9 +36,12 @@
 //!
 //! The whole chunk index of a dataset is read at open (60,000 chunks in a
 //! few milliseconds); the file is read with positional reads through a
-//! byte source (`source.rs`), the seam where object stores will plug in.
+//! byte source (`source.rs`): a local file, or with the feature `cloud` an
+//! object read by ranges (`remote.rs`, `open_url`).
 
 mod meta;
+#[cfg(feature = "cloud")]
+mod remote;
 mod source;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +50,8 @@ use std::sync::Arc;
 use lazy_core::{Error, Result};
 
 pub(crate) use meta::{ChunkIndex, DatasetMeta, Layout};
+#[cfg(feature = "cloud")]
+pub(crate) use remote::RemoteSource;
 use source::{AsStorage, ByteSource, LocalFile, Memory};
 
 /// An HDF5 (or netCDF-4) file open for reading by lazy-hdf5's own reader,
@@ -70,11 +75,22 @@ use source::{AsStorage, ByteSource, LocalFile, Memory};
 /// whole chunk index is read when it opens.
 pub struct PureFile {
     reader: hdf5_reader::Hdf5File,
-    source: Arc<LocalFile>,
-    /// The path as given, for messages and [`location`](Self::location).
+    source: Source,
+    /// The path or URL as given, for messages and [`location`](Self::location).
     given: String,
-    /// The path made canonical: the file's identity in the process.
+    /// The path made canonical (the URL of a remote file): the file's
+    /// identity in the process.
     canonical: PathBuf,
+}
+
+/// Where a [`PureFile`]'s bytes are.
+#[derive(Clone)]
+pub(crate) enum Source {
+    /// A local file.
+    Local(Arc<LocalFile>),
+    /// An object in an object store or on a web server.
+    #[cfg(feature = "cloud")]
+    Remote(Arc<RemoteSource>),
 }
 
 impl std::fmt::Debug for PureFile {
@@ -112,14 +128,70 @@ pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     Ok(PureFile {
         reader,
-        source,
+        source: Source::Local(source),
         given: path.display().to_string(),
         canonical,
     })
 }
 
+/// Opens the HDF5 or netCDF-4 file at `url` in an object store or on a web
+/// server — `s3://bucket/dir/file.h5`, `gs://…`, `az://…`,
+/// `http(s)://host/file.h5` — for reading with lazy-hdf5's own reader
+/// (feature `cloud`). `url` is a `&str` (settings from the environment, as
+/// for lazy-zarr's stores) or a [`StoreUrl`](lazy_zarr::StoreUrl) with
+/// explicit settings, timeouts, retries and concurrency.
+///
+/// It returns a [`PureFile`], not the [`File`](crate::File) of
+/// [`open_file`](crate::open_file): with the feature `libhdf5`, a `File`
+/// is libhdf5's handle of a local file, which a remote file has not.
+/// Datasets open from it with [`H5Dataset::open`](crate::H5Dataset::open)
+/// as from any `PureFile`, read-only, and read every selection.
+///
+/// One request reads the object's first 8 MiB (all of a smaller object) and
+/// learns its size: a file whose metadata lies there opens, with its
+/// datasets, in that one request. Metadata past it is read by aligned
+/// blocks of 1 MiB, kept in a bounded cache (32 MiB); chunks are read by
+/// range (ranges less than 1 MiB apart merged into one request of at most
+/// 16 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)
+/// requests at once), then decoded as a local file's are.
+///
+/// A malformed URL or an unknown setting is a
+/// [`Value`](lazy_core::ErrorKind::Value) error; a missing object, a server
+/// that cannot be reached, wrong credentials or a file that is not HDF5, a
+/// [`Backend`](lazy_core::ErrorKind::Backend) error naming the URL.
+///
+/// ```no_run
+/// use lazy_core::{DatasetExt, TypedSelection as Sel};
+/// use lazy_hdf5::{open_url, H5Dataset};
+/// use typenum::U2;
+///
+/// // Credentials, region and endpoint from AWS_* variables.
+/// let file = open_url("s3://bucket/run1/data.h5")?;
+/// let x = H5Dataset::<f32, U2>::open(&file, "/x")?;
+/// let rows = x.read(Sel::new().push(1000..2000))?;
+/// # Ok::<(), lazy_core::Error>(())
+/// ```
+#[cfg(feature = "cloud")]
+pub fn open_url(url: impl Into<lazy_zarr::StoreUrl>) -> Result<PureFile> {
+    let url = url.into();
+    let name = url.url().to_string();
+    let source = Arc::new(RemoteSource::open(url)?);
+    let fail = |why: String| Error::backend_msg(format!("cannot open HDF5 file {name}: {why}"));
+    let storage = Arc::new(AsStorage(source.clone() as Arc<dyn ByteSource>));
+    let reader =
+        guarded(|| hdf5_reader::Hdf5File::from_storage(storage).map_err(|e| e.to_string()))
+            .map_err(fail)?;
+    Ok(PureFile {
+        reader,
+        canonical: PathBuf::from(source.url()),
+        source: Source::Remote(source),
+        given: name,
+    })
+}
+
 impl PureFile {
-    /// Where the file is: its path as given to [`open_file_pure`].
+    /// Where the file is: its path as given to [`open_file_pure`], or its
+    /// URL as given to `open_url` (feature `cloud`).
     pub fn location(&self) -> &str {
         &self.given
     }
@@ -130,9 +202,9 @@ impl PureFile {
         guarded(|| meta::read(&self.reader, path))
     }
 
-    /// A handle of the file for the chunk engine's positional reads.
-    pub(crate) fn handle(&self) -> std::io::Result<std::fs::File> {
-        self.source.file().try_clone()
+    /// Where the file's bytes are, for the chunk engine's reads.
+    pub(crate) fn source(&self) -> Source {
+        self.source.clone()
     }
 
     /// The file's canonical path.

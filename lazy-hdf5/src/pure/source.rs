@@ -1,7 +1,7 @@
 //! Where the pure-Rust reader gets its bytes: a [`ByteSource`] (a length
 //! and positional reads), handed to hdf5-reader as its `Storage`. A local
-//! file is one ([`LocalFile`]); an object store read by ranges will be
-//! another, the metadata reader unchanged.
+//! file is one ([`LocalFile`]); an object read by ranges is another
+//! (`remote.rs`, feature `cloud`), the metadata reader unchanged.
 
 use std::fs::File;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use hdf5_reader::storage::{Storage, StorageBuffer};
 
 /// Bytes read by position: the seam between the metadata reader and where
-/// the file is (a local file now; ranges of an object later).
+/// the file is (a local file, or ranges of an object).
 pub(crate) trait ByteSource: Send + Sync {
     /// The number of bytes.
     fn len(&self) -> u64;

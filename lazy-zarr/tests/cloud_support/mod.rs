@@ -30,9 +30,11 @@ pub fn python() -> PathBuf {
     }
 }
 
+/// A file of this folder; found from lazy-zarr and from lazy-hdf5, whose
+/// URL tests use these servers too.
 fn support(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/cloud_support")
+        .join("../lazy-zarr/tests/cloud_support")
         .join(file)
 }
 
@@ -229,6 +231,8 @@ pub struct ProxyStats {
     pub in_flight: std::sync::atomic::AtomicUsize,
     /// The most requests in flight at once.
     pub peak_in_flight: std::sync::atomic::AtomicUsize,
+    /// Requests sent to the server (on any connection).
+    pub requests: std::sync::atomic::AtomicUsize,
 }
 
 impl Proxy {
@@ -305,6 +309,7 @@ fn pipe(client: TcpStream, server: TcpStream, stats: std::sync::Arc<ProxyStats>)
                 break;
             }
             if !up_waiting.swap(true, SeqCst) {
+                up_stats.requests.fetch_add(1, SeqCst);
                 let now = up_stats.in_flight.fetch_add(1, SeqCst) + 1;
                 up_stats.peak_in_flight.fetch_max(now, SeqCst);
             }
