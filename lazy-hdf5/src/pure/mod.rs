@@ -150,7 +150,7 @@ pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
 /// One request reads the object's first 8 MiB (all of a smaller object) and
 /// learns its size: a file whose metadata lies there opens, with its
 /// datasets, in that one request. Metadata past it is read by aligned
-/// blocks of 1 MiB, kept in a bounded cache (32 MiB); chunks are read by
+/// blocks of 4 MiB, kept in a bounded cache (64 MiB); chunks are read by
 /// range (ranges less than 1 MiB apart merged into one request of at most
 /// 16 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)
 /// requests at once), then decoded as a local file's are.

@@ -30,10 +30,10 @@ use super::source::ByteSource;
 
 /// The bytes read at open: 8 MiB.
 pub(crate) const HEAD: u64 = 8 << 20;
-/// The size of the blocks metadata past [`HEAD`] is read by: 1 MiB.
-pub(crate) const BLOCK: u64 = 1 << 20;
-/// The most blocks kept (32 MiB).
-pub(crate) const BLOCKS: usize = 32;
+/// The size of the blocks metadata past [`HEAD`] is read by: 4 MiB.
+pub(crate) const BLOCK: u64 = 4 << 20;
+/// The most blocks kept (16: 64 MiB).
+pub(crate) const BLOCKS: usize = 16;
 /// Chunk ranges at most this far apart are read by one request: 1 MiB
 /// (object_store's default for the same).
 pub(crate) const GAP: u64 = 1 << 20;
