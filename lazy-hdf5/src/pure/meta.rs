@@ -38,7 +38,8 @@ pub(crate) struct DatasetMeta {
     /// Whether elements are stored big-endian.
     pub(crate) big_endian: bool,
     /// The value of elements never written: one element's bytes, in the
-    /// file's byte order (zeros when the file defines none).
+    /// file's byte order (zeros when the file defines none; empty then for
+    /// an element type lazy-datasets has none for, which is never read).
     pub(crate) fill: Vec<u8>,
     /// Where the elements are.
     pub(crate) layout: Layout,
@@ -260,10 +261,17 @@ pub(crate) fn read(file: &Hdf5File, path: &str) -> Result<DatasetMeta, String> {
     let n_bytes = n_elems
         .checked_mul(elem_size as u64)
         .ok_or("more bytes than fit in 64 bits")?;
-    let fill = fill
+    // The file's fill value is its own bytes; zeros are made only for the
+    // element types read here (at most 8 bytes): an element size is 32 bits
+    // of the file, and a damaged one (a 2 GiB compound) sized this buffer.
+    let fill = match fill
         .and_then(|f| f.value.clone())
         .filter(|v| v.len() == elem_size)
-        .unwrap_or_else(|| vec![0; elem_size]);
+    {
+        Some(value) => value,
+        None if dtype.is_some() => vec![0; elem_size],
+        None => Vec::new(),
+    };
     let offset_size = file.superblock().offset_size;
     let layout = match layout {
         DataLayout::Compact { data } => {
