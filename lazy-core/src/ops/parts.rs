@@ -539,10 +539,9 @@ fn write_in_order<S: DatasetMut>(
 /// [`distinct_storage`]), and not when every part only changes memory
 /// ([`DatasetMut::writes_to_memory`]: buffered handles, where waking
 /// threads costs more than the copies); others are written in order, as
-/// [`write`] does.
-/// The first error is returned; the
-/// other sources' writes may have happened (as a failed write of one
-/// source's chunks leaves those it stored).
+/// [`write`] does. The first error is returned; the other sources' writes
+/// may have happened (as a failed write of one source's chunks leaves
+/// those it stored).
 pub(crate) fn write_parallel<V>(
     view: &mut V,
     region: &Region,
@@ -562,14 +561,9 @@ where
             .ok_or_else(|| Error::internal(format!("no source {} of {n}", p.source)))?
             .push((r?, slot_of(&src, p.slot)?));
     }
-    let in_memory = || {
-        parts.each().all(|(p, r)| {
-            r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.writes_to_memory(r)))
-        })
-    };
     if per_source.iter().filter(|w| !w.is_empty()).count() < 2
         || !distinct_storage(view.sources())
-        || in_memory()
+        || parts_write_to_memory(view, &parts)
     {
         return write_in_order(view.sources_mut(), &parts, &src);
     }
@@ -612,11 +606,20 @@ where
     V: Parted + ?Sized,
     V::Source: DatasetMut,
 {
-    view.parts(&region.canonical()).is_ok_and(|parts| {
-        parts.each().all(|(p, r)| {
-            r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.writes_to_memory(r)))
-        })
-    })
+    view.parts(&region.canonical())
+        .is_ok_and(|parts| parts_write_to_memory(view, &parts))
+}
+
+/// Whether the write of every one of `parts` only changes memory (as
+/// [`in_memory_parts`] asks of reads).
+fn parts_write_to_memory<V>(view: &V, parts: &Parts) -> bool
+where
+    V: Parted + ?Sized,
+    V::Source: DatasetMut,
+{
+    parts
+        .each()
+        .all(|(p, r)| r.is_ok_and(|r| source(view, p.source).is_ok_and(|s| s.writes_to_memory(r))))
 }
 
 /// Flushes every source (all of them; the first error is returned).
