@@ -20,7 +20,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use lazy_core::{DatasetExt, Dyn, DynSelection, ErrorKind, SelectionItem as S};
+#[cfg(feature = "libhdf5")]
+use lazy_core::SelectionItem as S;
+use lazy_core::{DatasetExt, Dyn, DynSelection, ErrorKind};
 #[cfg(feature = "libhdf5")]
 use lazy_core::{Scaled, Stacked};
 use lazy_hdf5::{inspect, open_file, open_file_pure, H5Dataset, H5Element};
@@ -28,7 +30,7 @@ use ndarray::{ArrayD, IxDyn};
 use typenum::U2;
 
 mod h5py_files;
-use h5py_files::Listed;
+use h5py_files::{selections, Listed};
 
 /// Opens a fixture file; gives an opener of its datasets by path and dtype.
 type FileOpener<'a> = &'a dyn Fn(&Path) -> Box<dyn Fn(&str, &str) -> Opened>;
@@ -76,33 +78,6 @@ fn expected<T: H5Element>(file: &str, dataset: &str, shape: &[usize]) -> ArrayD<
         })
         .collect();
     ArrayD::from_shape_vec(IxDyn(shape), values).unwrap()
-}
-
-/// Selections of every kind for a dataset of `shape`: reversed, strided,
-/// listed out of order with a repeat, integer indices.
-fn selections(shape: &[usize]) -> Vec<DynSelection> {
-    if shape.is_empty() {
-        return vec![DynSelection::from(vec![])];
-    }
-    let n = shape[0] as isize;
-    let mut out = vec![
-        DynSelection::from(vec![S::slice(None, None, Some(-1))]),
-        DynSelection::from(vec![S::slice(Some(1), None, Some(3))]),
-        DynSelection::from(vec![S::List(vec![n - 1, 0, n / 2, 0])]),
-        DynSelection::from(vec![S::Index(n / 2)]),
-    ];
-    if shape.len() == 2 {
-        let m = shape[1] as isize;
-        out.push(DynSelection::from(vec![
-            S::slice(Some(n / 3), None, Some(2)),
-            S::List(vec![m - 1, 0, m / 2]),
-        ]));
-        out.push(DynSelection::from(vec![
-            S::FULL,
-            S::slice(None, None, Some(-2)),
-        ]));
-    }
-    out
 }
 
 /// The same selection of an array in memory: the reference.

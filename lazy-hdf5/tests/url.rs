@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::OnceLock;
 
 use cloud_support::{Proxy, S3};
-use h5py_files::Listed;
+use h5py_files::{selections, Listed};
 use lazy_core::{Cache, DatasetExt, Dyn, DynSelection, ErrorKind, SelectionItem as S};
 use lazy_hdf5::{open_file_pure, open_url, H5Dataset, H5Element, PureFile, StoreUrl};
 
@@ -94,28 +94,6 @@ fn files() -> Vec<String> {
     let mut files: Vec<String> = world().listed.iter().map(|l| l.0.clone()).collect();
     files.dedup();
     files
-}
-
-/// A few selections of a dataset of `shape`.
-fn selections(shape: &[usize]) -> Vec<DynSelection> {
-    if shape.is_empty() {
-        return vec![DynSelection::from(vec![])];
-    }
-    let n = shape[0] as isize;
-    let mut out = vec![
-        DynSelection::from(vec![S::slice(None, None, Some(-1))]),
-        DynSelection::from(vec![S::slice(Some(1), None, Some(3))]),
-        DynSelection::from(vec![S::List(vec![n - 1, 0, n / 2, 0])]),
-        DynSelection::from(vec![S::Index(n / 2)]),
-    ];
-    if shape.len() == 2 {
-        let m = shape[1] as isize;
-        out.push(DynSelection::from(vec![
-            S::slice(Some(n / 3), None, Some(2)),
-            S::List(vec![m - 1, 0, m / 2]),
-        ]));
-    }
-    out
 }
 
 /// Reads `dataset` of `remote` whole and through selections, equal to

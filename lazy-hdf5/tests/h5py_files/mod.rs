@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use lazy_core::{DynSelection, SelectionItem};
+
 /// A dataset h5py wrote: file, dataset, numpy dtype, shape.
 pub type Listed = (String, String, String, Vec<usize>);
 
@@ -93,4 +95,31 @@ pub fn make(dir: &Path) -> Vec<Listed> {
             (f[0].to_string(), f[1].to_string(), f[2].to_string(), shape)
         })
         .collect()
+}
+
+/// Selections of every kind for a dataset of `shape`: reversed, strided,
+/// listed out of order with a repeat, integer indices.
+pub fn selections(shape: &[usize]) -> Vec<DynSelection> {
+    if shape.is_empty() {
+        return vec![DynSelection::from(vec![])];
+    }
+    let n = shape[0] as isize;
+    let mut out = vec![
+        DynSelection::from(vec![SelectionItem::slice(None, None, Some(-1))]),
+        DynSelection::from(vec![SelectionItem::slice(Some(1), None, Some(3))]),
+        DynSelection::from(vec![SelectionItem::List(vec![n - 1, 0, n / 2, 0])]),
+        DynSelection::from(vec![SelectionItem::Index(n / 2)]),
+    ];
+    if shape.len() == 2 {
+        let m = shape[1] as isize;
+        out.push(DynSelection::from(vec![
+            SelectionItem::slice(Some(n / 3), None, Some(2)),
+            SelectionItem::List(vec![m - 1, 0, m / 2]),
+        ]));
+        out.push(DynSelection::from(vec![
+            SelectionItem::FULL,
+            SelectionItem::slice(None, None, Some(-2)),
+        ]));
+    }
+    out
 }
