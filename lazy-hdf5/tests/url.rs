@@ -1,6 +1,7 @@
 //! HDF5 files read by URL (`open_url`, feature `cloud`): h5py's fixtures
-//! (the pure reader's, `h5py_files/`) and a file of 12 MiB whose late
-//! datasets lie past the first read, uploaded to moto's S3 server on
+//! (the pure reader's, `h5py_files/`), a file of 12 MiB whose late
+//! datasets lie past the first read and one whose B-tree v1 chunk index
+//! does, uploaded to moto's S3 server on
 //! 127.0.0.1 (lazy-zarr's cloud test servers, `cloud_support/`) and served
 //! by an HTTP server with ranges; every dataset read by URL equals the same
 //! file read locally with `open_file_pure`, whole and through selections.
@@ -36,6 +37,15 @@ with h5py.File(os.path.join(sys.argv[1], 'big.h5'), 'a') as f:
     d = f.create_dataset('late', shape=(400, 300), dtype='<i4', chunks=(50, 60), compression='gzip')
     d[:] = (np.arange(120000, dtype='<i4') % 1000).reshape(400, 300)
     f.create_dataset('late_raw', data=np.arange(40000, dtype='<f4').reshape(200, 200), chunks=(64, 64))
+# A B-tree v1 chunk index (libver earliest) of 2,048 chunks (33 nodes on two
+# levels) past the first read, its nodes among the chunks.
+with h5py.File(os.path.join(sys.argv[1], 'spread.h5'), 'w', libver='earliest') as f:
+    f.create_dataset('filler', data=np.zeros(9 * 2**20 // 8))
+    d = f.create_dataset('spread', shape=(2048 * 512,), dtype='<f8', chunks=(512,))
+    for i in range(0, 2048 * 512, 64 * 512):
+        d[i:i + 64 * 512] = np.arange(i, i + 64 * 512, dtype='<f8')
+print('spread.h5 filler <f8', 9 * 2**20 // 8)
+print('spread.h5 spread <f8', 2048 * 512)
 print('big.h5 filler <f8', 12 * 2**20 // 8)
 print('big.h5 late <i4 400,300')
 print('big.h5 late_raw <f4 200,200')
@@ -171,7 +181,7 @@ fn open_and_read(file: &PureFile, dataset: &str, dtype: &str, read: bool) {
 #[test]
 fn every_fixture_dataset_reads_by_s3_url_as_locally() {
     let files = files();
-    assert_eq!(files.len(), 6, "{files:?}");
+    assert_eq!(files.len(), 7, "{files:?}");
     for file in files {
         let remote = open_url(world().s3.url(&format!("h5/{file}"))).unwrap();
         assert_eq!(
@@ -224,9 +234,10 @@ fn a_file_and_its_datasets_open_in_one_request() {
             datasets.len()
         );
         assert_eq!(at_open, 1, "{file}");
-        if file == "big.h5" {
-            // Metadata past the first 8 MiB: blocks of 1 MiB, then chunk
-            // ranges, merged (40 + 16 chunks and the filler's blocks).
+        if file == "big.h5" || file == "spread.h5" {
+            // Metadata past the first 8 MiB: blocks of 1 MiB and B-tree
+            // levels, then chunk ranges, merged (big.h5: 40 + 16 chunks and
+            // the filler's blocks; spread.h5: 2,048 chunks of 4 KiB).
             assert!(opened > 1 && opened <= 6, "{file}: {opened}");
             assert!(read - opened <= 12, "{file}: {}", read - opened);
         } else {
@@ -276,6 +287,25 @@ fn chunks_are_fetched_by_merged_ranges_within_the_concurrency() {
          {fetched}"
     );
     assert!((1..=3).contains(&fetched), "{fetched}");
+}
+
+/// A B-tree v1 chunk index past the first read is read a level at a time:
+/// its 33 nodes (a root and 32 leaves) in a few requests, not one each.
+#[test]
+fn a_btree_index_is_read_a_level_at_a_time() {
+    let s3 = &world().s3;
+    let proxy = Proxy::start(s3.port(), 0);
+    let file = open_url(s3.url_via(&proxy.endpoint, "h5/spread.h5")).unwrap();
+    let count = || proxy.stats().requests.load(SeqCst);
+    let before = count();
+    let spread = H5Dataset::<f64, typenum::U1>::open(&file, "spread").unwrap();
+    let opened = count() - before;
+    eprintln!("spread.h5: the dataset opened in {opened} requests");
+    // Its object header (one block), the root, the leaves side by side.
+    assert!((1..=4).contains(&opened), "{opened}");
+    let all = spread.read_all().unwrap();
+    assert_eq!(all.len(), 2048 * 512);
+    assert!(all.iter().enumerate().all(|(i, &v)| v == i as f64));
 }
 
 #[test]

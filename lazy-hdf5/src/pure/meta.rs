@@ -17,6 +17,8 @@ use hdf5_reader::messages::HdfMessage;
 use hdf5_reader::Hdf5File;
 use lazy_core::DType;
 
+use super::btree1;
+use super::source::ByteSource;
 use crate::codec::Stage;
 use crate::direct::Located;
 
@@ -214,9 +216,14 @@ fn undefined(addr: u64, size: u8) -> bool {
 }
 
 /// Reads the metadata of the dataset at `path` (absolute) of `file`, whose
-/// or says why it cannot be read here. Addresses are made absolute (HDF5's
+/// bytes `source` holds (a B-tree v1 chunk index is read from it a level at
+/// a time), or says why it cannot be read here. Addresses are made absolute (HDF5's
 /// are relative to the superblock, which a user block moves).
-pub(crate) fn read(file: &Hdf5File, path: &str) -> Result<DatasetMeta, String> {
+pub(crate) fn read(
+    file: &Hdf5File,
+    source: &dyn ByteSource,
+    path: &str,
+) -> Result<DatasetMeta, String> {
     // The file's length past its user block, what HDF5 addresses.
     let file_len = file.storage().len();
     let base = file.superblock().base_address;
@@ -319,6 +326,7 @@ pub(crate) fn read(file: &Hdf5File, path: &str) -> Result<DatasetMeta, String> {
                 chunk_shape: dims.iter().map(|&d| d as usize).collect(),
                 chunks: chunks(
                     file,
+                    source,
                     &ds,
                     (*address, chunk_indexing.as_ref()),
                     &grid,
@@ -463,6 +471,7 @@ impl Grid<'_> {
 /// `grid` (whole chunks of `chunk_bytes`).
 fn chunks(
     file: &Hdf5File,
+    source: &dyn ByteSource,
     ds: &hdf5_reader::Dataset,
     index: (u64, Option<&ChunkIndexing>),
     grid: &Grid<'_>,
@@ -494,15 +503,14 @@ fn chunks(
     let shape64: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
     use hdf5_reader::chunk_index::{self as ci, ChunkEntry};
     let entries: Vec<ChunkEntry> = match indexing {
-        None => hdf5_reader::btree_v1::collect_btree_v1_leaves_storage(
-            storage,
-            address,
-            os,
-            ls,
-            u32::try_from(rank).ok(),
-            dims,
-            None,
-        )
+        None => btree1::Tree {
+            source,
+            base,
+            offset_size: os,
+            length_size: ls,
+            rank: u32::try_from(rank).map_err(|e| e.to_string())?,
+        }
+        .leaves(address)
         .map(|leaves| {
             leaves
                 .into_iter()
@@ -521,7 +529,8 @@ fn chunks(
                     hdf5_reader::btree_v1::BTreeV1Key::Group { .. } => None,
                 })
                 .collect()
-        }),
+        })
+        .map_err(hdf5_reader::error::Error::InvalidData),
         Some(ChunkIndexing::SingleChunk {
             filtered_size,
             filters,

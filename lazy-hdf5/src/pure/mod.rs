@@ -39,6 +39,7 @@
 //! byte source (`source.rs`): a local file, or with the feature `cloud` an
 //! object read by ranges (`remote.rs`, `open_url`).
 
+mod btree1;
 mod meta;
 #[cfg(feature = "cloud")]
 mod remote;
@@ -91,6 +92,17 @@ pub(crate) enum Source {
     /// An object in an object store or on a web server.
     #[cfg(feature = "cloud")]
     Remote(Arc<RemoteSource>),
+}
+
+impl Source {
+    /// The file's bytes, for the metadata reader's batched reads.
+    fn bytes(&self) -> &dyn ByteSource {
+        match self {
+            Source::Local(local) => local.as_ref(),
+            #[cfg(feature = "cloud")]
+            Source::Remote(remote) => remote.as_ref(),
+        }
+    }
 }
 
 impl std::fmt::Debug for PureFile {
@@ -150,9 +162,10 @@ pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
 /// One request reads the object's first 8 MiB (all of a smaller object) and
 /// learns its size: a file whose metadata lies there opens, with its
 /// datasets, in that one request. Metadata past it is read by aligned
-/// blocks of 4 MiB, kept in a bounded cache (64 MiB); chunks are read by
+/// blocks of 1 MiB, kept in a bounded cache (64 MiB), and a B-tree chunk
+/// index a level at a time (its nodes side by side); chunks are read by
 /// range (ranges less than 1 MiB apart merged into one request of at most
-/// 16 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)
+/// 8 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)
 /// requests at once), then decoded as a local file's are.
 ///
 /// A malformed URL or an unknown setting is a
@@ -199,7 +212,7 @@ impl PureFile {
     /// The metadata of the dataset at `path` (absolute, or relative to the
     /// root group), or why it cannot be read here.
     pub(crate) fn dataset_meta(&self, path: &str) -> std::result::Result<DatasetMeta, String> {
-        guarded(|| meta::read(&self.reader, path))
+        guarded(|| meta::read(&self.reader, self.source.bytes(), path))
     }
 
     /// Where the file's bytes are, for the chunk engine's reads.
@@ -234,7 +247,7 @@ fn guarded<T>(
 /// read without error.
 pub fn fuzz(data: &[u8]) -> usize {
     let source: Arc<dyn ByteSource> = Arc::new(Memory(data.to_vec()));
-    let Ok(file) = hdf5_reader::Hdf5File::from_storage(Arc::new(AsStorage(source))) else {
+    let Ok(file) = hdf5_reader::Hdf5File::from_storage(Arc::new(AsStorage(source.clone()))) else {
         return 0;
     };
     let mut read = 0;
@@ -254,7 +267,7 @@ pub fn fuzz(data: &[u8]) -> usize {
             if seen > 64 {
                 return read;
             }
-            if meta::read(&file, &format!("{path}/{name}")).is_ok() {
+            if meta::read(&file, source.as_ref(), &format!("{path}/{name}")).is_ok() {
                 read += 1;
             }
         }

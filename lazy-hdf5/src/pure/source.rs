@@ -17,6 +17,22 @@ pub(crate) trait ByteSource: Send + Sync {
     /// Fills `buf` with the bytes from `offset`; fewer bytes than asked
     /// for is an error.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()>;
+
+    /// The bytes of each of `ranges`, in order: one [`read_at`](Self::read_at)
+    /// each unless the source reads several ranges better together (a
+    /// remote one: side by side, close ones merged into one request).
+    fn read_many(&self, ranges: &[std::ops::Range<u64>]) -> std::io::Result<Vec<Vec<u8>>> {
+        ranges
+            .iter()
+            .map(|r| {
+                let len = usize::try_from(r.end.saturating_sub(r.start))
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+                let mut buf = vec![0u8; len];
+                self.read_at(r.start, &mut buf)?;
+                Ok(buf)
+            })
+            .collect()
+    }
 }
 
 /// A local file read with positional reads (`pread`), its length taken
