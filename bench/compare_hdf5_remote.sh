@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares lazy-datasets (`hdf5::open_url`, the pure-Rust reader, feature
 # `cloud`) with h5py over fsspec (s3fs and its default block cache) and,
-# where it installs, h5coro, reading the same HDF5 file from moto's
+# where it installs, h5coro, reading the same HDF5 file from an
 # S3-compatible server on 127.0.0.1: three float64 datasets of N elements
 # written by h5py (gzip + shuffle, h5py's automatic chunks), stacked along a
 # new last axis; a full read and 100 random 1,000-row windows, each side
@@ -11,6 +11,14 @@
 #
 #   bash bench/compare_hdf5_remote.sh          # N=2M
 #   N=5000000 bash bench/compare_hdf5_remote.sh
+#   SERVER=moto bash bench/compare_hdf5_remote.sh
+#
+# The server: SERVER=s3s-fs (default; crates.io's S3 server over a
+# directory, installed with `cargo install` into $OUT/s3s the first time:
+# requests side by side, their cost growing with their length, as S3's) or
+# SERVER=moto (PyPI's mock: it answers one request at a time, ~120 ms each
+# for a 176 MB object whatever the range, so only the number of requests
+# counts there).
 #
 # The sides take turns ROUNDS times (default 2); each keeps its best median.
 set -euo pipefail
@@ -30,8 +38,28 @@ fi
 export AWS_ACCESS_KEY_ID=benchkey AWS_SECRET_ACCESS_KEY=benchsecret AWS_REGION=us-east-1
 port=$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 endpoint="http://127.0.0.1:$port"
-"$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-server=$!
+SERVER=${SERVER:-s3s-fs}
+case "$SERVER" in
+moto)
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+    server=$!
+    ;;
+s3s-fs)
+    if [ ! -x "$OUT/s3s/bin/s3s-fs" ]; then
+        echo "installing s3s-fs (once)..." >&2
+        cargo install -q s3s-fs@0.14.1 --locked --features binary --root "$OUT/s3s"
+    fi
+    rm -rf "$OUT/s3s-data"
+    mkdir -p "$OUT/s3s-data"
+    "$OUT/s3s/bin/s3s-fs" --host 127.0.0.1 --port "$port" --access-key "$AWS_ACCESS_KEY_ID" \
+        --secret-key "$AWS_SECRET_ACCESS_KEY" "$OUT/s3s-data" >/dev/null 2>&1 &
+    server=$!
+    ;;
+*)
+    echo "SERVER must be s3s-fs or moto, not $SERVER" >&2
+    exit 2
+    ;;
+esac
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -53,7 +81,7 @@ for round in $(seq "$ROUNDS"); do
         cargo bench -q --features hdf5,cloud --bench compare_hdf5_remote -- --n "$N" >> "$OUT/rust.tsv"
 done
 
-"$VENV/bin/python" - "$OUT/python.tsv" "$OUT/rust.tsv" "$N" "$THREADS" <<'PYEOF'
+"$VENV/bin/python" - "$OUT/python.tsv" "$OUT/rust.tsv" "$N" "$THREADS" "$SERVER" <<'PYEOF'
 import os, platform, sys
 times = {}
 for path in sys.argv[1:3]:
@@ -62,9 +90,9 @@ for path in sys.argv[1:3]:
         if len(parts) == 3:
             libs = times.setdefault(parts[0], {})
             libs[parts[1]] = min(float(parts[2]), libs.get(parts[1], float("inf")))
-n, threads = int(sys.argv[3]), sys.argv[4]
+n, threads, server = int(sys.argv[3]), sys.argv[4], sys.argv[5]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-print(f"3 x {n:,} f64 (gzip + shuffle, h5py's chunks) on moto at 127.0.0.1; {cpu}, {os.cpu_count()} cores, {threads} threads; best of the rounds' median times")
+print(f"3 x {n:,} f64 (gzip + shuffle, h5py's chunks) on {server} at 127.0.0.1; {cpu}, {os.cpu_count()} cores, {threads} threads; best of the rounds' median times")
 print()
 cols = ("h5py over fsspec", "h5coro", "lazy-datasets")
 print(f"| {'scenario':<32} | " + " | ".join(f"{c:>16}" for c in cols) + f" | {'vs h5py':>8} | {'vs h5coro':>9} |")

@@ -165,7 +165,7 @@ pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
 /// blocks of 1 MiB, kept in a bounded cache (64 MiB), and a B-tree chunk
 /// index a level at a time (its nodes side by side); chunks are read by
 /// range (ranges less than 1 MiB apart merged into one request of at most
-/// 8 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)
+/// 16 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)
 /// requests at once), then decoded as a local file's are.
 ///
 /// A malformed URL or an unknown setting is a
