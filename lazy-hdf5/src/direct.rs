@@ -516,7 +516,7 @@ impl Direct {
                     Kind::Contiguous => &[][..],
                     _ => index,
                 };
-                return Ok(chunks.get(key));
+                return chunks.get(key);
             }
             Index::Listed(..) if ds.is_none() => {
                 return Err(

@@ -11,6 +11,7 @@
 //! touches nothing else.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use hdf5_core::{ByteOrder, ChunkIndexing, DataLayout, DataspaceType, Datatype};
 use hdf5_reader::messages::HdfMessage;
@@ -219,10 +220,16 @@ fn undefined(addr: u64, size: u8) -> bool {
 /// bytes `source` holds (a B-tree v1 chunk index is read from it a level at
 /// a time), or says why it cannot be read here. Addresses are made absolute (HDF5's
 /// are relative to the superblock, which a user block moves).
+///
+/// With `deferred`, a chunked dataset's chunk index is read when a chunk is
+/// first looked up ([`ChunkIndex::get`]) instead of now: a remote file's
+/// datasets then open with their object headers alone, and a stack's
+/// sources read their indexes side by side at their first read.
 pub(crate) fn read(
     file: &Hdf5File,
-    source: &dyn ByteSource,
+    source: &Arc<dyn ByteSource>,
     path: &str,
+    deferred: bool,
 ) -> Result<DatasetMeta, String> {
     // The file's length past its user block, what HDF5 addresses.
     let file_len = file.storage().len();
@@ -314,24 +321,45 @@ pub(crate) fn read(
             let dims = ds
                 .chunks()
                 .ok_or("a chunked layout without chunk dimensions")?;
+            let chunk_shape = dims.iter().map(|&d| d as usize).collect();
             let grid = Grid {
-                shape: &shape,
-                dims: &dims,
+                shape: shape.clone(),
+                dims,
                 elem_size,
                 filtered: !stages.is_empty(),
                 file_len,
+                max_dims: ds.max_dims().map(<[u64]>::to_vec),
             };
             let chunk_bytes = grid.chunk_bytes()?;
-            Layout::Chunked {
-                chunk_shape: dims.iter().map(|&d| d as usize).collect(),
-                chunks: chunks(
+            let counts = grid.counts();
+            let (address, indexing) = (*address, chunk_indexing.clone());
+            let chunks = if deferred {
+                let (file, source) = (file.clone(), source.clone());
+                ChunkIndex::deferred(
+                    counts,
+                    Box::new(move || {
+                        chunks(
+                            &file,
+                            source.as_ref(),
+                            (address, indexing.as_ref()),
+                            &grid,
+                            chunk_bytes,
+                        )
+                    }),
+                )
+            } else {
+                let listed = chunks(
                     file,
-                    source,
-                    &ds,
-                    (*address, chunk_indexing.as_ref()),
+                    source.as_ref(),
+                    (address, indexing.as_ref()),
                     &grid,
                     chunk_bytes,
-                )?,
+                )?;
+                ChunkIndex::listed(counts, listed)
+            };
+            Layout::Chunked {
+                chunk_shape,
+                chunks,
                 stages,
                 deflate_level,
             }
@@ -399,28 +427,80 @@ fn stages(
 /// Where each stored chunk of a dataset is, by its number in row-major
 /// order over the grid of chunks that covers the dataset (an index entry
 /// outside it, left from a larger extent, is dropped). 40 bytes or so a
-/// chunk; built without an allocation per chunk.
-#[derive(Debug, Default)]
+/// chunk; built without an allocation per chunk. Read when the dataset
+/// opens, or, deferred ([`read`]), at the first lookup (once: lookups on
+/// other threads meanwhile wait for it).
+#[derive(Default)]
 pub(crate) struct ChunkIndex {
     /// Chunks per axis (none for a contiguous dataset, whose data is
     /// chunk number 0).
     grid: Vec<u64>,
-    chunks: HashMap<u64, Located>,
+    /// The chunks, once read, or why they cannot be.
+    chunks: OnceLock<Result<HashMap<u64, Located>, String>>,
+    /// What reads them, until it has.
+    load: Mutex<Option<Loader>>,
+}
+
+/// Reads a deferred chunk index.
+type Loader = Box<dyn FnOnce() -> Result<HashMap<u64, Located>, String> + Send>;
+
+impl std::fmt::Debug for ChunkIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkIndex")
+            .field("grid", &self.grid)
+            .field(
+                "chunks",
+                &self.chunks.get().map(|c| c.as_ref().map(HashMap::len)),
+            )
+            .finish()
+    }
 }
 
 impl ChunkIndex {
     /// The index of a contiguous dataset: its data, if ever written.
     pub(crate) fn contiguous(data: Option<Located>) -> Self {
+        Self::listed(Vec::new(), data.map(|d| (0, d)).into_iter().collect())
+    }
+
+    /// An index read already: `chunks` of a grid of `grid` chunks per axis.
+    fn listed(grid: Vec<u64>, chunks: HashMap<u64, Located>) -> Self {
         ChunkIndex {
-            grid: Vec::new(),
-            chunks: data.map(|d| (0, d)).into_iter().collect(),
+            grid,
+            chunks: OnceLock::from(Ok(chunks)),
+            load: Mutex::new(None),
+        }
+    }
+
+    /// An index of a grid of `grid` chunks per axis that `load` reads at
+    /// the first lookup.
+    fn deferred(grid: Vec<u64>, load: Loader) -> Self {
+        ChunkIndex {
+            grid,
+            chunks: OnceLock::new(),
+            load: Mutex::new(Some(load)),
         }
     }
 
     /// Where chunk `index` (coordinates, one per axis) is; `None` when it
-    /// was never written or is outside the grid.
-    pub(crate) fn get(&self, index: &[u64]) -> Option<Located> {
-        self.chunks.get(&self.number(index)?).copied()
+    /// was never written or is outside the grid. A deferred index is read
+    /// first; that it cannot be is the error (on every lookup).
+    pub(crate) fn get(&self, index: &[u64]) -> Result<Option<Located>, String> {
+        let chunks = self
+            .chunks
+            .get_or_init(|| {
+                let load = self
+                    .load
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                match load {
+                    Some(load) => super::guarded(load).map_err(|e| format!("its chunk index: {e}")),
+                    None => Ok(HashMap::new()),
+                }
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        Ok(self.number(index).and_then(|n| chunks.get(&n).copied()))
     }
 
     /// The number of chunk `index`, if it is inside the grid.
@@ -436,24 +516,36 @@ impl ChunkIndex {
 }
 
 /// What the walk of a chunk index needs to know of its dataset.
-struct Grid<'a> {
+struct Grid {
     /// The dataset's shape.
-    shape: &'a [usize],
+    shape: Vec<usize>,
     /// Its chunk shape, as the layout message gives it.
-    dims: &'a [u32],
+    dims: Vec<u32>,
     /// Bytes per element.
     elem_size: usize,
     /// Whether chunks go through filters (else they are stored whole).
     filtered: bool,
     /// The file's length: every chunk lies inside it.
     file_len: u64,
+    /// Its maximal shape, when the file gives one (an extensible array
+    /// index needs it).
+    max_dims: Option<Vec<u64>>,
 }
 
-impl Grid<'_> {
+impl Grid {
+    /// Chunks per axis.
+    fn counts(&self) -> Vec<u64> {
+        self.shape
+            .iter()
+            .zip(&self.dims)
+            .map(|(&n, &d)| (n as u64).div_ceil(u64::from(d)))
+            .collect()
+    }
+
     /// The bytes of a whole chunk, checked: one chunk shape entry per axis,
     /// none 0, at most HDF5's 4 GiB in all.
     fn chunk_bytes(&self) -> Result<u64, String> {
-        let (dims, shape) = (self.dims, self.shape);
+        let (dims, shape) = (&self.dims, &self.shape);
         if dims.len() != shape.len() || dims.contains(&0) {
             return Err(format!(
                 "chunks of shape {dims:?} for a dataset of shape {shape:?}"
@@ -472,30 +564,24 @@ impl Grid<'_> {
 fn chunks(
     file: &Hdf5File,
     source: &dyn ByteSource,
-    ds: &hdf5_reader::Dataset,
     index: (u64, Option<&ChunkIndexing>),
-    grid: &Grid<'_>,
+    grid: &Grid,
     chunk_bytes: u64,
-) -> Result<ChunkIndex, String> {
+) -> Result<HashMap<u64, Located>, String> {
     let Grid {
-        shape,
-        dims,
+        ref shape,
+        ref dims,
         elem_size,
         filtered,
         file_len,
+        ref max_dims,
     } = *grid;
+    let counts = grid.counts();
     let rank = shape.len();
     let (address, indexing) = index;
     let sb = file.superblock();
     let (os, ls, base) = (sb.offset_size, sb.length_size, sb.base_address);
-    let mut found = ChunkIndex {
-        grid: shape
-            .iter()
-            .zip(dims)
-            .map(|(&n, &d)| (n as u64).div_ceil(u64::from(d)))
-            .collect(),
-        chunks: HashMap::new(),
-    };
+    let mut found = HashMap::new();
     if undefined(address, os) {
         return Ok(found);
     }
@@ -560,7 +646,7 @@ fn chunks(
                 os,
                 ls,
                 &shape64,
-                ds.max_dims(),
+                max_dims.as_deref(),
                 dims,
                 None,
             )
@@ -576,7 +662,7 @@ fn chunks(
         ),
     }
     .map_err(|e| format!("its chunk index: {e}"))?;
-    found.chunks.reserve(entries.len());
+    found.reserve(entries.len());
     for entry in entries {
         if undefined(entry.address, os) {
             continue;
@@ -595,16 +681,15 @@ fn chunks(
             ));
         }
         // The chunk's number; `None`: outside the dataset's extent.
-        let number =
-            offsets
-                .iter()
-                .zip(dims)
-                .zip(&found.grid)
-                .try_fold(0u64, |n, ((&at, &d), &g)| {
-                    let c = at / u64::from(d);
-                    (c < g).then_some(())?;
-                    n.checked_mul(g)?.checked_add(c)
-                });
+        let number = offsets
+            .iter()
+            .zip(dims)
+            .zip(&counts)
+            .try_fold(0u64, |n, ((&at, &d), &g)| {
+                let c = at / u64::from(d);
+                (c < g).then_some(())?;
+                n.checked_mul(g)?.checked_add(c)
+            });
         let Some(number) = number else { continue };
         let index = offsets;
         // Unfiltered chunks are stored whole; their size may be recorded as 0.
@@ -622,7 +707,7 @@ fn chunks(
                 entry.address
             ));
         }
-        found.chunks.insert(
+        found.insert(
             number,
             Located {
                 addr: absolute(base, entry.address)?,
@@ -632,4 +717,56 @@ fn chunks(
         );
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    fn at(addr: u64) -> Located {
+        Located {
+            addr,
+            size: 10,
+            mask: 0,
+        }
+    }
+
+    #[test]
+    fn a_deferred_index_is_read_once_at_the_first_lookup() {
+        let loads = Arc::new(AtomicUsize::new(0));
+        let counted = loads.clone();
+        let index = ChunkIndex::deferred(
+            vec![2, 3],
+            Box::new(move || {
+                counted.fetch_add(1, SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                // Chunk [1, 2] is number 1 * 3 + 2.
+                Ok([(5, at(500))].into_iter().collect())
+            }),
+        );
+        assert_eq!(loads.load(SeqCst), 0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| assert_eq!(index.get(&[1, 2]).unwrap(), Some(at(500))));
+            }
+        });
+        assert_eq!(index.get(&[0, 0]).unwrap(), None);
+        assert_eq!(index.get(&[2, 0]).unwrap(), None, "outside the grid");
+        assert_eq!(loads.load(SeqCst), 1);
+    }
+
+    #[test]
+    fn a_deferred_index_that_cannot_be_read_fails_every_lookup() {
+        let index = ChunkIndex::deferred(vec![4], Box::new(|| Err("a damaged node".into())));
+        for _ in 0..2 {
+            let err = index.get(&[1]).unwrap_err();
+            assert!(
+                err.contains("chunk index") && err.contains("a damaged node"),
+                "{err}"
+            );
+        }
+        let panics = ChunkIndex::deferred(vec![4], Box::new(|| panic!("a reader bug")));
+        assert!(panics.get(&[1]).is_err());
+    }
 }

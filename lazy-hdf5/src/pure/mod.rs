@@ -34,10 +34,13 @@
 //! # Ok::<(), lazy_core::Error>(())
 //! ```
 //!
-//! The whole chunk index of a dataset is read at open (60,000 chunks in a
-//! few milliseconds); the file is read with positional reads through a
-//! byte source (`source.rs`): a local file, or with the feature `cloud` an
-//! object read by ranges (`remote.rs`, `open_url`).
+//! The whole chunk index of a dataset of a local file is read at open
+//! (60,000 chunks in a few milliseconds); a remote file's at the dataset's
+//! first read (opening costs its object header alone, and the sources of a
+//! stack read their indexes side by side). The file is read with
+//! positional reads through a byte source (`source.rs`): a local file, or
+//! with the feature `cloud` an object read by ranges (`remote.rs`,
+//! `open_url`).
 
 mod btree1;
 mod meta;
@@ -73,7 +76,8 @@ use source::{AsStorage, ByteSource, LocalFile, Memory};
 /// [`Backend`](lazy_core::ErrorKind::Backend) error at open naming the
 /// filter, and is read through libhdf5 ([`open_file`](crate::open_file)).
 /// Chunks never written read as the dataset's fill value. A dataset's
-/// whole chunk index is read when it opens.
+/// whole chunk index is read when it opens (of a file opened by
+/// [`open_url`](crate::open_url): at its first read).
 pub struct PureFile {
     reader: hdf5_reader::Hdf5File,
     source: Source,
@@ -95,12 +99,24 @@ pub(crate) enum Source {
 }
 
 impl Source {
-    /// The file's bytes, for the metadata reader's batched reads.
-    fn bytes(&self) -> &dyn ByteSource {
+    /// The file's bytes, for the metadata reader.
+    fn bytes(&self) -> Arc<dyn ByteSource> {
         match self {
-            Source::Local(local) => local.as_ref(),
+            Source::Local(local) => local.clone(),
             #[cfg(feature = "cloud")]
-            Source::Remote(remote) => remote.as_ref(),
+            Source::Remote(remote) => remote.clone(),
+        }
+    }
+
+    /// Whether chunk indexes are read at a dataset's first read rather than
+    /// when it opens: for a remote file, where each costs rounds of
+    /// requests (a local file's are read at open, and a damaged one is an
+    /// error there).
+    fn defers_indexes(&self) -> bool {
+        match self {
+            Source::Local(_) => false,
+            #[cfg(feature = "cloud")]
+            Source::Remote(_) => true,
         }
     }
 }
@@ -212,7 +228,14 @@ impl PureFile {
     /// The metadata of the dataset at `path` (absolute, or relative to the
     /// root group), or why it cannot be read here.
     pub(crate) fn dataset_meta(&self, path: &str) -> std::result::Result<DatasetMeta, String> {
-        guarded(|| meta::read(&self.reader, self.source.bytes(), path))
+        guarded(|| {
+            meta::read(
+                &self.reader,
+                &self.source.bytes(),
+                path,
+                self.source.defers_indexes(),
+            )
+        })
     }
 
     /// Where the file's bytes are, for the chunk engine's reads.
@@ -229,7 +252,7 @@ impl PureFile {
 /// Runs `read`, a parse of file-controlled bytes, turning a panic in the
 /// reader (a bug there, never expected: its fuzzing found none) into an
 /// error, so a damaged file cannot take the process down.
-fn guarded<T>(
+pub(crate) fn guarded<T>(
     read: impl FnOnce() -> std::result::Result<T, String>,
 ) -> std::result::Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
@@ -267,7 +290,7 @@ pub fn fuzz(data: &[u8]) -> usize {
             if seen > 64 {
                 return read;
             }
-            if meta::read(&file, source.as_ref(), &format!("{path}/{name}")).is_ok() {
+            if meta::read(&file, &source, &format!("{path}/{name}"), false).is_ok() {
                 read += 1;
             }
         }
