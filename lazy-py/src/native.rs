@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use lazy_datasets::hdf5::{inspect as h5_inspect, open_file, open_file_rw, H5Dataset};
+use lazy_datasets::hdf5::{inspect as h5_inspect, open_file, open_file_rw, open_url, H5Dataset};
 use lazy_datasets::zarr::{inspect as zarr_inspect, ZarrDataset};
 use lazy_datasets::{DType, Dyn, ErrorKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -29,13 +29,25 @@ fn no_dtype(what: &str, described: &str) -> PyErr {
     ))
 }
 
-/// Opens the dataset `name` of the HDF5 file at `path`, read-only
-/// (`mode="r"`) or for reading and writing (`mode="r+"`).
+/// Opens the dataset `name` of the HDF5 (or netCDF-4) file at `path`,
+/// read-only (`mode="r"`) or for reading and writing (`mode="r+"`); or of
+/// the file at a URL (`s3://`, `gs://`, `az://`, `http(s)://`; credentials
+/// and endpoints from the environment, as the Rust side reads them),
+/// read-only, by lazy-hdf5's own reader.
 #[pyfunction]
 #[pyo3(signature = (path, name, mode="r"))]
-pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyResult<LazyDataset> {
+pub fn open_hdf5(
+    py: Python<'_>,
+    path: &Bound<'_, PyAny>,
+    name: &str,
+    mode: &str,
+) -> PyResult<LazyDataset> {
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
+    if let Some(url) = path.extract::<String>().ok().filter(|s| s.contains("://")) {
+        return open_hdf5_url(py, &url, name, rw);
+    }
+    let path: PathBuf = path.extract()?;
     let label = format!(
         "HDF5 dataset {name:?} in {:?} (mode {mode:?})",
         path.display().to_string()
@@ -70,6 +82,37 @@ pub fn open_hdf5(py: Python<'_>, path: PathBuf, name: &str, mode: &str) -> PyRes
         mode.to_string(),
     ];
     Ok(LazyDataset::new(node, refusal, label).reopened_by("open_hdf5", args))
+}
+
+/// [`open_hdf5`] of a file at a URL: read-only (`rw` is a `ValueError`).
+fn open_hdf5_url(py: Python<'_>, url: &str, name: &str, rw: bool) -> PyResult<LazyDataset> {
+    if rw {
+        return Err(PyValueError::new_err(format!(
+            "HDF5 files by URL open read-only (mode=\"r\"), not for writing: {url:?}"
+        )));
+    }
+    let err = |e| to_pyerr(py, e);
+    let label = format!("HDF5 dataset {name:?} in {url:?} (mode \"r\")");
+    // Requests are made without the GIL (a server in this process may
+    // need it to answer).
+    let (file, info) = py
+        .detach(|| {
+            let file = open_url(url)?;
+            let info = h5_inspect(&file, name)?;
+            Ok((file, info))
+        })
+        .map_err(err)?;
+    let dtype: DType = info
+        .dtype
+        .ok_or_else(|| no_dtype(&label, &info.data_type))?;
+    let node = crate::with_dtype!(dtype, T => {
+        let ds = py
+            .detach(|| H5Dataset::<T, Dyn>::open(&file, name))
+            .map_err(err)?;
+        <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+    });
+    let args = vec![url.to_string(), name.to_string(), "r".to_string()];
+    Ok(LazyDataset::new(node, Some(Refusal::OpenedReadOnly), label).reopened_by("open_hdf5", args))
 }
 
 /// The element type a Zarr array at a URL holds: opened as `float64`

@@ -2,6 +2,11 @@
 and the native opens ``open_hdf5`` / ``open_zarr``, against h5py, zarr and
 the reference module."""
 
+import functools
+import http.server
+import io
+import threading
+
 import h5py
 import numpy as np
 import pytest
@@ -295,6 +300,66 @@ def test_native_zarr_by_url(zstore):
     w = ld.open_zarr(url, "uint32/z", mode="r+")
     w[0] = 9
     assert (ld.open_zarr(path, "uint32/z")[0] == 9).all()
+
+
+class _RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files with byte ranges (`Range: bytes=a-b`), as object stores do."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        try:
+            data = open(path, "rb").read()
+        except OSError:
+            self.send_error(404)
+            return None
+        ranged = self.headers.get("Range", "")
+        if ranged.startswith("bytes="):
+            first, _, last = ranged[6:].partition("-")
+            start = int(first)
+            end = min(int(last) + 1 if last else len(data), len(data))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
+            data = data[start:end]
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
+
+
+@pytest.fixture
+def h5url(h5file):
+    """The HDF5 file of `h5file` served by HTTP with ranges on 127.0.0.1."""
+    path, arrays = h5file
+    handler = functools.partial(_RangeHandler, directory=str(path.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{path.name}", arrays
+    server.shutdown()
+
+
+def test_native_hdf5_by_url(h5url):
+    import pickle
+
+    url, arrays = h5url
+    x = ld.open_hdf5(url, "int16/x")
+    assert x.dtype == np.int16 and x.native
+    np.testing.assert_array_equal(x[::-5, [0, 6]], arrays["int16/x"][::-5, [0, 6]])
+    stack = ld.LazyStackedDataset([ld.open_hdf5(url, f"float64/{n}") for n in "xyz"])
+    np.testing.assert_array_equal(stack[...], np.stack([arrays[f"float64/{n}"] for n in "xyz"], -1))
+    # Read-only: opening for writing is refused, and so is a write.
+    with pytest.raises(ValueError, match="read-only"):
+        ld.open_hdf5(url, "int16/x", mode="r+")
+    with pytest.raises(PermissionError):
+        x[0] = 1
+    # Pickled as its URL, opened anew.
+    back = pickle.loads(pickle.dumps(x))
+    np.testing.assert_array_equal(back[...], arrays["int16/x"])
+    with pytest.raises(OSError, match="no-such.h5"):
+        ld.open_hdf5(url.replace("data.h5", "no-such.h5"), "int16/x")
 
 
 def test_dask_threaded(h5file):
