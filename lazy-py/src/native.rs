@@ -23,6 +23,12 @@ fn writable(mode: &str) -> PyResult<bool> {
     }
 }
 
+/// `obj` as a URL (a string with a scheme: `s3://…`, `file://…`), or
+/// `None` for a path.
+fn url_of(obj: &Bound<'_, PyAny>) -> Option<String> {
+    obj.extract::<String>().ok().filter(|s| s.contains("://"))
+}
+
 fn no_dtype(what: &str, described: &str) -> PyErr {
     PyTypeError::new_err(format!(
         "{what} holds {described}, which is not supported (bool, int8-64, uint8-64, float32, float64)"
@@ -44,7 +50,7 @@ pub fn open_hdf5(
 ) -> PyResult<LazyDataset> {
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
-    if let Some(url) = path.extract::<String>().ok().filter(|s| s.contains("://")) {
+    if let Some(url) = url_of(path) {
         return open_hdf5_url(py, &url, name, rw);
     }
     let path: PathBuf = path.extract()?;
@@ -149,7 +155,7 @@ pub fn open_zarr(
 ) -> PyResult<LazyDataset> {
     let rw = writable(mode)?;
     let err = |e| to_pyerr(py, e);
-    let url = store.extract::<String>().ok().filter(|s| s.contains("://"));
+    let url = url_of(store);
     let mut where_ = store.str()?.to_string();
     let node = if let Some(url) = url {
         let dtype = url_dtype(py, &url, name)?;
