@@ -115,6 +115,8 @@ impl Tree<'_> {
     /// its (relative) address, in the tree's order.
     pub(crate) fn leaves(&self, root: u64) -> Result<Vec<(BTreeV1Key, u64)>, String> {
         let mut level: Vec<u64> = vec![root];
+        // The level of this round's nodes: the root's own, then one less
+        // each round.
         let mut expected: Option<u8> = None;
         let mut visited: HashSet<u64> = HashSet::new();
         let mut leaves = Vec::new();
@@ -141,11 +143,11 @@ impl Tree<'_> {
                         node.node_type
                     ));
                 }
-                if expected.is_some_and(|l| l != node.level) {
+                let want = *expected.get_or_insert(node.level);
+                if node.level != want {
                     return Err(format!(
-                        "the B-tree node at {addr} is at level {}, its parent's level less one is {}",
-                        node.level,
-                        expected.unwrap_or_default()
+                        "the B-tree node at {addr} is at level {}, its parent's level less one is {want}",
+                        node.level
                     ));
                 }
                 if node.level == 0 {
@@ -157,15 +159,9 @@ impl Tree<'_> {
                             .filter(|&child| !Cursor::is_undefined_offset(child, self.offset_size)),
                     );
                 }
-                if expected.is_none() {
-                    expected = Some(node.level);
-                }
             }
-            // Children are one level below; a leaf level has none.
+            // Children are one level below (leaves, at level 0, have none).
             expected = expected.and_then(|l| l.checked_sub(1));
-            if expected.is_none() && !next.is_empty() {
-                return Err("its B-tree has children below its leaves".into());
-            }
             level = next;
         }
         Ok(leaves)

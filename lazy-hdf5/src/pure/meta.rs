@@ -333,29 +333,20 @@ pub(crate) fn read(
             let chunk_bytes = grid.chunk_bytes()?;
             let counts = grid.counts();
             let (address, indexing) = (*address, chunk_indexing.clone());
-            let chunks = if deferred {
-                let (file, source) = (file.clone(), source.clone());
-                ChunkIndex::deferred(
-                    counts,
-                    Box::new(move || {
-                        chunks(
-                            &file,
-                            source.as_ref(),
-                            (address, indexing.as_ref()),
-                            &grid,
-                            chunk_bytes,
-                        )
-                    }),
-                )
-            } else {
-                let listed = chunks(
-                    file,
+            let (file, source) = (file.clone(), source.clone());
+            let load: Loader = Box::new(move || {
+                chunks(
+                    &file,
                     source.as_ref(),
                     (address, indexing.as_ref()),
                     &grid,
                     chunk_bytes,
-                )?;
-                ChunkIndex::listed(counts, listed)
+                )
+            });
+            let chunks = if deferred {
+                ChunkIndex::deferred(counts, load)
+            } else {
+                ChunkIndex::listed(counts, load()?)
             };
             Layout::Chunked {
                 chunk_shape,
@@ -508,11 +499,18 @@ impl ChunkIndex {
         if index.len() != self.grid.len() {
             return None;
         }
-        index.iter().zip(&self.grid).try_fold(0u64, |n, (&c, &g)| {
-            (c < g).then_some(())?;
-            n.checked_mul(g)?.checked_add(c)
-        })
+        number(index.iter().copied(), &self.grid)
     }
+}
+
+/// The number, in row-major order over a grid of `grid` chunks per axis,
+/// of the chunk at coordinates `index` (one per axis); `None` when it is
+/// outside the grid.
+fn number(index: impl Iterator<Item = u64>, grid: &[u64]) -> Option<u64> {
+    index.zip(grid).try_fold(0u64, |n, (c, &g)| {
+        (c < g).then_some(())?;
+        n.checked_mul(g)?.checked_add(c)
+    })
 }
 
 /// What the walk of a chunk index needs to know of its dataset.
@@ -681,16 +679,10 @@ fn chunks(
             ));
         }
         // The chunk's number; `None`: outside the dataset's extent.
-        let number = offsets
-            .iter()
-            .zip(dims)
-            .zip(&counts)
-            .try_fold(0u64, |n, ((&at, &d), &g)| {
-                let c = at / u64::from(d);
-                (c < g).then_some(())?;
-                n.checked_mul(g)?.checked_add(c)
-            });
-        let Some(number) = number else { continue };
+        let coordinates = offsets.iter().zip(dims).map(|(&at, &d)| at / u64::from(d));
+        let Some(number) = number(coordinates, &counts) else {
+            continue;
+        };
         let index = offsets;
         // Unfiltered chunks are stored whole; their size may be recorded as 0.
         let size = if filtered { entry.size } else { chunk_bytes };

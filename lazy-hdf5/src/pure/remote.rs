@@ -15,7 +15,7 @@
 //!   reads of an object header or a heap cost one request per block.
 //! - A B-tree v1 chunk index is read a level at a time
 //!   ([`ByteSource::read_many`]): its nodes from the first read or the
-//!   blocks kept when they are there, the others by range, side by side —
+//!   blocks kept when they are there, the others by range as chunks are —
 //!   one round of requests per level of the tree, not one request per node.
 //! - Chunks are read by [`RemoteSource::read_ranges`]: bytes inside the
 //!   first read are copied from it; the others are fetched by range, ranges
@@ -96,22 +96,17 @@ impl RemoteSource {
     /// when inside it, the others fetched side by side, ranges close
     /// together merged into one request (see the module docs).
     pub(crate) fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Vec<u8>>> {
-        let mut out: Vec<Option<Vec<u8>>> = ranges
-            .iter()
-            .map(|r| {
-                if r.is_empty() {
-                    Some(Vec::new())
-                } else {
-                    self.in_head(r.clone()).map(<[u8]>::to_vec)
-                }
-            })
-            .collect();
-        let wanted: Vec<(usize, Range<u64>)> = ranges
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| out.get(*i).is_some_and(Option::is_none))
-            .map(|(i, r)| (i, r.clone()))
-            .collect();
+        self.fetch(ranges, |r| self.in_head(r.clone()).map(<[u8]>::to_vec))
+    }
+
+    /// The bytes of each of `ranges`, in order: those `have` gives (bytes
+    /// held already), the others fetched as [`read_ranges`](Self::read_ranges)
+    /// says (nothing fetched is kept).
+    fn fetch(
+        &self,
+        ranges: &[Range<u64>],
+        have: impl Fn(&Range<u64>) -> Option<Vec<u8>>,
+    ) -> Result<Vec<Vec<u8>>> {
         for r in ranges {
             if r.end < r.start || r.end > self.len {
                 return Err(Error::backend_msg(format!(
@@ -123,6 +118,22 @@ impl RemoteSource {
                 )));
             }
         }
+        let mut out: Vec<Option<Vec<u8>>> = ranges
+            .iter()
+            .map(|r| {
+                if r.is_empty() {
+                    Some(Vec::new())
+                } else {
+                    have(r)
+                }
+            })
+            .collect();
+        let wanted: Vec<(usize, Range<u64>)> = ranges
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| out.get(*i).is_some_and(Option::is_none))
+            .map(|(i, r)| (i, r.clone()))
+            .collect();
         if wanted.is_empty() {
             return Ok(out.into_iter().flatten().collect());
         }
@@ -153,14 +164,11 @@ impl RemoteSource {
         self.head.get(start..end)
     }
 
-    /// The bytes of `range` when the first read or the blocks kept hold
-    /// them all (nothing is fetched).
+    /// The bytes of `range` (inside the object, not empty) when the first
+    /// read or the blocks kept hold them all (nothing is fetched).
     fn kept(&self, range: &Range<u64>) -> Option<Vec<u8>> {
         if let Some(bytes) = self.in_head(range.clone()) {
             return Some(bytes.to_vec());
-        }
-        if range.is_empty() {
-            return Some(Vec::new());
         }
         let (first, last) = (range.start / BLOCK, (range.end - 1) / BLOCK);
         let blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
@@ -261,30 +269,11 @@ impl ByteSource for RemoteSource {
 
     /// Metadata read together (a level of a B-tree): copied from the first
     /// read or from blocks already kept when they hold a range, the others
-    /// by [`read_ranges`](RemoteSource::read_ranges) (side by side, close
-    /// ranges merged; no new block kept).
+    /// fetched as [`read_ranges`](RemoteSource::read_ranges) fetches (side
+    /// by side, close ranges merged; no new block kept).
     fn read_many(&self, ranges: &[Range<u64>]) -> std::io::Result<Vec<Vec<u8>>> {
-        let mut out: Vec<Option<Vec<u8>>> = ranges.iter().map(|r| self.kept(r)).collect();
-        let missing: Vec<(usize, Range<u64>)> = ranges
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| out.get(*i).is_some_and(Option::is_none))
-            .map(|(i, r)| (i, r.clone()))
-            .collect();
-        if !missing.is_empty() {
-            let wanted: Vec<Range<u64>> = missing.iter().map(|(_, r)| r.clone()).collect();
-            let fetched = self
-                .read_ranges(&wanted)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            for ((i, _), bytes) in missing.iter().zip(fetched) {
-                if let Some(slot) = out.get_mut(*i) {
-                    *slot = Some(bytes);
-                }
-            }
-        }
-        out.into_iter()
-            .map(|b| b.ok_or_else(|| std::io::Error::other("a range left unread")))
-            .collect()
+        self.fetch(ranges, |r| self.kept(r))
+            .map_err(|e| std::io::Error::other(e.to_string()))
     }
 
     /// From the first read, or by blocks through the cache.
