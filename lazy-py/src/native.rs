@@ -3,14 +3,16 @@
 
 use std::path::PathBuf;
 
-use lazy_datasets::hdf5::{inspect as h5_inspect, open_file, open_file_rw, open_url, H5Dataset};
+use lazy_datasets::hdf5::{
+    inspect as h5_inspect, open_file, open_file_rw, open_url, H5Dataset, Location,
+};
 use lazy_datasets::zarr::{inspect as zarr_inspect, ZarrDataset};
 use lazy_datasets::{DType, Dyn, ErrorKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::dataset::{dtype_named, to_pyerr, LazyDataset};
-use crate::node::{Elem, Handle, Refusal};
+use crate::node::{Elem, Handle, Node, Refusal};
 
 /// `"r"` (read-only) or `"r+"` (read and write): whether to write.
 fn writable(mode: &str) -> PyResult<bool> {
@@ -70,14 +72,7 @@ pub fn open_hdf5(
         })
     } else {
         let file = open_file(&path).map_err(err)?;
-        let info = h5_inspect(&file, name).map_err(err)?;
-        let dtype: DType = info
-            .dtype
-            .ok_or_else(|| no_dtype(&label, &info.data_type))?;
-        crate::with_dtype!(dtype, T => {
-            let ds = H5Dataset::<T, Dyn>::open(&file, name).map_err(err)?;
-            <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
-        })
+        read_only_node(py, &file, name, &label)?
     };
     let refusal = (!rw).then_some(Refusal::OpenedReadOnly);
     // Absolute, so that a process with another working directory finds it.
@@ -97,28 +92,32 @@ fn open_hdf5_url(py: Python<'_>, url: &str, name: &str, rw: bool) -> PyResult<La
             "HDF5 files by URL open read-only (mode=\"r\"), not for writing: {url:?}"
         )));
     }
-    let err = |e| to_pyerr(py, e);
     let label = format!("HDF5 dataset {name:?} in {url:?} (mode \"r\")");
     // Requests are made without the GIL (a server in this process may
     // need it to answer).
-    let (file, info) = py
-        .detach(|| {
-            let file = open_url(url)?;
-            let info = h5_inspect(&file, name)?;
-            Ok((file, info))
-        })
-        .map_err(err)?;
-    let dtype: DType = info
-        .dtype
-        .ok_or_else(|| no_dtype(&label, &info.data_type))?;
-    let node = crate::with_dtype!(dtype, T => {
-        let ds = py
-            .detach(|| H5Dataset::<T, Dyn>::open(&file, name))
-            .map_err(err)?;
-        <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
-    });
+    let file = py.detach(|| open_url(url)).map_err(|e| to_pyerr(py, e))?;
+    let node = read_only_node(py, &file, name, &label)?;
     let args = vec![url.to_string(), name.to_string(), "r".to_string()];
     Ok(LazyDataset::new(node, Some(Refusal::OpenedReadOnly), label).reopened_by("open_hdf5", args))
+}
+
+/// The read-only node of dataset `name` of `file` (a local file or one by
+/// URL), of the element type it holds; its metadata read without the GIL.
+fn read_only_node<L: Location + Sync>(
+    py: Python<'_>,
+    file: &L,
+    name: &str,
+    label: &str,
+) -> PyResult<Node> {
+    let err = |e| to_pyerr(py, e);
+    let info = py.detach(|| h5_inspect(file, name)).map_err(err)?;
+    let dtype: DType = info.dtype.ok_or_else(|| no_dtype(label, &info.data_type))?;
+    Ok(crate::with_dtype!(dtype, T => {
+        let ds = py
+            .detach(|| H5Dataset::<T, Dyn>::open(file, name))
+            .map_err(err)?;
+        <T as Elem>::node(Handle::read_only(ds, true, Refusal::OpenedReadOnly))
+    }))
 }
 
 /// The element type a Zarr array at a URL holds: opened as `float64`
