@@ -9,13 +9,14 @@ use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
 use crate::alloc::with_scratch;
 use crate::blocks::{
-    cut_alike, for_each_block, for_each_concurrent, for_each_large, for_each_parallel, BLOCK_ELEMS,
+    chunk_rows, for_each_block, for_each_chunk_block, for_each_concurrent, for_each_large,
+    for_each_parallel, BLOCK_ELEMS,
 };
 use crate::dataset::{Dataset, DatasetMut, Hints};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::plan::{grid_multiple, lcm};
-use crate::region::{AxisSelection, OutAxis, Region};
+use crate::plan::lcm;
+use crate::region::Region;
 
 /// Where a part's values sit in the view's output (and in the values of a
 /// write).
@@ -213,58 +214,36 @@ where
 /// blocks ([`storage_block_rows`] `None`) reads through temporaries in one
 /// piece; larger reads (a contiguous dataset read whole) go straight into
 /// the output's columns.
-const ONE_BLOCK_BYTES: usize = 4 * STORAGE_BLOCK_BYTES;
+const ONE_BLOCK_BYTES: usize = 32 << 20;
 
 fn elem_size<V: Parted + ?Sized>() -> usize {
     std::mem::size_of::<<V::Source as Dataset>::Elem>()
 }
 
-/// The most bytes of the temporaries one block of a stack of storage
-/// sources is read into ([`read_storage_interleaved`]).
-const STORAGE_BLOCK_BYTES: usize = 8 << 20;
-
-/// The fewest elements a chunk of every source holds for a stack to be
-/// read in blocks ([`storage_block_rows`]): such a chunk, decoded whole,
-/// goes straight into a block's temporary, where copying it into a strided
-/// column of the output took longer than the interleave (a stack of three
-/// Zarr arrays of 256 Ki-element chunks under a dense mask: 21.8 -> 12.4
-/// ms). Smaller chunks are copied from cache either way, and storage
-/// without chunks (contiguous HDF5) reads straight into the columns (100
-/// ms in blocks against 83 ms for a stack of 3 x 20M `f64`).
-const MIN_BLOCKED_CHUNK: usize = 1 << 16;
-
 /// Rows (positions of output axis 0) per block when the sources of a stack
-/// along its last axis are storage read through temporaries: about
-/// [`STORAGE_BLOCK_BYTES`] of them, a multiple of every source's chunk
-/// length along axis 0 (so no chunk is decoded for two blocks). `None`
-/// where blocks do not apply: a region whose axis 0 is not a contiguous
-/// range, a source without chunks or with small
-/// ones ([`MIN_BLOCKED_CHUNK`]), or chunks too long to align with. At
-/// least the region's rows where it is one block.
+/// along its last axis are storage read through temporaries: [`chunk_rows`]
+/// over a multiple of every source's chunk length along axis 0 (so no chunk
+/// is decoded for two blocks). A chunk decoded into a block's temporary
+/// and interleaved from cache costs less than one copied into a strided
+/// column of the output (a stack of three Zarr arrays of 256 Ki-element
+/// chunks under a dense mask: 21.8 -> 12.4 ms; three h5py datasets of
+/// 4,883-element chunks read whole: see
+/// [`CHUNK_BLOCK_BYTES`](crate::blocks::CHUNK_BLOCK_BYTES)). `None` where
+/// blocks do not apply ([`chunk_rows`]), or a source has no chunks (storage
+/// without chunks, contiguous HDF5, reads straight into the columns: 100 ms
+/// in blocks against 83 ms for a stack of 3 x 20M `f64`).
 fn storage_block_rows<V>(view: &V, region: &Region, shape: &[usize]) -> Option<usize>
 where
     V: Parted + ?Sized,
 {
-    if !matches!(
-        region.axes().first(),
-        Some(AxisSelection::Range { step: 1, .. })
-    ) || region.out_axes().first() != Some(&OutAxis::Source(0))
-    {
-        return None;
-    }
     let row: usize = shape.iter().skip(1).product();
     let bytes = row.checked_mul(elem_size::<V>())?;
-    let target = (STORAGE_BLOCK_BYTES / bytes.max(1)).max(1);
     let mut align = 1usize;
     for s in view.sources() {
         let grid = s.chunk_grid()?;
-        if grid.iter().product::<usize>() < MIN_BLOCKED_CHUNK {
-            return None;
-        }
         align = lcm(align, grid.first().copied().unwrap_or(1).max(1))?;
     }
-    let rows = grid_multiple(target, align);
-    (rows <= 4 * target).then_some(rows)
+    chunk_rows(region, bytes, align)
 }
 
 /// Reads a stack along its last axis of storage sources a block of `rows`
@@ -284,14 +263,8 @@ fn read_storage_interleaved<V>(
 where
     V: Parted + Sync + ?Sized,
 {
-    let start = region
-        .axes()
-        .first()
-        .and_then(|a| a.bounds())
-        .map_or(0, |(lo, _)| lo);
-    let jobs = cut_alike(region, out, 0, rows - start % rows, rows)?;
-    for_each_parallel(jobs, &|(region, out)| {
-        let parts = view.parts(&region)?;
+    for_each_chunk_block(region, out, rows, &|region, out| {
+        let parts = view.parts(region)?;
         match interleaved(view, &parts, out, false)? {
             None => Ok(()),
             Some(out) => read_parts(view, &parts, out, Hints::STORAGE, false),
@@ -739,7 +712,7 @@ mod tests {
 
     use super::*;
     use crate::dataset::CheckedRegion;
-    use crate::{Concat, Stacked, TypedSelection as Sel};
+    use crate::{AxisSelection, Concat, Stacked, TypedSelection as Sel};
 
     /// Writers in a room: each write enters, waits (up to `patience`) until
     /// two writers are in at once, and records whether they met.

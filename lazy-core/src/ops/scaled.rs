@@ -17,7 +17,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD, FoldWhile, Zip};
 use num_traits::{AsPrimitive, Float};
 
 use crate::alloc::zeroed;
-use crate::blocks::{for_each_block, BLOCK_ELEMS};
+use crate::blocks::{chunk_rows, for_each_block, for_each_chunk_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{same_type, DType, Element};
 use crate::error::{Error, Result};
@@ -100,6 +100,27 @@ impl<D, F> Scaled<D, F> {
     }
 }
 
+impl<D: Dataset, F> Scaled<D, F> {
+    /// Rows per block ([`chunk_rows`]) when a read of `region` is worth
+    /// cutting into blocks on the source's chunk boundaries: storage with
+    /// chunks, computing-bound (a source waiting on a remote service reads
+    /// its chunks side by side in one piece), and more than one block.
+    fn chunk_block_rows(&self, region: &Region) -> Option<usize> {
+        if self.source.hints().latency_bound {
+            return None;
+        }
+        let align = *self.source.chunk_grid()?.first()?;
+        let shape = region.out_shape();
+        let row: usize = shape.iter().skip(1).product();
+        let rows = chunk_rows(
+            region,
+            row.checked_mul(std::mem::size_of::<F>())?,
+            align.max(1),
+        )?;
+        (rows < *shape.first()?).then_some(rows)
+    }
+}
+
 impl<D, F> Dataset for Scaled<D, F>
 where
     D: Dataset,
@@ -120,6 +141,22 @@ where
         // and scaled there, in parallel blocks: no temporary of the region's
         // size (a fresh one costs its page faults, about a fifth of a large
         // read).
+        if same_type::<F, D::Elem>(out.view_mut()).is_ok() {
+            // Storage with chunks: in blocks cut on its chunk boundaries,
+            // each scaled while it is still in cache, not in a second pass
+            // over the whole output (three 5M h5py datasets of 4,883-element
+            // chunks, stacked and scaled, read whole from Python: 113.6-114.5
+            // -> 94.2-100.9 ms with the stack's blocks of 1 MiB).
+            if let Some(rows) = self.chunk_block_rows(&region) {
+                return for_each_chunk_block(&region, out, rows, &|region, mut out| {
+                    let raw = same_type::<F, D::Elem>(out.view_mut())
+                        .map_err(|_| Error::internal("Scaled: a block of another type"))?;
+                    self.source.read_into(region, raw)?;
+                    out.map_inplace(|x| *x = *x * factor);
+                    Ok(())
+                });
+            }
+        }
         if let Ok(raw) = same_type::<F, D::Elem>(out.view_mut()) {
             self.source.read_into(&region, raw)?;
             return for_each_block(&region, out, BLOCK_ELEMS, &|_, mut out| {
@@ -370,6 +407,89 @@ mod tests {
             .map(|i| (i as f64 - 7.5) as i32 as f64 * 0.25)
             .collect();
         assert_eq!(conv.to_vec(), expect);
+    }
+
+    /// Storage with chunks of 1,000 rows along axis 0, in memory: the
+    /// regions it is asked for are logged.
+    struct Chunked {
+        data: ndarray::ArrayD<f64>,
+        reads: std::sync::Mutex<Vec<Region>>,
+    }
+
+    impl Dataset for Chunked {
+        type Elem = f64;
+        type Rank = crate::Dyn;
+        fn shape(&self) -> &[usize] {
+            self.data.shape()
+        }
+        fn read_region(
+            &self,
+            region: CheckedRegion<'_>,
+            out: ArrayViewMutD<'_, f64>,
+        ) -> Result<()> {
+            self.reads.lock().unwrap().push((*region).clone());
+            self.data.view().read_into(&region, out)
+        }
+        fn hints(&self) -> Hints {
+            Hints::STORAGE
+        }
+        fn chunk_grid(&self) -> Option<Vec<usize>> {
+            Some(vec![1000])
+        }
+    }
+
+    /// A scaled stack of chunked storage read in blocks cut on chunk
+    /// boundaries (each scaled in cache): against values computed element
+    /// by element, for a range starting and ending inside chunks, and no
+    /// block asks a source for rows of two blocks' chunks.
+    #[test]
+    fn chunked_storage_is_scaled_in_blocks_on_chunk_boundaries() {
+        use crate::region::AxisSelection;
+        let n = 300_000;
+        let sources: Vec<Chunked> = (0..3)
+            .map(|k| Chunked {
+                data: ndarray::Array1::from_shape_fn(n, |i| (i * 3 + k) as f64).into_dyn(),
+                reads: Default::default(),
+            })
+            .collect();
+        let scaled = Scaled::new(Stacked::new(sources.iter().collect(), -1).unwrap(), 0.5);
+        let (lo, hi) = (1_234, 271_828);
+        let region = Region::new(
+            vec![n, 3],
+            vec![AxisSelection::range(lo, 1, hi - lo), AxisSelection::full(3)],
+        )
+        .unwrap();
+        let mut out = ndarray::Array2::<f64>::zeros((hi - lo, 3)).into_dyn();
+        scaled.read_into(&region, out.view_mut()).unwrap();
+        for (i, row) in out.outer_iter().enumerate() {
+            let expect: Vec<f64> = (0..3).map(|k| ((lo + i) * 3 + k) as f64 * 0.5).collect();
+            assert_eq!(
+                row.iter().copied().collect::<Vec<_>>(),
+                expect,
+                "row {}",
+                lo + i
+            );
+        }
+        // Blocks of 1 MiB of output rows (24 bytes): 43,690 rows, in whole
+        // chunks: 43,000; the first block ends at the first multiple.
+        for s in &sources {
+            let mut reads: Vec<(usize, usize)> = s
+                .reads
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|r| r.axes()[0].bounds().unwrap())
+                .collect();
+            reads.sort_unstable();
+            assert_eq!(reads.first().map(|r| r.0), Some(lo));
+            assert_eq!(reads.first().map(|r| r.1), Some(43_000 - 1));
+            assert_eq!(reads.last().map(|r| r.1), Some(hi - 1));
+            assert!(reads.len() > 5, "{} blocks", reads.len());
+            for w in reads.windows(2) {
+                assert_eq!(w[1].0, w[0].1 + 1, "blocks meet");
+                assert_eq!(w[1].0 % 43_000, 0, "a block starts at a chunk boundary");
+            }
+        }
     }
 
     /// Hand-computed: value / factor, truncated toward zero, stored when it
