@@ -370,20 +370,21 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                     return Err(ds.chunk_error(index, "filters on a contiguous dataset"));
                 };
                 let size = usize::try_from(loc.size).map_err(|e| ds.chunk_error(index, e))?;
-                let stored = match fetched {
-                    Some(got) if got.len() == size => got.to_vec(),
-                    _ => {
-                        let mut stored = vec![0u8; size];
-                        ds.read_at(index, loc.addr, &mut stored)?;
-                        stored
-                    }
+                let mut decode = |stored: &[u8]| {
+                    with_bytes(out, |bytes| {
+                        codec::decode(stages, loc.mask, stored, bytes)
+                            .map_err(|e| ds.chunk_error(index, e))?;
+                        ds.to_native(bytes);
+                        Ok(())
+                    })
                 };
-                with_bytes(out, |bytes| {
-                    codec::decode(stages, loc.mask, stored, bytes)
-                        .map_err(|e| ds.chunk_error(index, e))?;
-                    ds.to_native(bytes);
-                    Ok(())
-                })
+                match fetched {
+                    Some(got) if got.len() == size => decode(got),
+                    _ => codec::with_read_buffer(size, |stored| {
+                        ds.read_at(index, loc.addr, stored)?;
+                        decode(stored)
+                    }),
+                }
             }
         }
     }
