@@ -687,43 +687,13 @@ fn to_source_order<S: ndarray::RawData>(
 mod tests {
     use super::*;
     use crate::region::AxisSelection;
+    use crate::testing::Logged;
     use crate::typed_selection::TypedSelection;
-    use ndarray::{Array2, ArrayViewMutD};
-    use std::sync::Mutex;
+    use ndarray::Array2;
 
-    /// Storage-like data (the default hints) that logs the regions it reads.
-    struct Logged {
-        data: ArrayD<i64>,
-        reads: Mutex<Vec<Region>>,
-        chunk: Option<Vec<usize>>,
-    }
-
-    impl Dataset for Logged {
-        type Elem = i64;
-        type Rank = crate::rank::Dyn;
-        fn shape(&self) -> &[usize] {
-            self.data.shape()
-        }
-        fn read_region(
-            &self,
-            region: CheckedRegion<'_>,
-            out: ArrayViewMutD<'_, i64>,
-        ) -> Result<()> {
-            self.reads.lock().unwrap().push(region.region().clone());
-            self.data.read_region(region, out)
-        }
-        fn chunk_grid(&self) -> Option<Vec<usize>> {
-            self.chunk.clone()
-        }
-    }
-
-    fn logged(rows: usize, cols: usize) -> Logged {
+    fn logged(rows: usize, cols: usize) -> Logged<i64> {
         let data = Array2::from_shape_fn((rows, cols), |(r, c)| (r * 1000 + c) as i64);
-        Logged {
-            data: data.into_dyn(),
-            reads: Mutex::new(Vec::new()),
-            chunk: None,
-        }
+        Logged::new(data.into_dyn(), None)
     }
 
     /// The naive answer: element by element, positions listed by hand.
@@ -775,14 +745,7 @@ mod tests {
             got.as_slice().unwrap(),
             naive(&ds.data, &rows, &[2, 0, 1]).as_slice()
         );
-        let mut spans: Vec<(usize, usize)> = ds
-            .reads
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|r| r.axes()[0].bounds().unwrap())
-            .collect();
-        spans.sort();
+        let spans = ds.row_spans();
         // Four pieces, each inside one 300,000-row stretch of whole chunks,
         // together the rows' span.
         assert_eq!(
@@ -889,14 +852,13 @@ mod tests {
     #[test]
     fn a_long_stack_of_storage_is_read_in_blocks_on_the_chunk_grid() {
         // Three 1-D sources of 1M rows in chunks of 65,536: a stack along the
-        // last axis is read in blocks of whole chunks (about 8 MiB of
-        // temporaries each) and interleaved.
+        // last axis is read in blocks of whole chunks (one each: 1.5 MiB of
+        // temporaries) and interleaved.
         let n = 1_000_000;
-        let sources: Vec<Logged> = (0..3)
-            .map(|k| Logged {
-                data: ndarray::Array1::from_shape_fn(n, |i| (i * 10 + k) as i64).into_dyn(),
-                reads: Mutex::new(Vec::new()),
-                chunk: Some(vec![1 << 16]),
+        let sources: Vec<Logged<i64>> = (0..3)
+            .map(|k| {
+                let data = ndarray::Array1::from_shape_fn(n, |i| (i * 10 + k) as i64);
+                Logged::new(data.into_dyn(), Some(vec![1 << 16]))
             })
             .collect();
         let stack = crate::Stacked::new(sources.iter().collect(), -1).unwrap();
@@ -914,13 +876,8 @@ mod tests {
             assert_eq!(row.as_slice().unwrap(), &want, "row {i}");
         }
         for s in &sources {
-            let reads = s.reads.lock().unwrap().clone();
-            assert!(reads.len() > 2, "{} reads", reads.len());
-            let mut starts: Vec<(usize, usize)> = reads
-                .iter()
-                .map(|r| r.axes()[0].bounds().unwrap())
-                .collect();
-            starts.sort_unstable();
+            let starts = s.row_spans();
+            assert!(starts.len() > 2, "{} reads", starts.len());
             // Blocks cover 1000.. once, cut on the chunk grid.
             assert_eq!(starts[0].0, 1000);
             assert_eq!(starts.last().unwrap().1, n - 1);

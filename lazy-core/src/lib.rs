@@ -45,6 +45,8 @@ mod rank;
 mod region;
 mod resolve;
 mod selection;
+#[cfg(test)]
+mod testing;
 mod transfer;
 mod typed_selection;
 mod value;

@@ -409,47 +409,19 @@ mod tests {
         assert_eq!(conv.to_vec(), expect);
     }
 
-    /// Storage with chunks of 1,000 rows along axis 0, in memory: the
-    /// regions it is asked for are logged.
-    struct Chunked {
-        data: ndarray::ArrayD<f64>,
-        reads: std::sync::Mutex<Vec<Region>>,
-    }
-
-    impl Dataset for Chunked {
-        type Elem = f64;
-        type Rank = crate::Dyn;
-        fn shape(&self) -> &[usize] {
-            self.data.shape()
-        }
-        fn read_region(
-            &self,
-            region: CheckedRegion<'_>,
-            out: ArrayViewMutD<'_, f64>,
-        ) -> Result<()> {
-            self.reads.lock().unwrap().push((*region).clone());
-            self.data.view().read_into(&region, out)
-        }
-        fn hints(&self) -> Hints {
-            Hints::STORAGE
-        }
-        fn chunk_grid(&self) -> Option<Vec<usize>> {
-            Some(vec![1000])
-        }
-    }
-
-    /// A scaled stack of chunked storage read in blocks cut on chunk
-    /// boundaries (each scaled in cache): against values computed element
+    /// A scaled stack of chunked storage (chunks of 1,000 rows) read in
+    /// blocks cut on chunk boundaries (each scaled in cache): against values computed element
     /// by element, for a range starting and ending inside chunks, and no
     /// block asks a source for rows of two blocks' chunks.
     #[test]
     fn chunked_storage_is_scaled_in_blocks_on_chunk_boundaries() {
         use crate::region::AxisSelection;
+        use crate::testing::Logged;
         let n = 300_000;
-        let sources: Vec<Chunked> = (0..3)
-            .map(|k| Chunked {
-                data: ndarray::Array1::from_shape_fn(n, |i| (i * 3 + k) as f64).into_dyn(),
-                reads: Default::default(),
+        let sources: Vec<Logged<f64>> = (0..3)
+            .map(|k| {
+                let data = ndarray::Array1::from_shape_fn(n, |i| (i * 3 + k) as f64);
+                Logged::new(data.into_dyn(), Some(vec![1000]))
             })
             .collect();
         let scaled = Scaled::new(Stacked::new(sources.iter().collect(), -1).unwrap(), 0.5);
@@ -473,14 +445,7 @@ mod tests {
         // Blocks of 1 MiB of output rows (24 bytes): 43,690 rows, in whole
         // chunks: 43,000; the first block ends at the first multiple.
         for s in &sources {
-            let mut reads: Vec<(usize, usize)> = s
-                .reads
-                .lock()
-                .unwrap()
-                .iter()
-                .map(|r| r.axes()[0].bounds().unwrap())
-                .collect();
-            reads.sort_unstable();
+            let reads = s.row_spans();
             assert_eq!(reads.first().map(|r| r.0), Some(lo));
             assert_eq!(reads.first().map(|r| r.1), Some(43_000 - 1));
             assert_eq!(reads.last().map(|r| r.1), Some(hi - 1));
