@@ -189,6 +189,12 @@ fn every_fixture_dataset_reads_by_s3_url_as_locally() {
             format!("s3://{}/h5/{file}", cloud_support::BUCKET)
         );
         compare(&file, &remote);
+        let local = open_file_pure(world().dir.join(&file)).unwrap();
+        assert_eq!(
+            remote.dataset_paths().unwrap(),
+            local.dataset_paths().unwrap()
+        );
+        assert_eq!(remote.members("/").unwrap(), local.members("/").unwrap());
     }
 }
 

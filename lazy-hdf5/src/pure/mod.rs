@@ -238,6 +238,101 @@ impl PureFile {
         })
     }
 
+    /// The groups and datasets directly in the group at `path` (`"/"` or
+    /// `""` for the root, absolute or relative to it), each list sorted by
+    /// name, as h5py lists them: what a file holds, with no libhdf5 (and,
+    /// for a file opened by URL, a few range requests at most).
+    ///
+    /// A path that is no group (missing, or a dataset) is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error naming it and the
+    /// file.
+    ///
+    /// ```
+    /// # #[cfg(feature = "libhdf5")] {
+    /// use lazy_hdf5::{create_file, open_file_pure, Members};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("run.h5");
+    /// let file = create_file(&path).unwrap();
+    /// file.new_dataset_builder().with_data(&[1.0, 2.0]).create("t").unwrap();
+    /// file.create_group("sensors").unwrap().new_dataset_builder().with_data(&[3u8]).create("a").unwrap();
+    /// drop(file);
+    ///
+    /// let pure = open_file_pure(&path).unwrap();
+    /// let root = pure.members("/").unwrap();
+    /// assert_eq!(root, Members { groups: vec!["sensors".into()], datasets: vec!["t".into()] });
+    /// assert_eq!(pure.members("sensors").unwrap().datasets, ["a"]);
+    /// assert_eq!(pure.dataset_paths().unwrap(), ["/sensors/a", "/t"]);
+    /// assert!(pure.members("/t").is_err()); // a dataset, not a group
+    /// # }
+    /// ```
+    pub fn members(&self, path: &str) -> Result<Members> {
+        let (groups, datasets) = guarded(|| {
+            self.group(path)
+                .and_then(|g| g.member_names())
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| {
+            Error::backend_msg(format!("cannot list group {path:?} of {}: {e}", self.given))
+        })?;
+        let sorted = |mut v: Vec<String>| {
+            v.sort_unstable();
+            v
+        };
+        Ok(Members {
+            groups: sorted(groups),
+            datasets: sorted(datasets),
+        })
+    }
+
+    /// The absolute path of every dataset in the file (`"/x"`,
+    /// `"/group/y"`), sorted: the groups walked from the root, each group
+    /// once (a group linked from two places, or from inside itself, is
+    /// listed under the first path found), at most [`MAX_GROUP_DEPTH`]
+    /// deep. See [`members`](Self::members) for an example.
+    pub fn dataset_paths(&self) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut groups = vec![(String::new(), 0usize)];
+        while let Some((path, depth)) = groups.pop() {
+            let address = guarded(|| {
+                self.group(&path)
+                    .map(|g| g.address())
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| {
+                Error::backend_msg(format!(
+                    "cannot list group {:?} of {}: {e}",
+                    display(&path),
+                    self.given
+                ))
+            })?;
+            if !seen.insert(address) {
+                continue;
+            }
+            let members = self.members(display(&path))?;
+            found.extend(members.datasets.iter().map(|d| format!("{path}/{d}")));
+            if depth < MAX_GROUP_DEPTH {
+                groups.extend(
+                    members
+                        .groups
+                        .iter()
+                        .map(|g| (format!("{path}/{g}"), depth + 1)),
+                );
+            }
+        }
+        found.sort_unstable();
+        Ok(found)
+    }
+
+    /// The group at `path` (root: `""` or `"/"`).
+    fn group(&self, path: &str) -> hdf5_reader::error::Result<hdf5_reader::group::Group> {
+        match path.trim_matches('/') {
+            "" => self.reader.root_group(),
+            inner => self.reader.group(inner),
+        }
+    }
+
     /// Where the file's bytes are, for the chunk engine's reads.
     pub(crate) fn source(&self) -> Source {
         self.source.clone()
@@ -246,6 +341,28 @@ impl PureFile {
     /// The file's canonical path.
     pub(crate) fn canonical(&self) -> &Path {
         &self.canonical
+    }
+}
+
+/// The groups and datasets directly in a group of a [`PureFile`]
+/// ([`PureFile::members`]), by name, each list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Members {
+    /// The names of the groups in the group.
+    pub groups: Vec<String>,
+    /// The names of the datasets in the group.
+    pub datasets: Vec<String>,
+}
+
+/// How deep [`PureFile::dataset_paths`] walks groups (the root is depth 0).
+pub const MAX_GROUP_DEPTH: usize = 64;
+
+/// `"/"` for the root's path `""`.
+fn display(path: &str) -> &str {
+    if path.is_empty() {
+        "/"
+    } else {
+        path
     }
 }
 
