@@ -54,6 +54,7 @@ fn lazy_datasets(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mapped::LazyMappedDataset>()?;
     m.add_function(wrap_pyfunction!(native::open_hdf5, m)?)?;
     m.add_function(wrap_pyfunction!(native::open_zarr, m)?)?;
+    m.add_function(wrap_pyfunction!(native::hdf5_datasets, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use lazy_datasets::hdf5::{
-    inspect as h5_inspect, open_file, open_file_rw, open_url, H5Dataset, Location,
+    inspect as h5_inspect, open_file, open_file_pure, open_file_rw, open_url, H5Dataset, Location,
 };
 use lazy_datasets::zarr::{inspect as zarr_inspect, ZarrDataset};
 use lazy_datasets::{DType, Dyn, ErrorKind};
@@ -83,6 +83,22 @@ pub fn open_hdf5(
         mode.to_string(),
     ];
     Ok(LazyDataset::new(node, refusal, label).reopened_by("open_hdf5", args))
+}
+
+/// The absolute path of every dataset in the HDF5 (or netCDF-4) file at
+/// `path` or at a URL (as [`open_hdf5`] takes them), sorted: what
+/// `open_hdf5` can be asked for. Read by lazy-hdf5's own reader, without
+/// the GIL.
+#[pyfunction]
+pub fn hdf5_datasets(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let listed = match url_of(path) {
+        Some(url) => py.detach(|| open_url(url.as_str())?.dataset_paths()),
+        None => {
+            let path: PathBuf = path.extract()?;
+            py.detach(|| open_file_pure(&path)?.dataset_paths())
+        }
+    };
+    listed.map_err(|e| to_pyerr(py, e))
 }
 
 /// [`open_hdf5`] of a file at a URL: read-only (`rw` is a `ValueError`).

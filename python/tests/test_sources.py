@@ -362,6 +362,20 @@ def test_native_hdf5_by_url(h5url):
         ld.open_hdf5(url.replace("data.h5", "no-such.h5"), "int16/x")
 
 
+def test_hdf5_datasets_lists_what_h5py_lists(h5file, h5url):
+    path, arrays = h5file
+    url, _ = h5url
+    seen = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: seen.append("/" + name) if isinstance(obj, h5py.Dataset) else None)
+    assert len(seen) == len(arrays)
+    assert ld.hdf5_datasets(path) == sorted(seen)
+    assert ld.hdf5_datasets(str(path)) == sorted(seen)
+    assert ld.hdf5_datasets(url) == sorted(seen)
+    with pytest.raises(OSError, match="no-such.h5"):
+        ld.hdf5_datasets(path.parent / "no-such.h5")
+
+
 def test_dask_threaded(h5file):
     da = pytest.importorskip("dask.array")
     path, arrays = h5file

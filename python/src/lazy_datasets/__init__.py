@@ -8,7 +8,8 @@ The reference module's classes (:class:`LazyStackedDataset`,
 :class:`LazyMappedDataset`; the views of one dataset derive from
 :class:`LazyDerivedDataset`, those of several from
 :class:`LazyCombinedDataset`) and native HDF5 and Zarr sources
-(:func:`open_hdf5`, :func:`open_zarr`). The classes live in the extension
+(:func:`open_hdf5`, :func:`open_zarr`; :func:`hdf5_datasets` lists what an
+HDF5 file holds). The classes live in the extension
 module ``lazy_datasets._lib``; this package re-exports them and holds the
 xarray backend (``xr.open_dataset(path, engine="lazy_datasets")``, see
 :mod:`lazy_datasets.xarray_backend`).
@@ -28,6 +29,7 @@ from ._lib import (
     LazySumDataset,
     LazyTransposedDataset,
     __version__,
+    hdf5_datasets,
     open_hdf5,
     open_zarr,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "LazySumDataset",
     "LazyTransposedDataset",
     "__version__",
+    "hdf5_datasets",
     "open_hdf5",
     "open_zarr",
 ]
