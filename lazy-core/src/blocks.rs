@@ -386,7 +386,7 @@ pub(crate) fn threads() -> usize {
 }
 
 /// Runs both closures, in parallel with the `parallel` feature (one after
-/// the other inside [`one_thread`]).
+/// the other on a thread running one of many blocks of a read).
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,

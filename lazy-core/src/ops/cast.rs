@@ -15,12 +15,11 @@ use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
 use num_traits::AsPrimitive;
 
 use crate::alloc::zeroed;
-use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::Element;
 use crate::error::Result;
-use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::{broadcast_back, distinct};
+use crate::ext::DatasetMutExt;
+use crate::ops::{broadcast_back, distinct, read_converted};
 use crate::region::Region;
 
 /// `source` read as elements of type `T`, converted with Rust's `as`: float
@@ -95,13 +94,7 @@ where
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, T>) -> Result<()> {
-        let block = self.source.hints().block.max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, mut out| {
-            let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
-            self.source.read_into(region, raw.view_mut())?;
-            Zip::from(&mut out).and(&raw).for_each(|o, &x| *o = x.as_());
-            Ok(())
-        })
+        read_converted(&self.source, &region, out, &|o, x| *o = x.as_())
     }
 
     fn hints(&self) -> Hints {

@@ -20,12 +20,11 @@ use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
 use num_traits::{AsPrimitive, Float};
 
 use crate::alloc::zeroed;
-use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{DType, Element};
 use crate::error::{Error, Result};
-use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::{broadcast_back, distinct};
+use crate::ext::DatasetMutExt;
+use crate::ops::{broadcast_back, distinct, read_converted};
 use crate::region::Region;
 
 /// The CF attributes of a packed variable, as numbers (in the units of the
@@ -271,26 +270,20 @@ where
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, F>) -> Result<()> {
         let scale: Option<F> = self.cf.scale_factor.map(|s| s.as_());
         let offset: Option<F> = self.cf.add_offset.map(|o| o.as_());
-        let block = self.source.hints().block.max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, mut out| {
-            let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
-            self.source.read_into(region, raw.view_mut())?;
-            Zip::from(&mut out).and(&raw).for_each(|o, &x| {
-                let wide: f64 = x.as_();
-                *o = if self.cf.is_missing(wide) {
-                    F::nan()
-                } else {
-                    let mut v: F = x.as_();
-                    if let Some(s) = scale {
-                        v = v * s;
-                    }
-                    if let Some(a) = offset {
-                        v = v + a;
-                    }
-                    v
-                };
-            });
-            Ok(())
+        read_converted(&self.source, &region, out, &|o, x| {
+            let wide: f64 = x.as_();
+            *o = if self.cf.is_missing(wide) {
+                F::nan()
+            } else {
+                let mut v: F = x.as_();
+                if let Some(s) = scale {
+                    v = v * s;
+                }
+                if let Some(a) = offset {
+                    v = v + a;
+                }
+                v
+            };
         })
     }
 

@@ -17,12 +17,12 @@ use ndarray::{ArrayViewD, ArrayViewMutD, FoldWhile, Zip};
 use num_traits::{AsPrimitive, Float};
 
 use crate::alloc::zeroed;
-use crate::blocks::{chunk_rows, for_each_block, for_each_chunk_block, BLOCK_ELEMS};
+use crate::blocks::{for_each_block, for_each_chunk_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, DatasetMut, Hints};
 use crate::element::{same_type, DType, Element};
 use crate::error::{Error, Result};
 use crate::ext::{DatasetExt, DatasetMutExt};
-use crate::ops::{broadcast_back, distinct};
+use crate::ops::{broadcast_back, chunk_block_rows, distinct, read_converted};
 use crate::region::Region;
 
 /// Reads `source * factor` as `F` (an integer source reads as floats, as NumPy
@@ -100,27 +100,6 @@ impl<D, F> Scaled<D, F> {
     }
 }
 
-impl<D: Dataset, F> Scaled<D, F> {
-    /// Rows per block ([`chunk_rows`]) when a read of `region` is worth
-    /// cutting into blocks on the source's chunk boundaries: storage with
-    /// chunks, computing-bound (a source waiting on a remote service reads
-    /// its chunks side by side in one piece), and more than one block.
-    fn chunk_block_rows(&self, region: &Region) -> Option<usize> {
-        if self.source.hints().latency_bound {
-            return None;
-        }
-        let align = *self.source.chunk_grid()?.first()?;
-        let shape = region.out_shape();
-        let row: usize = shape.iter().skip(1).product();
-        let rows = chunk_rows(
-            region,
-            row.checked_mul(std::mem::size_of::<F>())?,
-            align.max(1),
-        )?;
-        (rows < *shape.first()?).then_some(rows)
-    }
-}
-
 impl<D, F> Dataset for Scaled<D, F>
 where
     D: Dataset,
@@ -147,7 +126,7 @@ where
             // over the whole output (three 5M h5py datasets of 4,883-element
             // chunks, stacked and scaled, read whole from Python: 113.6-114.5
             // -> 94.2-100.9 ms with the stack's blocks of 1 MiB).
-            if let Some(rows) = self.chunk_block_rows(&region) {
+            if let Some(rows) = chunk_block_rows(&self.source, &region, std::mem::size_of::<F>()) {
                 return for_each_chunk_block(&region, out, rows, &|region, mut out| {
                     let raw = same_type::<F, D::Elem>(out.view_mut())
                         .map_err(|_| Error::internal("Scaled: a block of another type"))?;
@@ -164,15 +143,7 @@ where
                 Ok(())
             });
         }
-        let block = self.source.hints().block.max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, mut out| {
-            let mut raw = zeroed::<D::Elem>(out.shape().to_vec())?;
-            self.source.read_into(region, raw.view_mut())?;
-            Zip::from(&mut out)
-                .and(&raw)
-                .for_each(|o, &x| *o = x.as_() * factor);
-            Ok(())
-        })
+        read_converted(&self.source, &region, out, &|o, x| *o = x.as_() * factor)
     }
 
     fn hints(&self) -> Hints {
