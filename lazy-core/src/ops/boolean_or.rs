@@ -12,11 +12,10 @@
 
 use ndarray::{ArrayViewMutD, Zip};
 
-use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::Result;
-use crate::ops::{common_shape, read_all_sources};
+use crate::ops::{common_shape, for_each_view_block, read_all_sources};
 use crate::region::Region;
 
 /// The element-wise logical OR of N datasets of one shape: an element is
@@ -61,15 +60,20 @@ impl<D: Dataset> Dataset for BooleanOr<D> {
     }
 
     fn read_region(&self, region: CheckedRegion<'_>, out: ArrayViewMutD<'_, bool>) -> Result<()> {
-        let block = Hints::of_all(&self.sources).block.max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, mut out| {
-            out.fill(false);
-            read_all_sources(&self.sources, region, None, out, |out, part| {
-                Zip::from(out)
-                    .and(&part)
-                    .for_each(|o, &x| *o = *o || x.is_nonzero())
-            })
-        })
+        for_each_view_block(
+            self,
+            &region,
+            out,
+            std::mem::size_of::<D::Elem>(),
+            &|region, mut out| {
+                out.fill(false);
+                read_all_sources(&self.sources, region, None, out, |out, part| {
+                    Zip::from(out)
+                        .and(&part)
+                        .for_each(|o, &x| *o = *o || x.is_nonzero())
+                })
+            },
+        )
     }
 
     fn hints(&self) -> Hints {

@@ -10,12 +10,11 @@
 
 use ndarray::{ArrayViewMutD, Zip};
 
-use crate::blocks::{for_each_block, BLOCK_ELEMS};
 use crate::dataset::{CheckedRegion, Dataset, Hints};
 use crate::element::Element;
 use crate::error::Result;
 use crate::ext::DatasetExt;
-use crate::ops::{common_shape, read_all_sources};
+use crate::ops::{common_shape, for_each_view_block, read_all_sources};
 use crate::region::Region;
 
 /// An element type that can be summed: integers (wrapping on overflow, as
@@ -112,20 +111,27 @@ where
         region: CheckedRegion<'_>,
         out: ArrayViewMutD<'_, D::Elem>,
     ) -> Result<()> {
-        let block = Hints::of_all(&self.sources).block.max(BLOCK_ELEMS);
-        for_each_block(&region, out, block, &|region, out| {
-            read_all_sources(
-                &self.sources,
-                region,
-                Some(&|out: ArrayViewMutD<'_, D::Elem>, first: &D| first.read_into(region, out)),
-                out,
-                |out, part| {
-                    Zip::from(out)
-                        .and(&part)
-                        .for_each(|o, &x| *o = o.add_elem(x))
-                },
-            )
-        })
+        for_each_view_block(
+            self,
+            &region,
+            out,
+            std::mem::size_of::<D::Elem>(),
+            &|region, out| {
+                read_all_sources(
+                    &self.sources,
+                    region,
+                    Some(&|out: ArrayViewMutD<'_, D::Elem>, first: &D| {
+                        first.read_into(region, out)
+                    }),
+                    out,
+                    |out, part| {
+                        Zip::from(out)
+                            .and(&part)
+                            .for_each(|o, &x| *o = o.add_elem(x))
+                    },
+                )
+            },
+        )
     }
 
     fn hints(&self) -> Hints {
