@@ -120,7 +120,7 @@ where
         // and scaled there, in parallel blocks: no temporary of the region's
         // size (a fresh one costs its page faults, about a fifth of a large
         // read).
-        if same_type::<F, D::Elem>(out.view_mut()).is_ok() {
+        if let Ok(raw) = same_type::<F, D::Elem>(out.view_mut()) {
             // Storage with chunks: in blocks cut on its chunk boundaries,
             // each scaled while it is still in cache, not in a second pass
             // over the whole output (three 5M h5py datasets of 4,883-element
@@ -135,8 +135,6 @@ where
                     Ok(())
                 });
             }
-        }
-        if let Ok(raw) = same_type::<F, D::Elem>(out.view_mut()) {
             self.source.read_into(&region, raw)?;
             return for_each_block(&region, out, BLOCK_ELEMS, &|_, mut out| {
                 out.map_inplace(|x| *x = *x * factor);

@@ -267,22 +267,8 @@ impl PureFile {
     /// # }
     /// ```
     pub fn members(&self, path: &str) -> Result<Members> {
-        let (groups, datasets) = guarded(|| {
-            self.group(path)
-                .and_then(|g| g.member_names())
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| {
-            Error::backend_msg(format!("cannot list group {path:?} of {}: {e}", self.given))
-        })?;
-        let sorted = |mut v: Vec<String>| {
-            v.sort_unstable();
-            v
-        };
-        Ok(Members {
-            groups: sorted(groups),
-            datasets: sorted(datasets),
-        })
+        let group = self.group(path)?;
+        self.members_of(&group, path)
     }
 
     /// The absolute path of every dataset in the file (`"/x"`,
@@ -295,22 +281,11 @@ impl PureFile {
         let mut seen = std::collections::HashSet::new();
         let mut groups = vec![(String::new(), 0usize)];
         while let Some((path, depth)) = groups.pop() {
-            let address = guarded(|| {
-                self.group(&path)
-                    .map(|g| g.address())
-                    .map_err(|e| e.to_string())
-            })
-            .map_err(|e| {
-                Error::backend_msg(format!(
-                    "cannot list group {:?} of {}: {e}",
-                    display(&path),
-                    self.given
-                ))
-            })?;
-            if !seen.insert(address) {
+            let group = self.group(display(&path))?;
+            if !seen.insert(group.address()) {
                 continue;
             }
-            let members = self.members(display(&path))?;
+            let members = self.members_of(&group, display(&path))?;
             found.extend(members.datasets.iter().map(|d| format!("{path}/{d}")));
             if depth < MAX_GROUP_DEPTH {
                 groups.extend(
@@ -325,12 +300,35 @@ impl PureFile {
         Ok(found)
     }
 
-    /// The group at `path` (root: `""` or `"/"`).
-    fn group(&self, path: &str) -> hdf5_reader::error::Result<hdf5_reader::group::Group> {
-        match path.trim_matches('/') {
-            "" => self.reader.root_group(),
-            inner => self.reader.group(inner),
-        }
+    /// The group at `path` (root: `""` or `"/"`), or a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error naming it.
+    fn group(&self, path: &str) -> Result<hdf5_reader::group::Group> {
+        guarded(|| {
+            match path.trim_matches('/') {
+                "" => self.reader.root_group(),
+                inner => self.reader.group(inner),
+            }
+            .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.listing_error(path, e))
+    }
+
+    /// The members of `group`, found at `path`, each list sorted by name.
+    fn members_of(&self, group: &hdf5_reader::group::Group, path: &str) -> Result<Members> {
+        let (mut groups, mut datasets) =
+            guarded(|| group.member_names().map_err(|e| e.to_string()))
+                .map_err(|e| self.listing_error(path, e))?;
+        groups.sort_unstable();
+        datasets.sort_unstable();
+        Ok(Members { groups, datasets })
+    }
+
+    /// Why the group at `path` cannot be listed, naming it and the file.
+    fn listing_error(&self, path: &str, why: String) -> Error {
+        Error::backend_msg(format!(
+            "cannot list group {path:?} of {}: {why}",
+            self.given
+        ))
     }
 
     /// Where the file's bytes are, for the chunk engine's reads.
