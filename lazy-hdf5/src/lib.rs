@@ -178,7 +178,7 @@ pub use open::{create_file, open_file_rw, WritableFile};
 pub use open::{open, open_file, File, Location, Place};
 #[cfg(feature = "cloud")]
 pub use pure::open_url;
-pub use pure::{open_file_pure, Members, PureFile, MAX_GROUP_DEPTH};
+pub use pure::{open_file_pure, AttrValue, Attribute, Members, PureFile, MAX_GROUP_DEPTH};
 
 /// hdf5-metno, the HDF5 bindings this crate is built on with the feature
 /// `libhdf5`: groups, attributes, filters, datasets built by hand

@@ -25,7 +25,7 @@ use lazy_core::SelectionItem as S;
 use lazy_core::{DatasetExt, Dyn, DynSelection, ErrorKind};
 #[cfg(feature = "libhdf5")]
 use lazy_core::{Scaled, Stacked};
-use lazy_hdf5::{inspect, open_file, open_file_pure, H5Dataset, H5Element};
+use lazy_hdf5::{inspect, open_file, open_file_pure, AttrValue, H5Dataset, H5Element};
 use ndarray::{ArrayD, IxDyn};
 use typenum::U2;
 
@@ -176,8 +176,8 @@ fn open_as(at: &impl lazy_hdf5::Location, dataset: &str, dtype: &str) -> Opened 
 #[test]
 fn every_fixture_dataset_reads_equal_to_h5py_without_libhdf5() {
     let listed = &fixtures().1;
-    // 5 files of 17 datasets (and the 30 of `many`), read here.
-    assert_eq!(listed.len(), 5 * (17 + 30), "{listed:?}");
+    // 5 files of 19 datasets (and the 30 of `many`), read here.
+    assert_eq!(listed.len(), 5 * (19 + 30), "{listed:?}");
     let readers = check_all(&|path| {
         let file = open_file_pure(path).unwrap();
         Box::new(move |d, dtype| open_as(&file, d, dtype))
@@ -310,11 +310,11 @@ fn every_dataset_of_every_fixture_is_listed_as_h5py_lists_it() {
             .chain(["/lzf".to_string(), "/strings".to_string()])
             .collect();
         expect.sort();
-        assert_eq!(expect.len(), 49, "{name}");
+        assert_eq!(expect.len(), 51, "{name}");
         assert_eq!(file.dataset_paths().unwrap(), expect, "{name}");
         let root = file.members("/").unwrap();
         assert_eq!(root.groups, ["a", "many"], "{name}");
-        assert_eq!(root.datasets.len(), 18, "{name}");
+        assert_eq!(root.datasets.len(), 20, "{name}");
         assert_eq!(file.members("").unwrap(), root, "{name}");
         let b = file.members("a/b").unwrap();
         assert_eq!((b.groups, b.datasets), (vec!["c".to_string()], vec![]));
@@ -324,6 +324,115 @@ fn every_dataset_of_every_fixture_is_listed_as_h5py_lists_it() {
         assert_eq!(many, want, "{name}");
         for missing in ["/contig_f8", "/nope", "a/x"] {
             let err = file.members(missing).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Backend);
+            let msg = err.to_string();
+            assert!(msg.contains(missing) && msg.contains(name), "{msg}");
+        }
+    }
+}
+
+/// Every attribute h5py wrote to the fixtures (integers of each width and
+/// byte order, floats, bools, fixed- and variable-length strings, scalars,
+/// lists and a 2-D one, the 20 of `/many` that files of libver latest
+/// store densely), read without libhdf5, equals what h5py reads of it;
+/// compound and reference attributes are named, not decoded. The scale
+/// h5py attached to `/temp`'s first axis is found.
+#[test]
+fn attributes_and_dimension_scales_read_as_h5py_reads_them() {
+    let files = [
+        "earliest.h5",
+        "latest.h5",
+        "paged.h5",
+        "v110.h5",
+        "userblock.h5",
+    ];
+    for name in files {
+        let file = open_file_pure(path(name)).unwrap();
+        let json =
+            std::fs::read_to_string(fixtures().0.join(format!("{name}.attrs.json"))).unwrap();
+        let want: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let objects = want.as_object().unwrap();
+        assert_eq!(objects.len(), 5);
+        for (obj, attrs) in objects {
+            let attrs = attrs.as_object().unwrap();
+            let got = file.attributes(obj).unwrap();
+            let names: Vec<&str> = got.iter().map(|a| a.name.as_str()).collect();
+            let mut expect: Vec<&str> = attrs.keys().map(String::as_str).collect();
+            expect.sort_unstable();
+            assert_eq!(names, expect, "{name} {obj}");
+            for a in &got {
+                let row = attrs[&a.name].as_array().unwrap();
+                let (kind, bytes) = (row[0].as_str().unwrap(), &row[1]);
+                let shape: Vec<usize> = row[2]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_u64().unwrap() as usize)
+                    .collect();
+                let values = row[3].as_array().unwrap();
+                let at = format!("{name} {obj} {}", a.name);
+                assert_eq!(a.shape, shape, "{at}");
+                match (kind, &a.value) {
+                    (
+                        "i",
+                        AttrValue::Int {
+                            bytes: b,
+                            values: v,
+                        },
+                    ) => {
+                        assert_eq!(u64::from(*b), bytes.as_u64().unwrap(), "{at}");
+                        let want: Vec<i64> = values.iter().map(|x| x.as_i64().unwrap()).collect();
+                        assert_eq!(v, &want, "{at}");
+                    }
+                    (
+                        "u",
+                        AttrValue::UInt {
+                            bytes: b,
+                            values: v,
+                        },
+                    ) => {
+                        assert_eq!(u64::from(*b), bytes.as_u64().unwrap(), "{at}");
+                        let want: Vec<u64> = values.iter().map(|x| x.as_u64().unwrap()).collect();
+                        assert_eq!(v, &want, "{at}");
+                    }
+                    (
+                        "f",
+                        AttrValue::Float {
+                            bytes: b,
+                            values: v,
+                        },
+                    ) => {
+                        assert_eq!(u64::from(*b), bytes.as_u64().unwrap(), "{at}");
+                        let want: Vec<f64> = values.iter().map(|x| x.as_f64().unwrap()).collect();
+                        assert_eq!(v, &want, "{at}");
+                    }
+                    ("bool", AttrValue::Bool(v)) => {
+                        let want: Vec<bool> = values.iter().map(|x| x.as_bool().unwrap()).collect();
+                        assert_eq!(v, &want, "{at}");
+                    }
+                    ("text", AttrValue::Text { fixed, values: v }) => {
+                        assert_eq!(fixed.map(|n| n as u64), bytes.as_u64(), "{at}");
+                        let want: Vec<&str> = values.iter().map(|x| x.as_str().unwrap()).collect();
+                        assert_eq!(v, &want, "{at}");
+                    }
+                    ("other", AttrValue::Other(_)) => {}
+                    (kind, got) => panic!("{at}: h5py reads a {kind}, we read {got:?}"),
+                }
+            }
+        }
+        let units = file.attributes("contig_f8").unwrap();
+        let units = units.iter().find(|a| a.name == "units").unwrap();
+        assert_eq!(units.value.as_str(), Some("kelvin"));
+        assert_eq!(
+            file.dimension_scales("/temp").unwrap(),
+            [Some("/time".to_string()), None],
+            "{name}"
+        );
+        assert_eq!(file.dimension_scales("contig_f8").unwrap(), [None, None]);
+        for (missing, err) in [
+            ("/nope", file.attributes("/nope").unwrap_err()),
+            ("/many", file.dimension_scales("/many").unwrap_err()),
+        ] {
             assert_eq!(err.kind(), ErrorKind::Backend);
             let msg = err.to_string();
             assert!(msg.contains(missing) && msg.contains(name), "{msg}");
@@ -443,7 +552,7 @@ fn the_metadata_fuzz_harness_reads_every_dataset_and_survives_damage() {
         "userblock.h5",
     ] {
         let bytes = std::fs::read(path(name)).unwrap();
-        assert_eq!(lazy_hdf5::__pure::fuzz(&bytes), 17 + 30 + 1, "{name}");
+        assert_eq!(lazy_hdf5::__pure::fuzz(&bytes), 19 + 30 + 1, "{name}");
     }
     // Damaged anywhere (metadata of paged files is spread out): no panic.
     let original = std::fs::read(path("paged.h5")).unwrap();

@@ -182,6 +182,7 @@ fn open_and_read(file: &PureFile, dataset: &str, dtype: &str, read: bool) {
 fn every_fixture_dataset_reads_by_s3_url_as_locally() {
     let files = files();
     assert_eq!(files.len(), 7, "{files:?}");
+    let mut with_scales = 0;
     for file in files {
         let remote = open_url(world().s3.url(&format!("h5/{file}"))).unwrap();
         assert_eq!(
@@ -195,7 +196,26 @@ fn every_fixture_dataset_reads_by_s3_url_as_locally() {
             local.dataset_paths().unwrap()
         );
         assert_eq!(remote.members("/").unwrap(), local.members("/").unwrap());
+        for path in remote
+            .dataset_paths()
+            .unwrap()
+            .iter()
+            .chain([&"/".to_string()])
+        {
+            assert_eq!(
+                remote.attributes(path).unwrap(),
+                local.attributes(path).unwrap(),
+                "{file} {path}"
+            );
+        }
+        if let Ok(scales) = local.dimension_scales("/temp") {
+            assert_eq!(scales, [Some("/time".to_string()), None]);
+            assert_eq!(remote.dimension_scales("/temp").unwrap(), scales);
+            with_scales += 1;
+        }
     }
+    // The five files of h5py_files have a scale attached.
+    assert_eq!(with_scales, 5);
 }
 
 #[test]

@@ -6,9 +6,10 @@
 //! chunks inside the file, chunk offsets on the chunk grid, sizes that fit
 //! in memory; anything else is an error message, never a panic.
 //!
-//! This module is the only user of hdf5-reader (pinned: its 0.x releases
-//! change its API), so that a change of crate, or a reader of our own,
-//! touches nothing else.
+//! This module, `attrs.rs` (attribute values) and the listing in `mod.rs`
+//! are the only users of hdf5-reader (pinned: its 0.x releases change its
+//! API), so that a change of crate, or a reader of our own, touches
+//! nothing else.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -18,6 +19,7 @@ use hdf5_reader::messages::HdfMessage;
 use hdf5_reader::Hdf5File;
 use lazy_core::DType;
 
+use super::attrs;
 use super::btree1;
 use super::source::ByteSource;
 use crate::codec::Stage;
@@ -49,50 +51,6 @@ pub(crate) struct DatasetMeta {
     /// The dataset's attributes by name, with their values when they are
     /// numbers (integers or floats, either byte order); `None` otherwise.
     pub(crate) attributes: Vec<(String, Option<Vec<f64>>)>,
-}
-
-/// The values of a numeric attribute as `f64`, or `None` when it is not
-/// numeric or its data is shorter than its shape says.
-fn numbers(attr: &hdf5_reader::Attribute) -> Option<Vec<f64>> {
-    let (size, order, kind) = match attr.datatype {
-        Datatype::FixedPoint {
-            size,
-            signed,
-            byte_order,
-        } => (size, byte_order, if signed { 'i' } else { 'u' }),
-        Datatype::FloatingPoint { size, byte_order } => (size, byte_order, 'f'),
-        _ => return None,
-    };
-    let n = usize::try_from(attr.num_elements().ok()?).ok()?;
-    let size = usize::from(size);
-    let bytes = attr.raw_data.get(..n.checked_mul(size)?)?;
-    bytes
-        .chunks_exact(size)
-        .map(|b| {
-            let mut le = [0u8; 8];
-            let le = le.get_mut(..size)?;
-            le.copy_from_slice(b);
-            if order == ByteOrder::BigEndian {
-                le.reverse();
-            }
-            let word = |n: usize| {
-                let mut w = [0u8; 8];
-                w.get_mut(..n)?.copy_from_slice(le.get(..n)?);
-                Some(w)
-            };
-            Some(match (kind, size) {
-                ('f', 4) => f64::from(f32::from_le_bytes(le.try_into().ok()?)),
-                ('f', 8) => f64::from_le_bytes(le.try_into().ok()?),
-                ('u', 1..=8) => u64::from_le_bytes(word(size)?) as f64,
-                ('i', 1..=8) => {
-                    // Sign-extended from `size` bytes.
-                    let shift = 64 - 8 * size as u32;
-                    ((i64::from_le_bytes(word(size)?) << shift) >> shift) as f64
-                }
-                _ => return None,
-            })
-        })
-        .collect()
 }
 
 /// Where a dataset's elements are stored.
@@ -359,7 +317,10 @@ pub(crate) fn read(
     let attributes = ds
         .attributes()
         .iter()
-        .map(|attr| (attr.name.clone(), numbers(attr)))
+        .map(|attr| {
+            let numbers = attrs::decode(attr).ok().and_then(|a| a.value.numbers());
+            (attr.name.clone(), numbers)
+        })
         .collect();
     Ok(DatasetMeta {
         shape,

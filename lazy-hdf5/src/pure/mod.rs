@@ -42,17 +42,20 @@
 //! with the feature `cloud` an object read by ranges (`remote.rs`,
 //! `open_url`).
 
+mod attrs;
 mod btree1;
 mod meta;
 #[cfg(feature = "cloud")]
 mod remote;
 mod source;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use lazy_core::{Error, Result};
 
+pub use attrs::{AttrValue, Attribute};
 pub(crate) use meta::{ChunkIndex, DatasetMeta, Layout};
 #[cfg(feature = "cloud")]
 pub(crate) use remote::RemoteSource;
@@ -86,6 +89,9 @@ pub struct PureFile {
     /// The path made canonical (the URL of a remote file): the file's
     /// identity in the process.
     canonical: PathBuf,
+    /// Every dataset's path by its object header's address, found at the
+    /// first [`dimension_scales`](Self::dimension_scales).
+    by_address: OnceLock<HashMap<u64, String>>,
 }
 
 /// Where a [`PureFile`]'s bytes are.
@@ -159,6 +165,7 @@ pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
         source: Source::Local(source),
         given: path.display().to_string(),
         canonical,
+        by_address: OnceLock::new(),
     })
 }
 
@@ -215,6 +222,7 @@ pub fn open_url(url: impl Into<lazy_zarr::StoreUrl>) -> Result<PureFile> {
         canonical: PathBuf::from(source.url()),
         source: Source::Remote(source),
         given: name,
+        by_address: OnceLock::new(),
     })
 }
 
@@ -298,6 +306,148 @@ impl PureFile {
         }
         found.sort_unstable();
         Ok(found)
+    }
+
+    /// The attributes of the group or dataset at `path` (`"/"` for the
+    /// root group's, a netCDF-4 file's global attributes), sorted by name:
+    /// numbers, h5py's bools and strings decoded ([`AttrValue`]), other
+    /// types named. A path that is neither a group nor a dataset, or an
+    /// attribute whose values cannot be read (a damaged file), is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error naming it and the
+    /// file.
+    ///
+    /// ```
+    /// # #[cfg(feature = "libhdf5")] {
+    /// use lazy_hdf5::{create_file, open_file_pure, AttrValue};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("t.h5");
+    /// let file = create_file(&path).unwrap();
+    /// let t = file.new_dataset_builder().with_data(&[280i16, 290]).create("t").unwrap();
+    /// t.new_attr::<f64>().create("scale_factor").unwrap().write_scalar(&0.01).unwrap();
+    /// t.new_attr::<i32>().shape(2).create("valid_range").unwrap().write(&[0, 400]).unwrap();
+    /// drop((t, file));
+    ///
+    /// let pure = open_file_pure(&path).unwrap();
+    /// let attrs = pure.attributes("/t").unwrap();
+    /// assert_eq!(attrs[0].name, "scale_factor");
+    /// assert_eq!(attrs[0].shape, Vec::<usize>::new()); // a scalar
+    /// assert_eq!(attrs[0].value, AttrValue::Float { bytes: 8, values: vec![0.01] });
+    /// assert_eq!(attrs[1].value, AttrValue::Int { bytes: 4, values: vec![0, 400] });
+    /// assert!(pure.attributes("/").unwrap().is_empty());
+    /// assert!(pure.attributes("/missing").is_err());
+    /// # }
+    /// ```
+    pub fn attributes(&self, path: &str) -> Result<Vec<Attribute>> {
+        let fail = |why: String| {
+            Error::backend_msg(format!(
+                "cannot read the attributes of {path:?} in {}: {why}",
+                self.given
+            ))
+        };
+        let raw = guarded(|| {
+            let inner = path.trim_matches('/');
+            if inner.is_empty() {
+                return self
+                    .reader
+                    .root_group()
+                    .and_then(|g| g.attributes())
+                    .map_err(|e| e.to_string());
+            }
+            match self.reader.dataset(inner) {
+                Ok(ds) => Ok(ds.attributes()),
+                Err(_) => match self.reader.group(inner) {
+                    Ok(group) => group.attributes().map_err(|e| e.to_string()),
+                    Err(_) => Err("no group or dataset there".to_string()),
+                },
+            }
+        })
+        .map_err(fail)?;
+        let mut decoded = raw
+            .iter()
+            .map(|a| {
+                attrs::decode(a).map_err(|why| fail(format!("the attribute {:?}: {why}", a.name)))
+            })
+            .collect::<Result<Vec<Attribute>>>()?;
+        decoded.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(decoded)
+    }
+
+    /// The dimension scale attached to each axis of the dataset at `path`:
+    /// the absolute path of the first scale of the axis (its
+    /// `DIMENSION_LIST` attribute, as netCDF-4, h5netcdf and h5py's
+    /// `dims[i].attach_scale` write it), `None` for an axis with none. A
+    /// netCDF-4 variable's scales are its dimensions. A path that is not a
+    /// dataset, or a `DIMENSION_LIST` that cannot be read, is a
+    /// [`Backend`](lazy_core::ErrorKind::Backend) error naming it and the
+    /// file.
+    pub fn dimension_scales(&self, path: &str) -> Result<Vec<Option<String>>> {
+        let fail = |why: String| {
+            Error::backend_msg(format!(
+                "cannot read the dimension scales of {path:?} in {}: {why}",
+                self.given
+            ))
+        };
+        let addresses = guarded(|| {
+            let ds = self
+                .reader
+                .dataset(path.trim_matches('/'))
+                .map_err(|e| e.to_string())?;
+            let ndim = ds.shape().len();
+            let attrs = ds.attributes();
+            let Some(list) = attrs.iter().find(|a| a.name == "DIMENSION_LIST") else {
+                return Ok(vec![None; ndim]);
+            };
+            let offset = self.reader.superblock().offset_size;
+            let each = 4 + usize::from(offset) + 4;
+            let root = self.reader.root_group().map_err(|e| e.to_string())?;
+            (0..ndim)
+                .map(|axis| {
+                    let reference = list
+                        .raw_data
+                        .get(axis * each..(axis + 1) * each)
+                        .ok_or("DIMENSION_LIST holds fewer axes than the dataset")?;
+                    let targets = root
+                        .resolve_vlen_reference_bytes(reference, usize::from(offset))
+                        .map_err(|e| e.to_string())?;
+                    let first = hdf5_reader::reference::read_object_references(&targets, offset)
+                        .map_err(|e| e.to_string())?;
+                    Ok(first.first().copied())
+                })
+                .collect::<std::result::Result<Vec<Option<u64>>, String>>()
+        })
+        .map_err(fail)?;
+        if addresses.iter().all(Option::is_none) {
+            return Ok(vec![None; addresses.len()]);
+        }
+        let by_address = match self.by_address.get() {
+            Some(map) => map,
+            None => {
+                let mut map = HashMap::new();
+                for p in self.dataset_paths()? {
+                    if let Ok(address) = guarded(|| {
+                        self.reader
+                            .dataset(p.trim_start_matches('/'))
+                            .map(|d| d.address())
+                            .map_err(|e| e.to_string())
+                    }) {
+                        map.entry(address).or_insert(p);
+                    }
+                }
+                self.by_address.get_or_init(|| map)
+            }
+        };
+        addresses
+            .into_iter()
+            .map(|a| match a {
+                None => Ok(None),
+                Some(a) => by_address.get(&a).cloned().map(Some).ok_or_else(|| {
+                    fail(format!(
+                        "a scale at address {a:#x} is no dataset of the file"
+                    ))
+                }),
+            })
+            .collect()
     }
 
     /// The group at `path` (root: `""` or `"/"`), or a

@@ -57,6 +57,30 @@ def content(f):
         k.create_dataset(f'd{i:02d}', data=np.full(4, i, dtype='<i2'))
     f.create_dataset('lzf', data=np.arange(100, dtype='<i4'), chunks=(10,), compression='lzf')
     f.create_dataset('strings', data=np.array([b'ab', b'cd']))
+    # Attributes of every kind h5py writes (the many of `many` are stored
+    # densely in files of libver latest), and a dimension scale.
+    f.attrs['title'] = 'run 1'
+    f.attrs['version'] = np.int32(3)
+    f.attrs['fixed'] = np.bytes_(b'abc')
+    f.attrs['fixed_list'] = np.array([b'a', b'bcd'])
+    f.attrs['names'] = np.array(['x', 'yz'], dtype=h5py.string_dtype())
+    f.attrs['flags'] = np.array([True, False, True])
+    a = f['contig_f8'].attrs
+    a['scale_factor'] = 0.5
+    a['valid_range'] = np.array([0, 100], dtype='<i2')
+    a['be_u8'] = np.array([1, 2**40], dtype='>u8')
+    a['be_i2'] = np.array([-2, 3], dtype='>i2')
+    a['f4'] = np.float32(1.5)
+    a['i1'] = np.int8(-5)
+    a['units'] = 'kelvin'
+    a['matrix'] = np.arange(6, dtype='<u1').reshape(2, 3)
+    for i in range(20):
+        f['many'].attrs[f'a{i:02d}'] = np.int64(i * 1000)
+    time = f.create_dataset('time', data=np.arange(4.0))
+    time.make_scale('time')
+    temp = f.create_dataset('temp', data=np.arange(12.0).reshape(4, 3))
+    temp.dims[0].attach_scale(time)
+    temp.attrs['compound'] = np.array((1, 2.0), dtype=[('a', '<i4'), ('b', '<f8')])
 
 kinds = [('earliest.h5', dict(libver='earliest')),
          ('latest.h5', dict(libver='latest')),
@@ -77,6 +101,25 @@ for name, kw in kinds:
                 dt = obj.dtype.str.replace('>', '<').replace('|', '<')
                 print(name, path, dt, ','.join(map(str, obj.shape)))
         f.visititems(visit)
+        attrs = {}
+        for path in ['/', '/contig_f8', '/many', '/time', '/temp']:
+            got = attrs[path] = {}
+            for key in f[path].attrs:
+                dt = f[path].attrs.get_id(key).dtype
+                shape = list(f[path].attrs.get_id(key).shape)
+                v = f[path].attrs[key]
+                text = h5py.check_string_dtype(dt)
+                if dt.kind in 'iuf' or dt == bool:
+                    kind = 'bool' if dt == bool else dt.kind
+                    got[key] = [kind, dt.itemsize, shape, np.asarray(v).ravel().tolist()]
+                elif text is not None:
+                    vals = [x.decode() if isinstance(x, bytes) else x for x in np.asarray(v, dtype=object).ravel()]
+                    got[key] = ['text', text.length, shape, vals]
+                else:
+                    got[key] = ['other', 0, shape, []]
+        import json
+        with open(os.path.join(out, name + '.attrs.json'), 'w') as j:
+            json.dump(attrs, j)
 "#;
 
 /// Writes the fixtures into `dir` with h5py (`LAZY_DATASETS_PYTHON`) and
