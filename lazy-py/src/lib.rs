@@ -27,6 +27,7 @@ use pyo3::prelude::*;
 
 pub mod converted;
 pub mod dataset;
+pub mod hdf5file;
 pub mod key;
 pub mod layout;
 pub mod mapped;
@@ -55,6 +56,7 @@ fn lazy_datasets(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(native::open_hdf5, m)?)?;
     m.add_function(wrap_pyfunction!(native::open_zarr, m)?)?;
     m.add_function(wrap_pyfunction!(native::hdf5_datasets, m)?)?;
+    m.add_class::<hdf5file::HDF5File>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

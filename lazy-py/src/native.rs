@@ -27,7 +27,7 @@ fn writable(mode: &str) -> PyResult<bool> {
 
 /// `obj` as a URL (a string with a scheme: `s3://…`, `file://…`), or
 /// `None` for a path.
-fn url_of(obj: &Bound<'_, PyAny>) -> Option<String> {
+pub(crate) fn url_of(obj: &Bound<'_, PyAny>) -> Option<String> {
     obj.extract::<String>().ok().filter(|s| s.contains("://"))
 }
 
@@ -119,7 +119,7 @@ fn open_hdf5_url(py: Python<'_>, url: &str, name: &str, rw: bool) -> PyResult<La
 
 /// The read-only node of dataset `name` of `file` (a local file or one by
 /// URL), of the element type it holds; its metadata read without the GIL.
-fn read_only_node<L: Location + Sync>(
+pub(crate) fn read_only_node<L: Location + Sync>(
     py: Python<'_>,
     file: &L,
     name: &str,

@@ -9,13 +9,15 @@ The reference module's classes (:class:`LazyStackedDataset`,
 :class:`LazyDerivedDataset`, those of several from
 :class:`LazyCombinedDataset`) and native HDF5 and Zarr sources
 (:func:`open_hdf5`, :func:`open_zarr`; :func:`hdf5_datasets` lists what an
-HDF5 file holds). The classes live in the extension
+HDF5 file holds, and :class:`HDF5File` reads its groups, attributes and
+dimension scales without h5py, locally or by URL). The classes live in the extension
 module ``lazy_datasets._lib``; this package re-exports them and holds the
 xarray backend (``xr.open_dataset(path, engine="lazy_datasets")``, see
 :mod:`lazy_datasets.xarray_backend`).
 """
 
 from ._lib import (
+    HDF5File,
     LazyBooleanOrDataset,
     LazyCastDataset,
     LazyCombinedDataset,
@@ -35,6 +37,7 @@ from ._lib import (
 )
 
 __all__ = [
+    "HDF5File",
     "LazyBooleanOrDataset",
     "LazyCastDataset",
     "LazyCombinedDataset",
