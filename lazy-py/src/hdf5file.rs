@@ -166,6 +166,11 @@ impl HDF5File {
         )
     }
 
+    /// Pickled as its location, opened anew on load.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyAny>, (String,)) {
+        (slf.get_type().into_any(), (slf.get().location.clone(),))
+    }
+
     fn __repr__(&self) -> String {
         format!("<lazy_datasets.HDF5File {:?}>", self.location)
     }

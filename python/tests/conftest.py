@@ -1,6 +1,11 @@
 """Shared fixtures: the reference module, loaded by path, and random sources."""
 
+import contextlib
+import functools
+import http.server
 import importlib.util
+import io
+import threading
 import pathlib
 
 import numpy as np
@@ -50,3 +55,44 @@ def random_array(rng, shape, dtype):
 @pytest.fixture
 def rng():
     return np.random.default_rng(23)
+
+
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files with byte ranges (`Range: bytes=a-b`), as object stores do."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        try:
+            data = open(path, "rb").read()
+        except OSError:
+            self.send_error(404)
+            return None
+        ranged = self.headers.get("Range", "")
+        if ranged.startswith("bytes="):
+            first, _, last = ranged[6:].partition("-")
+            start = int(first)
+            end = min(int(last) + 1 if last else len(data), len(data))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
+            data = data[start:end]
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
+
+
+@contextlib.contextmanager
+def serve_dir(directory):
+    """Serves `directory` by HTTP with byte ranges on 127.0.0.1; yields
+    its base URL (``http://127.0.0.1:<port>``)."""
+    handler = functools.partial(RangeHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()

@@ -2,11 +2,7 @@
 and the native opens ``open_hdf5`` / ``open_zarr``, against h5py, zarr and
 the reference module."""
 
-import functools
 import pickle
-import http.server
-import io
-import threading
 
 import h5py
 import numpy as np
@@ -14,7 +10,7 @@ import pytest
 import zarr
 
 import lazy_datasets as ld
-from conftest import DTYPES, random_array
+from conftest import DTYPES, random_array, serve_dir
 
 SHAPE = (40, 7)
 
@@ -303,43 +299,12 @@ def test_native_zarr_by_url(zstore):
     assert (ld.open_zarr(path, "uint32/z")[0] == 9).all()
 
 
-class _RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files with byte ranges (`Range: bytes=a-b`), as object stores do."""
-
-    def log_message(self, *args):
-        pass
-
-    def send_head(self):
-        path = self.translate_path(self.path)
-        try:
-            data = open(path, "rb").read()
-        except OSError:
-            self.send_error(404)
-            return None
-        ranged = self.headers.get("Range", "")
-        if ranged.startswith("bytes="):
-            first, _, last = ranged[6:].partition("-")
-            start = int(first)
-            end = min(int(last) + 1 if last else len(data), len(data))
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
-            data = data[start:end]
-        else:
-            self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        return io.BytesIO(data)
-
-
 @pytest.fixture
 def h5url(h5file):
     """The HDF5 file of `h5file` served by HTTP with ranges on 127.0.0.1."""
     path, arrays = h5file
-    handler = functools.partial(_RangeHandler, directory=str(path.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{path.name}", arrays
-    server.shutdown()
+    with serve_dir(path.parent) as base:
+        yield f"{base}/{path.name}", arrays
 
 
 def test_native_hdf5_by_url(h5url):
@@ -398,44 +363,40 @@ def test_hdf5file_reads_attributes_and_scales_as_h5py(tmp_path, libver):
         time.make_scale("time")
         t.dims[0].attach_scale(time)
     files = [ld.HDF5File(path), ld.HDF5File(str(path))]
-    handler = functools.partial(_RangeHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        files.append(ld.HDF5File(f"http://127.0.0.1:{server.server_address[1]}/attrs.h5"))
-        with h5py.File(path, "r") as f:
-            for file in files:
-                assert file.dataset_paths() == ["/g/t", "/g/time"]
-                assert file.members() == (["g"], [])
-                assert file.members("g") == ([], ["t", "time"])
-                for name in ["/", "/g", "/g/t", "/g/time"]:
-                    ours = file.attributes(name)
-                    theirs = dict(f[name].attrs)
-                    # h5py's reference and compound bookkeeping of scales is left out.
-                    skipped = {"DIMENSION_LIST", "REFERENCE_LIST"}
-                    assert sorted(ours) == sorted(set(theirs) - skipped), name
-                    for key, value in ours.items():
-                        want = theirs[key]
-                        assert type(value) is type(want), (name, key)
-                        np.testing.assert_array_equal(np.asarray(value), np.asarray(want))
-                        if isinstance(want, (np.ndarray, np.generic)):
-                            # The same dtype, in native byte order.
-                            assert value.dtype == want.dtype.newbyteorder("="), (name, key)
-                assert file.dimension_scales("/g/t") == ["/g/time", None]
-                assert file.dimension_scales("g/time") == [None]
-                t = file.open("/g/t")
-                assert t.native and t.dtype == np.float64
-                np.testing.assert_array_equal(t[::-1], f["g/t"][()][::-1])
-                back = pickle.loads(pickle.dumps(t))
-                np.testing.assert_array_equal(back[1], f["g/t"][1])
-                with pytest.raises(PermissionError):
-                    t[0] = 1
-                with pytest.raises(OSError, match="nope"):
-                    file.attributes("/nope")
-                with pytest.raises(OSError, match="/g"):
-                    file.dimension_scales("/g")
-    finally:
-        server.shutdown()
+    with serve_dir(tmp_path) as base, h5py.File(path, "r") as f:
+        files.append(ld.HDF5File(f"{base}/attrs.h5"))
+        for file in files:
+            assert file.dataset_paths() == ["/g/t", "/g/time"]
+            assert file.members() == (["g"], [])
+            assert file.members("g") == ([], ["t", "time"])
+            for name in ["/", "/g", "/g/t", "/g/time"]:
+                ours = file.attributes(name)
+                theirs = dict(f[name].attrs)
+                # h5py's reference and compound bookkeeping of scales is left out.
+                skipped = {"DIMENSION_LIST", "REFERENCE_LIST"}
+                assert sorted(ours) == sorted(set(theirs) - skipped), name
+                for key, value in ours.items():
+                    want = theirs[key]
+                    assert type(value) is type(want), (name, key)
+                    np.testing.assert_array_equal(np.asarray(value), np.asarray(want))
+                    if isinstance(want, (np.ndarray, np.generic)):
+                        # The same dtype, in native byte order.
+                        assert value.dtype == want.dtype.newbyteorder("="), (name, key)
+            assert file.dimension_scales("/g/t") == ["/g/time", None]
+            assert file.dimension_scales("g/time") == [None]
+            t = file.open("/g/t")
+            assert t.native and t.dtype == np.float64
+            np.testing.assert_array_equal(t[::-1], f["g/t"][()][::-1])
+            back = pickle.loads(pickle.dumps(t))
+            np.testing.assert_array_equal(back[1], f["g/t"][1])
+            with pytest.raises(PermissionError):
+                t[0] = 1
+            with pytest.raises(OSError, match="nope"):
+                file.attributes("/nope")
+            with pytest.raises(OSError, match="/g"):
+                file.dimension_scales("/g")
+        again = pickle.loads(pickle.dumps(files[-1]))
+        assert again.location == files[-1].location and again.dataset_paths() == ["/g/t", "/g/time"]
     with pytest.raises(OSError, match="no-such.h5"):
         ld.HDF5File(tmp_path / "no-such.h5")
 

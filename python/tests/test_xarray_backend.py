@@ -206,3 +206,51 @@ def test_string_variables_through_h5py(tmp_path):
         xr.testing.assert_identical(ours, theirs)
         assert isinstance(ours["names"].values[1], str)
         xr.testing.assert_identical(ours["names"].isel(n=[2, 0]), theirs["names"].isel(n=[2, 0]))
+
+
+@pytest.mark.parametrize("group", [None, "inner"])
+def test_netcdf4_by_url_equals_netcdf4_engine(ncfile, group):
+    """By URL (HTTP with ranges here; s3:// and the others alike), metadata
+    and data are read by lazy-datasets' own reader, without h5py."""
+    from conftest import serve_dir
+
+    with serve_dir(ncfile.parent) as base:
+        url = f"{base}/{ncfile.name}"
+        assert LazyDatasetsBackendEntrypoint().guess_can_open(url)
+        with xr.open_dataset(ncfile, engine="netcdf4", group=group) as theirs, xr.open_dataset(
+            url, engine=ENGINE, group=group
+        ) as ours:
+            assert_same(ours, theirs)
+            assert ours.encoding["source"] == url
+            window = ours["t"].isel(time=slice(2, 4)).values if group is None else ours["depth"][1:].values
+            want = theirs["t"].isel(time=slice(2, 4)).values if group is None else theirs["depth"][1:].values
+            np.testing.assert_array_equal(window, want)
+            back = pickle.loads(pickle.dumps(ours))
+            xr.testing.assert_identical(back.load(), theirs.load())
+
+
+def test_by_url_string_variables_are_named(tmp_path):
+    from conftest import serve_dir
+
+    path = tmp_path / "s.nc"
+    with netCDF4.Dataset(path, "w") as nc:
+        nc.createDimension("n", 2)
+        v = nc.createVariable("label", str, ("n",))
+        v[0], v[1] = "a", "bc"
+        nc.createVariable("x", "f8", ("n",))[:] = [1.0, 2.0]
+    with serve_dir(tmp_path) as base:
+        with pytest.raises(TypeError, match="'label'.*drop_variables"):
+            xr.open_dataset(f"{base}/s.nc", engine=ENGINE)
+        with xr.open_dataset(f"{base}/s.nc", engine=ENGINE, drop_variables="label") as ours:
+            assert list(ours.data_vars) == ["x"]
+            np.testing.assert_array_equal(ours["x"].values, [1.0, 2.0])
+
+
+def test_local_file_without_h5py_reads_the_same(ncfile, monkeypatch):
+    """Where h5py is not installed, local files are read as URLs are."""
+    import lazy_datasets.xarray_backend as backend
+
+    monkeypatch.setattr(backend, "_has_h5py", lambda: False)
+    with xr.open_dataset(ncfile, engine="netcdf4") as theirs, xr.open_dataset(ncfile, engine=ENGINE) as ours:
+        assert_same(ours, theirs)
+        assert ours.encoding["unlimited_dims"] == set()

@@ -4,7 +4,10 @@ Opens netCDF-4/HDF5 files and Zarr stores lazily: every variable's data is
 a native dataset of this package (:func:`lazy_datasets.open_hdf5`,
 :func:`lazy_datasets.open_zarr`), read in Rust without the GIL when xarray
 indexes it; nothing is read at open but metadata. The metadata (variable
-names, dimension names, attributes) is read with h5py or zarr-python, and
+names, dimension names, attributes) is read with h5py or zarr-python
+(HDF5 files by URL, ``s3://``, ``gs://``, ``az://``, ``http(s)://``, and
+local ones where h5py is not installed: with :class:`lazy_datasets.HDF5File`,
+lazy-hdf5's own reader, no h5py), and
 xarray's own CF decoding (``mask_and_scale``, ``decode_times``, ...) is
 applied to the attributes as its netCDF4, h5netcdf and zarr engines do.
 
@@ -44,7 +47,7 @@ from xarray.core import indexing
 from xarray.core.utils import FrozenDict
 from xarray.core.variable import Variable
 
-from ._lib import open_hdf5, open_zarr
+from ._lib import HDF5File, open_hdf5, open_zarr
 
 __all__ = ["LazyDatasetsBackendEntrypoint", "LazyBackendArray"]
 
@@ -255,6 +258,76 @@ class _HDF5Store(AbstractDataStore):
             self._file.close()
 
 
+class _PureHDF5Store(AbstractDataStore):
+    """The variables of one group of a netCDF-4/HDF5 file read by
+    lazy-hdf5's own reader (:class:`lazy_datasets.HDF5File`): metadata and
+    data without h5py, for files by URL. Variables whose element type the
+    native readers do not hold (strings, compound types) cannot be read
+    here: opening is a ``TypeError`` naming them (pass them in
+    ``drop_variables``). The file's unlimited dimensions are not known
+    here (``encoding["unlimited_dims"]`` is empty)."""
+
+    def __init__(self, path: str, group: str | None, drop: set[str]) -> None:
+        self.path = path
+        self._file = HDF5File(path)
+        self._group = "/" + (group or "").strip("/")
+        self._drop = drop
+
+    def _full(self, name: str) -> str:
+        return self._group.rstrip("/") + "/" + name
+
+    def get_variables(self) -> FrozenDict:
+        phony = _PhonyDims()
+        variables = {}
+        _, names = self._file.members(self._group)
+        for name in sorted(names):
+            if name in self._drop:
+                continue
+            full = self._full(name)
+            raw = self._file.attributes(full)
+            kind = raw.get("NAME")
+            if isinstance(kind, bytes) and kind.startswith(_NOT_A_VARIABLE):
+                continue
+            try:
+                native = self._file.open(full)
+            except TypeError as e:
+                raise TypeError(
+                    f"variable {name!r} of {self.path}: {e}; HDF5 files by URL are read by "
+                    f"lazy-datasets' own reader, which holds numbers and bools only "
+                    f"(pass drop_variables=[{name!r}] to open the others)"
+                ) from e
+            if raw.get("CLASS") == b"DIMENSION_SCALE" and native.ndim == 1:
+                dims: tuple[str, ...] = (name,)
+            else:
+                scales = self._file.dimension_scales(full)
+                dims = tuple(
+                    s.rsplit("/", 1)[-1] if s else phony.name(n)
+                    for s, n in zip(scales, native.shape)
+                )
+            attrs = {k: _attr_value(k, v) for k, v in raw.items() if k not in _HIDDEN_HDF5_ATTRS}
+            encoding = {"dtype": native.dtype, "source": self.path}
+            data = indexing.LazilyIndexedArray(LazyBackendArray(native, native.shape, native.dtype))
+            variables[name] = Variable(dims, data, attrs, encoding)
+        return FrozenDict(variables)
+
+    def get_attrs(self) -> FrozenDict:
+        return FrozenDict(
+            (k, _attr_value(k, v))
+            for k, v in self._file.attributes(self._group).items()
+            if k not in _HIDDEN_HDF5_ATTRS
+        )
+
+    def get_encoding(self) -> dict:
+        return {"unlimited_dims": set(), "source": self.path}
+
+    def done_loading(self) -> None:
+        """The variables hold native datasets only: the file is let go."""
+        self._file = None
+
+    def close(self) -> None:
+        pass
+
+
 class _ZarrStore(AbstractDataStore):
     """The arrays of one group of a Zarr store: metadata from zarr-python,
     data from :func:`lazy_datasets.open_zarr`."""
@@ -310,6 +383,14 @@ def _path_of(filename_or_obj: Any) -> str | None:
     if isinstance(filename_or_obj, (str, os.PathLike)):
         return os.fspath(filename_or_obj)
     return None
+
+
+def _has_h5py() -> bool:
+    try:
+        import h5py  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _is_zarr(path: str) -> bool:
@@ -371,11 +452,17 @@ class LazyDatasetsBackendEntrypoint(BackendEntrypoint):
         path = _path_of(filename_or_obj)
         if path is None:
             raise TypeError(
-                "engine='lazy_datasets' opens paths (or URLs of Zarr stores), "
+                "engine='lazy_datasets' opens paths and URLs, "
                 f"not {type(filename_or_obj).__name__}"
             )
-        store: _HDF5Store | _ZarrStore
-        store = _ZarrStore(path, group) if _is_zarr(path) else _HDF5Store(path, group)
+        store: _HDF5Store | _PureHDF5Store | _ZarrStore
+        if _is_zarr(path):
+            store = _ZarrStore(path, group)
+        elif "://" in path or not _has_h5py():
+            drop = {drop_variables} if isinstance(drop_variables, str) else set(drop_variables or ())
+            store = _PureHDF5Store(path, group, drop)
+        else:
+            store = _HDF5Store(path, group)
         try:
             ds = StoreBackendEntrypoint().open_dataset(
                 store,
