@@ -293,14 +293,7 @@ fn a_latest_file_libhdf5_cannot_read_reads_right() {
 /// and `strings`); groups listed by hand from the writing script.
 #[test]
 fn every_dataset_of_every_fixture_is_listed_as_h5py_lists_it() {
-    let files = [
-        "earliest.h5",
-        "latest.h5",
-        "paged.h5",
-        "v110.h5",
-        "userblock.h5",
-    ];
-    for name in files {
+    for name in h5py_files::KINDS {
         let file = open_file_pure(path(name)).unwrap();
         let mut expect: Vec<String> = fixtures()
             .1
@@ -360,14 +353,7 @@ fn as_json(v: &AttrValue) -> (&'static str, serde_json::Value, Vec<serde_json::V
 /// h5py attached to `/temp`'s first axis is found.
 #[test]
 fn attributes_and_dimension_scales_read_as_h5py_reads_them() {
-    let files = [
-        "earliest.h5",
-        "latest.h5",
-        "paged.h5",
-        "v110.h5",
-        "userblock.h5",
-    ];
-    for name in files {
+    for name in h5py_files::KINDS {
         let file = open_file_pure(path(name)).unwrap();
         let json =
             std::fs::read_to_string(fixtures().0.join(format!("{name}.attrs.json"))).unwrap();
@@ -520,13 +506,7 @@ fn read_any(any: Box<dyn std::any::Any>) {
 fn the_metadata_fuzz_harness_reads_every_dataset_and_survives_damage() {
     // Undamaged: every dataset h5py wrote (and the two refused at open,
     // whose metadata reads: `lzf` fails, `strings` reads).
-    for name in [
-        "earliest.h5",
-        "latest.h5",
-        "paged.h5",
-        "v110.h5",
-        "userblock.h5",
-    ] {
+    for name in h5py_files::KINDS {
         let bytes = std::fs::read(path(name)).unwrap();
         assert_eq!(lazy_hdf5::__pure::fuzz(&bytes), 19 + 30 + 1, "{name}");
     }

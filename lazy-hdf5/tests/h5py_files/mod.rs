@@ -7,6 +7,15 @@ use std::path::Path;
 
 use lazy_core::{DynSelection, SelectionItem};
 
+/// The five files `MAKE` writes, one per kind of HDF5 file.
+pub const KINDS: [&str; 5] = [
+    "earliest.h5",
+    "latest.h5",
+    "paged.h5",
+    "v110.h5",
+    "userblock.h5",
+];
+
 /// A dataset h5py wrote: file, dataset, numpy dtype, shape.
 pub type Listed = (String, String, String, Vec<usize>);
 
