@@ -396,7 +396,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
 #[cfg(feature = "cloud")]
 struct Fetched<'a, T, R, M> {
     chunks: Chunks<'a, T, R, M>,
-    bytes: std::collections::HashMap<Vec<u64>, Vec<u8>>,
+    bytes: std::collections::HashMap<Vec<u64>, bytes::Bytes>,
 }
 
 #[cfg(feature = "cloud")]
@@ -426,7 +426,7 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Fetched<'_, T, R, M> {
     }
 
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
-        let fetched = self.bytes.get(index).map(Vec::as_slice);
+        let fetched = self.bytes.get(index).map(|b| &b[..]);
         self.chunks.0.decode_from(index, out, fetched)
     }
 

@@ -604,7 +604,7 @@ impl RangeReader {
 
     /// The first `len` bytes of the object (all of it when it is shorter)
     /// and the object's size, in one request.
-    pub fn first(&self, len: u64) -> Result<(Vec<u8>, u64)> {
+    pub fn first(&self, len: u64) -> Result<(bytes::Bytes, u64)> {
         let objects = self.remote.objects.clone();
         let got = self.remote.block_on.block_on(async move {
             let path = object_store::path::Path::default();
@@ -612,7 +612,7 @@ impl RangeReader {
             let got = objects.get_opts(&path, options).await?;
             let size = got.meta.size;
             let bytes = got.bytes().await?;
-            Ok::<_, object_store::Error>((bytes.to_vec(), size))
+            Ok::<_, object_store::Error>((bytes, size))
         });
         got.map_err(|e| self.failed(e))
     }
@@ -620,7 +620,8 @@ impl RangeReader {
     /// The bytes of each of `ranges`, in order, fetched side by side (at
     /// most [`concurrency`](Self::concurrency) requests at once); a range
     /// past the object's end, or an answer of another length, is an error.
-    pub fn read_ranges(&self, ranges: &[std::ops::Range<u64>]) -> Result<Vec<Vec<u8>>> {
+    /// Each answer's bytes are as the client received them, not copied.
+    pub fn read_ranges(&self, ranges: &[std::ops::Range<u64>]) -> Result<Vec<bytes::Bytes>> {
         let objects = self.remote.objects.clone();
         let limit = self.remote.concurrency;
         let wanted = ranges.to_vec();
@@ -644,7 +645,7 @@ impl RangeReader {
                                 .into(),
                             });
                         }
-                        Ok(bytes.to_vec())
+                        Ok(bytes)
                     }
                 })
                 .buffered(limit)

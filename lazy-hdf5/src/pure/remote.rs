@@ -18,15 +18,18 @@
 //!   blocks kept when they are there, the others by range as chunks are —
 //!   one round of requests per level of the tree, not one request per node.
 //! - Chunks are read by [`RemoteSource::read_ranges`]: bytes inside the
-//!   first read are copied from it; the others are fetched by range, ranges
+//!   first read are taken from it; the others are fetched by range, ranges
 //!   less than [`GAP`] apart merged into one request of at most
-//!   [`MERGED`] bytes, at most `concurrency` requests in flight. Chunks do
+//!   [`MERGED`] bytes, at most `concurrency` requests in flight. A chunk's
+//!   bytes are a part of the answer that brought them, shared, not copied
+//!   (copying them took a tenth of a remote full read's time). Chunks do
 //!   not go through the block cache (decoded ones are in lazy-core's).
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
 use lazy_core::{Error, Result};
 use lazy_zarr::{RangeReader, StoreUrl};
 
@@ -54,7 +57,7 @@ pub(crate) const MERGED: u64 = 16 << 20;
 pub(crate) struct RemoteSource {
     reader: RangeReader,
     len: u64,
-    head: Vec<u8>,
+    head: Bytes,
     blocks: Mutex<Blocks>,
 }
 
@@ -92,11 +95,12 @@ impl RemoteSource {
         self.reader.url()
     }
 
-    /// The bytes of each of `ranges`, in order: copied from the first read
-    /// when inside it, the others fetched side by side, ranges close
-    /// together merged into one request (see the module docs).
-    pub(crate) fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Vec<u8>>> {
-        self.fetch(ranges, |r| self.in_head(r.clone()).map(<[u8]>::to_vec))
+    /// The bytes of each of `ranges`, in order: from the first read when
+    /// inside it, the others fetched side by side, ranges close together
+    /// merged into one request (see the module docs). Nothing is copied:
+    /// each range's bytes are a part of what was received.
+    pub(crate) fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        self.fetch(ranges, |r| self.head_part(r))
     }
 
     /// The bytes of each of `ranges`, in order: those `have` gives (bytes
@@ -105,8 +109,8 @@ impl RemoteSource {
     fn fetch(
         &self,
         ranges: &[Range<u64>],
-        have: impl Fn(&Range<u64>) -> Option<Vec<u8>>,
-    ) -> Result<Vec<Vec<u8>>> {
+        have: impl Fn(&Range<u64>) -> Option<Bytes>,
+    ) -> Result<Vec<Bytes>> {
         for r in ranges {
             if r.end < r.start || r.end > self.len {
                 return Err(Error::backend_msg(format!(
@@ -118,11 +122,11 @@ impl RemoteSource {
                 )));
             }
         }
-        let mut out: Vec<Option<Vec<u8>>> = ranges
+        let mut out: Vec<Option<Bytes>> = ranges
             .iter()
             .map(|r| {
                 if r.is_empty() {
-                    Some(Vec::new())
+                    Some(Bytes::new())
                 } else {
                     have(r)
                 }
@@ -144,11 +148,14 @@ impl RemoteSource {
             for &(i, ref r) in members {
                 let from = usize::try_from(r.start - merged.start).unwrap_or(usize::MAX);
                 let to = usize::try_from(r.end - merged.start).unwrap_or(usize::MAX);
-                let part = bytes.get(from..to).ok_or_else(|| {
-                    Error::backend_msg(format!("cannot read {}: a short answer", self.url()))
-                })?;
+                if from > to || to > bytes.len() {
+                    return Err(Error::backend_msg(format!(
+                        "cannot read {}: a short answer",
+                        self.url()
+                    )));
+                }
                 if let Some(slot) = out.get_mut(i) {
-                    *slot = Some(part.to_vec());
+                    *slot = Some(bytes.slice(from..to));
                 }
             }
         }
@@ -164,11 +171,19 @@ impl RemoteSource {
         self.head.get(start..end)
     }
 
+    /// The bytes of `range` as a part of the first read (not copied), when
+    /// it holds them.
+    fn head_part(&self, range: &Range<u64>) -> Option<Bytes> {
+        let start = usize::try_from(range.start).ok()?;
+        let end = usize::try_from(range.end).ok()?;
+        (start <= end && end <= self.head.len()).then(|| self.head.slice(start..end))
+    }
+
     /// The bytes of `range` (inside the object, not empty) when the first
     /// read or the blocks kept hold them all (nothing is fetched).
-    fn kept(&self, range: &Range<u64>) -> Option<Vec<u8>> {
-        if let Some(bytes) = self.in_head(range.clone()) {
-            return Some(bytes.to_vec());
+    fn kept(&self, range: &Range<u64>) -> Option<Bytes> {
+        if let Some(bytes) = self.head_part(range) {
+            return Some(bytes);
         }
         let (first, last) = (range.start / BLOCK, (range.end - 1) / BLOCK);
         let blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
@@ -180,7 +195,7 @@ impl RemoteSource {
             let to = usize::try_from(range.end.min(base + BLOCK) - base).ok()?;
             out.extend_from_slice(block.get(from..to)?);
         }
-        Some(out)
+        Some(out.into())
     }
 
     /// The blocks numbered `wanted` (of [`BLOCK`] bytes, the object's last
@@ -273,6 +288,7 @@ impl ByteSource for RemoteSource {
     /// by side, close ranges merged; no new block kept).
     fn read_many(&self, ranges: &[Range<u64>]) -> std::io::Result<Vec<Vec<u8>>> {
         self.fetch(ranges, |r| self.kept(r))
+            .map(|got| got.into_iter().map(Vec::from).collect())
             .map_err(|e| std::io::Error::other(e.to_string()))
     }
 
