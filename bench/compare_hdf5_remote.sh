@@ -14,11 +14,17 @@
 #   SERVER=moto bash bench/compare_hdf5_remote.sh
 #
 # The server: SERVER=s3s-fs (default; crates.io's S3 server over a
-# directory, installed with `cargo install` into $OUT/s3s the first time:
-# requests side by side, their cost growing with their length, as S3's) or
-# SERVER=moto (PyPI's mock: it answers one request at a time, ~120 ms each
-# for a 176 MB object whatever the range, so only the number of requests
-# counts there).
+# directory, built from bench/s3-server into $OUT: s3s-fs's library with
+# two changes that make it cost, on the cores it shares with the client
+# under test, what a production object store's front end costs: its
+# connections set TCP_NODELAY, as S3's front ends do, and a GET's bytes are
+# read by one positional read instead of 4 KiB at a time),
+# SERVER=s3s-fs-binary (s3s-fs's own binary, `cargo install`ed into
+# $OUT/s3s: without TCP_NODELAY about every other answer waits ~40 ms on
+# loopback for the client's delayed ACK, which costs a reader of many
+# requests more than one of few) or SERVER=moto (PyPI's mock: it answers one
+# request at a time, ~120 ms each for a 176 MB object whatever the range, so
+# only the number of requests counts there).
 #
 # The sides take turns ROUNDS times (default 2); each keeps its best median.
 set -euo pipefail
@@ -45,6 +51,17 @@ moto)
     server=$!
     ;;
 s3s-fs)
+    echo "building bench/s3-server (s3s-fs as production servers serve)..." >&2
+    cargo build -q --release --locked --manifest-path bench/s3-server/Cargo.toml \
+        --target-dir "$OUT/s3-server-target"
+    rm -rf "$OUT/s3s-data"
+    mkdir -p "$OUT/s3s-data"
+    "$OUT/s3-server-target/release/bench-s3-server" --host 127.0.0.1 --port "$port" \
+        --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$OUT/s3s-data" \
+        >/dev/null 2>&1 &
+    server=$!
+    ;;
+s3s-fs-binary)
     if [ ! -x "$OUT/s3s/bin/s3s-fs" ]; then
         echo "installing s3s-fs (once)..." >&2
         cargo install -q s3s-fs@0.14.1 --locked --features binary --root "$OUT/s3s"
@@ -56,7 +73,7 @@ s3s-fs)
     server=$!
     ;;
 *)
-    echo "SERVER must be s3s-fs or moto, not $SERVER" >&2
+    echo "SERVER must be s3s-fs, s3s-fs-binary or moto, not $SERVER" >&2
     exit 2
     ;;
 esac
