@@ -366,7 +366,8 @@ impl PureFile {
         let mut decoded = raw
             .iter()
             .map(|a| {
-                attrs::decode(a).map_err(|why| fail(format!("the attribute {:?}: {why}", a.name)))
+                guarded(|| attrs::decode(a))
+                    .map_err(|why| fail(format!("the attribute {:?}: {why}", a.name)))
             })
             .collect::<Result<Vec<Attribute>>>()?;
         decoded.sort_by(|a, b| a.name.cmp(&b.name));
@@ -530,9 +531,10 @@ pub(crate) fn guarded<T>(
 /// an HDF5 file in memory, and the metadata and whole chunk index of every
 /// dataset found from the root group (at most 64 datasets, groups at most
 /// 8 deep) are read as [`H5Dataset::open`](crate::H5Dataset::open) reads
-/// them. Anything may fail; nothing may panic (no guard here, so that a
-/// fuzzer sees a panic of the reader). Returns how many datasets were
-/// read without error.
+/// them, with every group's and dataset's attributes as
+/// [`PureFile::attributes`] decodes them. Anything may fail; nothing may
+/// panic (no guard here, so that a fuzzer sees a panic of the reader).
+/// Returns how many datasets were read without error.
 pub fn fuzz(data: &[u8]) -> usize {
     let source: Arc<dyn ByteSource> = Arc::new(Memory(data.to_vec()));
     let Ok(file) = hdf5_reader::Hdf5File::from_storage(Arc::new(AsStorage(source.clone()))) else {
@@ -547,7 +549,13 @@ pub fn fuzz(data: &[u8]) -> usize {
         } else {
             file.group(&path)
         };
-        let Ok((subgroups, datasets)) = group.and_then(|g| g.member_names()) else {
+        let Ok(group) = group else {
+            continue;
+        };
+        for attr in group.attributes().unwrap_or_default() {
+            let _ = attrs::decode(&attr);
+        }
+        let Ok((subgroups, datasets)) = group.member_names() else {
             continue;
         };
         for name in datasets {
@@ -555,7 +563,13 @@ pub fn fuzz(data: &[u8]) -> usize {
             if seen > 64 {
                 return read;
             }
-            if meta::read(&file, &source, &format!("{path}/{name}"), false).is_ok() {
+            let at = format!("{path}/{name}");
+            if let Ok(ds) = file.dataset(&at) {
+                for attr in ds.attributes() {
+                    let _ = attrs::decode(&attr);
+                }
+            }
+            if meta::read(&file, &source, &at, false).is_ok() {
                 read += 1;
             }
         }
