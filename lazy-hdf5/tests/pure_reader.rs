@@ -335,8 +335,8 @@ fn as_json(v: &AttrValue) -> (&'static str, serde_json::Value, Vec<serde_json::V
         };
     }
     match v {
-        AttrValue::Int { bytes, values } => ("i", json!(bytes), all!(values)),
-        AttrValue::UInt { bytes, values } => ("u", json!(bytes), all!(values)),
+        AttrValue::Signed { bytes, values } => ("i", json!(bytes), all!(values)),
+        AttrValue::Unsigned { bytes, values } => ("u", json!(bytes), all!(values)),
         AttrValue::Float { bytes, values } => ("f", json!(bytes), all!(values)),
         AttrValue::Bool(values) => ("bool", json!(1), all!(values)),
         AttrValue::Text { fixed, values } => ("text", json!(fixed), all!(values)),

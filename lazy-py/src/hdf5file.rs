@@ -104,10 +104,10 @@ impl HDF5File {
                 }
             };
             let value = match a.value {
-                AttrValue::Int { bytes, values } => {
+                AttrValue::Signed { bytes, values } => {
                     array(PyList::new(py, values)?.into_any(), format!("<i{bytes}"))?
                 }
-                AttrValue::UInt { bytes, values } => {
+                AttrValue::Unsigned { bytes, values } => {
                     array(PyList::new(py, values)?.into_any(), format!("<u{bytes}"))?
                 }
                 AttrValue::Float { bytes, values } => {

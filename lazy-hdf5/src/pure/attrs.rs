@@ -29,14 +29,16 @@ pub struct Attribute {
 #[non_exhaustive]
 pub enum AttrValue {
     /// Signed integers of `bytes` (1, 2, 4 or 8) bytes.
-    Int {
+    Signed {
         /// Bytes per value in the file.
         bytes: u8,
         /// The values.
         values: Vec<i64>,
     },
-    /// Unsigned integers of `bytes` (1, 2, 4 or 8) bytes.
-    UInt {
+    /// Unsigned integers of `bytes` (1, 2, 4 or 8) bytes. (Not `UInt`:
+    /// that would make rustc spell typenum's `UInt` in full in the type
+    /// errors of every crate that sees this one.)
+    Unsigned {
         /// Bytes per value in the file.
         bytes: u8,
         /// The values.
@@ -71,14 +73,14 @@ impl AttrValue {
     ///
     /// ```
     /// use lazy_hdf5::AttrValue;
-    /// let v = AttrValue::Int { bytes: 2, values: vec![-999] };
+    /// let v = AttrValue::Signed { bytes: 2, values: vec![-999] };
     /// assert_eq!(v.numbers(), Some(vec![-999.0]));
     /// assert_eq!(AttrValue::Text { fixed: None, values: vec!["K".into()] }.numbers(), None);
     /// ```
     pub fn numbers(&self) -> Option<Vec<f64>> {
         match self {
-            AttrValue::Int { values, .. } => Some(values.iter().map(|&v| v as f64).collect()),
-            AttrValue::UInt { values, .. } => Some(values.iter().map(|&v| v as f64).collect()),
+            AttrValue::Signed { values, .. } => Some(values.iter().map(|&v| v as f64).collect()),
+            AttrValue::Unsigned { values, .. } => Some(values.iter().map(|&v| v as f64).collect()),
             AttrValue::Float { values, .. } => Some(values.clone()),
             _ => None,
         }
@@ -139,12 +141,12 @@ fn value(attr: &hdf5_reader::Attribute, n: usize) -> Result<AttrValue, String> {
                     .into_iter()
                     .map(|w| ((w as i64) << shift) >> shift)
                     .collect();
-                AttrValue::Int {
+                AttrValue::Signed {
                     bytes: *size,
                     values,
                 }
             } else {
-                AttrValue::UInt {
+                AttrValue::Unsigned {
                     bytes: *size,
                     values: words,
                 }

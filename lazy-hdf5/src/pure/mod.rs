@@ -333,7 +333,7 @@ impl PureFile {
     /// assert_eq!(attrs[0].name, "scale_factor");
     /// assert_eq!(attrs[0].shape, Vec::<usize>::new()); // a scalar
     /// assert_eq!(attrs[0].value, AttrValue::Float { bytes: 8, values: vec![0.01] });
-    /// assert_eq!(attrs[1].value, AttrValue::Int { bytes: 4, values: vec![0, 400] });
+    /// assert_eq!(attrs[1].value, AttrValue::Signed { bytes: 4, values: vec![0, 400] });
     /// assert!(pure.attributes("/").unwrap().is_empty());
     /// assert!(pure.attributes("/missing").is_err());
     /// # }
