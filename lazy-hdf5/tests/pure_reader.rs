@@ -391,6 +391,12 @@ fn attributes_and_dimension_scales_read_as_h5py_reads_them() {
             "{name}"
         );
         assert_eq!(file.dimension_scales("contig_f8").unwrap(), [None, None]);
+        // h5py's maxshape: ext_array was made with maxshape=(None, 6),
+        // btree2 with (None, None), contig_f8 with none (its shape).
+        assert_eq!(file.max_shape("/ext_array").unwrap(), [None, Some(6)]);
+        assert_eq!(file.max_shape("btree2").unwrap(), [None, None]);
+        assert_eq!(file.max_shape("contig_f8").unwrap(), [Some(100), Some(10)]);
+        assert!(file.max_shape("/many").is_err());
         for (missing, err) in [
             ("/nope", file.attributes("/nope").unwrap_err()),
             ("/many", file.dimension_scales("/many").unwrap_err()),

@@ -24,6 +24,7 @@ use crate::node::Refusal;
 /// f.dataset_paths()                  # ['/lat', '/lon', '/t']
 /// f.attributes("/t")                 # {'units': 'K', 'scale_factor': 0.01, ...}
 /// f.dimension_scales("/t")           # ['/time', '/lat', '/lon']
+/// f.maxshape("/time")                # [None]: unlimited
 /// t = f.open("/t")                   # a LazyDataset, as open_hdf5 gives
 /// ```
 #[pyclass(module = "lazy_datasets", frozen, name = "HDF5File")]
@@ -154,16 +155,21 @@ impl HDF5File {
             .map_err(|e| to_pyerr(py, e))
     }
 
+    /// The largest shape the dataset `name` may grow to, as h5py's
+    /// ``maxshape``: ``None`` for an unlimited axis.
+    fn maxshape(&self, py: Python<'_>, name: &str) -> PyResult<Vec<Option<usize>>> {
+        py.detach(|| self.file.max_shape(name))
+            .map_err(|e| to_pyerr(py, e))
+    }
+
     /// The dataset `name`, read-only, as ``open_hdf5(location, name)``
     /// gives it, without opening the file again.
     fn open(&self, py: Python<'_>, name: &str) -> PyResult<LazyDataset> {
         let label = format!("HDF5 dataset {name:?} in {:?} (mode \"r\")", self.location);
         let node = read_only_node(py, &*self.file, name, &label)?;
         let args = vec![self.location.clone(), name.to_string(), "r".to_string()];
-        Ok(
-            LazyDataset::new(node, Some(Refusal::OpenedReadOnly), label)
-                .reopened_by("open_hdf5", args),
-        )
+        Ok(LazyDataset::new(node, Some(Refusal::OpenedReadOnly), label)
+            .reopened_by("open_hdf5", args))
     }
 
     /// Pickled as its location, opened anew on load.

@@ -383,6 +383,7 @@ def test_hdf5file_reads_attributes_and_scales_as_h5py(tmp_path, libver):
                         # The same dtype, in native byte order.
                         assert value.dtype == want.dtype.newbyteorder("="), (name, key)
             assert file.dimension_scales("/g/t") == ["/g/time", None]
+            assert file.maxshape("/g/t") == list(f["g/t"].maxshape)
             assert file.dimension_scales("g/time") == [None]
             t = file.open("/g/t")
             assert t.native and t.dtype == np.float64

@@ -222,6 +222,7 @@ def test_netcdf4_by_url_equals_netcdf4_engine(ncfile, group):
         ) as ours:
             assert_same(ours, theirs)
             assert ours.encoding["source"] == url
+            assert ours.encoding["unlimited_dims"] == ({"time"} if group is None else set())
             window = ours["t"].isel(time=slice(2, 4)).values if group is None else ours["depth"][1:].values
             want = theirs["t"].isel(time=slice(2, 4)).values if group is None else theirs["depth"][1:].values
             np.testing.assert_array_equal(window, want)
@@ -253,4 +254,4 @@ def test_local_file_without_h5py_reads_the_same(ncfile, monkeypatch):
     monkeypatch.setattr(backend, "_has_h5py", lambda: False)
     with xr.open_dataset(ncfile, engine="netcdf4") as theirs, xr.open_dataset(ncfile, engine=ENGINE) as ours:
         assert_same(ours, theirs)
-        assert ours.encoding["unlimited_dims"] == set()
+        assert ours.encoding["unlimited_dims"] == {"time"}

@@ -374,6 +374,38 @@ impl PureFile {
         Ok(decoded)
     }
 
+    /// The largest shape the dataset at `path` may grow to, as h5py's
+    /// `maxshape` gives it: `None` for an unlimited axis (a netCDF-4
+    /// unlimited dimension), the current length for a fixed one. A path
+    /// that is not a dataset is a [`Backend`](lazy_core::ErrorKind::Backend)
+    /// error naming it and the file.
+    pub fn max_shape(&self, path: &str) -> Result<Vec<Option<usize>>> {
+        guarded(|| {
+            let ds = self
+                .reader
+                .dataset(path.trim_matches('/'))
+                .map_err(|e| e.to_string())?;
+            let shape = ds.shape().to_vec();
+            let max = ds.max_dims().map_or_else(|| shape.clone(), <[u64]>::to_vec);
+            Ok(max
+                .iter()
+                .map(|&m| {
+                    if m == u64::MAX {
+                        None
+                    } else {
+                        usize::try_from(m).ok()
+                    }
+                })
+                .collect())
+        })
+        .map_err(|why| {
+            Error::backend_msg(format!(
+                "cannot read the shape of {path:?} in {}: {why}",
+                self.given
+            ))
+        })
+    }
+
     /// The dimension scale attached to each axis of the dataset at `path`:
     /// the absolute path of the first scale of the axis (its
     /// `DIMENSION_LIST` attribute, as netCDF-4, h5netcdf and h5py's

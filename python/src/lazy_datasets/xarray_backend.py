@@ -264,8 +264,7 @@ class _PureHDF5Store(AbstractDataStore):
     data without h5py, for files by URL. Variables whose element type the
     native readers do not hold (strings, compound types) cannot be read
     here: opening is a ``TypeError`` naming them (pass them in
-    ``drop_variables``). The file's unlimited dimensions are not known
-    here (``encoding["unlimited_dims"]`` is empty)."""
+    ``drop_variables``)."""
 
     def __init__(self, path: str, group: str | None, drop: set[str]) -> None:
         self.path = path
@@ -318,7 +317,14 @@ class _PureHDF5Store(AbstractDataStore):
         )
 
     def get_encoding(self) -> dict:
-        return {"unlimited_dims": set(), "source": self.path}
+        _, names = self._file.members(self._group)
+        unlimited = set()
+        for name in names:
+            full = self._full(name)
+            if self._file.attributes(full).get("CLASS") == b"DIMENSION_SCALE":
+                if self._file.maxshape(full)[:1] == [None]:
+                    unlimited.add(name)
+        return {"unlimited_dims": unlimited, "source": self.path}
 
     def done_loading(self) -> None:
         """The variables hold native datasets only: the file is let go."""
