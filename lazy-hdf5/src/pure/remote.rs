@@ -165,7 +165,7 @@ impl RemoteSource {
     }
 
     /// The bytes of `range` when the first read holds them.
-    fn in_head(&self, range: Range<u64>) -> Option<&[u8]> {
+    fn in_head(&self, range: &Range<u64>) -> Option<&[u8]> {
         let start = usize::try_from(range.start).ok()?;
         let end = usize::try_from(range.end).ok()?;
         self.head.get(start..end)
@@ -174,9 +174,7 @@ impl RemoteSource {
     /// The bytes of `range` as a part of the first read (not copied), when
     /// it holds them.
     fn head_part(&self, range: &Range<u64>) -> Option<Bytes> {
-        let start = usize::try_from(range.start).ok()?;
-        let end = usize::try_from(range.end).ok()?;
-        (start <= end && end <= self.head.len()).then(|| self.head.slice(start..end))
+        self.in_head(range).map(|part| self.head.slice_ref(part))
     }
 
     /// The bytes of `range` (inside the object, not empty) when the first
@@ -301,7 +299,7 @@ impl ByteSource for RemoteSource {
             .ok_or_else(|| {
                 std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "past the end")
             })?;
-        if let Some(bytes) = self.in_head(offset..end) {
+        if let Some(bytes) = self.in_head(&(offset..end)) {
             buf.copy_from_slice(bytes);
             return Ok(());
         }
