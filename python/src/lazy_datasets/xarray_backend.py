@@ -271,19 +271,27 @@ class _PureHDF5Store(AbstractDataStore):
         self._file = HDF5File(path)
         self._group = "/" + (group or "").strip("/")
         self._drop = drop
+        # The group's datasets and their attributes, read once for the
+        # variables and the encoding.
+        self._names: list[str] = sorted(self._file.members(self._group)[1])
+        self._attrs: dict[str, dict] = {}
 
     def _full(self, name: str) -> str:
         return self._group.rstrip("/") + "/" + name
 
+    def _attributes(self, name: str) -> dict:
+        if name not in self._attrs:
+            self._attrs[name] = self._file.attributes(self._full(name))
+        return self._attrs[name]
+
     def get_variables(self) -> FrozenDict:
         phony = _PhonyDims()
         variables = {}
-        _, names = self._file.members(self._group)
-        for name in sorted(names):
+        for name in self._names:
             if name in self._drop:
                 continue
             full = self._full(name)
-            raw = self._file.attributes(full)
+            raw = self._attributes(name)
             kind = raw.get("NAME")
             if isinstance(kind, bytes) and kind.startswith(_NOT_A_VARIABLE):
                 continue
@@ -317,18 +325,17 @@ class _PureHDF5Store(AbstractDataStore):
         )
 
     def get_encoding(self) -> dict:
-        _, names = self._file.members(self._group)
         unlimited = set()
-        for name in names:
-            full = self._full(name)
-            if self._file.attributes(full).get("CLASS") == b"DIMENSION_SCALE":
-                if self._file.maxshape(full)[:1] == [None]:
+        for name in self._names:
+            if self._attributes(name).get("CLASS") == b"DIMENSION_SCALE":
+                if self._file.maxshape(self._full(name))[:1] == [None]:
                     unlimited.add(name)
         return {"unlimited_dims": unlimited, "source": self.path}
 
     def done_loading(self) -> None:
         """The variables hold native datasets only: the file is let go."""
         self._file = None
+        self._attrs = {}
 
     def close(self) -> None:
         pass
