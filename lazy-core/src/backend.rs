@@ -79,7 +79,7 @@ pub use crate::chunked::{
     chunked_in_memory, read_chunked, write_chunked, write_chunked_masked, BoxSpan, ChunkInside,
     ChunkSink, ChunkSource, RawChunk, READ_COST,
 };
-pub use crate::element::{bytes, bytes_mut, with_bytes};
+pub use crate::element::{bytes, bytes_mut, with_bytes, Strided};
 pub use crate::masked::write_runs as write_masked_by_runs;
 pub use crate::open::{auto_chunks, check_create, check_open};
 pub use crate::plan::{Grouping, Piece, Plan, RowMajor, Run};

@@ -209,3 +209,129 @@ pub fn with_bytes<T: Element, R, E>(
     }
     Ok(done)
 }
+
+/// A 1-D view's elements — a column of an interleaved output, every `n`-th
+/// element — written one at a time from their bytes in this machine's byte
+/// order: where storage's last decoding step (HDF5's unshuffle) produces
+/// elements one by one, it writes them straight into the output instead of
+/// into a temporary that is then copied
+/// ([`ChunkSource::decode_strided`](crate::backend::ChunkSource::decode_strided)).
+///
+/// Not for `bool` ([`Strided::new`] refuses it: not every byte is a `bool`).
+///
+/// ```
+/// use lazy_core::backend::Strided;
+/// use ndarray::{s, Array1};
+///
+/// let mut out = Array1::<u16>::zeros(6);
+/// let mut column = Strided::new(out.slice_mut(s![1..;2])).unwrap();
+/// assert_eq!(column.len(), 3);
+/// for i in 0..3 {
+///     assert!(column.put(i, (10 * i as u16 + 7).to_ne_bytes()));
+/// }
+/// assert!(!column.put(3, [0, 0])); // past the end: nothing written
+/// assert!(!column.put(0, [0u8; 4])); // not a u16's bytes: nothing written
+/// assert_eq!(out.to_vec(), [0, 7, 0, 17, 0, 27]);
+/// ```
+#[derive(Debug)]
+pub struct Strided<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    /// In elements; any sign.
+    stride: isize,
+    _view: std::marker::PhantomData<ndarray::ArrayViewMut1<'a, T>>,
+}
+
+// SAFETY: a `Strided` is an exclusive borrow of its view's elements, as the
+// `ArrayViewMut1` it came from is (`Send`/`Sync` for `T: Send`/`Sync`).
+unsafe impl<T: Send> Send for Strided<'_, T> {}
+// SAFETY: as above; `&Strided` gives no access to the elements.
+unsafe impl<T: Sync> Sync for Strided<'_, T> {}
+
+impl<'a, T: Element> Strided<'a, T> {
+    /// The elements of `view`, or `None` for `bool`.
+    pub fn new(mut view: ndarray::ArrayViewMut1<'a, T>) -> Option<Self> {
+        if T::DTYPE == DType::Bool {
+            return None;
+        }
+        let len = view.len();
+        let stride = view.strides().first().copied().unwrap_or(1);
+        Some(Strided {
+            ptr: view.as_mut_ptr(),
+            len,
+            stride,
+            _view: std::marker::PhantomData,
+        })
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes element `i` from its `N` bytes (this machine's byte order).
+    /// Returns `false`, writing nothing, when `i` is past the end or `N` is
+    /// not the element's size.
+    #[inline(always)]
+    pub fn put<const N: usize>(&mut self, i: usize, bytes: [u8; N]) -> bool {
+        if i >= self.len || N != std::mem::size_of::<T>() {
+            return false;
+        }
+        // SAFETY: `i < len`, so `ptr + i * stride` is element `i` of the
+        // view this borrows exclusively (ndarray guarantees every element of
+        // a view is in bounds of its allocation, and its offsets fit
+        // `isize`); the write covers exactly that element (`N` is its
+        // size), unaligned-safe; every bit pattern is a valid value of every
+        // element type but `bool`, which `new` refuses.
+        unsafe {
+            self.ptr
+                .offset((i as isize).wrapping_mul(self.stride))
+                .cast::<[u8; N]>()
+                .write_unaligned(bytes);
+        }
+        true
+    }
+
+    /// Writes elements `i..i + K` from their bytes, as [`put`](Self::put)
+    /// does each: one check for the block. Returns `false`, writing
+    /// nothing, when the block does not fit or `N` is not the element's
+    /// size.
+    #[inline(always)]
+    pub fn put_block<const N: usize, const K: usize>(
+        &mut self,
+        i: usize,
+        values: [[u8; N]; K],
+    ) -> bool {
+        if i.checked_add(K).is_none_or(|end| end > self.len) || N != std::mem::size_of::<T>() {
+            return false;
+        }
+        let mut at = (i as isize).wrapping_mul(self.stride);
+        for bytes in values {
+            // SAFETY: as in `put`, for each of elements `i..i + K`, all
+            // below `len`.
+            unsafe {
+                self.ptr.offset(at).cast::<[u8; N]>().write_unaligned(bytes);
+            }
+            at = at.wrapping_add(self.stride);
+        }
+        true
+    }
+
+    /// Copies `values` into the first elements, in order (as many as fit).
+    pub fn copy_from(&mut self, values: &[T]) {
+        for (i, v) in values.iter().enumerate().take(self.len) {
+            // SAFETY: as in `put`: `i < len`, element `i` of the view, of
+            // type `T`.
+            unsafe {
+                self.ptr
+                    .offset((i as isize).wrapping_mul(self.stride))
+                    .write(*v);
+            }
+        }
+    }
+}

@@ -13,7 +13,9 @@
 use hdf5_metno::{Hyperslab, Selection, SliceOrIndex};
 #[cfg(feature = "libhdf5")]
 use lazy_core::backend::{bytes, ChunkSink};
-use lazy_core::backend::{with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk};
+use lazy_core::backend::{
+    with_bytes, ArrayKey, ChunkInside, ChunkSource, Generation, RawChunk, Strided,
+};
 #[cfg(feature = "libhdf5")]
 use lazy_core::Writable;
 use lazy_core::{Error, Mode, Rank, Result};
@@ -240,6 +242,12 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
         self.0.decode_from(index, out, None)
     }
 
+    /// Shuffled chunks (h5py's `shuffle=True`) of this machine's byte
+    /// order: unshuffled straight into `out`.
+    fn decode_strided(&self, index: &[u64], out: &mut Strided<'_, T>) -> Result<bool> {
+        self.0.decode_strided_from(index, out, None)
+    }
+
     /// Contiguous and compact datasets and unfiltered chunks of a local
     /// file (a remote file's chunks are fetched ahead and decoded, so that
     /// the cache keeps them).
@@ -320,6 +328,39 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Chunks<'_, T, R, M> {
 }
 
 impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
+    /// Decodes a filtered chunk `index` whose pipeline ends in the shuffle
+    /// (and stored in this machine's byte order) straight into `out`, from
+    /// `fetched` or read now; `false`, with nothing written or read, for
+    /// any other chunk.
+    fn decode_strided_from(
+        &self,
+        index: &[u64],
+        out: &mut Strided<'_, T>,
+        fetched: Option<&[u8]>,
+    ) -> Result<bool> {
+        let ds = self;
+        let direct = ds.direct()?;
+        let (Bytes::Filtered(loc), Kind::Chunked(stages)) = (ds.bytes_of(index)?, &direct.kind)
+        else {
+            return Ok(false);
+        };
+        if direct.swap || codec::shuffle_last(stages, loc.mask, T::DTYPE.size()).is_none() {
+            return Ok(false);
+        }
+        let size = usize::try_from(loc.size).map_err(|e| ds.chunk_error(index, e))?;
+        let mut decode = |stored: &[u8]| {
+            codec::decode_strided(stages, loc.mask, stored, out)
+                .map_err(|e| ds.chunk_error(index, e))
+        };
+        match fetched {
+            Some(got) if got.len() == size => decode(got),
+            _ => codec::with_read_buffer(size, |stored| {
+                ds.read_at(index, loc.addr, stored)?;
+                decode(stored)
+            }),
+        }
+    }
+
     /// Decodes chunk `index` into `out`, from `fetched`, its stored bytes
     /// when they were fetched ahead, else read now.
     fn decode_from(&self, index: &[u64], out: &mut [T], fetched: Option<&[u8]>) -> Result<()> {
@@ -428,6 +469,11 @@ impl<T: H5Element, R: Rank, M: Mode> ChunkSource<T> for Fetched<'_, T, R, M> {
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()> {
         let fetched = self.bytes.get(index).map(|b| &b[..]);
         self.chunks.0.decode_from(index, out, fetched)
+    }
+
+    fn decode_strided(&self, index: &[u64], out: &mut Strided<'_, T>) -> Result<bool> {
+        let fetched = self.bytes.get(index).map(|b| &b[..]);
+        self.chunks.0.decode_strided_from(index, out, fetched)
     }
 
     fn stores_raw(&self) -> bool {

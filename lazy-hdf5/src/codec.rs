@@ -21,6 +21,9 @@
 //! assert!(decode(&[Stage::Fletcher32], 0, &bad, &mut [0u8; 4]).is_err());
 //! ```
 
+use lazy_core::backend::Strided;
+use lazy_core::Element;
+
 /// One decoding step of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -187,10 +190,24 @@ fn transpose_4x4(r: &mut [u32; 4]) {
 /// each plane as one `u64`, the 8 x 8 byte matrix transposed in registers
 /// (three steps of swaps). Returns how many elements it did.
 fn unshuffle_8x8(planes: &[&[u8]; 8], out: &mut [u8]) -> usize {
+    let mut blocks = out.chunks_exact_mut(64);
+    unshuffle_8x8_with(planes, |_, r| {
+        if let Some(block) = blocks.next() {
+            for (value, word) in block.chunks_exact_mut(8).zip(r) {
+                value.copy_from_slice(&word.to_le_bytes());
+            }
+        }
+    })
+}
+
+/// The kernel of [`unshuffle_8x8`]: `put(i, words)` for each block of 8
+/// elements from element `i`, `words` their bytes little-endian (as
+/// stored). Returns how many elements it did.
+#[inline(always)]
+fn unshuffle_8x8_with(planes: &[&[u8]; 8], mut put: impl FnMut(usize, [u64; 8])) -> usize {
     let n = planes.first().map_or(0, |p| p.len());
     let whole = n / 8 * 8;
-    for (k, block) in out[..whole * 8].chunks_exact_mut(64).enumerate() {
-        let i = k * 8;
+    for i in (0..whole).step_by(8) {
         let mut r = [0u64; 8];
         for (word, plane) in r.iter_mut().zip(planes) {
             let mut bytes = [0u8; 8];
@@ -198,9 +215,7 @@ fn unshuffle_8x8(planes: &[&[u8]; 8], out: &mut [u8]) -> usize {
             *word = u64::from_le_bytes(bytes);
         }
         transpose_8x8(&mut r);
-        for (value, word) in block.chunks_exact_mut(8).zip(r) {
-            value.copy_from_slice(&word.to_le_bytes());
-        }
+        put(i, r);
     }
     whole
 }
@@ -208,10 +223,23 @@ fn unshuffle_8x8(planes: &[&[u8]; 8], out: &mut [u8]) -> usize {
 /// [`unshuffle_8x8`] for elements of 4 bytes: blocks of 4 elements, the
 /// 4 x 4 byte matrix transposed as four `u32`s.
 fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
+    let mut blocks = out.chunks_exact_mut(16);
+    unshuffle_4x4_with(planes, |_, r| {
+        if let Some(block) = blocks.next() {
+            for (value, word) in block.chunks_exact_mut(4).zip(r) {
+                value.copy_from_slice(&word.to_le_bytes());
+            }
+        }
+    })
+}
+
+/// The kernel of [`unshuffle_4x4`], as [`unshuffle_8x8_with`] is of
+/// [`unshuffle_8x8`].
+#[inline(always)]
+fn unshuffle_4x4_with(planes: &[&[u8]; 4], mut put: impl FnMut(usize, [u32; 4])) -> usize {
     let n = planes.first().map_or(0, |p| p.len());
     let whole = n / 4 * 4;
-    for (k, block) in out[..whole * 4].chunks_exact_mut(16).enumerate() {
-        let i = k * 4;
+    for i in (0..whole).step_by(4) {
         let mut r = [0u32; 4];
         for (word, plane) in r.iter_mut().zip(planes) {
             let mut bytes = [0u8; 4];
@@ -219,9 +247,7 @@ fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
             *word = u32::from_le_bytes(bytes);
         }
         transpose_4x4(&mut r);
-        for (value, word) in block.chunks_exact_mut(4).zip(r) {
-            value.copy_from_slice(&word.to_le_bytes());
-        }
+        put(i, r);
     }
     whole
 }
@@ -318,6 +344,83 @@ pub fn decode(stages: &[Stage], mask: u32, encoded: &[u8], out: &mut [u8]) -> Re
         Ok(mut buffers) => decode_with(stages, mask, encoded, out, &mut buffers),
         Err(_) => decode_with(stages, mask, encoded, out, &mut [Vec::new(), Vec::new()]),
     })
+}
+
+/// Decodes a stored chunk as [`decode`] does, straight into `out` (a
+/// column of an interleaved output), when the last stage to undo is the
+/// shuffle of elements of `T`'s size (4 or 8 bytes): the stages before it
+/// into a buffer the thread keeps, then the shuffle undone block by block
+/// into `out`, with no temporary of the chunk's elements. The stored bytes
+/// are in this machine's byte order. Returns `Ok(false)`, having written
+/// nothing, for any other pipeline: the caller then decodes into a buffer
+/// and copies.
+pub fn decode_strided<T: Element>(
+    stages: &[Stage],
+    mask: u32,
+    encoded: &[u8],
+    out: &mut Strided<'_, T>,
+) -> Result<bool, String> {
+    thread_local! {
+        static SHUFFLED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let size = std::mem::size_of::<T>();
+    let Some(k) = shuffle_last(stages, mask, size) else {
+        return Ok(false);
+    };
+    let rest = stages.get(k + 1..).unwrap_or(&[]);
+    let rest_mask = mask.checked_shr(k as u32 + 1).unwrap_or(0);
+    let n = out
+        .len()
+        .checked_mul(size)
+        .ok_or("a chunk larger than memory")?;
+    let mut undo = |shuffled: &mut Vec<u8>| -> Result<bool, String> {
+        let shuffled = grown(shuffled, n);
+        decode(rest, rest_mask, encoded, shuffled)?;
+        if size == 8 {
+            unshuffle_into::<8, T>(shuffled, out);
+        } else {
+            unshuffle_into::<4, T>(shuffled, out);
+        }
+        Ok(true)
+    };
+    if n > KEPT_BYTES {
+        return undo(&mut Vec::new());
+    }
+    SHUFFLED.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => undo(&mut buffer),
+        Err(_) => undo(&mut Vec::new()),
+    })
+}
+
+/// Where in `stages` the shuffle of elements of `size` bytes (4 or 8) is,
+/// when it is the last stage to undo (the first applied): what
+/// [`decode_strided`] undoes straight into its output.
+pub fn shuffle_last(stages: &[Stage], mask: u32, size: usize) -> Option<usize> {
+    let k = (0..stages.len()).find(|&i| i >= 32 || mask & (1 << i) == 0)?;
+    (stages.get(k) == Some(&Stage::Shuffle(size)) && matches!(size, 4 | 8)).then_some(k)
+}
+
+/// Undoes the shuffle of `input` (elements of `S` bytes, as many as `out`
+/// holds) into `out`: blocks of 8 or 4 elements transposed in registers,
+/// the rest byte by byte.
+fn unshuffle_into<const S: usize, T: Element>(input: &[u8], out: &mut Strided<'_, T>) {
+    let n = input.len() / S;
+    let planes: [&[u8]; S] = std::array::from_fn(|b| &input[b * n..(b + 1) * n]);
+    let whole = if let Ok(planes) = <&[&[u8]; 8]>::try_from(&planes[..]) {
+        unshuffle_8x8_with(planes, |i, r| {
+            out.put_block(i, r.map(u64::to_le_bytes));
+        })
+    } else if let Ok(planes) = <&[&[u8]; 4]>::try_from(&planes[..]) {
+        unshuffle_4x4_with(planes, |i, r| {
+            out.put_block(i, r.map(u32::to_le_bytes));
+        })
+    } else {
+        0
+    };
+    for i in whole..n {
+        let value: [u8; S] = std::array::from_fn(|b| planes[b].get(i).copied().unwrap_or(0));
+        out.put(i, value);
+    }
 }
 
 /// The largest chunk whose buffers a thread keeps ([`decode`],
@@ -677,5 +780,49 @@ mod tests {
         let plain = z.finish().unwrap();
         decode(&[Stage::Shuffle(4), Stage::Deflate], 0b01, &plain, &mut out).unwrap();
         assert_eq!(out, values);
+    }
+
+    #[test]
+    fn a_shuffled_chunk_decodes_straight_into_a_strided_column() {
+        use lazy_core::backend::Strided;
+        use ndarray::{s, Array2};
+        // 1,003 f64 (not a multiple of 8: a scalar tail) and 1,003 u32,
+        // shuffled and deflated by flate2, into column 1 of 3.
+        fn check<T: lazy_core::Element + Copy>(values: &[T], le: impl Fn(T) -> Vec<u8>) {
+            let size = std::mem::size_of::<T>();
+            let n = values.len();
+            let bytes: Vec<u8> = values.iter().flat_map(|&v| le(v)).collect();
+            let mut shuffled = vec![0u8; bytes.len()];
+            for i in 0..n {
+                for b in 0..size {
+                    shuffled[b * n + i] = bytes[i * size + b];
+                }
+            }
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            z.write_all(&shuffled).unwrap();
+            let stored = z.finish().unwrap();
+            let stages = [Stage::Shuffle(size), Stage::Deflate];
+            let mut out = Array2::<T>::default((n, 3));
+            let mut column = Strided::new(out.slice_mut(s![.., 1])).unwrap();
+            assert!(decode_strided(&stages, 0, &stored, &mut column).unwrap());
+            assert_eq!(out.column(1).to_vec(), values);
+            assert!(out
+                .column(0)
+                .iter()
+                .chain(out.column(2))
+                .all(|&v| v == T::default()));
+            // A pipeline that does not end in this shuffle: not done.
+            let mut column = Strided::new(out.slice_mut(s![.., 0])).unwrap();
+            assert!(!decode_strided(&stages, 0b01, &stored, &mut column).unwrap());
+            assert!(!decode_strided(&[Stage::Deflate], 0, &stored, &mut column).unwrap());
+            // A corrupt stream: an error.
+            assert!(decode_strided(&stages, 0, &stored[..stored.len() / 2], &mut column).is_err());
+        }
+        let f: Vec<f64> = (0..1003).map(|i| (i as f64).sqrt() * -3.5).collect();
+        check(&f, |v| v.to_le_bytes().to_vec());
+        let u: Vec<u32> = (0..1003)
+            .map(|i: u32| i.wrapping_mul(2_654_435_761).wrapping_add(i))
+            .collect();
+        check(&u, |v| v.to_le_bytes().to_vec());
     }
 }

@@ -650,3 +650,105 @@ fn libhdf5_datasets_locate_chunks_in_rust_until_written() {
         ndarray::arr1(&[1, 1, 1, 1, 0, 0, 0, 0, 2, 2])
     );
 }
+
+/// Shuffled chunks of 4- and 8-byte elements read into a column of an
+/// interleaved output (a stack along a new last axis) are unshuffled
+/// straight into it; big-endian ones, unshuffled chunks and edge chunks go
+/// through a buffer. Every read equals NumPy's `np.stack(..., axis=-1)` of
+/// h5py's values, whole and by windows (parts of chunks).
+#[test]
+fn shuffled_chunks_stacked_along_a_new_last_axis_read_as_numpy_stacks_them() {
+    use lazy_core::{SelectionItem, Stacked};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("columns.h5");
+    lazy_testkit::python::run_python(
+        "numpy h5py",
+        r#"
+import sys, h5py, numpy as np
+p = sys.argv[1]
+rng = np.random.default_rng(22)
+x = np.cumsum(rng.standard_normal(1003))
+with h5py.File(p, "w") as f:
+    f.create_dataset("a", data=x, chunks=(96,), compression="gzip", shuffle=True)
+    f.create_dataset("b", data=x * -2, chunks=(96,), shuffle=True, fletcher32=True, compression="gzip")
+    f.create_dataset("c", data=(x + 1).astype(">f8"), chunks=(96,), compression="gzip", shuffle=True)
+    f.create_dataset("d", data=x / 3, chunks=(96,), compression="gzip")
+    u = (np.arange(1003, dtype=np.uint64) * 2654435761 % 2**32).astype("<u4")
+    f.create_dataset("u", data=u, chunks=(100,), compression="gzip", shuffle=True)
+    f.create_dataset("v", data=u ^ 0xFFFF, chunks=(64,), shuffle=True)
+    r = (np.arange(300, dtype="<f4") * 0.25).reshape(50, 6)
+    f.create_dataset("r", data=r, chunks=(8, 6), compression="gzip", shuffle=True)
+    f.create_dataset("s", data=-r, chunks=(8, 6), compression="gzip", shuffle=True)
+    np.stack([x, x * -2, x + 1, x / 3], axis=-1).astype("<f8").tofile(p + ".abcd")
+    np.stack([u, u ^ 0xFFFF], axis=-1).astype("<u4").tofile(p + ".uv")
+    np.stack([r, -r], axis=-1).astype("<f4").tofile(p + ".rs")
+"#,
+        &[&file],
+    );
+    fn dump<T: H5Element>(path: PathBuf, shape: &[usize]) -> ArrayD<T> {
+        let bytes = std::fs::read(path).unwrap();
+        let size = T::DTYPE.size();
+        let values: Vec<T> = bytes
+            .chunks_exact(size)
+            .map(|b| {
+                let mut v = [T::default()];
+                lazy_core::backend::with_bytes(&mut v, |out| {
+                    out.copy_from_slice(b);
+                    if cfg!(target_endian = "big") {
+                        out.reverse();
+                    }
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+                v[0]
+            })
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(shape), values).unwrap()
+    }
+    fn check<T: H5Element>(h5: &impl lazy_hdf5::Location, names: &[&str], want: ArrayD<T>) {
+        let sources: Vec<H5Dataset<T, Dyn>> = names
+            .iter()
+            .map(|n| H5Dataset::open(h5, n).unwrap())
+            .collect();
+        let stack = Stacked::new(sources.iter().collect(), -1).unwrap();
+        assert_eq!(
+            stack.read_dyn(&DynSelection::from(vec![])).unwrap(),
+            want,
+            "{names:?}"
+        );
+        // More sources than are interleaved through temporaries (16): each
+        // read straight into its column.
+        let many: Vec<_> = sources.iter().cycle().take(17).collect();
+        let last = want.ndim() - 1;
+        let columns: Vec<_> = (0..17)
+            .map(|k| want.index_axis(ndarray::Axis(last), k % names.len()))
+            .collect();
+        let wide = ndarray::stack(ndarray::Axis(last), &columns).unwrap();
+        let got = Stacked::new(many, -1).unwrap();
+        assert_eq!(
+            got.read_dyn(&DynSelection::from(vec![])).unwrap(),
+            wide,
+            "{names:?} x 17"
+        );
+        // Windows that start and end inside chunks.
+        let rows = want.shape()[0];
+        for start in [0, 37, 95, rows - 41]
+            .into_iter()
+            .filter(|s| s + 40 <= rows)
+        {
+            let sel = DynSelection::from(vec![SelectionItem::slice(
+                Some(start as isize),
+                Some(start as isize + 40),
+                None,
+            )]);
+            let got = stack.read_dyn(&sel).unwrap();
+            let expect = want.slice_axis(ndarray::Axis(0), (start..start + 40).into());
+            assert_eq!(got, expect, "{names:?} from {start}");
+        }
+    }
+    let h5 = open_file_pure(&file).unwrap();
+    let with = |ext: &str| file.with_extension(format!("h5.{ext}"));
+    check::<f64>(&h5, &["a", "b", "c", "d"], dump(with("abcd"), &[1003, 4]));
+    check::<u32>(&h5, &["u", "v"], dump(with("uv"), &[1003, 2]));
+    check::<f32>(&h5, &["r", "s"], dump(with("rs"), &[50, 6, 2]));
+}

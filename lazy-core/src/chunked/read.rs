@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use ndarray::ArrayViewMutD;
+use ndarray::{ArrayViewMut1, ArrayViewMutD, Axis, Ix1};
 
 use crate::alloc::{checked_size, with_scratch, zeroed_vec};
 use crate::blocks::for_each_parallel;
 use crate::cache::Cache;
-use crate::element::Element;
+use crate::element::{Element, Strided};
 use crate::error::{Error, Result};
 use crate::ext::DatasetExt;
 use crate::plan::{Plan, RowMajor};
@@ -145,6 +145,20 @@ where
         if let Some(slice) = block.as_slice_mut() {
             return source.decode(index, slice);
         }
+        // Into a column of an interleaved output (a stack along its last
+        // axis): by storage itself where its last step writes elements one
+        // by one, else decoded into the thread's buffer and copied in one
+        // strided pass.
+        if let Some(mut line) = as_line(block.view_mut()).and_then(Strided::new) {
+            if source.decode_strided(index, &mut line)? {
+                return Ok(());
+            }
+            return with_scratch::<T, _>(n, |scratch| {
+                source.decode(index, scratch)?;
+                line.copy_from(scratch);
+                Ok(())
+            });
+        }
     }
     // Part of a chunk, kept for the next read.
     if !whole && !source.stores_raw() && cache.would_keep(bytes) {
@@ -167,6 +181,26 @@ where
         source.decode(index, scratch)?;
         view(chunk_shape, scratch)?.read_into(region, block)
     })
+}
+
+/// `block` as one axis, its elements in row-major order, when they are
+/// evenly spaced in memory (a column of an interleaved output: each axis's
+/// stride the next one's times its length); else `None`.
+fn as_line<T>(mut block: ArrayViewMutD<'_, T>) -> Option<ArrayViewMut1<'_, T>> {
+    let ndim = block.ndim();
+    if ndim == 0 {
+        return None;
+    }
+    for k in (0..ndim - 1).rev() {
+        if !block.merge_axes(Axis(k), Axis(ndim - 1)) {
+            return None;
+        }
+    }
+    // The merged axes are left of length 1 in front of the last.
+    for _ in 0..ndim - 1 {
+        block = block.index_axis_move(Axis(0), 0);
+    }
+    block.into_dimensionality::<Ix1>().ok()
 }
 
 /// Reads the positions `region` selects in chunk `index` into `block` by
@@ -196,6 +230,104 @@ mod tests {
     use super::*;
     use crate::plan::Grouping;
     use crate::region::AxisSelection;
+
+    /// A 7 x 4 array of `100 * row + column` in chunks of 3 x 4, in
+    /// memory; with `strided`, it decodes whole chunks straight into
+    /// strided outputs (and counts them).
+    struct Grid {
+        strided: bool,
+        straight: std::sync::atomic::AtomicUsize,
+        key: crate::cache::ArrayKey,
+    }
+
+    impl Grid {
+        fn value(index: &[u64], k: usize) -> i64 {
+            let (r, c) = (index[0] as usize * 3 + k / 4, index[1] as usize * 4 + k % 4);
+            (100 * r + c) as i64
+        }
+    }
+
+    impl ChunkSource<i64> for Grid {
+        fn shape(&self) -> &[usize] {
+            &[7, 4]
+        }
+        fn chunk_shape(&self) -> &[usize] {
+            &[3, 4]
+        }
+        fn array_key(&self) -> &crate::cache::ArrayKey {
+            &self.key
+        }
+        fn fill_value(&self) -> i64 {
+            0
+        }
+        fn decode(&self, index: &[u64], out: &mut [i64]) -> Result<()> {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = Self::value(index, k);
+            }
+            Ok(())
+        }
+        fn decode_strided(&self, index: &[u64], out: &mut Strided<'_, i64>) -> Result<bool> {
+            if !self.strided {
+                return Ok(false);
+            }
+            for k in 0..out.len() {
+                assert!(out.put(k, Self::value(index, k).to_ne_bytes()));
+            }
+            self.straight
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(true)
+        }
+    }
+
+    #[test]
+    fn whole_chunks_decode_straight_into_a_column_of_an_interleaved_output() {
+        for strided in [false, true] {
+            let grid = Grid {
+                strided,
+                straight: Default::default(),
+                key: crate::cache::ArrayKey::new("memory", "grid"),
+            };
+            // The array as the middle one of three stacked along a new last
+            // axis: every element's own place, 3 apart.
+            let mut out = ndarray::Array3::<i64>::from_elem((7, 4, 3), -1);
+            let region = Region::full(&[7, 4]);
+            let plan = Plan::new(&region, |_| Grouping::Exact).unwrap();
+            let column = out.index_axis_mut(ndarray::Axis(2), 1).into_dyn();
+            read_chunks(&grid, &Cache::new(0), &plan, column).unwrap();
+            for ((r, c, k), &v) in out.indexed_iter() {
+                let want = if k == 1 { (100 * r + c) as i64 } else { -1 };
+                assert_eq!(v, want, "[{r}, {c}, {k}]");
+            }
+            // The two chunks inside the array went straight in (whole rows:
+            // evenly spaced), the edge one through a buffer.
+            let straight = grid.straight.load(std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(straight, if strided { 2 } else { 0 });
+        }
+    }
+
+    #[test]
+    fn a_block_is_a_line_when_its_elements_are_evenly_spaced() {
+        let mut a = ndarray::Array3::<u8>::zeros((4, 5, 3));
+        assert_eq!(
+            as_line(a.index_axis_mut(ndarray::Axis(2), 2).into_dyn()).map(|l| l.len()),
+            Some(20)
+        );
+        let line = as_line(a.index_axis_mut(ndarray::Axis(2), 0).into_dyn()).unwrap();
+        assert_eq!(line.strides(), &[3]);
+        // Every other column of each row is every other element; the first
+        // two columns of each row are not evenly spaced.
+        let mut b = ndarray::Array2::<u8>::zeros((4, 6));
+        assert_eq!(
+            as_line(b.slice_mut(ndarray::s![.., ..;2]).into_dyn())
+                .unwrap()
+                .strides(),
+            &[2]
+        );
+        assert!(as_line(b.slice_mut(ndarray::s![.., ..2]).into_dyn()).is_none());
+        assert!(
+            as_line(ndarray::ArrayViewMutD::<u8>::from_shape(vec![], &mut [0]).unwrap()).is_none()
+        );
+    }
 
     #[test]
     fn the_chunks_of_a_plan_in_grid_order() {

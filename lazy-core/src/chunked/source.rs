@@ -5,7 +5,7 @@ use ndarray::Slice;
 
 use crate::alloc::{checked_size, zeroed_vec};
 use crate::cache::{ArrayKey, Generation};
-use crate::element::Element;
+use crate::element::{Element, Strided};
 use crate::error::Result;
 use crate::memory::assign;
 
@@ -54,6 +54,19 @@ pub trait ChunkSource<T: Element>: Sync {
     /// shape; a chunk never written reads as the fill value. Elements past
     /// the array's end may be left as they are.
     fn decode(&self, index: &[u64], out: &mut [T]) -> Result<()>;
+
+    /// Decodes all of chunk `index` (a chunk inside the array: no
+    /// positions past its end) straight into `out`, its elements in
+    /// row-major order: a column of an interleaved output (a stack along
+    /// its last axis), written without a temporary. Returns `false`, having
+    /// written nothing, where storage cannot do better than decoding into a
+    /// buffer: the default, and then the engine decodes into the thread's
+    /// buffer and copies. Storage whose last decoding step produces elements
+    /// one by one (HDF5's unshuffle) overrides it.
+    fn decode_strided(&self, index: &[u64], out: &mut Strided<'_, T>) -> Result<bool> {
+        let _ = (index, out);
+        Ok(false)
+    }
 
     /// Whether [`decode_part`](Self::decode_part) costs less than decoding
     /// the whole chunk (the prefix of a compressed chunk, shards by inner
