@@ -431,7 +431,10 @@ fn runtime() -> Result<tokio::runtime::Handle> {
     }
 }
 
-/// Opens the store at `url`: nothing is requested yet.
+/// Opens the store at `url`: nothing is requested yet. The client of a
+/// store (its connections, credentials and the root certificates it loaded)
+/// is shared by every open of the same store with the same settings and
+/// environment ([`shared_client`]).
 pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
     let name = &url.url;
     let parsed = url::Url::parse(name)
@@ -442,6 +445,35 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
              file://): {e}"
         ))
     })?;
+    if scheme == ObjectStoreScheme::Local {
+        let dir = parsed
+            .to_file_path()
+            .map_err(|()| Error::value(format!("{name:?} is not a local path")))?;
+        return Ok(Opened::Local(dir));
+    }
+    let (store, writable, expect) =
+        shared_client(url, &parsed, &scheme, || build(url, &parsed, &scheme))?;
+    let objects = Arc::new(PrefixStore::new(store, path));
+    Ok(Opened::Remote(Arc::new(Remote {
+        url: name.trim_end_matches('/').to_string(),
+        store: Arc::new(AsyncObjectStore::new(objects.clone())),
+        objects,
+        buffers: Arc::default(),
+        block_on: BlockOn(runtime()?),
+        concurrency: url.concurrency,
+        writable,
+        expect,
+    })))
+}
+
+/// The client of the store at `url` (`parsed`, of `scheme`): built from
+/// the URL's settings and, unless turned off, the environment's.
+fn build(
+    url: &StoreUrl,
+    parsed: &url::Url,
+    scheme: &ObjectStoreScheme,
+) -> Result<(Arc<dyn ObjectStore>, bool, Expect)> {
+    let name = &url.url;
     let client = ClientOptions::new()
         .with_timeout(url.timeout)
         .with_connect_timeout(url.connect_timeout);
@@ -459,12 +491,6 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
     };
     let mut expect = Expect::default();
     let (store, writable): (Arc<dyn ObjectStore>, bool) = match scheme {
-        ObjectStoreScheme::Local => {
-            let dir = parsed
-                .to_file_path()
-                .map_err(|()| Error::value(format!("{name:?} is not a local path")))?;
-            return Ok(Opened::Local(dir));
-        }
         ObjectStoreScheme::AmazonS3 => {
             use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey as K};
             let b = AmazonS3Builder::new()
@@ -476,7 +502,7 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
             let endpoint = get(K::Endpoint).or_else(|| get(K::S3Endpoint));
             let allow_http = get(K::Client(object_store::ClientConfigKey::AllowHttp));
             expect.http_refused = http_refused(endpoint, allow_http, "AWS_ALLOW_HTTP");
-            expect.bucket = bucket_of(&parsed);
+            expect.bucket = bucket_of(parsed);
             // object_store asks the instance role (EC2's metadata service)
             // when nothing else gives credentials; honour the AWS SDKs'
             // switch for not asking.
@@ -504,7 +530,7 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
                 .with_retry(retry);
             let b = configure(b, "GOOGLE_", url, |b, k, v| b.with_config(k, v))?;
             expect.kind = Kind::Gcs;
-            expect.bucket = bucket_of(&parsed);
+            expect.bucket = bucket_of(parsed);
             (Arc::new(b.with_url(name).build().map_err(bad)?), true)
         }
         ObjectStoreScheme::MicrosoftAzure => {
@@ -515,7 +541,7 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
             let b = configure(b, "AZURE_", url, |b, k, v| b.with_config(k, v))?;
             let b = b.with_url(name);
             expect.kind = Kind::Azure;
-            expect.bucket = bucket_of(&parsed);
+            expect.bucket = bucket_of(parsed);
             let allow_http =
                 b.get_config_value(&K::Client(object_store::ClientConfigKey::AllowHttp));
             let endpoint = b.get_config_value(&K::Endpoint);
@@ -539,17 +565,76 @@ pub(crate) fn open_url(url: &StoreUrl) -> Result<Opened> {
             )))
         }
     };
-    let objects = Arc::new(PrefixStore::new(store, path));
-    Ok(Opened::Remote(Arc::new(Remote {
-        url: name.trim_end_matches('/').to_string(),
-        store: Arc::new(AsyncObjectStore::new(objects.clone())),
-        objects,
-        buffers: Arc::default(),
-        block_on: BlockOn(runtime()?),
-        concurrency: url.concurrency,
-        writable,
-        expect,
-    })))
+    Ok((store, writable, expect))
+}
+
+/// The most store clients [`shared_client`] keeps.
+const SHARED_CLIENTS: usize = 16;
+
+/// The client of the store `parsed` names (scheme and bucket, or an HTTP
+/// server), as `build` makes it, shared by every open with the same
+/// settings and the same environment variables of the store's kind: each
+/// new client loads the system's root certificates (~2 ms) and opens its
+/// own connections (a TLS handshake each), which an open per file would pay
+/// again. The last [`SHARED_CLIENTS`] are kept.
+fn shared_client(
+    url: &StoreUrl,
+    parsed: &url::Url,
+    scheme: &ObjectStoreScheme,
+    build: impl FnOnce() -> Result<(Arc<dyn ObjectStore>, bool, Expect)>,
+) -> Result<(Arc<dyn ObjectStore>, bool, Expect)> {
+    type Clients = Vec<(String, (Arc<dyn ObjectStore>, bool, Expect))>;
+    static CLIENTS: std::sync::Mutex<Clients> = std::sync::Mutex::new(Vec::new());
+    let prefixes = ["AWS_", "GOOGLE_", "AZURE_"];
+    let env: Vec<(String, String)> = if url.env {
+        let mut vars: Vec<_> = std::env::vars()
+            .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+            .collect();
+        vars.sort();
+        vars
+    } else {
+        Vec::new()
+    };
+    // The store: its scheme and bucket (container) where the URL names it
+    // before the path; else (an https URL of a cloud store, which may name
+    // its bucket in the path) the whole URL.
+    let bucket_first = matches!(
+        parsed.scheme(),
+        "s3" | "s3a" | "gs" | "az" | "adl" | "azure" | "abfs" | "abfss"
+    ) || *scheme == ObjectStoreScheme::Http;
+    let store = if bucket_first {
+        &parsed[..url::Position::BeforePath]
+    } else {
+        parsed.as_str()
+    };
+    let key = format!(
+        "{store}\n{:?}\n{:?}\n{:?}",
+        url.settings,
+        (
+            url.timeout,
+            url.connect_timeout,
+            url.retries,
+            url.retry_timeout,
+            url.backoff
+        ),
+        env
+    );
+    let lock = || {
+        CLIENTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(found) = lock().iter().find(|(k, _)| *k == key) {
+        return Ok(found.1.clone());
+    }
+    let built = build()?;
+    let mut clients = lock();
+    clients.retain(|(k, _)| *k != key);
+    if clients.len() >= SHARED_CLIENTS {
+        clients.remove(0);
+    }
+    clients.push((key, built.clone()));
+    Ok(built)
 }
 
 /// One object of an object store or web server, read by byte ranges: what
@@ -1048,5 +1133,65 @@ impl<T: ZarrElement, R: Rank> ZarrDataset<T, R, ReadOnly> {
                 None => e,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stores `open_url` would build for `urls`, through
+    /// `shared_client`, and how many clients it built.
+    fn clients(urls: &[StoreUrl]) -> (Vec<Arc<dyn ObjectStore>>, usize) {
+        let built = std::sync::atomic::AtomicUsize::new(0);
+        let stores = urls
+            .iter()
+            .map(|url| {
+                let parsed = url::Url::parse(url.url()).unwrap();
+                let (scheme, _) = ObjectStoreScheme::parse(&parsed).unwrap();
+                shared_client(url, &parsed, &scheme, || {
+                    built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    build(url, &parsed, &scheme)
+                })
+                .unwrap()
+                .0
+            })
+            .collect();
+        (stores, built.into_inner())
+    }
+
+    #[test]
+    fn opens_of_one_store_with_the_same_settings_share_its_client() {
+        // A port no other test uses, so that no client is shared with them.
+        let at = |path: &str| StoreUrl::new(format!("http://127.0.0.1:9/{path}")).without_env();
+        let (stores, built) = clients(&[at("a/x.h5"), at("b/y.h5"), at("a/x.h5")]);
+        assert_eq!(built, 1);
+        assert!(Arc::ptr_eq(&stores[0], &stores[1]) && Arc::ptr_eq(&stores[0], &stores[2]));
+        // Other settings, another server: clients of their own.
+        let (others, built) = clients(&[
+            at("a/x.h5").retries(7),
+            at("a/x.h5").timeout(Duration::from_secs(3)),
+            StoreUrl::new("http://127.0.0.1:10/a/x.h5").without_env(),
+        ]);
+        assert_eq!(built, 3);
+        assert!(others.iter().all(|o| !Arc::ptr_eq(o, &stores[0])));
+        // Buckets are stores of their own; an https URL of a cloud store
+        // (which may name its bucket in its path) is keyed whole.
+        let s3 = |u: &str| {
+            StoreUrl::new(u)
+                .without_env()
+                .set("aws_skip_signature", "true")
+        };
+        let (buckets, built) = clients(&[
+            s3("s3://one/x.h5"),
+            s3("s3://two/x.h5"),
+            s3("s3://one/y.h5"),
+            s3("https://s3.us-east-1.amazonaws.com/one/x.h5"),
+            s3("https://s3.us-east-1.amazonaws.com/two/x.h5"),
+        ]);
+        assert_eq!(built, 4);
+        assert!(Arc::ptr_eq(&buckets[0], &buckets[2]));
+        assert!(!Arc::ptr_eq(&buckets[0], &buckets[1]));
+        assert!(!Arc::ptr_eq(&buckets[3], &buckets[4]));
     }
 }
