@@ -705,8 +705,21 @@ impl RangeReader {
     /// The bytes of each of `ranges`, in order, fetched side by side (at
     /// most [`concurrency`](Self::concurrency) requests at once); a range
     /// past the object's end, or an answer of another length, is an error.
-    /// Each answer's bytes are as the client received them, not copied.
+    /// An answer the client received in one piece is not copied; see
+    /// [`receive`](Self::receive) for answers as they arrived.
     pub fn read_ranges(&self, ranges: &[std::ops::Range<u64>]) -> Result<Vec<bytes::Bytes>> {
+        Ok(self
+            .receive(ranges)?
+            .into_iter()
+            .map(Received::into_bytes)
+            .collect())
+    }
+
+    /// The bytes of each of `ranges`, as [`read_ranges`](Self::read_ranges)
+    /// fetches them, each answer as the client received it: its frames,
+    /// not joined (joining copies every byte of a large answer once more,
+    /// into fresh memory), so that a part of it is a slice of a frame.
+    pub fn receive(&self, ranges: &[std::ops::Range<u64>]) -> Result<Vec<Received>> {
         let objects = self.remote.objects.clone();
         let limit = self.remote.concurrency;
         let wanted = ranges.to_vec();
@@ -717,20 +730,26 @@ impl RangeReader {
                     async move {
                         let path = object_store::path::Path::default();
                         let n = range.end.saturating_sub(range.start);
-                        let bytes = objects.get_range(&path, range.clone()).await?;
-                        if bytes.len() as u64 != n {
+                        let options =
+                            object_store::GetOptions::new().with_range(Some(range.clone()));
+                        let mut frames = objects.get_opts(&path, options).await?.into_stream();
+                        let mut got = Received::default();
+                        while let Some(frame) = frames.try_next().await? {
+                            got.push(frame);
+                        }
+                        if got.len() as u64 != n {
                             return Err(object_store::Error::Generic {
                                 store: "lazy-zarr",
                                 source: format!(
                                     "bytes {}..{} answered with {} bytes",
                                     range.start,
                                     range.end,
-                                    bytes.len()
+                                    got.len()
                                 )
                                 .into(),
                             });
                         }
-                        Ok(bytes)
+                        Ok(got)
                     }
                 })
                 .buffered(limit)
@@ -758,6 +777,107 @@ impl RangeReader {
             Some(hint) => Error::backend(format!("cannot read {url}: {hint}"), e),
             None => Error::backend(format!("cannot read {url}: {text}"), e),
         }
+    }
+}
+
+/// An answer's bytes as they arrived ([`RangeReader::receive`]): the
+/// frames the client received, in order, not joined into one buffer. A
+/// part inside one frame is a slice of it (not copied); a part across
+/// frames is copied.
+///
+/// ```
+/// use bytes::Bytes;
+/// use lazy_zarr::Received;
+///
+/// let got: Received = [&b"hdf"[..], b"5 chu", b"nks"].into_iter().map(Bytes::from_static).collect();
+/// assert_eq!(got.len(), 11);
+/// assert_eq!(got.slice(5..8).as_deref(), Some(&b"chu"[..])); // in one frame
+/// assert_eq!(got.slice(1..9).as_deref(), Some(&b"df5 chun"[..])); // across three
+/// assert_eq!(got.slice(9..12), None); // past the end
+/// assert_eq!(got.into_bytes(), Bytes::from_static(b"hdf5 chunks"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    frames: Vec<bytes::Bytes>,
+    /// Where each frame ends, counted from the answer's first byte.
+    ends: Vec<usize>,
+}
+
+impl Received {
+    /// Appends a frame.
+    pub fn push(&mut self, frame: bytes::Bytes) {
+        if frame.is_empty() {
+            return;
+        }
+        let end = self.len().saturating_add(frame.len());
+        self.frames.push(frame);
+        self.ends.push(end);
+    }
+
+    /// The number of bytes.
+    pub fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// Whether there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes `range` of the answer: a slice of the frame that holds them,
+    /// or a copy where they span frames; `None` past the end.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Option<bytes::Bytes> {
+        if range.start > range.end || range.end > self.len() {
+            return None;
+        }
+        if range.is_empty() {
+            return Some(bytes::Bytes::new());
+        }
+        // The frame holding the first byte: the first that ends past it.
+        let first = self.ends.partition_point(|&end| end <= range.start);
+        let start_of = |k: usize| if k == 0 { 0 } else { self.ends[k - 1] };
+        let frame = self.frames.get(first)?;
+        let at = start_of(first);
+        if range.end <= self.ends[first] {
+            return Some(frame.slice(range.start - at..range.end - at));
+        }
+        let mut joined = Vec::with_capacity(range.len());
+        for (k, frame) in self.frames.iter().enumerate().skip(first) {
+            let at = start_of(k);
+            if at >= range.end {
+                break;
+            }
+            let from = range.start.saturating_sub(at);
+            let to = (range.end - at).min(frame.len());
+            joined.extend_from_slice(frame.get(from..to)?);
+        }
+        Some(joined.into())
+    }
+
+    /// All the bytes in one buffer: the frame itself when there is one,
+    /// else joined (copied).
+    pub fn into_bytes(mut self) -> bytes::Bytes {
+        match self.frames.len() {
+            0 => bytes::Bytes::new(),
+            1 => self.frames.swap_remove(0),
+            _ => {
+                let mut joined = Vec::with_capacity(self.len());
+                for frame in &self.frames {
+                    joined.extend_from_slice(frame);
+                }
+                joined.into()
+            }
+        }
+    }
+}
+
+impl FromIterator<bytes::Bytes> for Received {
+    fn from_iter<I: IntoIterator<Item = bytes::Bytes>>(frames: I) -> Self {
+        let mut got = Received::default();
+        for frame in frames {
+            got.push(frame);
+        }
+        got
     }
 }
 
@@ -1158,6 +1278,38 @@ mod tests {
             })
             .collect();
         (stores, built.into_inner())
+    }
+
+    #[test]
+    fn parts_of_an_answer_in_frames_are_its_bytes() {
+        // 1,000 bytes cut into frames of 1 to 37 bytes (and empty ones);
+        // every part equals the same part of the joined bytes.
+        let all: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut got = Received::default();
+        let (mut at, mut k) = (0, 0usize);
+        while at < all.len() {
+            let n = (k * 13 % 37 + 1).min(all.len() - at);
+            got.push(bytes::Bytes::copy_from_slice(&all[at..at + n]));
+            got.push(bytes::Bytes::new());
+            (at, k) = (at + n, k + 1);
+        }
+        assert_eq!(got.len(), all.len());
+        for start in (0..=1000).step_by(7) {
+            for len in [0, 1, 5, 36, 37, 38, 200] {
+                let end = start + len;
+                let part = got.slice(start..end);
+                if end <= all.len() {
+                    assert_eq!(part.as_deref(), Some(&all[start..end]), "{start}..{end}");
+                } else {
+                    assert!(part.is_none(), "{start}..{end}");
+                }
+            }
+        }
+        // A part inside one frame is that frame's memory, not a copy.
+        let first = got.frames[0].clone();
+        let inside = got.slice(0..first.len()).unwrap();
+        assert_eq!(inside.as_ptr(), first.as_ptr());
+        assert_eq!(got.into_bytes(), all);
     }
 
     #[test]

@@ -180,7 +180,7 @@ mod store;
 
 pub use cf::CfAttributes;
 #[cfg(feature = "cloud")]
-pub use cloud::{RangeReader, StoreUrl};
+pub use cloud::{RangeReader, Received, StoreUrl};
 pub use create::{Compression, CreateOptions, ZarrCreate};
 pub use dataset::{Storage, ZarrDataset};
 pub use element::{dtype_of, ZarrElement};

@@ -97,8 +97,9 @@ impl RemoteSource {
 
     /// The bytes of each of `ranges`, in order: from the first read when
     /// inside it, the others fetched side by side, ranges close together
-    /// merged into one request (see the module docs). Nothing is copied:
-    /// each range's bytes are a part of what was received.
+    /// merged into one request (see the module docs). Each range's bytes
+    /// are a slice of a frame the client received, copied only where they
+    /// span two frames.
     pub(crate) fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         self.fetch(ranges, |r| self.head_part(r))
     }
@@ -143,19 +144,19 @@ impl RemoteSource {
         }
         let groups = merge(&wanted);
         let requests: Vec<Range<u64>> = groups.iter().map(|(r, _)| r.clone()).collect();
-        let fetched = self.reader.read_ranges(&requests)?;
-        for ((merged, members), bytes) in groups.iter().zip(fetched) {
+        let fetched = self.reader.receive(&requests)?;
+        for ((merged, members), received) in groups.iter().zip(fetched) {
             for &(i, ref r) in members {
                 let from = usize::try_from(r.start - merged.start).unwrap_or(usize::MAX);
                 let to = usize::try_from(r.end - merged.start).unwrap_or(usize::MAX);
-                if from > to || to > bytes.len() {
+                let Some(bytes) = received.slice(from..to) else {
                     return Err(Error::backend_msg(format!(
                         "cannot read {}: a short answer",
                         self.url()
                     )));
-                }
+                };
                 if let Some(slot) = out.get_mut(i) {
-                    *slot = Some(bytes.slice(from..to));
+                    *slot = Some(bytes);
                 }
             }
         }
