@@ -37,10 +37,14 @@ use super::source::ByteSource;
 
 /// The bytes read at open: 8 MiB.
 pub(crate) const HEAD: u64 = 8 << 20;
-/// The size of the blocks metadata past [`HEAD`] is read by: 1 MiB (an
+/// The size of the blocks metadata past [`HEAD`] is read by: 256 KiB. An
 /// object header past the first read cost 21-68 ms by 4 MiB blocks, 1-48
-/// ms by 1 MiB ones, from s3s-fs on loopback).
-pub(crate) const BLOCK: u64 = 1 << 20;
+/// ms by 1 MiB ones, from s3s-fs's binary on loopback; from
+/// bench/s3-server a full read of the benchmark's stack (two headers past
+/// the first read) took 61-63 ms by 256 KiB blocks against 63-65 ms by
+/// 1 MiB ones. A header is a few KiB: a smaller block moves less and
+/// rarely costs a second request.
+pub(crate) const BLOCK: u64 = 256 << 10;
 /// The most blocks kept (64: 64 MiB).
 pub(crate) const BLOCKS: usize = 64;
 /// Chunk ranges at most this far apart are read by one request: 1 MiB
