@@ -15,11 +15,14 @@
 //!   elements (the geometry is in `geometry.rs`);
 //! - chunks are decoded in parallel (rayon, feature `parallel`), each
 //!   straight into the caller's buffer when the read uses all of it and the
-//!   buffer is contiguous there, else into a buffer of one chunk (reused by
-//!   each thread; or of the part needed, where storage decodes parts
-//!   cheaply) and gathered into the caller's buffer, strided or not
-//!   (`read.rs`); storage with a cost per request fetches a read's chunks
-//!   side by side first ([`ChunkSource::prefetch`]);
+//!   buffer is contiguous there; into its evenly spaced elements (a column
+//!   of a stack's output) by storage whose last step writes elements one by
+//!   one ([`ChunkSource::decode_strided`]: HDF5's unshuffle), or decoded
+//!   into the thread's buffer and copied in one strided pass; else into a
+//!   buffer of one chunk (reused by each thread; or of the part needed,
+//!   where storage decodes parts cheaply) and gathered into the caller's
+//!   buffer, strided or not (`read.rs`); storage with a cost per request
+//!   fetches a read's chunks side by side first ([`ChunkSource::prefetch`]);
 //! - chunks a read uses only part of are kept in the [`Cache`], decoded,
 //!   for the next read (a window scan decodes each chunk once), except
 //!   chunks stored raw ([`ChunkSource::stores_raw`]: uncompressed chunks,
