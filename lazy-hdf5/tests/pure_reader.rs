@@ -56,14 +56,19 @@ fn expected<T: H5Element>(file: &str, dataset: &str, shape: &[usize]) -> ArrayD<
         .0
         .join(format!("{file}__{}.bin", dataset.replace('/', "_")));
     let bytes = std::fs::read(bin).unwrap();
-    let size = T::DTYPE.size();
     assert_eq!(
         bytes.len(),
-        shape.iter().product::<usize>() * size,
+        shape.iter().product::<usize>() * T::DTYPE.size(),
         "{file} {dataset}"
     );
+    little_endian(&bytes, shape)
+}
+
+/// An array of `shape` from its values' little-endian bytes (NumPy's
+/// `tofile` of a `<` dtype).
+fn little_endian<T: H5Element>(bytes: &[u8], shape: &[usize]) -> ArrayD<T> {
     let values: Vec<T> = bytes
-        .chunks_exact(size)
+        .chunks_exact(T::DTYPE.size())
         .map(|b| {
             let mut v = [T::default()];
             lazy_core::backend::with_bytes(&mut v, |out| {
@@ -686,24 +691,7 @@ with h5py.File(p, "w") as f:
         &[&file],
     );
     fn dump<T: H5Element>(path: PathBuf, shape: &[usize]) -> ArrayD<T> {
-        let bytes = std::fs::read(path).unwrap();
-        let size = T::DTYPE.size();
-        let values: Vec<T> = bytes
-            .chunks_exact(size)
-            .map(|b| {
-                let mut v = [T::default()];
-                lazy_core::backend::with_bytes(&mut v, |out| {
-                    out.copy_from_slice(b);
-                    if cfg!(target_endian = "big") {
-                        out.reverse();
-                    }
-                    Ok::<(), ()>(())
-                })
-                .unwrap();
-                v[0]
-            })
-            .collect();
-        ArrayD::from_shape_vec(IxDyn(shape), values).unwrap()
+        little_endian(&std::fs::read(path).unwrap(), shape)
     }
     fn check<T: H5Element>(h5: &impl lazy_hdf5::Location, names: &[&str], want: ArrayD<T>) {
         let sources: Vec<H5Dataset<T, Dyn>> = names
