@@ -25,6 +25,7 @@ use crate::node::Refusal;
 /// f.attributes("/t")                 # {'units': 'K', 'scale_factor': 0.01, ...}
 /// f.dimension_scales("/t")           # ['/time', '/lat', '/lon']
 /// f.maxshape("/time")                # [None]: unlimited
+/// f.chunks("/t")                     # [1, 90, 180], or None: contiguous
 /// t = f.open("/t")                   # a LazyDataset, as open_hdf5 gives
 /// ```
 #[pyclass(module = "lazy_datasets", frozen, name = "HDF5File")]
@@ -159,6 +160,14 @@ impl HDF5File {
     /// ``maxshape``: ``None`` for an unlimited axis.
     fn maxshape(&self, py: Python<'_>, name: &str) -> PyResult<Vec<Option<usize>>> {
         py.detach(|| self.file.max_shape(name))
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The chunk shape of the dataset `name`, as h5py's ``chunks``:
+    /// ``None`` for contiguous and compact data.
+    fn chunks(&self, py: Python<'_>, name: &str) -> PyResult<Option<Vec<usize>>> {
+        py.detach(|| lazy_datasets::hdf5::inspect(&*self.file, name))
+            .map(|info| info.chunks)
             .map_err(|e| to_pyerr(py, e))
     }
 

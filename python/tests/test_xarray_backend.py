@@ -223,6 +223,11 @@ def test_netcdf4_by_url_equals_netcdf4_engine(ncfile, group):
             assert_same(ours, theirs)
             assert ours.encoding["source"] == url
             assert ours.encoding["unlimited_dims"] == ({"time"} if group is None else set())
+            # Chunk shapes as netCDF4 reports them (None where contiguous).
+            for name in theirs.variables:
+                want = theirs[name].encoding.get("chunksizes")
+                got = ours[name].encoding["chunksizes"]
+                assert (tuple(got) if got else None) == (tuple(want) if want else None), name
             window = ours["t"].isel(time=slice(2, 4)).values if group is None else ours["depth"][1:].values
             want = theirs["t"].isel(time=slice(2, 4)).values if group is None else theirs["depth"][1:].values
             np.testing.assert_array_equal(window, want)

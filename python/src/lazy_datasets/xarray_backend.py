@@ -312,7 +312,11 @@ class _PureHDF5Store(AbstractDataStore):
                     for s, n in zip(scales, native.shape)
                 )
             attrs = {k: _attr_value(k, v) for k, v in raw.items() if k not in _HIDDEN_HDF5_ATTRS}
-            encoding = {"dtype": native.dtype, "source": self.path}
+            encoding = {
+                "dtype": native.dtype,
+                "chunksizes": self._file.chunks(full),
+                "source": self.path,
+            }
             data = indexing.LazilyIndexedArray(LazyBackendArray(native, native.shape, native.dtype))
             variables[name] = Variable(dims, data, attrs, encoding)
         return FrozenDict(variables)
