@@ -314,7 +314,7 @@ fn a_file_and_its_datasets_open_in_one_request() {
         );
         assert_eq!(at_open, 1, "{file}");
         if file == "big.h5" || file == "spread.h5" {
-            // Metadata past the first 8 MiB: blocks of 1 MiB (chunk indexes
+            // Metadata past the first 8 MiB: blocks of 256 KiB (chunk indexes
             // are read at the first read, a level of a B-tree at a time),
             // then chunk ranges, merged (big.h5: 40 + 16 chunks and the
             // filler's blocks; spread.h5: 2,048 chunks of 4 KiB).

@@ -185,7 +185,7 @@ pub fn open_file_pure(path: impl AsRef<Path>) -> Result<PureFile> {
 /// One request reads the object's first 8 MiB (all of a smaller object) and
 /// learns its size: a file whose metadata lies there opens, with its
 /// datasets, in that one request. Metadata past it is read by aligned
-/// blocks of 1 MiB, kept in a bounded cache (64 MiB), and a B-tree chunk
+/// blocks of 256 KiB, kept in a bounded cache (64 MiB), and a B-tree chunk
 /// index a level at a time (its nodes side by side); chunks are read by
 /// range (ranges less than 1 MiB apart merged into one request of at most
 /// 16 MiB, side by side, at most [`concurrency`](lazy_zarr::StoreUrl::concurrency)

@@ -45,8 +45,8 @@ pub(crate) const HEAD: u64 = 8 << 20;
 /// 1 MiB ones. A header is a few KiB: a smaller block moves less and
 /// rarely costs a second request.
 pub(crate) const BLOCK: u64 = 256 << 10;
-/// The most blocks kept (64: 64 MiB).
-pub(crate) const BLOCKS: usize = 64;
+/// The most blocks kept (256: 64 MiB).
+pub(crate) const BLOCKS: usize = 256;
 /// Chunk ranges at most this far apart are read by one request: 1 MiB
 /// (object_store's default for the same).
 pub(crate) const GAP: u64 = 1 << 20;
