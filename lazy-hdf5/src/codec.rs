@@ -119,22 +119,49 @@ fn unshuffle(input: &[u8], size: usize, out: &mut [u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Where unshuffled elements go: a buffer of the chunk's bytes in order,
+/// or a column of an interleaved output ([`decode_strided`]).
+trait Elements {
+    /// Writes elements `i..i + K`, each of `N` bytes (as stored); nothing
+    /// where they do not fit.
+    fn put_block<const N: usize, const K: usize>(&mut self, i: usize, values: [[u8; N]; K]);
+}
+
+impl Elements for [u8] {
+    #[inline(always)]
+    fn put_block<const N: usize, const K: usize>(&mut self, i: usize, values: [[u8; N]; K]) {
+        let Some(at) = i.checked_mul(N) else { return };
+        if let Some(dst) = self.get_mut(at..at.saturating_add(N * K)) {
+            for (value, bytes) in dst.chunks_exact_mut(N).zip(values) {
+                value.copy_from_slice(&bytes);
+            }
+        }
+    }
+}
+
+impl<T: Element> Elements for Strided<'_, T> {
+    #[inline(always)]
+    fn put_block<const N: usize, const K: usize>(&mut self, i: usize, values: [[u8; N]; K]) {
+        Strided::put_block(self, i, values);
+    }
+}
+
 /// [`unshuffle`] for elements of `S` bytes: each element gathered from
-/// the `S` planes, written in order.
-fn unshuffle_n<const S: usize>(input: &[u8], out: &mut [u8]) {
+/// the `S` planes (blocks of 8 or 4 elements transposed in registers, the
+/// rest byte by byte), written in order to `out`.
+fn unshuffle_n<const S: usize>(input: &[u8], out: &mut (impl Elements + ?Sized)) {
     let n = input.len() / S;
     let planes: [&[u8]; S] = std::array::from_fn(|b| &input[b * n..(b + 1) * n]);
     let whole = if let Ok(planes) = <&[&[u8]; 8]>::try_from(&planes[..]) {
-        unshuffle_8x8(planes, out)
+        unshuffle_8x8(planes, |i, r| out.put_block(i, r.map(u64::to_le_bytes)))
     } else if let Ok(planes) = <&[&[u8]; 4]>::try_from(&planes[..]) {
-        unshuffle_4x4(planes, out)
+        unshuffle_4x4(planes, |i, r| out.put_block(i, r.map(u32::to_le_bytes)))
     } else {
         0
     };
-    for (i, value) in out[whole * S..n * S].chunks_exact_mut(S).enumerate() {
-        for (b, plane) in planes.iter().enumerate() {
-            value[b] = plane[whole + i];
-        }
+    for i in whole..n {
+        let value: [u8; S] = std::array::from_fn(|b| planes[b].get(i).copied().unwrap_or(0));
+        out.put_block(i, [value]);
     }
 }
 
@@ -188,23 +215,11 @@ fn transpose_4x4(r: &mut [u32; 4]) {
 
 /// Unshuffles the first elements of 8 bytes in blocks of 8: the 8 bytes of
 /// each plane as one `u64`, the 8 x 8 byte matrix transposed in registers
-/// (three steps of swaps). Returns how many elements it did.
-fn unshuffle_8x8(planes: &[&[u8]; 8], out: &mut [u8]) -> usize {
-    let mut blocks = out.chunks_exact_mut(64);
-    unshuffle_8x8_with(planes, |_, r| {
-        if let Some(block) = blocks.next() {
-            for (value, word) in block.chunks_exact_mut(8).zip(r) {
-                value.copy_from_slice(&word.to_le_bytes());
-            }
-        }
-    })
-}
-
-/// The kernel of [`unshuffle_8x8`]: `put(i, words)` for each block of 8
-/// elements from element `i`, `words` their bytes little-endian (as
-/// stored). Returns how many elements it did.
+/// (three steps of swaps), then `put(i, words)` for the block from element
+/// `i`, `words` its elements' bytes little-endian (as stored). Returns how
+/// many elements it did.
 #[inline(always)]
-fn unshuffle_8x8_with(planes: &[&[u8]; 8], mut put: impl FnMut(usize, [u64; 8])) -> usize {
+fn unshuffle_8x8(planes: &[&[u8]; 8], mut put: impl FnMut(usize, [u64; 8])) -> usize {
     let n = planes.first().map_or(0, |p| p.len());
     let whole = n / 8 * 8;
     for i in (0..whole).step_by(8) {
@@ -222,21 +237,8 @@ fn unshuffle_8x8_with(planes: &[&[u8]; 8], mut put: impl FnMut(usize, [u64; 8]))
 
 /// [`unshuffle_8x8`] for elements of 4 bytes: blocks of 4 elements, the
 /// 4 x 4 byte matrix transposed as four `u32`s.
-fn unshuffle_4x4(planes: &[&[u8]; 4], out: &mut [u8]) -> usize {
-    let mut blocks = out.chunks_exact_mut(16);
-    unshuffle_4x4_with(planes, |_, r| {
-        if let Some(block) = blocks.next() {
-            for (value, word) in block.chunks_exact_mut(4).zip(r) {
-                value.copy_from_slice(&word.to_le_bytes());
-            }
-        }
-    })
-}
-
-/// The kernel of [`unshuffle_4x4`], as [`unshuffle_8x8_with`] is of
-/// [`unshuffle_8x8`].
 #[inline(always)]
-fn unshuffle_4x4_with(planes: &[&[u8]; 4], mut put: impl FnMut(usize, [u32; 4])) -> usize {
+fn unshuffle_4x4(planes: &[&[u8]; 4], mut put: impl FnMut(usize, [u32; 4])) -> usize {
     let n = planes.first().map_or(0, |p| p.len());
     let whole = n / 4 * 4;
     for i in (0..whole).step_by(4) {
@@ -377,9 +379,9 @@ pub fn decode_strided<T: Element>(
         let shuffled = grown(shuffled, n);
         decode(rest, rest_mask, encoded, shuffled)?;
         if size == 8 {
-            unshuffle_into::<8, T>(shuffled, out);
+            unshuffle_n::<8>(shuffled, out);
         } else {
-            unshuffle_into::<4, T>(shuffled, out);
+            unshuffle_n::<4>(shuffled, out);
         }
         Ok(true)
     };
@@ -398,29 +400,6 @@ pub fn decode_strided<T: Element>(
 pub fn shuffle_last(stages: &[Stage], mask: u32, size: usize) -> Option<usize> {
     let k = (0..stages.len()).find(|&i| i >= 32 || mask & (1 << i) == 0)?;
     (stages.get(k) == Some(&Stage::Shuffle(size)) && matches!(size, 4 | 8)).then_some(k)
-}
-
-/// Undoes the shuffle of `input` (elements of `S` bytes, as many as `out`
-/// holds) into `out`: blocks of 8 or 4 elements transposed in registers,
-/// the rest byte by byte.
-fn unshuffle_into<const S: usize, T: Element>(input: &[u8], out: &mut Strided<'_, T>) {
-    let n = input.len() / S;
-    let planes: [&[u8]; S] = std::array::from_fn(|b| &input[b * n..(b + 1) * n]);
-    let whole = if let Ok(planes) = <&[&[u8]; 8]>::try_from(&planes[..]) {
-        unshuffle_8x8_with(planes, |i, r| {
-            out.put_block(i, r.map(u64::to_le_bytes));
-        })
-    } else if let Ok(planes) = <&[&[u8]; 4]>::try_from(&planes[..]) {
-        unshuffle_4x4_with(planes, |i, r| {
-            out.put_block(i, r.map(u32::to_le_bytes));
-        })
-    } else {
-        0
-    };
-    for i in whole..n {
-        let value: [u8; S] = std::array::from_fn(|b| planes[b].get(i).copied().unwrap_or(0));
-        out.put(i, value);
-    }
 }
 
 /// The largest chunk whose buffers a thread keeps ([`decode`],
