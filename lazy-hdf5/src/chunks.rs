@@ -347,15 +347,27 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         if direct.swap || codec::shuffle_last(stages, loc.mask, T::DTYPE.size()).is_none() {
             return Ok(false);
         }
-        let size = usize::try_from(loc.size).map_err(|e| ds.chunk_error(index, e))?;
-        let mut decode = |stored: &[u8]| {
+        ds.with_stored(index, &loc, fetched, |stored| {
             codec::decode_strided(stages, loc.mask, stored, out)
                 .map_err(|e| ds.chunk_error(index, e))
-        };
+        })
+    }
+
+    /// Runs `decode` on the stored bytes of the filtered chunk `index` at
+    /// `loc`: `fetched` when they were fetched ahead (and are whole), else
+    /// read now into a buffer the thread keeps.
+    fn with_stored<V>(
+        &self,
+        index: &[u64],
+        loc: &crate::direct::Located,
+        fetched: Option<&[u8]>,
+        decode: impl FnOnce(&[u8]) -> Result<V>,
+    ) -> Result<V> {
+        let size = usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?;
         match fetched {
             Some(got) if got.len() == size => decode(got),
             _ => codec::with_read_buffer(size, |stored| {
-                ds.read_at(index, loc.addr, stored)?;
+                self.read_at(index, loc.addr, stored)?;
                 decode(stored)
             }),
         }
@@ -410,22 +422,14 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                 let Kind::Chunked(stages) = &ds.direct()?.kind else {
                     return Err(ds.chunk_error(index, "filters on a contiguous dataset"));
                 };
-                let size = usize::try_from(loc.size).map_err(|e| ds.chunk_error(index, e))?;
-                let mut decode = |stored: &[u8]| {
+                ds.with_stored(index, &loc, fetched, |stored| {
                     with_bytes(out, |bytes| {
                         codec::decode(stages, loc.mask, stored, bytes)
                             .map_err(|e| ds.chunk_error(index, e))?;
                         ds.to_native(bytes);
                         Ok(())
                     })
-                };
-                match fetched {
-                    Some(got) if got.len() == size => decode(got),
-                    _ => codec::with_read_buffer(size, |stored| {
-                        ds.read_at(index, loc.addr, stored)?;
-                        decode(stored)
-                    }),
-                }
+                })
             }
         }
     }
