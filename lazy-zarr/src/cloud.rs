@@ -598,10 +598,9 @@ fn shared_client(
     // The store: its scheme and bucket (container) where the URL names it
     // before the path; else (an https URL of a cloud store, which may name
     // its bucket in the path) the whole URL.
-    let bucket_first = matches!(
-        parsed.scheme(),
-        "s3" | "s3a" | "gs" | "az" | "adl" | "azure" | "abfs" | "abfss"
-    ) || *scheme == ObjectStoreScheme::Http;
+    let bucket_first = BUCKET_IN_HOST.contains(&parsed.scheme())
+        || matches!(parsed.scheme(), "abfs" | "abfss")
+        || *scheme == ObjectStoreScheme::Http;
     let store = if bucket_first {
         &parsed[..url::Position::BeforePath]
     } else {
@@ -881,11 +880,14 @@ impl FromIterator<bytes::Bytes> for Received {
     }
 }
 
-/// The bucket (container) of a URL that names it as its host
+/// The schemes of URLs that name their bucket (container) as their host
 /// (`s3://bucket/...`, `gs://`, `az://`).
+const BUCKET_IN_HOST: [&str; 6] = ["s3", "s3a", "gs", "az", "azure", "adl"];
+
+/// The bucket (container) of a URL that names it as its host
+/// ([`BUCKET_IN_HOST`]).
 fn bucket_of(url: &url::Url) -> Option<String> {
-    let by_host = ["s3", "s3a", "gs", "az", "azure", "adl"];
-    by_host
+    BUCKET_IN_HOST
         .contains(&url.scheme())
         .then(|| url.host_str().map(str::to_string))
         .flatten()
