@@ -23,6 +23,8 @@
 //!   supplies, on a private adaptor, [`ChunkSource`] (its grid; fetch and
 //!   decode a chunk, or open a raw one as a [`RawChunk`]) and [`ChunkSink`]
 //!   (encode and store one);
+//! - **files**: [`MappedFile`] maps a read-only file, so chunks decode
+//!   straight from the page cache; a file cut short under it is an error;
 //! - **memory**: [`zeroed`] and [`checked_size`] allocate fallibly,
 //!   [`bytes_mut`] and [`bytes`] view element buffers as bytes,
 //!   [`for_each_block`] splits work into blocks run in parallel;
@@ -80,6 +82,7 @@ pub use crate::chunked::{
     ChunkSink, ChunkSource, RawChunk, READ_COST,
 };
 pub use crate::element::{bytes, bytes_mut, with_bytes, Strided};
+pub use crate::mapped::MappedFile;
 pub use crate::masked::write_runs as write_masked_by_runs;
 pub use crate::open::{auto_chunks, check_create, check_open};
 pub use crate::plan::{Grouping, Piece, Plan, RowMajor, Run};

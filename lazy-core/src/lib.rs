@@ -35,6 +35,7 @@ mod dataset;
 mod element;
 mod error;
 mod ext;
+mod mapped;
 mod masked;
 mod memory;
 mod open;

@@ -364,6 +364,18 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         decode: impl FnOnce(&[u8]) -> Result<V>,
     ) -> Result<V> {
         let size = usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?;
+        let mut decode = Some(decode);
+        if let (None, Some(map)) = (fetched, &self.direct()?.mapped) {
+            // A read-only local file: decoded from the page cache, no copy;
+            // `None` where the bytes are not mapped (written after the
+            // file was mapped, or the mapping faulted before): read below.
+            match map.read(loc.addr, size, |stored| decode.take().map(|d| d(stored))) {
+                Some(Ok(Some(got))) => return got,
+                Some(Err(e)) => return Err(self.chunk_error(index, e)),
+                Some(Ok(None)) | None => {}
+            }
+        }
+        let decode = decode.ok_or_else(|| self.chunk_error(index, "a chunk decoded twice"))?;
         match fetched {
             Some(got) if got.len() == size => decode(got),
             _ => codec::with_read_buffer(size, |stored| {

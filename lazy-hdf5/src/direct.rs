@@ -253,6 +253,10 @@ impl Stored {
 #[derive(Debug)]
 pub(crate) struct Direct {
     pub(crate) file: Stored,
+    /// The local file mapped into memory when it is open read-only
+    /// (filtered chunks decode straight from it; see
+    /// [`MappedFile`](lazy_core::backend::MappedFile)), else `None`.
+    pub(crate) mapped: Option<lazy_core::backend::MappedFile>,
     /// The file's path, canonical (to see whether it changed around
     /// libhdf5's writes and reads of a writable file).
     #[cfg(feature = "libhdf5")]
@@ -360,10 +364,14 @@ impl Direct {
             File::open(&canonical).map_err(|e| format!("the file cannot be read directly: {e}"))?;
         let shared = Shared::of(&key, &canonical);
         shared.file.seen(&canonical, false);
+        let writable = !file.is_read_only();
         Ok(Direct {
             path: canonical,
             swap,
-            writable: !file.is_read_only(),
+            writable,
+            mapped: (!writable)
+                .then(|| lazy_core::backend::MappedFile::new(&handle))
+                .flatten(),
             file: Stored::File(handle),
             kind,
             chunk_shape,
@@ -484,6 +492,7 @@ impl Direct {
         }
         let index = Index::Listed(chunks, shared.version());
         Ok(Direct {
+            mapped: stored.local().and_then(lazy_core::backend::MappedFile::new),
             file: stored,
             #[cfg(feature = "libhdf5")]
             path: canonical,

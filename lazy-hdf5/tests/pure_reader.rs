@@ -740,3 +740,56 @@ with h5py.File(p, "w") as f:
     check::<u32>(&h5, &["u", "v"], dump(with("uv"), &[1003, 2]));
     check::<f32>(&h5, &["r", "s"], dump(with("rs"), &[50, 6, 2]));
 }
+
+/// Filtered chunks of files open read-only are decoded from a mapping of
+/// the file (`lazy_core::backend::MappedFile`). A file cut short under an
+/// open dataset (another process rewriting it) must give an error, not
+/// kill the process with `SIGBUS`; a file left whole reads as h5py wrote it.
+/// Also passes with `LAZY_DATASETS_MMAP=0` (read with `pread`).
+#[test]
+fn a_file_cut_short_under_an_open_dataset_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cut.h5");
+    lazy_testkit::python::run_python(
+        "numpy h5py",
+        r#"
+import sys, h5py, numpy as np
+p = sys.argv[1]
+x = np.cumsum(np.random.default_rng(7).standard_normal(400_000))
+with h5py.File(p, "w") as f:
+    f.create_dataset("x", data=x, chunks=(5000,), compression="gzip", shuffle=True)
+x.astype("<f8").tofile(p + ".x")
+"#,
+        &[&file],
+    );
+    let want: ArrayD<f64> = little_endian(
+        &std::fs::read(file.with_extension("h5.x")).unwrap(),
+        &[400_000],
+    );
+    let all = DynSelection::from(vec![]);
+    let check = |name: &str, open: &dyn Fn(&Path) -> H5Dataset<f64, Dyn>| {
+        let cut = dir.path().join(name);
+        std::fs::copy(&file, &cut).unwrap();
+        let whole = open(&cut);
+        assert_eq!(whole.read_dyn(&all).unwrap(), want, "{name}: whole");
+        let ds = open(&cut);
+        let len = std::fs::metadata(&cut).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&cut)
+            .unwrap()
+            .set_len(len / 2)
+            .unwrap();
+        let err = ds.read_dyn(&all).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend, "{name}: {err}");
+        // Mapped: the fault; with `LAZY_DATASETS_MMAP=0`, `pread`'s end of file.
+        assert!(err.to_string().contains("cut short"), "{name}: {err}");
+    };
+    check("pure.h5", &|p| {
+        H5Dataset::open(&open_file_pure(p).unwrap(), "x").unwrap()
+    });
+    #[cfg(feature = "libhdf5")]
+    check("libhdf5.h5", &|p| {
+        H5Dataset::open(&open_file(p).unwrap(), "x").unwrap()
+    });
+}

@@ -140,7 +140,16 @@ impl<'a> RawChunk<'a> {
 
 #[cfg(unix)]
 fn read_exact_at(file: &File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, out, offset)
+    std::os::unix::fs::FileExt::read_exact_at(file, out, offset).map_err(|e| {
+        if e.kind() != std::io::ErrorKind::UnexpectedEof {
+            return e;
+        }
+        let end = offset.saturating_add(out.len() as u64);
+        std::io::Error::new(
+            e.kind(),
+            format!("the file ends before byte {end}: cut short, or changed since it was opened"),
+        )
+    })
 }
 
 #[cfg(not(unix))]
