@@ -172,6 +172,27 @@ def test_open_errors(tmp_path, h5file):
         ld.open_zarr(tmp_path / "missing.zarr", "x")
 
 
+def test_a_file_cut_short_under_an_open_dataset_raises(tmp_path):
+    # Files open read-only are read through a memory mapping: a file cut
+    # short under it must raise OSError, not kill the interpreter with
+    # SIGBUS (pytest's faulthandler holds SIGBUS before the module's handler).
+    path = tmp_path / "cut.h5"
+    x = np.cumsum(np.random.default_rng(3).standard_normal(300_000))
+    with h5py.File(path, "w") as f:
+        f.create_dataset("x", data=x, chunks=(4000,), compression="gzip", shuffle=True)
+    whole = tmp_path / "whole.h5"
+    whole.write_bytes(path.read_bytes())
+    np.testing.assert_array_equal(ld.open_hdf5(str(path), "x")[:], x)
+    ds = ld.open_hdf5(str(path), "x")
+    other = ld.open_hdf5(str(whole), "x")
+    with open(path, "r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+    with pytest.raises(OSError, match="cut short"):
+        ds[:]
+    # The interpreter goes on, and another file still reads.
+    np.testing.assert_array_equal(other[:], x)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_native_zarr(zstore, dtype):
     path, arrays = zstore
