@@ -298,6 +298,30 @@ mod sse2 {
         out
     }
 
+    /// Bytes 0-3 of 16 elements from four planes' 16 bytes each: bytes
+    /// interleaved in pairs, then pairs in quads; register k holds elements
+    /// 4k..4k + 4.
+    #[inline(always)]
+    fn quads(p: [__m128i; 4]) -> [__m128i; 4] {
+        // SAFETY: SSE2 is part of every x86-64 (the unpacks only move bytes
+        // between registers).
+        unsafe {
+            // Bytes b, b+1 of elements 0-7 (lo) and 8-15 (hi).
+            let a = [
+                _mm_unpacklo_epi8(p[0], p[1]),
+                _mm_unpackhi_epi8(p[0], p[1]),
+                _mm_unpacklo_epi8(p[2], p[3]),
+                _mm_unpackhi_epi8(p[2], p[3]),
+            ];
+            [
+                _mm_unpacklo_epi16(a[0], a[2]),
+                _mm_unpackhi_epi16(a[0], a[2]),
+                _mm_unpacklo_epi16(a[1], a[3]),
+                _mm_unpackhi_epi16(a[1], a[3]),
+            ]
+        }
+    }
+
     /// Unshuffles the first elements of 8 bytes, 16 at a time: `put(i,
     /// elements)` for the block from element `i`, each element's bytes as
     /// stored. Returns how many elements it did.
@@ -309,46 +333,17 @@ mod sse2 {
         let n = planes.first().map_or(0, |p| p.len());
         let whole = n / 16 * 16;
         for i in (0..whole).step_by(16) {
-            let p: [__m128i; 8] = std::array::from_fn(|b| load(planes[b], i));
-            // SAFETY: SSE2 is part of every x86-64 (the unpacks only move
-            // bytes between registers).
-            let e = unsafe {
-                // Bytes b, b+1 of elements 0-7 (lo) and 8-15 (hi).
-                let a = [
-                    _mm_unpacklo_epi8(p[0], p[1]),
-                    _mm_unpackhi_epi8(p[0], p[1]),
-                    _mm_unpacklo_epi8(p[2], p[3]),
-                    _mm_unpackhi_epi8(p[2], p[3]),
-                    _mm_unpacklo_epi8(p[4], p[5]),
-                    _mm_unpackhi_epi8(p[4], p[5]),
-                    _mm_unpacklo_epi8(p[6], p[7]),
-                    _mm_unpackhi_epi8(p[6], p[7]),
-                ];
-                // Bytes 0-3 (q) and 4-7 (h) of elements 4k..4k + 4.
-                let q = [
-                    _mm_unpacklo_epi16(a[0], a[2]),
-                    _mm_unpackhi_epi16(a[0], a[2]),
-                    _mm_unpacklo_epi16(a[1], a[3]),
-                    _mm_unpackhi_epi16(a[1], a[3]),
-                ];
-                let h = [
-                    _mm_unpacklo_epi16(a[4], a[6]),
-                    _mm_unpackhi_epi16(a[4], a[6]),
-                    _mm_unpacklo_epi16(a[5], a[7]),
-                    _mm_unpackhi_epi16(a[5], a[7]),
-                ];
-                // Whole elements, two per register, in order.
-                [
-                    _mm_unpacklo_epi32(q[0], h[0]),
-                    _mm_unpackhi_epi32(q[0], h[0]),
-                    _mm_unpacklo_epi32(q[1], h[1]),
-                    _mm_unpackhi_epi32(q[1], h[1]),
-                    _mm_unpacklo_epi32(q[2], h[2]),
-                    _mm_unpackhi_epi32(q[2], h[2]),
-                    _mm_unpacklo_epi32(q[3], h[3]),
-                    _mm_unpackhi_epi32(q[3], h[3]),
-                ]
-            };
+            // Bytes 0-3 (q) and 4-7 (h) of elements 4k..4k + 4.
+            let q = quads(std::array::from_fn(|b| load(planes[b], i)));
+            let h = quads(std::array::from_fn(|b| load(planes[b + 4], i)));
+            // Whole elements, two per register, in order.
+            // SAFETY: as in `quads`.
+            let e: [__m128i; 8] = std::array::from_fn(|k| unsafe {
+                match k % 2 {
+                    0 => _mm_unpacklo_epi32(q[k / 2], h[k / 2]),
+                    _ => _mm_unpackhi_epi32(q[k / 2], h[k / 2]),
+                }
+            });
             put(i, store(e));
         }
         whole
@@ -363,23 +358,7 @@ mod sse2 {
         let n = planes.first().map_or(0, |p| p.len());
         let whole = n / 16 * 16;
         for i in (0..whole).step_by(16) {
-            let p: [__m128i; 4] = std::array::from_fn(|b| load(planes[b], i));
-            // SAFETY: as in `unshuffle_8`.
-            let e = unsafe {
-                let a = [
-                    _mm_unpacklo_epi8(p[0], p[1]),
-                    _mm_unpackhi_epi8(p[0], p[1]),
-                    _mm_unpacklo_epi8(p[2], p[3]),
-                    _mm_unpackhi_epi8(p[2], p[3]),
-                ];
-                [
-                    _mm_unpacklo_epi16(a[0], a[2]),
-                    _mm_unpackhi_epi16(a[0], a[2]),
-                    _mm_unpacklo_epi16(a[1], a[3]),
-                    _mm_unpackhi_epi16(a[1], a[3]),
-                ]
-            };
-            put(i, store(e));
+            put(i, store(quads(std::array::from_fn(|b| load(planes[b], i)))));
         }
         whole
     }
