@@ -355,27 +355,28 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
 
     /// Runs `decode` on the stored bytes of the filtered chunk `index` at
     /// `loc`: `fetched` when they were fetched ahead (and are whole), else
-    /// read now into a buffer the thread keeps.
+    /// from the file's mapping (a local file open read-only), else read now
+    /// into a buffer the thread keeps.
     fn with_stored<V>(
         &self,
         index: &[u64],
         loc: &crate::direct::Located,
         fetched: Option<&[u8]>,
-        decode: impl FnOnce(&[u8]) -> Result<V>,
+        mut decode: impl FnMut(&[u8]) -> Result<V>,
     ) -> Result<V> {
         let size = usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?;
-        let mut decode = Some(decode);
         if let (None, Some(map)) = (fetched, &self.direct()?.mapped) {
-            // A read-only local file: decoded from the page cache, no copy;
-            // `None` where the bytes are not mapped (written after the
-            // file was mapped, or the mapping faulted before): read below.
-            match map.read(loc.addr, size, |stored| decode.take().map(|d| d(stored))) {
-                Some(Ok(Some(got))) => return got,
+            match map.read(loc.addr, size, &mut decode) {
+                Some(Ok(Ok(got))) => return Ok(got),
                 Some(Err(e)) => return Err(self.chunk_error(index, e)),
-                Some(Ok(None)) | None => {}
+                // Not mapped (past the file's length when mapped, or the
+                // mapping faulted before), or not decodable from it: read
+                // below, whose answer is the file's own (a file cut short
+                // inside its last page reads as zeros from a mapping, and
+                // as an end of file from `pread`).
+                Some(Ok(Err(_))) | None => {}
             }
         }
-        let decode = decode.ok_or_else(|| self.chunk_error(index, "a chunk decoded twice"))?;
         match fetched {
             Some(got) if got.len() == size => decode(got),
             _ => codec::with_read_buffer(size, |stored| {
