@@ -1,19 +1,30 @@
 //! Read-only files mapped into memory, so that chunks are decoded straight
-//! from the page cache (no `pread` copy), with the one hazard of a mapping
-//! made safe: a file cut short (or unreadable) under it is an error, not a
-//! `SIGBUS` that kills the process.
+//! from the page cache (no `pread` copy), with the hazard of a mapping made
+//! safe: a read of a page the file no longer has (cut short under the
+//! mapping) or whose read-in failed is reported, not a `SIGBUS` that kills
+//! the process.
 //!
 //! Reading a byte of a mapped file past its end raises `SIGBUS`, and so does
 //! an I/O error while a page is read in. A process-wide handler, installed
 //! with the first mapping, looks up the faulting address among the live
-//! mappings (a fixed table of atomics, all it may touch in a signal
-//! handler): if it is one of them, it puts a page of zeros there and counts
-//! the fault against that mapping, so the read goes on and
-//! [`MappedFile::read`] reports an error afterwards. Any other `SIGBUS` goes
-//! to the handler that was there before (the default: the process dies, as
-//! it would have).
+//! mappings (a fixed table of atomics, all it touches in a signal handler):
+//! if it is one of them, it counts the fault against that mapping and puts
+//! a page of zeros there, so the read goes on and [`MappedFile::read`]
+//! reports it afterwards. Any other `SIGBUS` goes to the handler that was
+//! there before (the default: the process dies, as it would have).
 //!
-//! A mapping that faulted once is never read from again (its reads answer
+//! What it does not cover, and callers must: the bytes past a file's new
+//! end *inside its last page* read as zeros without a fault, and another
+//! process writing the file changes the bytes as they are read (see
+//! [`MappedFile::new`]). lazy-hdf5 decodes from a mapping only chunks whose
+//! decoding checks itself in the same pass (deflate's checksum), and reads
+//! a chunk again with `pread` when that fails. A `SIGBUS` handler that
+//! another library installs after ours without handing on (Python's
+//! `faulthandler.enable()` called after the first mapping) takes the
+//! faults over: a file cut short then kills the process, as without
+//! mapping.
+//!
+//! A mapping that faulted is never read from again (its reads answer
 //! `None`, and the caller reads with `pread`, whose errors are ordinary).
 //! Set `LAZY_DATASETS_MMAP=0` to read every file with `pread` instead.
 //! Linux only; elsewhere [`MappedFile::new`] answers `None`.
@@ -24,16 +35,18 @@
 //! use std::io::Write;
 //!
 //! let path = std::env::temp_dir().join(format!("lazy-mapped-doc-{}", std::process::id()));
-//! std::fs::File::create(&path)?.write_all(&[7u8; 10_000])?;
+//! std::fs::File::create(&path)?.write_all(&[7u8; 300_000])?;
 //! let file = std::fs::File::open(&path)?;
-//! let map = MappedFile::new(&file).expect("mapped");
-//! let sum = map.read(9_000, 1_000, |b| b.iter().map(|&x| x as u32).sum::<u32>());
+//! // SAFETY: nothing else writes the file while it is read here.
+//! let map = unsafe { MappedFile::new(&file) }.expect("mapped");
+//! let sum = map.read(299_000, 1_000, |b| b.iter().map(|&x| x as u32).sum::<u32>());
 //! assert_eq!(sum.unwrap().unwrap(), 7_000);
-//! assert!(map.read(9_500, 1_000, |_| ()).is_none()); // past the end: read it another way
+//! assert!(map.read(299_500, 1_000, |_| ()).is_none()); // past the end: read it another way
 //!
-//! // Cut short under the mapping: an error, and the process lives on.
+//! // Cut short under the mapping (past its last page, of at most 64 KiB):
+//! // an error, and the process lives on.
 //! std::fs::OpenOptions::new().write(true).open(&path)?.set_len(100)?;
-//! assert!(map.read(9_000, 1_000, |b| b[0]).unwrap().is_err());
+//! assert!(map.read(299_000, 1_000, |b| b[0]).unwrap().is_err());
 //! assert!(map.read(0, 10, |b| b[0]).is_none()); // faulted once: never again
 //! std::fs::remove_file(&path)?;
 //! # }
@@ -63,7 +76,17 @@ impl MappedFile {
     /// where mapping does not apply or fails: not Linux, an empty file,
     /// `LAZY_DATASETS_MMAP=0`, the fault handler not installed, or every
     /// one of the 4,096 mappings of the process in use.
-    pub fn new(file: &File) -> Option<MappedFile> {
+    ///
+    /// # Safety
+    ///
+    /// The mapping is shared with the file: another process writing the
+    /// file changes the bytes a [`read`](Self::read)'s closure is looking
+    /// at, even between two reads of the same byte. The caller's closures
+    /// must not rely on the bytes staying put for memory safety (decoders
+    /// that bounds-check every length they read from the bytes are fine),
+    /// and must check the integrity of what they decode where a changed
+    /// byte matters (a checksum computed in the same pass that decodes).
+    pub unsafe fn new(file: &File) -> Option<MappedFile> {
         #[cfg(target_os = "linux")]
         {
             linux::Map::new(file).map(|map| MappedFile { map })
@@ -149,6 +172,12 @@ mod linux {
     /// The page size, read once before the handler is installed.
     static PAGE: AtomicUsize = AtomicUsize::new(4096);
 
+    /// How many threads are inside [`on_sigbus`] looking at the table: a
+    /// mapping is unmapped (and its slot cleared) only when none is, so
+    /// that a handler never pairs the length of one mapping with the start
+    /// of the next in its slot, nor maps zeros where a mapping was.
+    static IN_HANDLER: AtomicUsize = AtomicUsize::new(0);
+
     /// The `SIGBUS` action before ours (leaked, set once before ours is
     /// installed), for the faults that are not ours.
     static PREVIOUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(std::ptr::null_mut());
@@ -190,6 +219,9 @@ mod linux {
     /// The `SIGBUS` handler: a fault inside a live mapping gets a page of
     /// zeros and is counted; anything else goes to the previous handler.
     extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+        // SAFETY: errno is this thread's; it is put back before returning,
+        // as the interrupted code may be between a call and its check.
+        let errno = unsafe { *libc::__errno_location() };
         // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
         let (addr, code) = unsafe {
             match info.as_ref() {
@@ -197,66 +229,95 @@ mod linux {
                 None => (0, 0),
             }
         };
+        IN_HANDLER.fetch_add(1, Ordering::SeqCst);
         // Faults raised by the kernel have a positive code; a SIGBUS sent
         // by a process (kill, raise) is never ours.
-        if code > 0 {
-            let page = PAGE.load(Ordering::Relaxed);
-            for slot in &TABLE {
-                let len = slot.len.load(Ordering::Acquire);
-                if len == 0 || len == CLAIMED {
-                    continue;
-                }
-                let start = slot.start.load(Ordering::Acquire);
-                if addr >= start && addr - start < len {
-                    let base = addr & !(page - 1);
-                    // SAFETY: the page lies inside a mapping of ours, which
-                    // is live (its slot is set); replacing it with zeros
-                    // changes what a read of it sees, never what memory is
-                    // whose.
-                    let zeros = unsafe {
-                        libc::mmap(
-                            base as *mut libc::c_void,
-                            page,
-                            libc::PROT_READ,
-                            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-                            -1,
-                            0,
-                        )
-                    };
-                    if zeros != libc::MAP_FAILED {
-                        slot.faults.fetch_add(1, Ordering::SeqCst);
-                        return;
-                    }
-                }
-            }
+        let ours = code > 0 && zero_fill(addr);
+        IN_HANDLER.fetch_sub(1, Ordering::SeqCst);
+        if !ours {
+            // SAFETY: the previous action was read by sigaction; calling
+            // its handler with our arguments is what the kernel would have
+            // done.
+            unsafe { chain(sig, code, info, ctx) };
         }
-        // SAFETY: the previous action was read by sigaction; calling its
-        // handler with our arguments is what the kernel would have done.
-        unsafe {
-            let previous = PREVIOUS.load(Ordering::SeqCst);
-            let handler = previous.as_ref().map_or(libc::SIG_DFL, |p| p.sa_sigaction);
-            if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
-                // The default action: put it back; the faulting instruction
-                // runs again (or the signal is raised again) and kills.
-                let mut default: libc::sigaction = std::mem::zeroed();
-                default.sa_sigaction = libc::SIG_DFL;
-                libc::sigaction(sig, &default, std::ptr::null_mut());
-                if code <= 0 {
-                    libc::raise(sig);
-                }
-                return;
+        // SAFETY: as above.
+        unsafe { *libc::__errno_location() = errno };
+    }
+
+    /// When `addr` is inside a live mapping: counts a fault against it,
+    /// then puts a page of zeros where `addr` is, so that the faulting read
+    /// goes on (the count first: a reader that sees the zeros sees the
+    /// count). Whether it did.
+    fn zero_fill(addr: usize) -> bool {
+        let page = PAGE.load(Ordering::Relaxed);
+        for slot in &TABLE {
+            let len = slot.len.load(Ordering::SeqCst);
+            if len == 0 || len == CLAIMED {
+                continue;
             }
-            let siginfo = previous
-                .as_ref()
-                .is_some_and(|p| p.sa_flags & libc::SA_SIGINFO != 0);
-            if siginfo {
-                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                    std::mem::transmute(handler);
-                f(sig, info, ctx);
-            } else {
-                let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
-                f(sig);
+            let start = slot.start.load(Ordering::SeqCst);
+            if addr < start || addr - start >= len {
+                continue;
             }
+            slot.faults.fetch_add(1, Ordering::SeqCst);
+            let base = addr & !(page - 1);
+            // SAFETY: the page lies inside a mapping of ours, live until
+            // this handler is done (`Map::drop` waits for it); replacing it
+            // with zeros changes what a read of it sees, never what memory
+            // is whose.
+            let zeros = unsafe {
+                libc::mmap(
+                    base as *mut libc::c_void,
+                    page,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            return zeros != libc::MAP_FAILED;
+        }
+        false
+    }
+
+    /// Hands a `SIGBUS` that is not ours to the action installed before
+    /// ours. The default action (and a fault where the signal was ignored,
+    /// which the kernel does not let a process ignore) is put back and the
+    /// signal raised again: it kills as it would have. A signal sent by a
+    /// process where it was ignored is ignored.
+    ///
+    /// # Safety
+    ///
+    /// Called from the signal handler with the kernel's arguments.
+    unsafe fn chain(
+        sig: libc::c_int,
+        code: libc::c_int,
+        info: *mut libc::siginfo_t,
+        ctx: *mut libc::c_void,
+    ) {
+        let previous = PREVIOUS.load(Ordering::SeqCst);
+        let handler = previous.as_ref().map_or(libc::SIG_DFL, |p| p.sa_sigaction);
+        if handler == libc::SIG_IGN && code <= 0 {
+            return;
+        }
+        if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
+            let mut default: libc::sigaction = std::mem::zeroed();
+            default.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(sig, &default, std::ptr::null_mut());
+            // Pending until this handler returns, then fatal.
+            libc::raise(sig);
+            return;
+        }
+        let siginfo = previous
+            .as_ref()
+            .is_some_and(|p| p.sa_flags & libc::SA_SIGINFO != 0);
+        if siginfo {
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(handler);
+            f(sig, info, ctx);
+        } else {
+            let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
+            f(sig);
         }
     }
 
@@ -323,15 +384,19 @@ mod linux {
             if end > self.len {
                 return None;
             }
-            let before = self.slot.faults.load(Ordering::SeqCst);
-            if before != 0 {
+            if self.slot.faults.load(Ordering::SeqCst) != 0 {
                 return None;
             }
             // SAFETY: [at, end) lies inside the mapping, which lives as long
-            // as `self`; its pages stay readable (a fault gets zeros).
+            // as `self`; its pages stay readable (a fault gets zeros). That
+            // the bytes may change under `f` is the contract of `new`.
             let bytes = unsafe { std::slice::from_raw_parts(self.ptr.add(at), len) };
             let got = f(bytes);
-            if self.slot.faults.load(Ordering::SeqCst) != before {
+            // Every read `f` made comes before the count is looked at: a
+            // fault (counted before its zeros are mapped) that `f` saw
+            // zeros of is seen here.
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if self.slot.faults.load(Ordering::SeqCst) != 0 {
                 return Some(Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     "the file changed while it was read: cut short, or a page of it could not be read",
@@ -343,7 +408,13 @@ mod linux {
 
     impl Drop for Map {
         fn drop(&mut self) {
-            self.slot.len.store(CLAIMED, Ordering::Release);
+            self.slot.len.store(CLAIMED, Ordering::SeqCst);
+            // A handler that read this slot's length before it was claimed
+            // may still be pairing it with the start, or mapping zeros into
+            // this mapping: wait for it (handlers take microseconds).
+            while IN_HANDLER.load(Ordering::SeqCst) != 0 {
+                std::thread::yield_now();
+            }
             // SAFETY: the mapping made in `new`, unmapped once; nothing
             // borrows it past `self`.
             unsafe {
@@ -360,6 +431,11 @@ mod tests {
     use super::MappedFile;
     use std::io::Write;
 
+    fn mapping(path: &std::path::Path) -> Option<MappedFile> {
+        // SAFETY: each test's file is written by that test alone.
+        unsafe { MappedFile::new(&std::fs::File::open(path).unwrap()) }
+    }
+
     fn temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
         let path = std::env::temp_dir().join(format!("lazy-mapped-{name}-{}", std::process::id()));
         let mut f = std::fs::File::create(&path).unwrap();
@@ -371,7 +447,7 @@ mod tests {
     fn reads_equal_the_file_and_ranges_past_it_are_refused() {
         let bytes: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let path = temp("equal", &bytes);
-        let map = MappedFile::new(&std::fs::File::open(&path).unwrap()).unwrap();
+        let map = mapping(&path).unwrap();
         assert_eq!(map.len(), bytes.len());
         for (at, len) in [
             (0, 1),
@@ -391,8 +467,10 @@ mod tests {
 
     #[test]
     fn a_file_cut_short_is_an_error_and_the_mapping_is_dropped_from_use() {
-        let path = temp("cut", &vec![1u8; 64 << 10]);
-        let map = MappedFile::new(&std::fs::File::open(&path).unwrap()).unwrap();
+        // Pages are at most 64 KiB: the read at 192 KiB is pages past the
+        // new end of 8 KiB.
+        let path = temp("cut", &vec![1u8; 256 << 10]);
+        let map = mapping(&path).unwrap();
         // Faulted in while whole: the pages stay mapped.
         assert_eq!(
             map.read(0, 4096, |b| b.iter().map(|&x| x as usize).sum::<usize>())
@@ -415,7 +493,7 @@ mod tests {
         assert!(map.read(0, 10, |_| ()).is_none());
         // Another mapping of another file is unaffected.
         let other = temp("other", &[3u8; 100]);
-        let map2 = MappedFile::new(&std::fs::File::open(&other).unwrap()).unwrap();
+        let map2 = mapping(&other).unwrap();
         assert_eq!(
             map2.read(0, 100, |b| b.to_vec()).unwrap().unwrap(),
             vec![3u8; 100]
@@ -428,7 +506,7 @@ mod tests {
     #[test]
     fn empty_files_are_not_mapped() {
         let path = temp("empty", &[]);
-        assert!(MappedFile::new(&std::fs::File::open(&path).unwrap()).is_none());
+        assert!(mapping(&path).is_none());
         std::fs::remove_file(&path).unwrap();
     }
 }

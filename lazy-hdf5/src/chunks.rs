@@ -365,16 +365,18 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         mut decode: impl FnMut(&[u8]) -> Result<V>,
     ) -> Result<V> {
         let size = usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?;
-        if let (None, Some(map)) = (fetched, &self.direct()?.mapped) {
-            match map.read(loc.addr, size, &mut decode) {
-                Some(Ok(Ok(got))) => return Ok(got),
-                Some(Err(e)) => return Err(self.chunk_error(index, e)),
-                // Not mapped (past the file's length when mapped, or the
-                // mapping faulted before), or not decodable from it: read
-                // below, whose answer is the file's own (a file cut short
-                // inside its last page reads as zeros from a mapping, and
-                // as an end of file from `pread`).
-                Some(Ok(Err(_))) | None => {}
+        let direct = self.direct()?;
+        if let (None, Some(map), Kind::Chunked(stages)) = (fetched, &direct.mapped, &direct.kind) {
+            if codec::checked_in_one_pass(stages, loc.mask) {
+                // Anything but a clean decode (not mapped: past the file's
+                // length when mapped, or the mapping faulted; a fault while
+                // decoding, perhaps another thread's; a decoding error: a
+                // file cut short inside its last page reads as zeros from
+                // a mapping) is read again below, whose answer is the
+                // file's own.
+                if let Some(Ok(Ok(got))) = map.read(loc.addr, size, &mut decode) {
+                    return Ok(got);
+                }
             }
         }
         match fetched {

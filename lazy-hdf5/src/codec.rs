@@ -512,6 +512,23 @@ pub fn shuffle_last(stages: &[Stage], mask: u32, size: usize) -> Option<usize> {
     (stages.get(k) == Some(&Stage::Shuffle(size)) && matches!(size, 4 | 8)).then_some(k)
 }
 
+/// Whether decoding a chunk stored through `stages` (those `mask` leaves
+/// on) checks what it read in the same pass that reads it: deflate (its
+/// checksum covers the output as it is inflated from one read of the
+/// input) without fletcher32 (checked over the input first, in a pass of
+/// its own). Chunks decoded from a file's mapping must be, since its bytes
+/// can change as they are read, and a file cut short inside its last
+/// page reads as zeros there without a fault.
+pub fn checked_in_one_pass(stages: &[Stage], mask: u32) -> bool {
+    let on = |stage: Stage| {
+        stages
+            .iter()
+            .enumerate()
+            .any(|(i, &s)| s == stage && (i >= 32 || mask & (1 << i) == 0))
+    };
+    on(Stage::Deflate) && !on(Stage::Fletcher32)
+}
+
 /// The largest chunk whose buffers a thread keeps ([`decode`],
 /// [`with_read_buffer`]); larger ones get buffers of their own, freed after
 /// (a thread that once read a huge chunk does not hold its size). Kept
@@ -831,6 +848,20 @@ mod tests {
                 assert_eq!(out, data, "size {size}, {len} bytes");
             }
         }
+    }
+
+    #[test]
+    fn only_pipelines_checked_as_they_decode_are_decoded_from_a_mapping() {
+        use Stage::{Deflate, Fletcher32, Shuffle};
+        assert!(checked_in_one_pass(&[Deflate], 0));
+        assert!(checked_in_one_pass(&[Shuffle(8), Deflate], 0));
+        assert!(!checked_in_one_pass(&[Shuffle(8), Deflate, Fletcher32], 0));
+        assert!(!checked_in_one_pass(&[Shuffle(8)], 0));
+        assert!(!checked_in_one_pass(&[], 0));
+        // Deflate skipped for this chunk (mask bit 1): not checked.
+        assert!(!checked_in_one_pass(&[Shuffle(8), Deflate], 0b10));
+        // Fletcher32 skipped: checked by deflate alone.
+        assert!(checked_in_one_pass(&[Deflate, Fletcher32], 0b10));
     }
 
     #[test]

@@ -287,6 +287,23 @@ pub(crate) struct Direct {
     pub(crate) attributes: Vec<(String, Option<Vec<f64>>)>,
 }
 
+/// A mapping of `file` (open read-only) for a dataset of `kind`, where
+/// chunks are decoded from it: chunks of a pipeline that checks itself as
+/// it decodes ([`codec::checked_in_one_pass`]; raw chunks are copied into
+/// the output whichever way they are read), so that other datasets take no
+/// mapping of the process's [`MappedFile`](lazy_core::backend::MappedFile)s.
+fn mapping(kind: &Kind, file: &File) -> Option<lazy_core::backend::MappedFile> {
+    match kind {
+        Kind::Chunked(stages) if crate::codec::checked_in_one_pass(stages, 0) => {
+            // SAFETY: decoding bounds-checks every length it reads from the
+            // bytes, and chunks are decoded from the mapping only where the
+            // decoding checks what it read in the same pass (`with_stored`).
+            unsafe { lazy_core::backend::MappedFile::new(file) }
+        }
+        _ => None,
+    }
+}
+
 /// The chunk shape of a contiguous dataset of `shape` with elements of
 /// `elem` bytes: blocks of whole rows of at most [`BLOCK_BYTES`].
 fn row_blocks(shape: &[usize], elem: usize) -> Vec<usize> {
@@ -365,13 +382,12 @@ impl Direct {
         let shared = Shared::of(&key, &canonical);
         shared.file.seen(&canonical, false);
         let writable = !file.is_read_only();
+        let mapped = (!writable).then(|| mapping(&kind, &handle)).flatten();
         Ok(Direct {
             path: canonical,
             swap,
             writable,
-            mapped: (!writable)
-                .then(|| lazy_core::backend::MappedFile::new(&handle))
-                .flatten(),
+            mapped,
             file: Stored::File(handle),
             kind,
             chunk_shape,
@@ -492,7 +508,7 @@ impl Direct {
         }
         let index = Index::Listed(chunks, shared.version());
         Ok(Direct {
-            mapped: stored.local().and_then(lazy_core::backend::MappedFile::new),
+            mapped: stored.local().and_then(|file| mapping(&kind, file)),
             file: stored,
             #[cfg(feature = "libhdf5")]
             path: canonical,

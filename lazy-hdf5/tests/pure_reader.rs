@@ -782,7 +782,8 @@ x.astype("<f8").tofile(p + ".x")
             .unwrap();
         let err = ds.read_dyn(&all).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Backend, "{name}: {err}");
-        // Mapped: the fault; with `LAZY_DATASETS_MMAP=0`, `pread`'s end of file.
+        // The mapping faults (the handler keeps the process alive), and the
+        // chunk is read again with `pread`: its end of file.
         assert!(err.to_string().contains("cut short"), "{name}: {err}");
     };
     check("pure.h5", &|p| {
