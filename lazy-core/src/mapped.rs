@@ -1,63 +1,62 @@
-//! Read-only files mapped into memory, so that chunks are decoded straight
-//! from the page cache (no `pread` copy), with the hazard of a mapping made
-//! safe: a read of a page the file no longer has (cut short under the
-//! mapping) or whose read-in failed is reported, not a `SIGBUS` that kills
-//! the process.
-//!
-//! Reading a byte of a mapped file past its end raises `SIGBUS`, and so does
-//! an I/O error while a page is read in. A process-wide handler, installed
-//! with the first mapping, looks up the faulting address among the live
-//! mappings (a fixed table of atomics, all it touches in a signal handler):
-//! if it is one of them, it counts the fault against that mapping and puts
-//! a page of zeros there, so the read goes on and [`MappedFile::read`]
-//! reports it afterwards. Any other `SIGBUS` goes to the handler that was
-//! there before (the default: the process dies, as it would have).
-//!
-//! What it does not cover, and callers must: the bytes past a file's new
-//! end *inside its last page* read as zeros without a fault, and another
-//! process writing the file changes the bytes as they are read (see
-//! [`MappedFile::new`]). lazy-hdf5 decodes from a mapping only chunks whose
-//! decoding checks itself in the same pass (deflate's checksum), and reads
-//! a chunk again with `pread` when that fails. A `SIGBUS` handler that
-//! another library installs after ours without handing on (Python's
-//! `faulthandler.enable()` called after the first mapping) takes the
-//! faults over: a file cut short then kills the process, as without
-//! mapping.
-//!
-//! A mapping that faulted is never read from again (its reads answer
-//! `None`, and the caller reads with `pread`, whose errors are ordinary).
-//! Set `LAZY_DATASETS_MMAP=0` to read every file with `pread` instead.
-//! Linux only; elsewhere [`MappedFile::new`] answers `None`.
-//!
-//! ```
-//! # #[cfg(target_os = "linux")] {
-//! use lazy_core::backend::MappedFile;
-//! use std::io::Write;
-//!
-//! let path = std::env::temp_dir().join(format!("lazy-mapped-doc-{}", std::process::id()));
-//! std::fs::File::create(&path)?.write_all(&[7u8; 300_000])?;
-//! let file = std::fs::File::open(&path)?;
-//! // SAFETY: nothing else writes the file while it is read here.
-//! let map = unsafe { MappedFile::new(&file) }.expect("mapped");
-//! let sum = map.read(299_000, 1_000, |b| b.iter().map(|&x| x as u32).sum::<u32>());
-//! assert_eq!(sum.unwrap().unwrap(), 7_000);
-//! assert!(map.read(299_500, 1_000, |_| ()).is_none()); // past the end: read it another way
-//!
-//! // Cut short under the mapping (past its last page, of at most 64 KiB):
-//! // an error, and the process lives on.
-//! std::fs::OpenOptions::new().write(true).open(&path)?.set_len(100)?;
-//! assert!(map.read(299_000, 1_000, |b| b[0]).unwrap().is_err());
-//! assert!(map.read(0, 10, |b| b[0]).is_none()); // faulted once: never again
-//! std::fs::remove_file(&path)?;
-//! # }
-//! # Ok::<(), std::io::Error>(())
-//! ```
+//! [`MappedFile`]: read-only files mapped into memory, their faults
+//! reported, not fatal (see the type's docs).
 
 use std::fs::File;
 
-/// A read-only file mapped whole into memory, read through
-/// [`read`](Self::read); unmapped when dropped. See the [module
-/// docs](self) for what happens when the file is cut short under it.
+/// A read-only file mapped whole into memory (unmapped when dropped), so
+/// that chunks are decoded straight from the page cache (no `pread` copy),
+/// with the hazard of a mapping made safe: a read of a page the file no
+/// longer has (cut short under the mapping) or whose read-in failed is
+/// reported, not a `SIGBUS` that kills the process.
+///
+/// Reading a byte of a mapped file past its end raises `SIGBUS`, and so does
+/// an I/O error while a page is read in. A process-wide handler, installed
+/// with the first mapping, looks up the faulting address among the live
+/// mappings (a fixed table of atomics, all it touches in a signal handler):
+/// if it is one of them, it counts the fault against that mapping and puts
+/// a page of zeros there, so the read goes on and [`MappedFile::read`]
+/// reports it afterwards. Any other `SIGBUS` goes to the handler that was
+/// there before (the default: the process dies, as it would have).
+///
+/// What it does not cover, and callers must: the bytes past a file's new
+/// end *inside its last page* read as zeros without a fault, and another
+/// process writing the file changes the bytes as they are read (see
+/// [`MappedFile::new`]). lazy-hdf5 decodes from a mapping only chunks whose
+/// decoding checks itself in the same pass (deflate's checksum), and reads
+/// a chunk again with `pread` when that fails. A `SIGBUS` handler that
+/// another library installs after ours without handing on (Python's
+/// `faulthandler.enable()` called after the first mapping) takes the
+/// faults over: a file cut short then kills the process, as without
+/// mapping.
+///
+/// A mapping that faulted is never read from again (its reads answer
+/// `None`, and the caller reads with `pread`, whose errors are ordinary).
+/// Set `LAZY_DATASETS_MMAP=0` to read every file with `pread` instead.
+/// Linux only; elsewhere [`MappedFile::new`] answers `None`.
+///
+/// ```
+/// # #[cfg(target_os = "linux")] {
+/// use lazy_core::backend::MappedFile;
+/// use std::io::Write;
+///
+/// let path = std::env::temp_dir().join(format!("lazy-mapped-doc-{}", std::process::id()));
+/// std::fs::File::create(&path)?.write_all(&[7u8; 300_000])?;
+/// let file = std::fs::File::open(&path)?;
+/// // SAFETY: nothing else writes the file while it is read here.
+/// let map = unsafe { MappedFile::new(&file) }.expect("mapped");
+/// let sum = map.read(299_000, 1_000, |b| b.iter().map(|&x| x as u32).sum::<u32>());
+/// assert_eq!(sum.unwrap().unwrap(), 7_000);
+/// assert!(map.read(299_500, 1_000, |_| ()).is_none()); // past the end: read it another way
+///
+/// // Cut short under the mapping (past its last page, of at most 64 KiB):
+/// // an error, and the process lives on.
+/// std::fs::OpenOptions::new().write(true).open(&path)?.set_len(100)?;
+/// assert!(map.read(299_000, 1_000, |b| b[0]).unwrap().is_err());
+/// assert!(map.read(0, 10, |b| b[0]).is_none()); // faulted once: never again
+/// std::fs::remove_file(&path)?;
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct MappedFile {
     #[cfg(target_os = "linux")]
     map: linux::Map,
