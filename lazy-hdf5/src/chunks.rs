@@ -347,26 +347,26 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
         if direct.swap || codec::shuffle_last(stages, loc.mask, T::DTYPE.size()).is_none() {
             return Ok(false);
         }
-        ds.with_stored(index, &loc, fetched, |stored| {
+        ds.with_stored(index, stages, &loc, fetched, |stored| {
             codec::decode_strided(stages, loc.mask, stored, out)
                 .map_err(|e| ds.chunk_error(index, e))
         })
     }
 
     /// Runs `decode` on the stored bytes of the filtered chunk `index` at
-    /// `loc`: `fetched` when they were fetched ahead (and are whole), else
-    /// from the file's mapping (a local file open read-only), else read now
-    /// into a buffer the thread keeps.
+    /// `loc` (stored through `stages`): `fetched` when they were fetched
+    /// ahead (and are whole), else from the file's mapping (a local file
+    /// open read-only), else read now into a buffer the thread keeps.
     fn with_stored<V>(
         &self,
         index: &[u64],
+        stages: &[codec::Stage],
         loc: &crate::direct::Located,
         fetched: Option<&[u8]>,
         mut decode: impl FnMut(&[u8]) -> Result<V>,
     ) -> Result<V> {
         let size = usize::try_from(loc.size).map_err(|e| self.chunk_error(index, e))?;
-        let direct = self.direct()?;
-        if let (None, Some(map), Kind::Chunked(stages)) = (fetched, &direct.mapped, &direct.kind) {
+        if let (None, Some(map)) = (fetched, &self.direct()?.mapped) {
             if codec::checked_in_one_pass(stages, loc.mask) {
                 // Anything but a clean decode (not mapped: past the file's
                 // length when mapped, or the mapping faulted; a fault while
@@ -437,7 +437,7 @@ impl<T: H5Element, R: Rank, M: Mode> H5Dataset<T, R, M> {
                 let Kind::Chunked(stages) = &ds.direct()?.kind else {
                     return Err(ds.chunk_error(index, "filters on a contiguous dataset"));
                 };
-                ds.with_stored(index, &loc, fetched, |stored| {
+                ds.with_stored(index, stages, &loc, fetched, |stored| {
                     with_bytes(out, |bytes| {
                         codec::decode(stages, loc.mask, stored, bytes)
                             .map_err(|e| ds.chunk_error(index, e))?;
